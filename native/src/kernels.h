@@ -1,0 +1,8 @@
+// Each kernel file defines one Init function that adds its exports.
+// addon.cc calls them all; adding a kernel = one new .cc file + one line here + one line there.
+#pragma once
+#include <napi.h>
+
+namespace refinery {
+void InitInfo(Napi::Env env, Napi::Object exports);
+}  // namespace refinery

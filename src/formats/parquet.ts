@@ -1,0 +1,102 @@
+/**
+ * Parquet encoding of document rows: apache-arrow builds the columns, parquet-wasm (the Rust
+ * `parquet` crate compiled to WASM) writes them with zstd, because apache-arrow has no
+ * Parquet writer of its own. Reading uses hyparquet (pure JS, independent of the writer).
+ */
+import * as arrow from 'apache-arrow';
+import * as pw from 'parquet-wasm';
+import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { DocRow, ExcludedRow } from './schema.js';
+
+const str = () => new arrow.Utf8();
+const imagePair = new arrow.List(new arrow.Field('item', str(), true));
+const imageList = new arrow.List(new arrow.Field('item', imagePair, true));
+
+function docFields(): arrow.Field[] {
+  return [
+    new arrow.Field('id', str(), false),
+    new arrow.Field('content', str(), false),
+    new arrow.Field('url', str(), false),
+    new arrow.Field('timestamp', new arrow.TimestampSecond(), true),
+    new arrow.Field('dump', str(), true),
+    new arrow.Field('segment', str(), true),
+    new arrow.Field('image_urls', imageList, false),
+    new arrow.Field('warc_record_id', str(), true),
+    new arrow.Field('digest', str(), true),
+    new arrow.Field('language', str(), true),
+    new arrow.Field('language_score', new arrow.Float64(), true),
+    new arrow.Field('token_count', new arrow.Int32(), true),
+    new arrow.Field('meta', str(), true),
+  ];
+}
+
+function excludedFields(): arrow.Field[] {
+  return [
+    ...docFields(),
+    new arrow.Field('stage', str(), false),
+    new arrow.Field('reason', str(), false),
+    new arrow.Field('value', new arrow.Float64(), true),
+    new arrow.Field('detail', str(), true),
+  ];
+}
+
+export interface ParquetOptions {
+  /** Rows per row group (bounds reader memory). */
+  rowGroupRows: number;
+  /** zstd level (1..22). */
+  zstdLevel: number;
+}
+
+export const DEFAULT_PARQUET: ParquetOptions = { rowGroupRows: 10_000, zstdLevel: 3 };
+
+/** Encode rows into one Parquet file (bytes). */
+export function encodeParquet(rows: DocRow[] | ExcludedRow[], excluded: boolean, opts: ParquetOptions = DEFAULT_PARQUET): Uint8Array {
+  const fields = excluded ? excludedFields() : docFields();
+  const schema = new arrow.Schema(fields);
+  const columns: Record<string, arrow.Vector> = {};
+  for (const f of fields) {
+    const key = f.name as keyof ExcludedRow;
+    const values = (rows as ExcludedRow[]).map((r) => {
+      const v = r[key];
+      // Arrow JS takes timestamps as epoch milliseconds and stores them in the field's unit.
+      if (key === 'timestamp') return v === null ? null : (v as number) * 1000;
+      return v === undefined ? null : v;
+    });
+    columns[f.name] = arrow.vectorFromArray(values, f.type);
+  }
+  const table = new arrow.Table(schema, columns);
+  const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+  const props = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.ZSTD)
+    .setMaxRowGroupSize(opts.rowGroupRows)
+    .setCreatedBy('refinery')
+    .build();
+  return pw.writeParquet(wasmTable, props);
+}
+
+function toArrayBuffer(buf: Uint8Array): ArrayBuffer {
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+/** Number of rows of a Parquet file, from its footer. */
+export async function parquetRowCount(file: Uint8Array): Promise<number> {
+  const meta = await parquetMetadataAsync(toArrayBuffer(file));
+  return Number(meta.num_rows);
+}
+
+/**
+ * Rows of a Parquet file, one row group at a time so memory stays bounded by the row group.
+ * Works for any Parquet with a `text` or `content` column (see schema.ts rowToDoc).
+ */
+export async function* readParquetRows(file: Uint8Array): AsyncGenerator<Record<string, unknown>> {
+  const ab = toArrayBuffer(file);
+  const meta = await parquetMetadataAsync(ab);
+  let start = 0;
+  for (const rg of meta.row_groups) {
+    const n = Number(rg.num_rows);
+    const rows = (await parquetReadObjects({ file: ab, metadata: meta, rowStart: start, rowEnd: start + n, compressors })) as Record<string, unknown>[];
+    for (const r of rows) yield r;
+    start += n;
+  }
+}

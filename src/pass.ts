@@ -1,0 +1,39 @@
+/**
+ * The corpus-pass contract (docs/architecture.md): passes that need a corpus-wide view
+ * (MinHash, exact substring, URL dedup, final sharding) run as tasks over the committed
+ * outputs of earlier passes. A task is `(run, pass, rank)`; one CLI entry runs exactly one
+ * task, so the local pool and Slurm arrays differ only in how they launch it.
+ *
+ * Layout of a pass's files in the run directory:
+ *   <pass>/data/<rank>[-<part>].parquet   documents kept (input of the next pass)
+ *   <pass>/excluded/...                   documents removed, with stage and reason
+ *   <pass>/stats/<rank>.json              TaskStats
+ *   <pass>/done/<rank>                    written last: the task's commit marker
+ * Anything else a pass needs (signatures, buckets, clusters) lives under `<pass>/` too.
+ * A task must write only through `ctx.run` and only under its own pass folder.
+ */
+import type { Storage } from './storage/storage.js';
+import type { TaskStats } from './stats.js';
+
+export interface PassContext {
+  /** The run directory (local or s3://). */
+  run: Storage;
+  /** This pass's own options (validated from the config). */
+  options: Record<string, unknown>;
+  /** The whole resolved run config (run.json), for passes that need another section. */
+  runConfig: Record<string, unknown>;
+  log(message: string): void;
+}
+
+export interface CorpusPass<C extends object = Record<string, unknown>> {
+  /** Folder and config key, e.g. `minhash_signatures`. */
+  name: string;
+  description: string;
+  defaults: C;
+  /** Passes whose committed outputs this one reads (they must be complete before it plans). */
+  after: string[];
+  /** Number of tasks, decided from the committed outputs of earlier passes. */
+  plan(ctx: PassContext & { options: C }): Promise<number>;
+  /** Run task `rank`; write outputs with write-then-commit; return its stats. */
+  run(rank: number, ctx: PassContext & { options: C }): Promise<TaskStats>;
+}

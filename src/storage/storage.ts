@@ -1,0 +1,35 @@
+/**
+ * One interface over local disk and S3 (docs/architecture.md, "Storage"): list, ranged
+ * streaming read, and write-then-commit so a reader never sees half a file.
+ * Paths are relative to the storage's root ('/'-separated).
+ */
+
+export interface ObjectInfo {
+  /** Path relative to the storage root. */
+  path: string;
+  size: number;
+}
+
+export interface AtomicWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Make the file visible under its final name (rename locally; complete multipart on S3). */
+  commit(): Promise<void>;
+  /** Discard everything written. */
+  abort(): Promise<void>;
+}
+
+export interface Storage {
+  /** A URL-ish name of the root, for messages: `/abs/dir` or `s3://bucket/prefix`. */
+  readonly root: string;
+  /** Every object under `prefix` (recursive), sorted by path. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  exists(path: string): Promise<boolean>;
+  /** Stream bytes [start, end) of an object; transient failures are retried and resumed. */
+  read(path: string, range?: { start?: number; end?: number }): AsyncIterable<Uint8Array>;
+  readAll(path: string): Promise<Buffer>;
+  /** Start a file that appears only on commit. */
+  create(path: string): Promise<AtomicWriter>;
+  /** Write a whole file atomically. */
+  writeAll(path: string, data: Uint8Array | string): Promise<void>;
+  delete(path: string): Promise<void>;
+}
