@@ -18,6 +18,11 @@ import type { TaskStats } from './stats.js';
 export interface PassContext {
   /** The run directory (local or s3://). */
   run: Storage;
+  /**
+   * The folder (pass name) whose `data/*.parquet` holds the documents this step consumes:
+   * the last pass before this step that wrote documents (the streaming pass is `filter`).
+   */
+  input: string;
   /** This pass's own options (validated from the config). */
   options: Record<string, unknown>;
   /** The whole resolved run config (run.json), for passes that need another section. */
@@ -25,15 +30,26 @@ export interface PassContext {
   log(message: string): void;
 }
 
-export interface CorpusPass<C extends object = Record<string, unknown>> {
-  /** Folder and config key, e.g. `minhash_signatures`. */
+/**
+ * A corpus step as configs name it (`- minhash: {bands: 450, rows: 20}` under `passes:`):
+ * one or more passes run in order, all given the step's options. The last pass of a step
+ * that removes documents writes `<pass>/data/`, which becomes the next step's `input`.
+ */
+export interface CorpusStep<C extends object = Record<string, unknown>> {
   name: string;
   description: string;
   defaults: C;
-  /** Passes whose committed outputs this one reads (they must be complete before it plans). */
-  after: string[];
+  passes: CorpusPass<C>[];
+}
+
+export interface CorpusPass<C extends object = Record<string, unknown>> {
+  /** Folder name in the run directory, e.g. `minhash_signatures`. Unique in a run. */
+  name: string;
+  /** Whether this pass writes `<name>/data/` (documents for the next step). */
+  writesDocs: boolean;
   /** Number of tasks, decided from the committed outputs of earlier passes. */
   plan(ctx: PassContext & { options: C }): Promise<number>;
+  // Passes of a step run in order: pass k+1 is planned only after every task of pass k is done.
   /** Run task `rank`; write outputs with write-then-commit; return its stats. */
   run(rank: number, ctx: PassContext & { options: C }): Promise<TaskStats>;
 }

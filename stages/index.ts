@@ -3,12 +3,12 @@
  * This is the one place that knows every stage; src/ (the framework) knows none.
  */
 import type { StageModule } from '../src/stage.js';
-import type { CorpusPass } from '../src/pass.js';
+import type { CorpusStep } from '../src/pass.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const corpusPasses: Record<string, CorpusPass<any>> = {
+export const corpusSteps: Record<string, CorpusStep<any>> = {
 };
