@@ -1,0 +1,49 @@
+/**
+ * One input file -> documents, whatever its kind (WARC/ARC or an existing JSONL/Parquet
+ * corpus) and wherever it lives (local, https, s3). Bytes read are counted for progress.
+ */
+import { createReadStream } from 'node:fs';
+import type { Doc } from '../doc.js';
+import type { ReaderOptions } from '../config.js';
+import type { ReaderStats } from '../stats.js';
+import { isCorpusFile, readJsonlDocs, readParquetDocs } from './corpus.js';
+import { readWarcDocs } from './warc.js';
+
+export interface InputSource {
+  name: string;
+  read(): AsyncIterable<Uint8Array>;
+}
+
+/** A local path as an input source (remote ones come from src/storage/open.ts). */
+export function localInput(path: string): InputSource {
+  return { name: path, read: () => createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array> };
+}
+
+async function* counted(input: AsyncIterable<Uint8Array>, stats: ReaderStats, onBytes?: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of input) {
+    stats.bytes += chunk.length;
+    onBytes?.(chunk.length);
+    yield chunk;
+  }
+}
+
+export async function* readInputDocs(
+  source: InputSource,
+  opts: ReaderOptions,
+  stats: ReaderStats,
+  onBytes?: (n: number) => void,
+): AsyncGenerator<Doc> {
+  stats.files++;
+  const bytes = counted(source.read(), stats, onBytes);
+  if (isCorpusFile(source.name)) {
+    if (/\.parquet$/i.test(source.name)) {
+      const chunks: Uint8Array[] = [];
+      for await (const c of bytes) chunks.push(c);
+      yield* readParquetDocs(Buffer.concat(chunks), source.name, stats);
+    } else {
+      yield* readJsonlDocs(bytes, source.name, stats);
+    }
+    return;
+  }
+  yield* readWarcDocs(bytes, { file: source.name, maxPageBytes: opts.max_page_bytes, maxInflatedBytes: opts.max_inflated_bytes }, stats);
+}
