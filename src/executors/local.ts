@@ -13,8 +13,7 @@ export function localExecutor(workers: number): Executor {
     filename: new URL('./worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
-    // Queue every task; each worker takes the next when it finishes one.
-    maxQueue: 'auto',
+    // Every task is queued; each worker takes the next when it finishes one.
     idleTimeout: 60_000,
   });
   return {
