@@ -31,6 +31,12 @@ export interface OutputOptions {
   excluded: boolean;
   /** Removed/kept documents sampled per (stage, reason) for the report. */
   samples_per_reason: number;
+  /** Rows per final training shard (`final/part-*.parquet`). */
+  final_shard_rows: number;
+  /** If > 0: bytes per final shard instead (converted to rows at the corpus' mean row size). */
+  final_shard_bytes: number;
+  /** Final shards written per task. */
+  final_parts_per_task: number;
 }
 
 export interface RunConfig {
@@ -53,6 +59,9 @@ export const OUTPUT_DEFAULTS: OutputOptions = {
   zstd_level: 3,
   excluded: false,
   samples_per_reason: 20,
+  final_shard_rows: 100_000,
+  final_shard_bytes: 0,
+  final_parts_per_task: 8,
 };
 
 const OUTPUT_FORMATS = ['parquet', 'jsonl', 'jsonl.gz'];
@@ -99,7 +108,9 @@ export function resolveConfig(raw: unknown, registry: Registry): RunConfig {
   if (!OUTPUT_FORMATS.includes(output.format)) {
     throw new RefineryError('ERR_CONFIG', `output.format: expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(output.format)}`);
   }
-  if (output.shard_bytes <= 0 || output.row_group_rows <= 0) throw new RefineryError('ERR_CONFIG', 'output.shard_bytes and output.row_group_rows must be positive');
+  for (const k of ['shard_bytes', 'row_group_rows', 'final_shard_rows', 'final_parts_per_task'] as const) {
+    if (!(output[k] > 0)) throw new RefineryError('ERR_CONFIG', `output.${k}: expected a positive number, got ${output[k]}`);
+  }
   return {
     reader: validateOptions('reader', READER_DEFAULTS, top.reader),
     stages: resolveList('stages', top.stages, registry.stageModules),

@@ -6,6 +6,7 @@ import type { Registry, RunConfig } from './config.js';
 import type { CorpusPass, PassContext } from './pass.js';
 import type { Storage } from './storage/storage.js';
 import { STREAM_PASS, type RunManifest } from './run-dir.js';
+import { finalStep } from './final-shards.js';
 
 export interface PlannedPass {
   step: number;
@@ -27,6 +28,10 @@ export function corpusPassesOf(config: RunConfig, registry: Registry): PlannedPa
       if (pass.writesDocs) input = pass.name;
     }
   });
+  // Every run ends with the final training shards, made from the last documents written.
+  for (const pass of finalStep.passes) {
+    out.push({ step: config.passes.length, pass: pass as unknown as CorpusPass, options: config.output as unknown as Record<string, unknown>, input });
+  }
   return out;
 }
 

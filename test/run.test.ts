@@ -42,7 +42,7 @@ function makeInputs(dir: string): string[] {
 }
 
 async function runOnce(inputs: string[], out: string, workers: number) {
-  const config = resolveConfig({ stages: [{ drop_word: { word: 'spam' } }, 'upper'], output: { excluded: true, shard_bytes: 1500 } }, toy);
+  const config = resolveConfig({ stages: [{ drop_word: { word: 'spam' } }, 'upper'], output: { excluded: true, shard_bytes: 1500, final_shard_rows: 25, final_parts_per_task: 2 } }, toy);
   const executor = localExecutor(workers);
   try {
     return await executeRun({ config, inputs, runDir: out, run: localStorage(out), registry: toy, registryModule, executor, progress: false, log: () => {} });
@@ -53,7 +53,7 @@ async function runOnce(inputs: string[], out: string, workers: number) {
 
 function dataFiles(dir: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const sub of ['filter/data', 'filter/excluded']) {
+  for (const sub of ['filter/data', 'filter/excluded', 'final']) {
     for (const f of readdirSync(join(dir, sub)).sort()) out.set(`${sub}/${f}`, readFileSync(join(dir, sub, f)).toString('base64'));
   }
   return out;
@@ -93,6 +93,17 @@ test('a run counts every record, writes kept and excluded shards, and is identic
     // stats.json equals the returned merge.
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'o1/stats.json'), 'utf8')), JSON.parse(JSON.stringify(s1)));
     assert.equal(s3.passes[0]!.docsWritten, 168);
+    // Final training shards: 168 rows in parts of 25, with a manifest a loader can check.
+    const manifest = JSON.parse(readFileSync(join(dir, 'o1/final/manifest.json'), 'utf8'));
+    assert.equal(manifest.rows, 168);
+    assert.equal(manifest.files.length, 7);
+    assert.deepEqual(manifest.files.map((f: { rows: number }) => f.rows), [25, 25, 25, 25, 25, 25, 18]);
+    assert.equal(manifest.tokens, manifest.files.reduce((a: number, f: { tokens: number }) => a + f.tokens, 0));
+    assert.ok(manifest.tokens > 0);
+    const finalRows = [];
+    for await (const r of readParquetRows(readFileSync(join(dir, 'o1/final/part-00001.parquet')))) finalRows.push(r);
+    assert.equal(finalRows.length, 25);
+    assert.equal(finalRows[0]!.id, 'f0-30'); // global row 25 (0-based) of the kept: file 0 drops i%7==0, so 1-6,8-13,15-20,22-27 are rows 0-23, 29 is 24
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
