@@ -9,6 +9,7 @@ import { RefineryError } from './errors.js';
 import { validateOptions } from './options.js';
 import type { StageModule } from './stage.js';
 import type { CorpusStep } from './pass.js';
+import { SLURM_DEFAULTS, type SlurmOptions } from './executors/slurm-options.js';
 
 export interface ReaderOptions {
   /** Pages (decoded HTML) larger than this are skipped as `too_large`. */
@@ -44,6 +45,8 @@ export interface RunConfig {
   stages: { name: string; options: Record<string, unknown> }[];
   output: OutputOptions;
   passes: { name: string; options: Record<string, unknown> }[];
+  /** Used by `--executor slurm` only. */
+  slurm: SlurmOptions;
 }
 
 export const READER_DEFAULTS: ReaderOptions = {
@@ -100,8 +103,8 @@ export function resolveConfig(raw: unknown, registry: Registry): RunConfig {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new RefineryError('ERR_CONFIG', 'the config must be a mapping with keys reader, stages, output, passes');
   const top = raw as Record<string, unknown>;
   for (const key of Object.keys(top)) {
-    if (!['reader', 'stages', 'output', 'passes'].includes(key)) {
-      throw new RefineryError('ERR_CONFIG', `${key}: unknown section (known: reader, stages, output, passes)`);
+    if (!['reader', 'stages', 'output', 'passes', 'slurm'].includes(key)) {
+      throw new RefineryError('ERR_CONFIG', `${key}: unknown section (known: reader, stages, output, passes, slurm)`);
     }
   }
   const output = validateOptions('output', OUTPUT_DEFAULTS, top.output);
@@ -116,7 +119,25 @@ export function resolveConfig(raw: unknown, registry: Registry): RunConfig {
     stages: resolveList('stages', top.stages, registry.stageModules),
     output,
     passes: resolveList('passes', top.passes, registry.corpusSteps),
+    slurm: resolveSlurm(top.slurm),
   };
+}
+
+/** Slurm options, plus `per_pass: {<pass>: {mem_per_cpu_mb: ...}}` overrides checked key by key. */
+function resolveSlurm(raw: unknown): SlurmOptions {
+  const given = raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : raw;
+  const perPass = given && typeof given === 'object' ? (given as Record<string, unknown>).per_pass : undefined;
+  if (given && typeof given === 'object') delete (given as Record<string, unknown>).per_pass;
+  const { per_pass: _ignored, ...base } = SLURM_DEFAULTS;
+  const opts = { ...validateOptions('slurm', base, given), per_pass: {} } as SlurmOptions;
+  if (perPass !== undefined) {
+    if (!perPass || typeof perPass !== 'object' || Array.isArray(perPass)) throw new RefineryError('ERR_CONFIG', 'slurm.per_pass: expected a mapping of pass name to options');
+    for (const [pass, o] of Object.entries(perPass as Record<string, unknown>)) {
+      const full = validateOptions(`slurm.per_pass.${pass}`, base, o);
+      opts.per_pass[pass] = Object.fromEntries(Object.keys(o as object).map((k) => [k, (full as Record<string, unknown>)[k]]));
+    }
+  }
+  return opts;
 }
 
 /** A list of `- name: {options}` (or a bare `- name`) entries, each checked against its module. */

@@ -7,6 +7,7 @@ import { RefineryError } from '../errors.js';
 import { runCommand, RUN_HELP } from './run.js';
 import { taskCommand, TASK_HELP } from './task.js';
 import { stagesCommand } from './stages.js';
+import { cancelCommand, slurmPlanCommand, statusCommand } from './slurm.js';
 import type { Registry } from '../config.js';
 
 export interface CliEnv {
@@ -25,6 +26,13 @@ const builtins: Record<string, Command> = {
   run: { summary: 'run a pipeline over WARC files or a corpus (see `refinery run --help`)', run: runCommand },
   task: { summary: 'run exactly one task of a run (what executors launch)', run: taskCommand },
   stages: { summary: 'list the stages and corpus passes with their options and defaults', run: stagesCommand },
+  status: { summary: 'tasks done per pass (and Slurm jobs) of a run', run: statusCommand },
+  cancel: { summary: 'cancel the Slurm jobs of a run', run: cancelCommand },
+};
+
+/** Commands that executors call, not people: dispatched, not listed in --help. */
+const internal: Record<string, Command> = {
+  'slurm-plan': { summary: 'plan one pass of a Slurm run and submit it', run: slurmPlanCommand },
 };
 
 function help(extra: Record<string, { summary: string }>): string {
@@ -60,6 +68,7 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
   }
   try {
     if (builtins[name]) return await builtins[name].run(rest, env);
+    if (internal[name]) return await internal[name].run(rest, env);
     if (extra[name]) return await extra[name].run(rest);
     process.stderr.write(`refinery: unknown command "${name}"\n\n${help(extra)}\n`);
     return 2;

@@ -1,12 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { loadConfigFile } from '../config.js';
+import { join, resolve } from 'node:path';
+import { loadConfigFile, type Registry, type RunConfig } from '../config.js';
+import { planAndSubmit } from '../executors/slurm.js';
+import { paths } from '../run-dir.js';
+import type { RunStats } from '../stats.js';
+import type { Storage } from '../storage/storage.js';
+import { runStatus } from './slurm.js';
 import { RefineryError } from '../errors.js';
 import { localExecutor } from '../executors/local.js';
 import { loadRegistry } from '../executors/run-task.js';
 import { projectRoot } from '../paths.js';
-import { executeRun } from '../run.js';
+import { executeRun, prepareRunDir } from '../run.js';
 import { expandInputs, openStorage } from '../storage/open.js';
 import { parse } from './args.js';
 import { formatSummary } from './summary.js';
@@ -33,6 +38,9 @@ Options:
       --excluded          also write removed documents with stage and reason (<pass>/excluded/)
       --format F          parquet (default), jsonl or jsonl.gz
       --base-url URL      base for relative paths in .paths listings (default https://data.commoncrawl.org/)
+      --executor E        local (default: a pool of worker threads) or slurm (job arrays chained
+                          with afterok; options in the config's slurm: section)
+      --detach            with --executor slurm: submit and return (see refinery status/cancel)
       --strict            stop a task at the first bad record instead of counting it and going on
   -q, --quiet             no progress line
   -h, --help              this text
@@ -49,6 +57,8 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
     format: { type: 'string' },
     'base-url': { type: 'string' },
     strict: { type: 'boolean' },
+    executor: { type: 'string' },
+    detach: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -79,6 +89,11 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
     inputBytes += (await stat(i)).size;
   }
   const log = (m: string) => process.stderr.write(`refinery: ${m}\n`);
+  const executorName = values.executor ?? 'local';
+  if (executorName === 'slurm') {
+    return runOnSlurm({ config, inputs, limit, output, run, registry, detach: Boolean(values.detach), quiet: Boolean(values.quiet), log });
+  }
+  if (executorName !== 'local') throw new RefineryError('ERR_CONFIG', `--executor: expected local or slurm, got "${executorName}"`);
   log(`${inputs.length} input file(s) -> ${run.root}, ${workers} worker(s), config ${configFile}`);
   const executor = localExecutor(Math.min(workers, Math.max(inputs.length, 1)));
   try {
@@ -105,6 +120,49 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
   } finally {
     await executor.close();
   }
+}
+
+async function runOnSlurm(a: {
+  config: RunConfig;
+  inputs: string[];
+  limit?: number;
+  output: string;
+  run: Storage;
+  registry: Registry;
+  detach: boolean;
+  quiet: boolean;
+  log(m: string): void;
+}): Promise<number> {
+  // Jobs run with their own working directory: give them absolute paths.
+  const runDir = a.output.startsWith('s3://') ? a.output : resolve(a.output);
+  const inputs = a.inputs.map((i) => (/^[a-z0-9]+:\/\//i.test(i) ? i : resolve(i)));
+  const mode = await prepareRunDir(a.run, { version: 1, config: a.config, inputs, ...(a.limit ? { limit: a.limit } : {}) });
+  if (mode === 'resume') a.log(`resuming the run in ${a.run.root} (finished tasks are skipped)`);
+  if (await a.run.exists(paths.stats)) await a.run.delete(paths.stats);
+  await planAndSubmit(a.run, runDir, a.registry, 0, a.config.slurm);
+  a.log(`submitted to Slurm; follow with: refinery status ${runDir}`);
+  if (a.detach) return 0;
+  // Wait for the chain: it ends when the last planner writes stats.json, or when no job of
+  // the run is left in the queue without it (a task failed all its attempts).
+  let last = '';
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const status = await runStatus(a.run, a.registry);
+    const line = status.passes.map((p) => `${p.pass} ${p.done}/${p.tasks ?? '?'}`).join(', ');
+    if (!a.quiet && line !== last) a.log(line);
+    last = line;
+    if (status.finished) break;
+    if (status.liveJobs === 0) {
+      // Re-check once: the last planner may have finished between the two reads.
+      if (await a.run.exists(paths.stats)) break;
+      const stuck = status.passes.find((p) => p.tasks === undefined || p.done < p.tasks);
+      a.log(`the Slurm chain stopped before the end (pass ${stuck?.pass ?? '?'}); see the logs in ${runDir.startsWith('s3://') ? 'the refinery-logs temp folder' : join(runDir, 'logs')} and rerun the same command to resume`);
+      return 1;
+    }
+  }
+  const stats = JSON.parse((await a.run.readAll(paths.stats)).toString('utf8')) as RunStats;
+  process.stdout.write(formatSummary(stats, a.run.root) + '\n');
+  return 0;
 }
 
 function positiveInt(flag: string, v: string): number {
