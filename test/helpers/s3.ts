@@ -6,7 +6,30 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import crypto from 'node:crypto';
 import S3rver from 's3rver';
+
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 (Node >= 17)
+ * only has in its legacy provider: every truncated listing fails with InternalError. Single DES
+ * equals 3DES with the key repeated three times, which OpenSSL 3 still ships, so alias it, in
+ * this test process only and only when 'des' is missing.
+ */
+function enableDesForS3rver(): void {
+  try {
+    crypto.createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+    return;
+  } catch {
+    // fall through: patch
+  }
+  const triple = (key: crypto.CipherKey) => Buffer.concat(Array(3).fill(Buffer.from(key as Buffer)));
+  const { createCipheriv, createDecipheriv } = crypto;
+  const c = crypto as { createCipheriv: unknown; createDecipheriv: unknown };
+  c.createCipheriv = (alg: string, key: crypto.CipherKey, iv: crypto.BinaryLike | null, o?: unknown) =>
+    alg === 'des' ? createCipheriv('des-ede3-cbc', triple(key), iv) : createCipheriv(alg, key, iv, o as never);
+  c.createDecipheriv = (alg: string, key: crypto.CipherKey, iv: crypto.BinaryLike | null, o?: unknown) =>
+    alg === 'des' ? createDecipheriv('des-ede3-cbc', triple(key), iv) : createDecipheriv(alg, key, iv, o as never);
+}
 
 export interface RunningS3 {
   /** `http://127.0.0.1:<port>` */
@@ -22,6 +45,7 @@ export interface RunningS3 {
 }
 
 export async function startS3rver(opts: { bucket?: string; buckets?: string[] } = {}): Promise<RunningS3> {
+  enableDesForS3rver();
   const bucket = opts.bucket ?? 'refinery-test';
   const directory = await mkdtemp(join(tmpdir(), 'refinery-s3rver-'));
   const server = new S3rver({
