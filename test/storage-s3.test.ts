@@ -6,7 +6,7 @@ import { expandInputs, openInput, openStorage } from '../src/storage/open.js';
 import { RefineryError } from '../src/errors.js';
 import type { RetryCounts } from '../src/storage/retry.js';
 import { startS3rver, type RunningS3 } from './helpers/s3.js';
-import { faultWhen, startFlakyProxy } from './helpers/flaky-proxy.js';
+import { faultCycle, faultWhen, startFlakyProxy } from './helpers/flaky-proxy.js';
 
 const MB = 1024 * 1024;
 const big = randomBytes(8 * MB + 12345);
@@ -113,7 +113,7 @@ test('s3: 503 SlowDown on writes and reads is retried and counted; a dead endpoi
 
     proxy.setPlan(() => ({ kind: 'reset' }));
     const dead: RetryCounts = {};
-    const deadStore = s3Storage(`s3://${s3.bucket}/slow`, { ...s3.s3Options(proxy.url), ...fast(dead, 2), requestTimeoutMs: 2000 });
+    const deadStore = s3Storage(`s3://${s3.bucket}/slow`, { ...s3.s3Options(proxy.url), ...fast(dead, 2), idleTimeoutMs: 2000 });
     await assert.rejects(collect(deadStore.read('x.json', { start: 3 })), (e: unknown) => {
       assert.ok(e instanceof RefineryError);
       assert.equal(e.code, 'ERR_STORAGE');
@@ -146,4 +146,43 @@ test('s3: openStorage/openInput/expandInputs understand s3:// URLs', async () =>
   const input = await openInput(`s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`, opts);
   assert.equal(input.name, 'CC-MAIN-2.warc.gz');
   assert.equal((await collect(input.read())).toString(), 'w2');
+});
+
+test('s3: a response idle longer than idleTimeoutMs is abandoned and retried (counted as timeout)', async () => {
+  const proxy = await startFlakyProxy({ targetPort: s3.port, plan: faultWhen(/^GET /, { kind: 'delay', ms: 1500 }) });
+  try {
+    const counts: RetryCounts = {};
+    const store = s3Storage(`s3://${s3.bucket}`, { ...s3.s3Options(proxy.url), ...fast(counts), idleTimeoutMs: 300 });
+    const got = await collect(store.read('warcs/big.warc.gz', { start: 100, end: 200_000 }));
+    assert.ok(got.equals(big.subarray(100, 200_000)));
+    assert.equal(proxy.injected.delay, 1);
+    assert.deepEqual(counts, { s3_timeout: 1 });
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('s3: under a chaos proxy (SlowDown, resets, cut bodies) a multipart write and its read-back are exact', async () => {
+  const proxy = await startFlakyProxy({
+    targetPort: s3.port,
+    plan: faultCycle(/^(GET|PUT|POST|HEAD) /, [{ kind: '503' }, { kind: 'reset' }, { kind: 'drop', afterBytes: 1_500_000 }], 2),
+  });
+  try {
+    const counts: RetryCounts = {};
+    const store = s3Storage(`s3://${s3.bucket}/chaos`, { ...s3.s3Options(proxy.url), ...fast(counts, 6), partSize: 5 * MB });
+    const data = randomBytes(11 * MB);
+    const w = await store.create('part-0.parquet');
+    for (let i = 0; i < data.length; i += 512 * 1024) await w.write(data.subarray(i, i + 512 * 1024));
+    await w.commit();
+    await store.writeAll('done/0', '');
+    const back = await collect(store.read('part-0.parquet'));
+    assert.ok(back.equals(data), 'read back through the chaos proxy: identical');
+    assert.deepEqual((await store.list('')).map((o) => o.path), ['done/0', 'part-0.parquet']);
+    const injected = proxy.injected['503'] + proxy.injected.reset + proxy.injected.drop;
+    const retried = Object.values(counts).reduce((a, b) => a + b, 0);
+    assert.ok(injected >= 2, `faults injected: ${JSON.stringify(proxy.injected)}`);
+    assert.ok(retried >= 2, `retries counted: ${JSON.stringify(counts)}`);
+  } finally {
+    await proxy.stop();
+  }
 });

@@ -46,8 +46,8 @@ export interface S3Options extends RetryOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Multipart part size for `create`; S3's minimum is 5 MiB. Default 16 MiB. */
   partSize?: number;
-  /** Socket idle timeout for a request, headers or body. Default 60 s. */
-  requestTimeoutMs?: number;
+  /** Give up on a request whose socket is idle this long (waiting for headers or mid-body). Default 60 s. */
+  idleTimeoutMs?: number;
   /** Keys per ListObjectsV2 page (S3's maximum is 1000). */
   pageSize?: number;
 }
@@ -74,8 +74,8 @@ export function s3Client(opts: S3Options = {}): S3Client {
   const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? env.S3_ENDPOINT;
   const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const forcePathStyle = opts.forcePathStyle ?? (endpoint !== undefined || env.S3_FORCE_PATH_STYLE === 'true');
-  const requestTimeout = opts.requestTimeoutMs ?? 60_000;
-  const key = JSON.stringify([endpoint, region, forcePathStyle, requestTimeout, opts.credentials?.accessKeyId]);
+  const idleTimeout = opts.idleTimeoutMs ?? 60_000;
+  const key = JSON.stringify([endpoint, region, forcePathStyle, idleTimeout, opts.credentials?.accessKeyId]);
   let client = clients.get(key);
   if (!client) {
     const config: S3ClientConfig = {
@@ -86,7 +86,8 @@ export function s3Client(opts: S3Options = {}): S3Client {
       // s3rver/MinIO-era servers reject the newer default CRC32 trailers; S3 checks Content-MD5/ETag anyway.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { requestTimeout, connectionTimeout: Math.min(requestTimeout, 10_000) },
+      // socketTimeout is an idle timer (also mid-body); requestTimeout would cap a whole multi-GB GET.
+      requestHandler: { socketTimeout: idleTimeout, connectionTimeout: Math.min(idleTimeout, 10_000) },
     };
     if (opts.credentials) config.credentials = opts.credentials;
     client = new S3Client(config);
