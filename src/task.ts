@@ -14,6 +14,7 @@ import { readInputDocs, type InputSource } from './readers/input.js';
 import { commitTask, isTaskDone, paths, readManifest, readTaskStats, STREAM_PASS, type RunManifest } from './run-dir.js';
 import type { Storage } from './storage/storage.js';
 import type { CorpusPass, PassContext } from './pass.js';
+import type { RetryCounts } from './storage/retry.js';
 
 /** Shared progress counters (a SharedArrayBuffer seen by the orchestrator). */
 export const PROGRESS_SLOTS = { bytes: 0, docsIn: 1, docsOut: 2 } as const;
@@ -21,8 +22,10 @@ export const PROGRESS_SLOTS = { bytes: 0, docsIn: 1, docsOut: 2 } as const;
 export interface TaskEnv {
   run: Storage;
   registry: Registry;
-  openInput(uri: string): InputSource;
+  openInput(uri: string): Promise<InputSource>;
   progress?: BigInt64Array;
+  /** Retries of this task's storage reads and writes, by kind (copied into its stats). */
+  retryCounts: RetryCounts;
   log(message: string): void;
 }
 
@@ -60,7 +63,16 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   const reader = emptyReaderStats();
   let tokens = 0;
   const readT0 = performance.now();
-  const docs = readInputDocs(env.openInput(input), config.reader, reader, (n) => bump(env.progress, PROGRESS_SLOTS.bytes, n));
+  let source: InputSource;
+  try {
+    source = await env.openInput(input);
+  } catch (e) {
+    // An input that cannot be opened at all is a located problem of this task, not a crash
+    // of the run: counted, reported, and the other files go on (unless strict).
+    if (config.reader.strict) throw e;
+    source = { name: input, read: () => failingStream(e) };
+  }
+  const docs = readInputDocs(source, config.reader, reader, (n) => bump(env.progress, PROGRESS_SLOTS.bytes, n));
   const limit = manifest.limit ?? Infinity;
   const counted = (async function* () {
     let n = 0;
@@ -92,18 +104,25 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     stages: stages.map((s) => ({ name: s.stage.name, stats: s.stats })),
     docsWritten: out.rows,
     tokensWritten: tokens,
-    retries: {},
+    retries: { ...env.retryCounts },
     ms,
   };
   await commitTask(run, stats);
   return stats;
 }
 
+// eslint-disable-next-line require-yield
+async function* failingStream(e: unknown): AsyncGenerator<Uint8Array> {
+  throw e;
+}
+
+
 /** A corpus pass, task `rank`. */
 export async function runPassTask(env: TaskEnv, pass: CorpusPass, ctx: PassContext, rank: number): Promise<TaskStats> {
   if (await isTaskDone(env.run, pass.name, rank)) return readTaskStats(env.run, pass.name, rank);
   const t0 = performance.now();
   const stats = await pass.run(rank, ctx);
+  for (const [k, v] of Object.entries(env.retryCounts)) stats.retries[k] = (stats.retries[k] ?? 0) + v;
   stats.pass = pass.name;
   stats.rank = rank;
   stats.ms ||= performance.now() - t0;

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfigFile, type Registry, type RunConfig } from '../config.js';
 import { planAndSubmit } from '../executors/slurm.js';
@@ -12,7 +11,7 @@ import { localExecutor } from '../executors/local.js';
 import { loadRegistry } from '../executors/run-task.js';
 import { projectRoot } from '../paths.js';
 import { executeRun, prepareRunDir } from '../run.js';
-import { expandInputs, openStorage } from '../storage/open.js';
+import { expandInputs, openInput, openStorage } from '../storage/open.js';
 import { parse } from './args.js';
 import { formatSummary } from './summary.js';
 import type { CliEnv } from './main.js';
@@ -81,13 +80,16 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
   const output = values.output ?? 'out';
   const run = openStorage(output);
   let inputBytes = 0;
-  for (const i of inputs) {
-    if (/^[a-z0-9]+:\/\//i.test(i)) {
+  for (const i of inputs.slice(0, 10_000)) {
+    // Sizes are known without reading for local files and S3 objects; not for https.
+    const size = /^https?:/i.test(i) ? undefined : await openInput(i).then((x) => x.size, () => undefined);
+    if (size === undefined) {
       inputBytes = NaN;
       break;
     }
-    inputBytes += (await stat(i)).size;
+    inputBytes += size;
   }
+  if (inputs.length > 10_000) inputBytes = NaN;
   const log = (m: string) => process.stderr.write(`refinery: ${m}\n`);
   const executorName = values.executor ?? 'local';
   if (executorName === 'slurm') {

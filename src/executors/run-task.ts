@@ -19,11 +19,16 @@ export function loadRegistry(module: string): Promise<Registry> {
 
 export async function runTaskSpec(spec: TaskSpec): Promise<TaskStats> {
   const registry = await loadRegistry(spec.registryModule);
-  const run = openStorage(spec.runDir);
+  const retryCounts = {};
+  const run = openStorage(spec.runDir, { retryCounts });
   const env: TaskEnv = {
     run,
+    retryCounts,
     registry,
-    openInput,
+    openInput: async (uri) => {
+      const input = await openInput(uri, { retryCounts });
+      return { name: input.uri, read: () => input.read() };
+    },
     progress: spec.progress ? new BigInt64Array(spec.progress) : undefined,
     log: (m) => process.stderr.write(`${spec.pass}/${spec.rank}: ${m}\n`),
   };

@@ -2,7 +2,6 @@
  * One input file -> documents, whatever its kind (WARC/ARC or an existing JSONL/Parquet
  * corpus) and wherever it lives (local, https, s3). Bytes read are counted for progress.
  */
-import { createReadStream } from 'node:fs';
 import type { Doc } from '../doc.js';
 import type { ReaderOptions } from '../config.js';
 import type { ReaderStats } from '../stats.js';
@@ -10,13 +9,9 @@ import { isCorpusFile, readJsonlDocs, readParquetDocs } from './corpus.js';
 import { readWarcDocs } from './warc.js';
 
 export interface InputSource {
+  /** The full path or URI: named in every problem, and the source of dump/segment. */
   name: string;
   read(): AsyncIterable<Uint8Array>;
-}
-
-/** A local path as an input source (remote ones come from src/storage/open.ts). */
-export function localInput(path: string): InputSource {
-  return { name: path, read: () => createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array> };
 }
 
 async function* counted(input: AsyncIterable<Uint8Array>, stats: ReaderStats, onBytes?: (n: number) => void): AsyncGenerator<Uint8Array> {
