@@ -9,6 +9,7 @@
  */
 import zlib from 'node:zlib';
 import iconv from 'iconv-lite';
+import { TextDecoder } from 'node:util';
 import { RefineryError } from '../errors.js';
 
 /** How many leading bytes are searched for a `<meta charset>` (WHATWG prescan uses 1024). */
@@ -102,19 +103,37 @@ export function charsetFromMeta(b: Uint8Array): string | undefined {
   return label;
 }
 
-/** A decoder for a label, or undefined when neither TextDecoder nor iconv-lite knows it. */
-function decoderFor(label: string): { name: string; decode: (b: Uint8Array) => string } | undefined {
+type Decoder = { name: string; decode: (b: Uint8Array) => string };
+const decoderCache = new Map<string, Decoder | null>();
+
+/**
+ * A decoder for a label, or undefined when neither TextDecoder nor iconv-lite knows it.
+ * TextDecoder resolves the label the WHATWG way (iso-8859-1/ascii -> windows-1252, gb2312 ->
+ * gbk, ...), as browsers do. The bytes are then decoded by iconv-lite except for UTF-8/16:
+ * Node's own windows-1252 decoder is really ISO-8859-1 (0x80-0x9f come out as C1 controls).
+ */
+function decoderFor(label: string): Decoder | undefined {
+  const key = label.toLowerCase();
+  let d = decoderCache.get(key);
+  if (d === undefined) {
+    d = makeDecoder(key);
+    if (decoderCache.size < 256) decoderCache.set(key, d);
+  }
+  return d ?? undefined;
+}
+
+function makeDecoder(label: string): Decoder | null {
+  let td: TextDecoder | undefined;
   try {
-    // WHATWG labels: maps iso-8859-1/ascii to windows-1252, gb2312 to gbk, etc., as browsers do.
-    const td = new TextDecoder(label, { fatal: false, ignoreBOM: false });
-    return { name: td.encoding, decode: (b) => td.decode(b) };
+    td = new TextDecoder(label);
   } catch {
-    // fall through to iconv-lite, which knows more non-web labels (cp437, mac*, ...).
+    td = undefined;
   }
-  if (iconv.encodingExists(label)) {
-    return { name: label.toLowerCase(), decode: (b) => iconv.decode(Buffer.from(b.buffer, b.byteOffset, b.byteLength), label) };
-  }
-  return undefined;
+  const name = td?.encoding ?? label;
+  if (td && name.startsWith('utf-')) return { name, decode: (b) => td.decode(b) };
+  if (iconv.encodingExists(name)) return { name, decode: (b) => iconv.decode(Buffer.from(b.buffer, b.byteOffset, b.byteLength), name) };
+  if (td) return { name, decode: (b) => td.decode(b) };
+  return null;
 }
 
 /** Choose the charset: header, then BOM, then meta, then UTF-8 (the first that a decoder knows). */

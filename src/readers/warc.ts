@@ -313,6 +313,7 @@ interface RawRecord {
 }
 
 const WARC_LINE = Buffer.from('WARC/');
+const CRLFCRLF = Buffer.from('\r\n\r\n');
 const NL_WARC = Buffer.from('\nWARC/');
 /** ARC v1 `URL IP date mime length` / v2 `URL IP date mime code checksum location offset file length`. */
 const ARC_HEADER = /^(\S+) (\S+) (\d{14})\d* (\S*)(?: \S+){0,5} (-?\w+)\s*$/;
@@ -367,7 +368,10 @@ async function* frameRecords(win: ByteWindow, ctx: Ctx, offsetOf: (pos: number) 
     await win.ensure(end + MAX_SEPARATOR + 16);
     let next = end;
     while (next < win.available && next < end + MAX_SEPARATOR && (win.byte(next) === 0x0d || win.byte(next) === 0x0a)) next++;
-    if (next < win.available && !followsRecordStart(win, next, r.format)) {
+    // A block followed by exactly CRLF CRLF had a right Content-Length, whatever comes next
+    // (that will be its own record or a corrupt stretch); otherwise the next record must follow.
+    const separated = r.format === 'warc' ? next - end >= 4 && win.view(end, end + 4).equals(CRLFCRLF) : next > end;
+    if (next < win.available && !separated && !followsRecordStart(win, next, r.format)) {
       skip(ctx, 'bad_length', offset, {
         code: 'ERR_WARC_FORMAT',
         message: `Content-Length ${r.length} does not end the record (no record separator and next record at byte ${end})`,
