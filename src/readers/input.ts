@@ -14,10 +14,9 @@ export interface InputSource {
   read(): AsyncIterable<Uint8Array>;
 }
 
-async function* counted(input: AsyncIterable<Uint8Array>, stats: ReaderStats, onBytes?: (n: number) => void): AsyncGenerator<Uint8Array> {
+async function* tapped(input: AsyncIterable<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<Uint8Array> {
   for await (const chunk of input) {
-    stats.bytes += chunk.length;
-    onBytes?.(chunk.length);
+    onBytes(chunk.length);
     yield chunk;
   }
 }
@@ -28,9 +27,13 @@ export async function* readInputDocs(
   stats: ReaderStats,
   onBytes?: (n: number) => void,
 ): AsyncGenerator<Doc> {
-  stats.files++;
-  const bytes = counted(source.read(), stats, onBytes);
+  const progress = onBytes ?? (() => {});
   if (isCorpusFile(source.name)) {
+    stats.files++;
+    const bytes = tapped(source.read(), (n) => {
+      stats.bytes += n;
+      progress(n);
+    });
     if (/\.parquet$/i.test(source.name)) {
       const chunks: Uint8Array[] = [];
       for await (const c of bytes) chunks.push(c);
@@ -40,5 +43,6 @@ export async function* readInputDocs(
     }
     return;
   }
-  yield* readWarcDocs(bytes, { file: source.name, maxPageBytes: opts.max_page_bytes, maxInflatedBytes: opts.max_inflated_bytes }, stats);
+  // The WARC reader counts its own files and bytes.
+  yield* readWarcDocs(tapped(source.read(), progress), { file: source.name, maxPageBytes: opts.max_page_bytes, maxInflatedBytes: opts.max_inflated_bytes }, stats);
 }
