@@ -23,7 +23,7 @@
 import { decodeHTML } from 'entities';
 import { buildTree, HIDDEN, ARTICLE_BODY, type HtmlTree } from './html-tree.js';
 import { TEXT, FIRST_DYNAMIC_TAG, TAG_FLAGS, BLOCK, SKIP, PARA, BOILER_TAG, HEADING, T } from './tags.js';
-import { boilerplateWord, classWeight, isContentName } from './signals.js';
+import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate } from './signals.js';
 
 export interface ExtractOptions {
   /** Put the page's <title> as the first line. */
@@ -133,23 +133,41 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     const t = tag[i];
     if (holdsMarker[i] || t === T.article || t === T.main || (flags[i] & ARTICLE_BODY)) holdsMarker[parent[i]] = 1;
   }
+  // never-text elements first, then each element's share of the remaining text: a layout
+  // wrapper whose class says "sidebar" but that holds most of the page is not a sidebar
+  for (let i = 1; i < n; i++) {
+    const p = parent[i];
+    if (removed[p]) { removed[i] = HARD; continue; }
+    const t = tag[i];
+    if (t !== TEXT && ((TAG_FLAGS[t] & SKIP) || (flags[i] & HIDDEN))) removed[i] = HARD;
+  }
+  const nodeText = new Int32Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    if (removed[i]) continue;
+    if (tag[i] === TEXT) nodeText[i] = textLength(src, start[i], stop[i]);
+    nodeText[parent[i]] += nodeText[i];
+  }
+  const spareAbove = nodeText[0] * 0.5;
 
-  // top-down: removal state and link context (pre-order: a parent is always seen first)
+  // top-down: boilerplate containers and link context (pre-order: a parent is always seen first)
   for (let i = 1; i < n; i++) {
     const p = parent[i];
     const t = tag[i];
+    if (removed[i]) continue;
     if (removed[p]) { removed[i] = removed[p]; continue; }
     inLink[i] = inLink[p] | (t === T.a ? 1 : 0);
     if (t === TEXT) continue;
     const f = TAG_FLAGS[t];
-    if ((f & SKIP) || (flags[i] & HIDDEN)) { removed[i] = HARD; continue; }
     if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & ARTICLE_BODY)) continue;
     if (holdsMarker[i]) continue;
     if (f & BOILER_TAG) { removed[i] = SOFT; continue; }
-    if (t === T.form) { removed[i] = SOFT; continue; }
+    if (t === T.form) { if (nodeText[i] < spareAbove) removed[i] = SOFT; continue; }
     if (classRules) {
       const nm = names[i];
-      if (nm !== undefined && boilerplateWord(nm) !== undefined && !isContentName(nm)) removed[i] = SOFT;
+      if (nm === undefined) continue;
+      const word = boilerplateWord(nm);
+      if (word === undefined) continue;
+      if (isStrongBoilerplate(word) || (nodeText[i] < spareAbove && !isContentName(nm))) removed[i] = SOFT;
     }
   }
 
@@ -159,15 +177,8 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     const p = parent[i];
     const t = tag[i];
     if (t === TEXT) {
-      // normalized length: non-space characters, plus one per inner whitespace run
-      let len = 0, c = 0, space = false;
-      for (let k = start[i], e = stop[i]; k < e; k++) {
-        const ch = src.charCodeAt(k);
-        if (ch === 32 || ch === 10 || ch === 9 || ch === 13 || ch === 12) { space = len > 0; continue; }
-        if (space) { len++; space = false; }
-        len++;
-        if (ch === 44 || ch === 0xff0c || ch === 0x3001) c++;
-      }
+      const len = nodeText[i];
+      const c = len > 0 ? countCommas(src, start[i], stop[i]) : 0;
       textLen[i] = len; ownLen[i] = len; commas[i] = c; ownCommas[i] = c;
       if (inLink[i]) linkLen[i] = len;
     } else if (t === T.p) pCount[i]++;
@@ -189,6 +200,27 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     }
   }
   return { removed, textLen, linkLen, commas, ownLen, ownCommas, pCount, imgCount, liCount, inputCount, hasBlockChild };
+}
+
+/** Normalized length of raw text: non-space characters, plus one per inner whitespace run. */
+function textLength(src: string, a: number, b: number): number {
+  let len = 0, space = false;
+  for (let k = a; k < b; k++) {
+    const ch = src.charCodeAt(k);
+    if (ch === 32 || ch === 10 || ch === 9 || ch === 13 || ch === 12) { space = len > 0; continue; }
+    if (space) { len++; space = false; }
+    len++;
+  }
+  return len;
+}
+
+function countCommas(src: string, a: number, b: number): number {
+  let c = 0;
+  for (let k = a; k < b; k++) {
+    const ch = src.charCodeAt(k);
+    if (ch === 44 || ch === 0xff0c || ch === 0x3001) c++;
+  }
+  return c;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,6 +375,8 @@ function dropContainer(tree: HtmlTree, a: Analysis, i: number): boolean {
   if (weight < 0) return true;
   if (a.commas[i] >= 10) return false;
   const ld = linkDensity(a, i);
+  // a data table inside the article is content unless it is mostly links or a form
+  if (t === T.table) return ld > 0.5 || a.inputCount[i] > 2;
   const p = a.pCount[i];
   const img = a.imgCount[i];
   const li = a.liCount[i] - 100;
@@ -420,12 +454,11 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
           if (s) write(s);
           continue;
         }
-        s = normalizeInline(s);
+        s = normalizeInline(s.replace(CONTROL_RE, ''));
         if (s.charCodeAt(0) === 32) brk(SPACE);
         const trailing = s.charCodeAt(s.length - 1) === 32;
         s = s.trim();
         if (s.indexOf('.') >= 0 || s.indexOf('/') >= 0) s = s.replace(URL_RE, '').replace(/ {2,}/g, ' ').trim();
-        s = s.replace(CONTROL_RE, '');
         if (s) write(s);
         if (trailing) brk(SPACE);
         continue;

@@ -321,7 +321,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
       const rawEnd = t === T.plaintext ? len : skipRaw(src, p, t);
       if (t === T.title && titleSpan[0] < 0) {
         titleSpan[0] = p;
-        titleSpan[1] = Math.min(rawEnd, rawEndText(src, p, rawEnd));
+        titleSpan[1] = lastRawTextEnd;
       }
       pos = textStart = rawEnd;
       continue;
@@ -345,6 +345,9 @@ function attrIs(src: string, at: number, name: string): boolean {
 const RAW_NAMES = new Map<number, string>();
 for (const [name, id] of TAG_IDS) if (TAG_FLAGS[id] & RAW) RAW_NAMES.set(id, name);
 
+/** Where the text of the last raw-text element skipped by skipRaw ends. */
+let lastRawTextEnd = 0;
+
 /** Position just after the end tag `</name` closing a raw-text element that starts at `p`. */
 function skipRaw(src: string, p: number, t: number): number {
   const name = RAW_NAMES.get(t)!;
@@ -352,7 +355,8 @@ function skipRaw(src: string, p: number, t: number): number {
   let at = p;
   for (;;) {
     const lt = src.indexOf('</', at);
-    if (lt < 0) return len;
+    if (lt < 0) { lastRawTextEnd = len; return len; }
+    lastRawTextEnd = lt;
     const ne = lt + 2 + name.length;
     if (attrIs(src, lt + 2, name)) {
       const c = ne < len ? src.charCodeAt(ne) : 62;
@@ -365,8 +369,3 @@ function skipRaw(src: string, p: number, t: number): number {
   }
 }
 
-/** Where the raw text ends: the start of the closing tag that ends at rawEnd. */
-function rawEndText(src: string, p: number, rawEnd: number): number {
-  const lt = src.lastIndexOf('</', rawEnd);
-  return lt >= p ? lt : rawEnd;
-}

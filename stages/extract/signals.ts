@@ -16,7 +16,7 @@ const BOILER_TOKENS = [
   'nav', 'navbar', 'navigation', 'menu', 'menubar', 'submenu', 'breadcrumb', 'breadcrumbs',
   'crumbs', 'footer', 'masthead', 'topbar', 'toolbar', 'skip', 'skiplink', 'sitemap',
   // asides
-  'sidebar', 'aside', 'widget', 'widgets', 'rail', 'sidebox',
+  'sidebar', 'aside', 'sidebox',
   // comments
   'comment', 'comments', 'commentlist', 'disqus', 'respond', 'replies', 'reply',
   // sharing and social
@@ -54,6 +54,22 @@ const boilerTokens = new Set(BOILER_TOKENS);
 const boilerSubstringRe = new RegExp(BOILER_SUBSTRINGS.join('|'));
 const roleRe = new RegExp(`role-(?:${ROLE_BOILER.join('|')})\\b`);
 const TOKEN_SPLIT = /[\s_-]+/;
+
+/**
+ * Words that name a boilerplate block itself, never a page-wide wrapper: an element named so
+ * is removed even when it holds much of the page's text (a long comment thread is still
+ * comments). Other words ("sidebar", "nav", "meta") also show up on layout wrappers such as
+ * "content-with-sidebar", so those elements are spared when they hold most of the text.
+ */
+const STRONG = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond', 'replies',
+  'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'related', 'share', 'share-', 'sharing',
+  'social', 'sociallinks', 'socialmedia', 'taboola', 'outbrain', 'advert', 'advertisement',
+  'sponsor', 'sponsored', 'pagination', 'pager', 'breadcrumb', 'breadcrumbs', 'popup', 'modal',
+  'subscri', 'paywall']);
+
+export function isStrongBoilerplate(word: string): boolean {
+  return STRONG.has(word) || word.startsWith('role-');
+}
 
 /** The first boilerplate word in `names`, or undefined. */
 export function boilerplateWord(names: string): string | undefined {
