@@ -173,18 +173,23 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
 
   // bottom-up: text measures of what is kept
   for (let i = n - 1; i > 0; i--) {
-    if (removed[i]) continue;
     const p = parent[i];
     const t = tag[i];
+    if (removed[i]) {
+      // form controls are never text, but they tell a form-like block from an article
+      if (!removed[p] && (t === T.input || t === T.textarea || t === T.select || t === T.button) && !(flags[i] & HIDDEN)) inputCount[p]++;
+      continue;
+    }
     if (t === TEXT) {
       const len = nodeText[i];
       const c = len > 0 ? countCommas(src, start[i], stop[i]) : 0;
       textLen[i] = len; ownLen[i] = len; commas[i] = c; ownCommas[i] = c;
       if (inLink[i]) linkLen[i] = len;
+      // paragraph text that is not in a <p> (text between <br>s) counts as a paragraph
+      if (len >= 80 && tag[p] !== T.p) pCount[i]++;
     } else if (t === T.p) pCount[i]++;
     else if (t === T.img) imgCount[i]++;
     else if (t === T.li) liCount[i]++;
-    else if (t === T.input || t === T.textarea || t === T.button) inputCount[i]++;
     textLen[p] += textLen[i];
     linkLen[p] += linkLen[i];
     commas[p] += commas[i];
@@ -500,3 +505,6 @@ function addImage(tree: HtmlTree, i: number, baseUrl: string, images: [string, s
   seen.add(abs);
   images.push([abs, normalizeInline(decode(tree.imgAlt.get(i) ?? '')).trim()]);
 }
+
+/** For tests and debugging: the steps of extractMainContent one by one. */
+export const internals = { analyze, chooseContent, render, dropContainer };

@@ -101,5 +101,5 @@ export const T = {
   textarea: tagId('textarea'), header: tagId('header'), footer: tagId('footer'),
   nav: tagId('nav'), aside: tagId('aside'), h1: tagId('h1'), h6: tagId('h6'),
   template: tagId('template'), object: tagId('object'), applet: tagId('applet'),
-  span: tagId('span'), input: tagId('input'), label: tagId('label'), time: tagId('time'),
+  span: tagId('span'), input: tagId('input'), select: tagId('select'), label: tagId('label'), time: tagId('time'),
 } as const;
