@@ -327,9 +327,9 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
   for (let c = p + 1; c < tree.end[p]; c = tree.end[c]) {
     if (c === top) { roots.push(c); continue; }
     if (removed[c] || tag[c] === TEXT) continue;
-    let bonus = 0;
-    if (topNames && names[c] === topNames) bonus = score[top] * 0.2;
-    if (scored[c] && score[c] + bonus >= siblingThreshold) { roots.push(c); continue; }
+    // a repeated block of the same kind as the top one (an article split into "cards") continues it
+    if (topNames && names[c] === topNames && tag[c] === tag[top] && a.textLen[c] > 0 && linkDensity(a, c) < 0.3) { roots.push(c); continue; }
+    if (scored[c] && score[c] >= siblingThreshold) { roots.push(c); continue; }
     if (tag[c] === T.p || (tag[c] === T.div && !a.hasBlockChild[c])) {
       const len = a.textLen[c];
       const ld = linkDensity(a, c);
