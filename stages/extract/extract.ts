@@ -188,6 +188,8 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
       // paragraph text that is not in a <p> (text between <br>s) counts as a paragraph
       if (len >= 80 && tag[p] !== T.p) pCount[i]++;
     } else if (t === T.p) pCount[i]++;
+    // a div holding only inline content is a paragraph too (Readability turns such divs into <p>)
+    else if (t === T.div && !hasBlockChild[i] && ownLen[i] > 0) pCount[i]++;
     else if (t === T.img) imgCount[i]++;
     else if (t === T.li) liCount[i]++;
     textLen[p] += textLen[i];
