@@ -92,13 +92,13 @@ export function extractMainContent(html: string, url: string, options: Partial<E
   // the class/id rules, keeping tag semantics.
   let a = analyze(tree, true);
   let roots = chooseContent(tree, a);
-  let out = render(tree, a, roots, url, opts);
+  let out = render(tree, a, roots, url, opts, title);
   const rawTotal = a.textLen[0];
   if (out.text.length < 250) {
     const b = analyze(tree, false);
     if (b.textLen[0] > rawTotal * 2 && b.textLen[0] > 500) {
       const roots2 = chooseContent(tree, b);
-      const out2 = render(tree, b, roots2, url, opts);
+      const out2 = render(tree, b, roots2, url, opts, title);
       if (out2.text.length > out.text.length * 2) { a = b; roots = roots2; out = out2; }
     }
   }
@@ -162,6 +162,8 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     if (holdsMarker[i]) continue;
     if (f & BOILER_TAG) { removed[i] = SOFT; continue; }
     if (t === T.form) { if (nodeText[i] < spareAbove) removed[i] = SOFT; continue; }
+    // captions and credits describe a picture, they are not the article's prose
+    if (t === T.figcaption) { removed[i] = SOFT; continue; }
     if (classRules) {
       const nm = names[i];
       if (nm === undefined) continue;
@@ -415,7 +417,8 @@ function normalizeInline(s: string): string {
   return s.replace(/[\s\u00a0\u200b\u2028\u2029\ufeff]+/g, ' ');
 }
 
-function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, opts: ExtractOptions): { text: string; images: [string, string][] } {
+function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, opts: ExtractOptions, title = ''): { text: string; images: [string, string][] } {
+  const lowerTitle = title.toLowerCase();
   const { tag, end, src, start, stop } = tree;
   const out: string[] = [];
   let pending = 0; // 0 none, 1 space, 2 cell separator, 3 newline, 4 blank line
@@ -471,6 +474,16 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
         continue;
       }
       if (i !== root && dropContainer(tree, a, i)) { i = end[i] - 1; continue; }
+      // a short line that is all link is navigation ("Share on ...", "Next story", "More news")
+      // (boilerpipe: link-only short blocks are boilerplate; list items and cells are left to
+      // their container's link density)
+      if ((TAG_FLAGS[t] & BLOCK) && t !== T.li && t !== T.td && t !== T.th && a.textLen[i] > 0
+        && a.textLen[i] < 80 && a.linkLen[i] === a.textLen[i]) { i = end[i] - 1; continue; }
+      // the page's title repeated as the article's heading is metadata (include_title puts it first)
+      if ((TAG_FLAGS[t] & HEADING) && lowerTitle) {
+        const h = plainText(tree, a, i).toLowerCase();
+        if (h.length >= 8 && lowerTitle.includes(h)) { i = end[i] - 1; continue; }
+      }
       if (t === T.br) { brk(LINE); continue; }
       if (t === T.img) {
         if (opts.includeImages) addImage(tree, i, baseUrl, images, seenImages);
