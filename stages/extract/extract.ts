@@ -1,0 +1,525 @@
+/**
+ * Main-content extraction: HTML + URL -> the article's text, with its structure kept as lines.
+ *
+ * How a page is read (every step is a linear pass over the compact tree of html-tree.ts):
+ *  1. Removed outright: elements that are never text (script, style, forms controls, embeds:
+ *     tags.ts SKIP) and hidden ones (`hidden`, `aria-hidden="true"`, inline display:none).
+ *  2. Boilerplate containers: HTML5 semantics (nav, aside, header, footer), ARIA landmark
+ *     roles, and class/id words (signals.ts). Kept when they hold the page's article markers
+ *     (<article>, <main>, itemprop=articleBody): a site-wide wrapper named "page-sidebar-left"
+ *     must not take the article with it.
+ *  3. The main container, chosen as Readability.js does (its scoring is the best-documented
+ *     explainable one): every paragraph-like block with >= 25 characters of its own text scores
+ *     1 + commas + min(chars/100, 3), credited to its ancestors with decaying weight; a
+ *     container's score starts from its tag and class weight and is scaled by
+ *     (1 - link density). schema.org's articleBody property, when present and substantial,
+ *     names the container directly.
+ *  4. The container's siblings that look like continuation of the article join it.
+ *  5. Inside the chosen content, link-dense or form-like containers are dropped (Readability's
+ *     conditional cleaning, boilerpipe's link density), then the text is written with its
+ *     structure: blocks as lines, paragraphs separated by a blank line, list items and table
+ *     rows one per line, cells joined by " | ", <br> as a line break, <pre> verbatim.
+ */
+import { decodeHTML } from 'entities';
+import { buildTree, HIDDEN, ARTICLE_BODY, type HtmlTree } from './html-tree.js';
+import { TEXT, FIRST_DYNAMIC_TAG, TAG_FLAGS, BLOCK, SKIP, PARA, BOILER_TAG, HEADING, T } from './tags.js';
+import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate } from './signals.js';
+
+export interface ExtractOptions {
+  /** Put the page's <title> as the first line. */
+  includeTitle: boolean;
+  /** Collect `[src, alt]` of the images inside the main content. */
+  includeImages: boolean;
+  /** Per-document budget: HTML beyond this many characters is not read. */
+  maxHtmlChars: number;
+  /** Per-document budget: the tree stops growing at this many nodes. */
+  maxNodes: number;
+}
+
+export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
+  includeTitle: false,
+  includeImages: true,
+  maxHtmlChars: 8_000_000,
+  maxNodes: 400_000,
+};
+
+export interface Extraction {
+  text: string;
+  /** `[absolute src, alt]` of the images in the main content, in document order, unique. */
+  imageUrls: [string, string][];
+  title: string;
+  /** Which per-document budget was hit, if any. */
+  budgetHit?: 'html_chars' | 'nodes';
+}
+
+// removal states (per node)
+const KEEP = 0;
+const HARD = 1; // never text
+const SOFT = 2; // boilerplate container
+
+interface Analysis {
+  removed: Uint8Array;
+  /** Normalized visible text length of the subtree (whitespace runs count 1). */
+  textLen: Int32Array;
+  /** Part of textLen inside links. */
+  linkLen: Int32Array;
+  commas: Int32Array;
+  /** Text of a block that is not inside a nested block (its own paragraph text). */
+  ownLen: Int32Array;
+  ownCommas: Int32Array;
+  /** Counts in the subtree, for conditional cleaning. */
+  pCount: Int32Array;
+  imgCount: Int32Array;
+  liCount: Int32Array;
+  inputCount: Int32Array;
+  hasBlockChild: Uint8Array;
+}
+
+export function extractMainContent(html: string, url: string, options: Partial<ExtractOptions> = {}): Extraction {
+  const opts = { ...DEFAULT_EXTRACT_OPTIONS, ...options };
+  let budgetHit: Extraction['budgetHit'];
+  if (html.length > opts.maxHtmlChars) {
+    html = html.slice(0, opts.maxHtmlChars);
+    budgetHit = 'html_chars';
+  }
+  const tree = buildTree(html, { maxNodes: opts.maxNodes });
+  if (tree.truncated && !budgetHit) budgetHit = 'nodes';
+
+  const title = tree.titleSpan[0] >= 0 ? normalizeInline(decode(html.slice(tree.titleSpan[0], tree.titleSpan[1]))).trim() : '';
+
+  // With boilerplate rules on first; if they leave almost nothing of a page that has text,
+  // the page's own naming misled them (a wrapper called "content-sidebar"): retry without
+  // the class/id rules, keeping tag semantics.
+  let a = analyze(tree, true);
+  let roots = chooseContent(tree, a);
+  let out = render(tree, a, roots, url, opts, title);
+  const rawTotal = a.textLen[0];
+  if (out.text.length < 250) {
+    const b = analyze(tree, false);
+    if (b.textLen[0] > rawTotal * 2 && b.textLen[0] > 500) {
+      const roots2 = chooseContent(tree, b);
+      const out2 = render(tree, b, roots2, url, opts, title);
+      if (out2.text.length > out.text.length * 2) { a = b; roots = roots2; out = out2; }
+    }
+  }
+  let text = out.text;
+  if (opts.includeTitle && title) text = text ? `${title}\n\n${text}` : title;
+  const result: Extraction = { text, imageUrls: out.images, title };
+  if (budgetHit) result.budgetHit = budgetHit;
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1-2. removal and per-subtree measures
+
+function analyze(tree: HtmlTree, classRules: boolean): Analysis {
+  const { n, tag, parent, flags, names, src, start, stop } = tree;
+  const removed = new Uint8Array(n);
+  const textLen = new Int32Array(n);
+  const linkLen = new Int32Array(n);
+  const commas = new Int32Array(n);
+  const ownLen = new Int32Array(n);
+  const ownCommas = new Int32Array(n);
+  const pCount = new Int32Array(n);
+  const imgCount = new Int32Array(n);
+  const liCount = new Int32Array(n);
+  const inputCount = new Int32Array(n);
+  const hasBlockChild = new Uint8Array(n);
+  const inLink = new Uint8Array(n);
+
+  // Which elements hold an article marker (needed before the top-down pass can spare them).
+  const holdsMarker = new Uint8Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const t = tag[i];
+    if (holdsMarker[i] || t === T.article || t === T.main || (flags[i] & ARTICLE_BODY)) holdsMarker[parent[i]] = 1;
+  }
+  // never-text elements first, then each element's share of the remaining text: a layout
+  // wrapper whose class says "sidebar" but that holds most of the page is not a sidebar
+  for (let i = 1; i < n; i++) {
+    const p = parent[i];
+    if (removed[p]) { removed[i] = HARD; continue; }
+    const t = tag[i];
+    if (t !== TEXT && ((TAG_FLAGS[t] & SKIP) || (flags[i] & HIDDEN))) removed[i] = HARD;
+  }
+  const nodeText = new Int32Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    if (removed[i]) continue;
+    if (tag[i] === TEXT) nodeText[i] = textLength(src, start[i], stop[i]);
+    nodeText[parent[i]] += nodeText[i];
+  }
+  const spareAbove = nodeText[0] * 0.5;
+
+  // top-down: boilerplate containers and link context (pre-order: a parent is always seen first)
+  for (let i = 1; i < n; i++) {
+    const p = parent[i];
+    const t = tag[i];
+    if (removed[i]) continue;
+    if (removed[p]) { removed[i] = removed[p]; continue; }
+    inLink[i] = inLink[p] | (t === T.a ? 1 : 0);
+    if (t === TEXT) continue;
+    const f = TAG_FLAGS[t];
+    if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & ARTICLE_BODY)) continue;
+    if (holdsMarker[i]) continue;
+    if (f & BOILER_TAG) { removed[i] = SOFT; continue; }
+    if (t === T.form) { if (nodeText[i] < spareAbove) removed[i] = SOFT; continue; }
+    // captions and credits describe a picture, they are not the article's prose
+    if (t === T.figcaption) { removed[i] = SOFT; continue; }
+    if (classRules) {
+      const nm = names[i];
+      if (nm === undefined) continue;
+      const word = boilerplateWord(nm);
+      if (word === undefined) continue;
+      if (isStrongBoilerplate(word) || (nodeText[i] < spareAbove && !isContentName(nm))) removed[i] = SOFT;
+    }
+  }
+
+  // bottom-up: text measures of what is kept
+  for (let i = n - 1; i > 0; i--) {
+    const p = parent[i];
+    const t = tag[i];
+    if (removed[i]) {
+      // form controls are never text, but they tell a form-like block from an article
+      if (!removed[p] && (t === T.input || t === T.textarea || t === T.select || t === T.button) && !(flags[i] & HIDDEN)) inputCount[p]++;
+      continue;
+    }
+    if (t === TEXT) {
+      const len = nodeText[i];
+      const c = len > 0 ? countCommas(src, start[i], stop[i]) : 0;
+      textLen[i] = len; ownLen[i] = len; commas[i] = c; ownCommas[i] = c;
+      if (inLink[i]) linkLen[i] = len;
+      // paragraph text that is not in a <p> (text between <br>s) counts as a paragraph
+      if (len >= 80 && tag[p] !== T.p) pCount[i]++;
+    } else if (t === T.p) pCount[i]++;
+    // a div holding only inline content is a paragraph too (Readability turns such divs into <p>)
+    else if (t === T.div && !hasBlockChild[i] && ownLen[i] > 0) pCount[i]++;
+    else if (t === T.img) imgCount[i]++;
+    else if (t === T.li) liCount[i]++;
+    textLen[p] += textLen[i];
+    linkLen[p] += linkLen[i];
+    commas[p] += commas[i];
+    pCount[p] += pCount[i];
+    imgCount[p] += imgCount[i];
+    liCount[p] += liCount[i];
+    inputCount[p] += inputCount[i];
+    if (t === TEXT || !(TAG_FLAGS[t] & BLOCK)) {
+      ownLen[p] += ownLen[i];
+      ownCommas[p] += ownCommas[i];
+    } else {
+      hasBlockChild[p] = 1;
+    }
+  }
+  return { removed, textLen, linkLen, commas, ownLen, ownCommas, pCount, imgCount, liCount, inputCount, hasBlockChild };
+}
+
+/** Normalized length of raw text: non-space characters, plus one per inner whitespace run. */
+function textLength(src: string, a: number, b: number): number {
+  let len = 0, space = false;
+  for (let k = a; k < b; k++) {
+    const ch = src.charCodeAt(k);
+    if (ch === 32 || ch === 10 || ch === 9 || ch === 13 || ch === 12) { space = len > 0; continue; }
+    if (space) { len++; space = false; }
+    len++;
+  }
+  return len;
+}
+
+function countCommas(src: string, a: number, b: number): number {
+  let c = 0;
+  for (let k = a; k < b; k++) {
+    const ch = src.charCodeAt(k);
+    if (ch === 44 || ch === 0xff0c || ch === 0x3001) c++;
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3-4. the main container and its siblings
+
+function tagBaseScore(t: number): number {
+  if (t === T.div || t === T.article || t === T.main || t === T.section) return 5;
+  if (t === T.pre || t === T.td || t === T.blockquote) return 3;
+  if (t === T.ol || t === T.ul || t === T.dl || t === T.dd || t === T.dt || t === T.li || t === T.form) return -3;
+  if ((TAG_FLAGS[t] & HEADING) || t === T.th) return -5;
+  return 0;
+}
+
+function linkDensity(a: Analysis, i: number): number {
+  const L = a.textLen[i];
+  return L > 0 ? a.linkLen[i] / L : 0;
+}
+
+/** The content roots (in document order) whose subtrees make the main text. */
+function chooseContent(tree: HtmlTree, a: Analysis): number[] {
+  const { n, tag, parent, flags, names } = tree;
+  const { removed, ownLen, ownCommas } = a;
+  const score = new Float64Array(n);
+  const scored = new Uint8Array(n);
+  const initCandidate = (i: number): void => {
+    scored[i] = 1;
+    let s = tagBaseScore(tag[i]) + classWeight(names[i]);
+    if (tag[i] === T.article) s += 10;
+    if (flags[i] & ARTICLE_BODY) s += 25;
+    score[i] = s;
+  };
+
+  // schema.org articleBody: trusted when it holds a substantial part of the page's text
+  let bodyProp = -1;
+  for (let i = 1; i < n; i++) {
+    if (!removed[i] && (flags[i] & ARTICLE_BODY) && tag[i] !== TEXT && a.textLen[i] >= 250) {
+      // the innermost substantial marked element wins (itemtype=Article wraps itemprop=articleBody)
+      if (bodyProp < 0 || (i < tree.end[bodyProp] && a.textLen[i] >= a.textLen[bodyProp] * 0.5)) bodyProp = i;
+    }
+  }
+
+  for (let i = 1; i < n; i++) {
+    const t = tag[i];
+    if (t === TEXT || removed[i]) continue;
+    const f = TAG_FLAGS[t];
+    if (!(f & BLOCK) || (f & HEADING) || t === T.li || t === T.tr || t === T.body || t === T.html) continue;
+    const own = ownLen[i];
+    if (own < 25) continue;
+    const s = 1 + ownCommas[i] + Math.min(Math.floor(own / 100), 3);
+    let anc = t === T.p || t === T.pre || t === T.td || t === T.blockquote || t === T.dd ? parent[i] : i;
+    // a leaf div/section with its own text scores for itself and its ancestors, like a <p> would
+    if (anc === i) {
+      if (!scored[i]) initCandidate(i);
+      score[i] += s;
+      anc = parent[i];
+    }
+    for (let level = 0; level < 5 && anc > 0; level++, anc = parent[anc]) {
+      if (tag[anc] === T.body || tag[anc] === T.html) break;
+      if (!scored[anc]) initCandidate(anc);
+      score[anc] += level === 0 ? s : level === 1 ? s / 2 : s / (level * 3);
+    }
+  }
+
+  let top = -1;
+  let topScore = -Infinity;
+  for (let i = 1; i < n; i++) {
+    if (!scored[i]) continue;
+    score[i] *= 1 - linkDensity(a, i);
+    if (score[i] > topScore) { topScore = score[i]; top = i; }
+  }
+  if (bodyProp >= 0 && (top < 0 || a.textLen[bodyProp] >= 0.3 * a.textLen[top] || isAncestor(tree, bodyProp, top))) return [bodyProp];
+  if (top < 0) {
+    // no paragraph anywhere: the body's text as it is (short pages, listings)
+    for (let i = 1; i < n; i++) if (tag[i] === T.body && !removed[i]) return [i];
+    return [0];
+  }
+
+  // Readability: a parent whose score is close to the top's holds more of the article
+  let lastScore = topScore;
+  const threshold = topScore / 3;
+  for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
+    if (!scored[p]) continue;
+    if (score[p] < threshold) break;
+    if (score[p] > lastScore) { top = p; break; }
+    lastScore = score[p];
+  }
+  // a sole child stands for its parent
+  for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
+    if (countKeptElementChildren(tree, a, p) !== 1) break;
+    top = p;
+  }
+
+  // siblings that continue the article
+  const p = parent[top];
+  if (p < 0) return [top];
+  const roots: number[] = [];
+  const siblingThreshold = Math.max(10, score[top] * 0.2);
+  const topNames = names[top];
+  for (let c = p + 1; c < tree.end[p]; c = tree.end[c]) {
+    if (c === top) { roots.push(c); continue; }
+    if (removed[c] || tag[c] === TEXT) continue;
+    // a repeated block of the same kind as the top one (an article split into "cards") continues it
+    if (topNames && names[c] === topNames && tag[c] === tag[top] && a.textLen[c] > 0 && linkDensity(a, c) < 0.3) { roots.push(c); continue; }
+    if (scored[c] && score[c] >= siblingThreshold) { roots.push(c); continue; }
+    if (tag[c] === T.p || (tag[c] === T.div && !a.hasBlockChild[c])) {
+      const len = a.textLen[c];
+      const ld = linkDensity(a, c);
+      if (len > 80 && ld < 0.25) roots.push(c);
+      else if (len > 0 && len <= 80 && ld === 0 && /\.( |$)/.test(plainText(tree, a, c))) roots.push(c);
+    }
+  }
+  return roots;
+}
+
+/** The kept text of a (small) subtree, whitespace-normalized. */
+function plainText(tree: HtmlTree, a: Analysis, i: number): string {
+  let s = '';
+  for (let k = i + 1; k < tree.end[i]; k++) {
+    if (a.removed[k]) { k = tree.end[k] - 1; continue; }
+    if (tree.tag[k] === TEXT) s += tree.src.slice(tree.start[k], tree.stop[k]);
+  }
+  return normalizeInline(decode(s)).trim();
+}
+
+function isAncestor(tree: HtmlTree, anc: number, i: number): boolean {
+  return i > anc && i < tree.end[anc];
+}
+
+function countKeptElementChildren(tree: HtmlTree, a: Analysis, p: number): number {
+  let k = 0;
+  for (let c = p + 1; c < tree.end[p]; c = tree.end[c]) {
+    if (a.removed[c]) continue;
+    if (tree.tag[c] === TEXT) { if (a.textLen[c] > 0) return 2; continue; }
+    if (++k > 1) return k;
+  }
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. cleaning inside the content and writing the text
+
+/** Readability's conditional cleaning: is container i (inside the content) boilerplate? */
+function dropContainer(tree: HtmlTree, a: Analysis, i: number): boolean {
+  const t = tree.tag[i];
+  const isList = t === T.ul || t === T.ol || t === T.dl;
+  const isContainer = isList || t === T.table || t === T.form
+    || ((t === T.div || t === T.section || t >= FIRST_DYNAMIC_TAG) && a.hasBlockChild[i] === 1);
+  if (!isContainer) return false;
+  const textLen = a.textLen[i];
+  if (textLen === 0) return a.imgCount[i] === 0; // nothing to say (images are kept)
+  const weight = classWeight(tree.names[i]);
+  if (weight < 0) return true;
+  if (a.commas[i] >= 10) return false;
+  const ld = linkDensity(a, i);
+  // a data table inside the article is content unless it is mostly links or a form
+  if (t === T.table) return ld > 0.5 || a.inputCount[i] > 2;
+  const p = a.pCount[i];
+  const img = a.imgCount[i];
+  const li = a.liCount[i] - 100;
+  if (img > 1 && p / img < 0.5) return true;
+  if (!isList && li > p) return true;
+  if (a.inputCount[i] > Math.floor(p / 3)) return true;
+  if (!isList && textLen < 25 && (img === 0 || img > 2)) return true;
+  if (weight < 25 && ld > 0.2) return true;
+  if (weight >= 25 && ld > 0.5) return true;
+  return false;
+}
+
+// pending-break levels between two pieces of text; the strongest one pending wins
+const SPACE = 1;
+const CELL = 2;
+const LINE = 3;
+const BLANK = 4;
+const BREAKS = ['', ' ', ' | ', '\n', '\n\n'];
+
+const URL_RE = /\b(?:https?|ftp):\/\/[^\s<>"'\u00a0]+|\bwww\.[a-z0-9-]+\.[^\s<>"'\u00a0]+/gi;
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/g;
+
+function decode(s: string): string {
+  return s.indexOf('&') >= 0 ? decodeHTML(s) : s;
+}
+
+function normalizeInline(s: string): string {
+  return s.replace(/[\s\u00a0\u200b\u2028\u2029\ufeff]+/g, ' ');
+}
+
+function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, opts: ExtractOptions, title = ''): { text: string; images: [string, string][] } {
+  const lowerTitle = title.toLowerCase();
+  const { tag, end, src, start, stop } = tree;
+  const out: string[] = [];
+  let pending = 0; // 0 none, 1 space, 2 cell separator, 3 newline, 4 blank line
+  let started = false;
+  let rowHasText = false;
+  let preDepth = 0;
+  const images: [string, string][] = [];
+  const seenImages = new Set<string>();
+  // open elements to close: node ids whose end we have not reached yet
+  const open: number[] = [];
+
+  const brk = (level: number): void => { if (level > pending) pending = level; };
+  const write = (s: string): void => {
+    if (started && pending) out.push(BREAKS[pending]);
+    started = true;
+    pending = 0;
+    out.push(s);
+    rowHasText = true;
+  };
+  const closeElement = (j: number): void => {
+    const t = tag[j];
+    if (t === T.pre) preDepth--;
+    const f = TAG_FLAGS[t];
+    if (t === T.td || t === T.th) return;
+    if (f & PARA) brk(BLANK);
+    else if (f & BLOCK) brk(LINE);
+  };
+
+  for (const root of roots) {
+    brk(BLANK);
+    for (let i = root; i < end[root]; i++) {
+      while (open.length && end[open[open.length - 1]] <= i) closeElement(open.pop()!);
+      if (a.removed[i]) { i = end[i] - 1; continue; }
+      const t = tag[i];
+      if (t === TEXT) {
+        if (a.textLen[i] === 0 && preDepth === 0) {
+          if (stop[i] > start[i]) brk(SPACE);
+          continue;
+        }
+        let s = decode(src.slice(start[i], stop[i]));
+        if (preDepth > 0) {
+          s = s.replace(URL_RE, '').replace(CONTROL_RE, '');
+          if (s) write(s);
+          continue;
+        }
+        s = normalizeInline(s.replace(CONTROL_RE, ''));
+        if (s.charCodeAt(0) === 32) brk(SPACE);
+        const trailing = s.charCodeAt(s.length - 1) === 32;
+        s = s.trim();
+        if (s.indexOf('.') >= 0 || s.indexOf('/') >= 0) s = s.replace(URL_RE, '').replace(/ {2,}/g, ' ').trim();
+        if (s) write(s);
+        if (trailing) brk(SPACE);
+        continue;
+      }
+      if (i !== root && dropContainer(tree, a, i)) { i = end[i] - 1; continue; }
+      // a short line that is all link is navigation ("Share on ...", "Next story", "More news")
+      // (boilerpipe: link-only short blocks are boilerplate; list items and cells are left to
+      // their container's link density)
+      if ((TAG_FLAGS[t] & BLOCK) && t !== T.li && t !== T.td && t !== T.th && a.textLen[i] > 0
+        && a.textLen[i] < 80 && a.linkLen[i] === a.textLen[i]) { i = end[i] - 1; continue; }
+      // the page's title repeated as the article's heading is metadata (include_title puts it first)
+      if ((TAG_FLAGS[t] & HEADING) && lowerTitle) {
+        const h = plainText(tree, a, i).toLowerCase();
+        if (h.length >= 8 && lowerTitle.includes(h)) { i = end[i] - 1; continue; }
+      }
+      if (t === T.br) { brk(LINE); continue; }
+      if (t === T.img) {
+        if (opts.includeImages) addImage(tree, i, baseUrl, images, seenImages);
+        continue;
+      }
+      const f = TAG_FLAGS[t];
+      if (t === T.tr) rowHasText = false;
+      if (t === T.td || t === T.th) { if (rowHasText) brk(CELL); }
+      else if (f & PARA) brk(BLANK);
+      else if (f & BLOCK) brk(LINE);
+      if (t === T.pre) preDepth++;
+      if (end[i] > i + 1) open.push(i);
+      else closeElement(i);
+    }
+    while (open.length) closeElement(open.pop()!);
+  }
+  let text = out.join('');
+  if (text.indexOf('\n\n\n') >= 0) text = text.replace(/\n{3,}/g, '\n\n');
+  return { text: text.trim(), images };
+}
+
+function addImage(tree: HtmlTree, i: number, baseUrl: string, images: [string, string][], seen: Set<string>): void {
+  const raw = tree.imgSrc.get(i);
+  if (!raw) return;
+  const s = decode(raw).trim();
+  if (!s || s.startsWith('data:')) return;
+  let abs: string;
+  try {
+    abs = baseUrl ? new URL(s, baseUrl).href : s;
+  } catch {
+    return;
+  }
+  if (seen.has(abs)) return;
+  seen.add(abs);
+  images.push([abs, normalizeInline(decode(tree.imgAlt.get(i) ?? '')).trim()]);
+}
+
+/** For tests and debugging: the steps of extractMainContent one by one. */
+export const internals = { analyze, chooseContent, render, dropContainer };

@@ -1,0 +1,95 @@
+/**
+ * The class/id/role vocabulary of boilerplate and of main content. These are the signals the
+ * public extractors share (Readability.js `unlikelyCandidates`/`positive`/`negative`, the
+ * boilerplate classes trafilatura prunes, boilerpipe's findings that link-dense and short
+ * blocks are boilerplate), written here as two lists of words with a reason per group.
+ *
+ * Matched against the lowercased `class`, `id`, `role-<role>` of an element (html-tree.ts).
+ */
+
+/**
+ * Boilerplate, as whole tokens (split on space, '-', '_'): matching a token, not a substring,
+ * keeps "shared", "header-image-caption"... from being read as "share", "head".
+ */
+const BOILER_TOKENS = [
+  // navigation and page chrome
+  'nav', 'navbar', 'navigation', 'menu', 'menubar', 'submenu', 'breadcrumb', 'breadcrumbs',
+  'crumbs', 'footer', 'masthead', 'topbar', 'toolbar', 'skip', 'skiplink', 'sitemap',
+  // asides
+  'sidebar', 'aside', 'sidebox',
+  // comments
+  'comment', 'comments', 'commentlist', 'disqus', 'respond', 'replies', 'reply',
+  // sharing and social
+  'share', 'sharing', 'social', 'sociallinks', 'socialmedia', 'likes', 'follow', 'addthis',
+  // related / recommendation widgets
+  'related', 'recommended', 'recommendations', 'recirc', 'trending', 'popular', 'outbrain',
+  'taboola', 'more', 'promo', 'promos', 'teaser', 'teasers',
+  // ads
+  'ad', 'ads', 'advert', 'adverts', 'advertisement', 'advertising', 'sponsor', 'sponsored',
+  'dfp', 'gpt', 'adslot', 'adunit', 'banner',
+  // consent, sign-up, modal layers
+  'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'subscribe', 'subscription', 'signup',
+  'login', 'paywall', 'popup', 'modal', 'overlay', 'lightbox',
+  // lists of pages and tags
+  'pagination', 'pager', 'paging', 'tags', 'tagcloud', 'taglist', 'categories',
+  // page metadata, hidden helpers
+  'print', 'rss', 'hidden', 'visually', 'sr', 'screenreader', 'byline', 'dateline',
+  'author', 'bio', 'timestamp', 'meta', 'caption', 'credit', 'credits',
+];
+
+/** Substrings that are boilerplate wherever they appear in a class/id (camelCase ids too). */
+const BOILER_SUBSTRINGS = [
+  'comment', 'sidebar', 'breadcrumb', 'cookie', 'newsletter', 'disqus', 'pagination',
+  'advert', 'sponsor', 'taboola', 'outbrain', 'social', 'share-', 'sharing', 'related',
+  'footer', 'masthead', 'subscri', 'popup', 'consent',
+];
+
+const ROLE_BOILER = ['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar',
+  'search', 'toolbar', 'dialog', 'alertdialog', 'tablist', 'form'];
+
+/** Main-content words (Readability's `positive`, plus common CMS names). */
+const CONTENT_RE = /article|body|content|entry|main|post|story|text|blog|prose|markdown|hentry/;
+
+const boilerTokens = new Set(BOILER_TOKENS);
+const boilerSubstringRe = new RegExp(BOILER_SUBSTRINGS.join('|'));
+const roleRe = new RegExp(`role-(?:${ROLE_BOILER.join('|')})\\b`);
+const TOKEN_SPLIT = /[\s_-]+/;
+
+/**
+ * Words that name a boilerplate block itself, never a page-wide wrapper: an element named so
+ * is removed even when it holds much of the page's text (a long comment thread is still
+ * comments). Other words ("sidebar", "nav", "meta") also show up on layout wrappers such as
+ * "content-with-sidebar", so those elements are spared when they hold most of the text.
+ */
+const STRONG = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond', 'replies',
+  'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'related', 'share', 'share-', 'sharing',
+  'social', 'sociallinks', 'socialmedia', 'taboola', 'outbrain', 'advert', 'advertisement',
+  'sponsor', 'sponsored', 'pagination', 'pager', 'breadcrumb', 'breadcrumbs', 'popup', 'modal',
+  'subscri', 'paywall']);
+
+export function isStrongBoilerplate(word: string): boolean {
+  return STRONG.has(word) || word.startsWith('role-');
+}
+
+/** The first boilerplate word in `names`, or undefined. */
+export function boilerplateWord(names: string): string | undefined {
+  const role = roleRe.exec(names);
+  if (role) return role[0];
+  const sub = boilerSubstringRe.exec(names);
+  if (sub) return sub[0];
+  for (const tok of names.split(TOKEN_SPLIT)) if (boilerTokens.has(tok)) return tok;
+  return undefined;
+}
+
+export function isContentName(names: string): boolean {
+  return CONTENT_RE.test(names);
+}
+
+/** Readability's class weight: +25 for content words, -25 for boilerplate words. */
+export function classWeight(names: string | undefined): number {
+  if (!names) return 0;
+  let w = 0;
+  if (CONTENT_RE.test(names)) w += 25;
+  if (boilerplateWord(names) !== undefined) w -= 25;
+  return w;
+}

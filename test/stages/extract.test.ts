@@ -1,0 +1,216 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { extractMainContent } from '../../stages/extract/extract.js';
+import { buildTree } from '../../stages/extract/html-tree.js';
+import { extractStage } from '../../stages/extract/index.js';
+import { stageModules } from '../../stages/index.js';
+import { isDrop, type StageContext } from '../../src/stage.js';
+import { newDoc } from '../../src/doc.js';
+import { validateOptions } from '../../src/options.js';
+import { shingleMatching, metricsOf, tokenize } from '../../stages/extract/shingle-eval.js';
+
+const PARA = 'The committee met on Tuesday to discuss the budget, the schedule, and the new hires for the coming year.';
+const PARA2 = 'After a long debate, members agreed to postpone the vote until the next session, citing missing figures.';
+
+function page(body: string, head = '<title>Page title</title>'): string {
+  return `<!DOCTYPE html><html><head>${head}</head><body>${body}</body></html>`;
+}
+const text = (html: string, url = 'https://example.org/news/a.html'): string => extractMainContent(html, url).text;
+
+test('structure: paragraphs are separated by one blank line, headings are their own line', () => {
+  const t = text(page(`<article><h2>Budget talks</h2><p>${PARA}</p><p>${PARA2}</p></article>`));
+  assert.equal(t, `Budget talks\n\n${PARA}\n\n${PARA2}`);
+});
+
+test('structure: list items one per line, table rows one per line with cells joined by " | "', () => {
+  const t = text(page(`<article><p>${PARA}</p><ul><li>first item</li><li>second <b>item</b></li></ul>`
+    + `<table><tr><th>name</th><th>votes</th></tr><tr><td>Ann</td><td>12</td></tr></table><p>${PARA2}</p></article>`));
+  assert.match(t, /\nfirst item\nsecond item\n/);
+  assert.match(t, /\nname \| votes\nAnn \| 12\n/);
+});
+
+test('structure: <br> is a line break, <pre> is kept verbatim', () => {
+  const t = text(page(`<article><p>${PARA}<br>second line<br/>third line</p><pre>  def f(x):\n      return x  </pre><p>${PARA2}</p></article>`));
+  assert.match(t, /\nsecond line\nthird line\n/);
+  assert.ok(t.includes('  def f(x):\n      return x  '), t);
+});
+
+test('structure: whitespace and entities are normalized, never more than two newlines in a row', () => {
+  const t = text(page(`<article><p>  ${PARA}\n\n\n   &amp; more&nbsp;text &eacute;t&#233; &#x41;</p><div><div><div></div></div></div><p></p><p>${PARA2}</p></article>`));
+  assert.ok(t.includes('& more text été A'), t);
+  assert.ok(!/\n{3}/.test(t));
+  assert.ok(!/ {2}/.test(t));
+  assert.equal(t, t.trim());
+});
+
+test('spec §2: URLs are removed from the text', () => {
+  const t = text(page(`<article><p>${PARA} See https://example.com/report?id=3 and www.example.org/page for details.</p></article>`));
+  assert.ok(!/https?:|www\./.test(t), t);
+  assert.match(t, /See and for details\./);
+});
+
+test('boilerplate: nav, header, footer, aside, cookie banner, share widget, comments, forms and hidden elements are out', () => {
+  const html = page(`
+    <header><div class="logo">Daily Paper</div><ul class="menu"><li><a href="/">Home</a></li><li><a href="/w">World</a></li></ul></header>
+    <nav><a href="/a">Politics</a> <a href="/b">Sport</a></nav>
+    <div id="cookie-banner">We use cookies to improve your experience. Accept all cookies?</div>
+    <div class="wrapper"><main>
+      <article><h1>Budget talks</h1>
+        <div class="share-buttons"><a href="#">Share on Facebook</a><a href="#">Tweet</a></div>
+        <p>${PARA}</p><p>${PARA2}</p>
+        <p style="display: none">Hidden tracking text that nobody sees.</p>
+        <p hidden>Another hidden paragraph of text.</p>
+        <div aria-hidden="true">Screen-reader hidden words.</div>
+      </article>
+      <section class="comments"><h3>Comments</h3><p>I disagree with this article, it is completely wrong about the budget, sadly.</p></section>
+      <form action="/subscribe"><p>Subscribe to our newsletter for more, every single day!</p><input type="email"></form>
+    </main>
+    <aside><h3>Most read</h3><p>Another story that is popular today, with lots of words in it, clearly.</p></aside></div>
+    <footer><p>Copyright 2024 Daily Paper, all rights reserved, some more words here.</p></footer>`);
+  const t = text(html);
+  assert.equal(t, `Budget talks\n\n${PARA}\n\n${PARA2}`);
+});
+
+test('boilerplate: a link-dense block inside the article (related links) is dropped', () => {
+  const links = Array.from({ length: 6 }, (_, i) => `<li><a href="/s${i}">Another related story number ${i} about things</a></li>`).join('');
+  const t = text(page(`<article><p>${PARA}</p><div class="x"><h4>Read next</h4><ul>${links}</ul></div><p>${PARA2}</p></article>`));
+  assert.equal(t, `${PARA}\n\n${PARA2}`);
+});
+
+test('main content: the container with the paragraphs wins over a longer link list', () => {
+  const links = Array.from({ length: 40 }, (_, i) => `<li><a href="/c${i}">Category ${i} with a long name</a></li>`).join('');
+  const body = Array.from({ length: 5 }, () => `<p>${PARA}</p>`).join('');
+  const t = text(page(`<div id="left"><ul>${links}</ul></div><div id="center"><div class="story">${body}</div></div>`));
+  assert.ok(t.startsWith(PARA));
+  assert.ok(!t.includes('Category'), t);
+});
+
+test('main content: schema.org itemprop=articleBody names the body', () => {
+  const t = text(page(`<div><div itemprop="articleBody"><p>${PARA}</p><p>${PARA2}</p><p>${PARA}</p></div>`
+    + `<div class="other"><p>${PARA2.replace('members', 'people')} And more words, and more, and more.</p></div></div>`));
+  assert.equal(t, `${PARA}\n\n${PARA2}\n\n${PARA}`);
+});
+
+test('images: [absolute src, alt] of images inside the main content only', () => {
+  const r = extractMainContent(page(`<nav><img src="/logo.png" alt="logo"></nav><article><p>${PARA}</p>`
+    + `<figure><img src="pics/a.jpg" alt=" A  chart "><img data-src="//cdn.example.org/b.jpg"><img src="data:image/png;base64,xx"></figure><p>${PARA2}</p></article>`),
+  'https://example.org/news/a.html');
+  assert.deepEqual(r.imageUrls, [['https://example.org/news/pics/a.jpg', 'A chart'], ['https://cdn.example.org/b.jpg', '']]);
+});
+
+test('title: included first only when asked', () => {
+  const html = page(`<article><p>${PARA}</p></article>`, '<title> My &amp; title </title>');
+  assert.equal(extractMainContent(html, '').title, 'My & title');
+  assert.equal(extractMainContent(html, '', { includeTitle: true }).text, `My & title\n\n${PARA}`);
+  assert.equal(extractMainContent(html, '').text, PARA);
+});
+
+test('robust: unclosed and misnested tags still give the text in order', () => {
+  const t = text(`<html><body><div><p>${PARA}<p>${PARA2}<div><b><i>bold italic</b> after</i><li>loose item<td>cell`);
+  assert.ok(t.includes(PARA) && t.includes(PARA2), t);
+  assert.ok(t.indexOf(PARA) < t.indexOf(PARA2));
+  assert.match(t, /bold italic after/);
+});
+
+test('robust: 100k-deep nesting does not overflow the stack', () => {
+  for (const tag of ['div', 'span', 'b', 'ul', 'table']) {
+    const html = `<html><body>${`<${tag}>`.repeat(100_000)}<p>${PARA}</p>${`</${tag}>`.repeat(50_000)}</body></html>`;
+    const t = text(html);
+    assert.ok(t.includes(PARA), tag);
+  }
+  // end tags that never match, deep stack
+  const t = text(`<body>${'<div>'.repeat(100_000)}<p>${PARA}</p>${'</span></p></li>'.repeat(100_000)}`);
+  assert.ok(t.includes(PARA));
+});
+
+test('robust: a 50 MB single-line page is cut at the per-document budget and counted', () => {
+  const html = `<html><body><article><p>${PARA}</p><p>${'word '.repeat(10_000_000)}</p></article></body></html>`;
+  assert.ok(html.length > 50_000_000);
+  const r = extractMainContent(html, '');
+  assert.equal(r.budgetHit, 'html_chars');
+  assert.ok(r.text.startsWith(PARA));
+  assert.ok(r.text.length < 8_000_000);
+});
+
+test('robust: the node budget stops the tree and is reported', () => {
+  const html = `<body><article><p>${PARA}</p>${'<span>x</span>'.repeat(1000)}</article>`;
+  const r = extractMainContent(html, '', { maxNodes: 100 });
+  assert.equal(r.budgetHit, 'nodes');
+  assert.ok(r.text.startsWith(PARA));
+  assert.ok(buildTree(html, { maxNodes: 100 }).n <= 100);
+});
+
+test('robust: binary junk and broken entities never throw and leave no control characters', () => {
+  let s = 12345;
+  const rand = (): number => { s = (s * 1103515245 + 12345) & 0x7fffffff; return s; };
+  for (let round = 0; round < 20; round++) {
+    const bytes = Buffer.alloc(20_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = rand() & 0xff;
+    // sprinkle markup so the tokenizer meets every state
+    const junk = bytes.toString('latin1').replace(/[\x00-\x05]/g, () => ['<p>', '</div>', '<!--', '<a href="', '<script>'][rand() % 5]);
+    const r = extractMainContent(`<body>${junk}<p>${PARA} &#xZZ; &#99999999; &amp &notanentity; &#</p>`, 'not a url');
+    // eslint-disable-next-line no-control-regex
+    assert.ok(!/[\x00-\x08\x0b\x0c\x0e-\x1f]/.test(r.text));
+  }
+  const t = text(`<body><article><p>${PARA} &#xZZ; &#99999999; &amp &notanentity; &#</p></article>`);
+  assert.ok(t.startsWith(PARA));
+  // a legacy entity without ';' decodes as browsers do (&not -> ¬); invalid ones stay literal
+  assert.ok(t.endsWith('&#xZZ; & ¬anentity; &#'), t);
+});
+
+test('robust: comments, CDATA, processing instructions and raw-text elements are not text', () => {
+  const t = text(page(`<article><!-- <p>commented out</p> --><![CDATA[ data ]]><?php echo 1 ?><script>var s = "<p>not text</p>";</script>`
+    + `<style>p { color: red }</style><p>${PARA}</p><textarea>typed</textarea><noscript><p>enable js</p></noscript></article>`));
+  assert.equal(t, PARA);
+});
+
+test('deterministic: the same input gives the same output', () => {
+  const html = page(`<article><p>${PARA}</p><ul><li>a</li></ul></article>`);
+  assert.deepEqual(extractMainContent(html, 'https://e.org/'), extractMainContent(html, 'https://e.org/'));
+});
+
+function ctx(): StageContext & { counts: Record<string, number> } {
+  const counts: Record<string, number> = {};
+  return { counts, observe() {}, count(e, n = 1) { counts[e] = (counts[e] ?? 0) + n; }, log() {} };
+}
+
+test('stage: sets text and imageUrls, deletes html; drops an empty page as empty_extraction', async () => {
+  assert.equal(stageModules.extract, extractStage);
+  const config = validateOptions('extract', extractStage.defaults, { include_title: false });
+  const c = ctx();
+  const stage = await extractStage.create(config, c);
+  const doc = newDoc({ id: '1', url: 'https://example.org/x', html: page(`<article><p>${PARA}</p><img src="/a.png" alt="a"></article>`) });
+  const out = await stage.apply(doc);
+  assert.ok(!isDrop(out));
+  assert.equal(out.text, PARA);
+  assert.deepEqual(out.imageUrls, [['https://example.org/a.png', 'a']]);
+  assert.equal('html' in out, false);
+  const empty = await stage.apply(newDoc({ id: '2', url: '', html: page('<nav><a href="/">Home</a></nav>') }));
+  assert.ok(isDrop(empty));
+  assert.equal(empty.reason, 'empty_extraction');
+});
+
+test('stage: min_text_chars drops short texts as too_little_text; budget hits are counted', async () => {
+  const c = ctx();
+  const stage = await extractStage.create({ ...extractStage.defaults, min_text_chars: 500, max_html_chars: 2000 }, c);
+  const r = await stage.apply(newDoc({ id: '1', url: '', html: page(`<article><p>${PARA}</p></article>`) + ' '.repeat(3000) }));
+  assert.ok(isDrop(r));
+  assert.equal(r.reason, 'too_little_text');
+  assert.equal(c.counts.budget_html_chars, 1);
+  // a document without HTML (text input) passes untouched
+  const textDoc = newDoc({ id: '3', text: 'already text' });
+  assert.equal(await stage.apply(textDoc), textDoc);
+});
+
+test('metric: shingle matching and averaging follow the ScrapingHub evaluate.py', () => {
+  assert.deepEqual(tokenize('Héllo, wörld_1 — 42!'), ['Héllo', 'wörld_1', '42']);
+  assert.deepEqual(shingleMatching('a b c d e', 'a b c d e'), [1, 0, 0]);
+  // truth has 2 shingles (abcd, bcde), pred 1 (abcd): tp 1, fn 1 -> normalized 0.5/0/0.5
+  assert.deepEqual(shingleMatching('a b c d e', 'a b c d'), [0.5, 0, 0.5]);
+  // short texts are a single shorter shingle
+  assert.deepEqual(shingleMatching('a b', 'a b'), [1, 0, 0]);
+  // an empty prediction: left out of precision, recall 0
+  const m = metricsOf([[1, 0, 0], [0, 0, 1]]);
+  assert.equal(m.precision, 1);
+  assert.equal(m.recall, 0.5);
+});
