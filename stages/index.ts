@@ -4,9 +4,11 @@
  */
 import type { StageModule } from '../src/stage.js';
 import type { CorpusStep } from '../src/pass.js';
+import { language } from './language/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
+  language,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
