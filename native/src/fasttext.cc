@@ -244,20 +244,28 @@ struct Model {
     }
   }
 
-  // Appends the input row of bucket `id` (a char or word n-gram hash), if the model kept it.
-  inline void pushBucket(std::vector<int32_t>& rows, int32_t id) const {
-    if (pruneSize == 0 || id < 0) return;
+  // The input row of bucket `id` (a char or word n-gram hash), or -1 if the model dropped it.
+  inline int32_t bucketRow(int32_t id) const {
+    if (pruneSize == 0 || id < 0) return -1;
     if (pruneSize > 0) {
       id = prunedRow(id);
-      if (id < 0) return;
+      if (id < 0) return -1;
     }
-    rows.push_back(nwords + id);
+    return nwords + id;
+  }
+  inline void pushBucket(std::vector<int32_t>& rows, int32_t id) const {
+    int32_t row = bucketRow(id);
+    if (row >= 0) rows.push_back(row);
   }
 
   // Char n-grams (minn..maxn UTF-8 characters) of a word already wrapped in '<' '>'. A single
   // character at either end (the '<' or '>') is not an n-gram on its own.
   void addCharNgrams(const char* w, size_t n, std::vector<int32_t>& rows) const {
-    if (bucket <= 0) return;
+    if (bucket <= 0 || maxn <= 0) return;
+    // At most one n-gram per (start, length): size for that, write, then trim.
+    size_t used = rows.size();
+    rows.resize(used + n * static_cast<size_t>(maxn));
+    int32_t* out = rows.data() + used;
     for (size_t i = 0; i < n; i++) {
       if ((w[i] & 0xC0) == 0x80) continue;
       uint32_t h = kFnvInit;
@@ -265,10 +273,13 @@ struct Model {
       for (int32_t len = 1; j < n && len <= maxn; len++) {
         h = fnvStep(h, w[j++]);
         while (j < n && (w[j] & 0xC0) == 0x80) h = fnvStep(h, w[j++]);
-        if (len >= minn && !(len == 1 && (i == 0 || j == n)))
-          pushBucket(rows, static_cast<int32_t>(modBucket(h)));
+        if (len >= minn && !(len == 1 && (i == 0 || j == n))) {
+          int32_t row = bucketRow(static_cast<int32_t>(modBucket(h)));
+          if (row >= 0) *out++ = row;
+        }
       }
     }
+    rows.resize(static_cast<size_t>(out - rows.data()));
   }
 
   void buildSubwords() {
@@ -362,8 +373,7 @@ void hsSearch(const Model& m, size_t k, float logThreshold, int32_t node, float 
 
 // One token: an in-vocabulary word adds its rows, an unknown word its char n-grams, a label
 // token nothing. Returns false at a literal `</s>` (fastText ends the line there).
-inline bool addToken(const Model& m, const char* w, size_t n, Scratch& s) {
-  uint32_t h = fnv(w, n);
+inline bool addToken(const Model& m, const char* w, size_t n, uint32_t h, Scratch& s) {
   int32_t id = m.lookup(w, n, h);
   bool isEos = n == 4 && std::memcmp(w, kEos, 4) == 0;
   bool isLabel = id >= 0 ? m.entryIsLabel[id] != 0
@@ -395,10 +405,11 @@ void predictLine(const Model& m, const char* text, size_t len, size_t k, float t
     while (i < len && isSpace(text[i])) i++;
     if (i == len) break;
     size_t start = i;
-    while (i < len && !isSpace(text[i])) i++;
-    if (!addToken(m, text + start, i - start, s)) { ended = true; break; }
+    uint32_t h = kFnvInit;
+    while (i < len && !isSpace(text[i])) h = fnvStep(h, text[i++]);
+    if (!addToken(m, text + start, i - start, h, s)) { ended = true; break; }
   }
-  if (!ended) addToken(m, kEos, 4, s);  // the newline that ends the line
+  if (!ended) addToken(m, kEos, 4, fnv(kEos, 4), s);  // the newline that ends the line
   // Word n-grams: hashes of consecutive words combined (fastText keeps them as int32 and
   // widens them with sign extension).
   if (m.wordNgrams > 1 && m.bucket > 0) {
