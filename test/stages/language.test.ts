@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { newDoc, type Doc } from '../../src/doc.js';
 import { isDrop, type Drop, type StageContext, type StepResult } from '../../src/stage.js';
 import { sharedData } from '../../src/paths.js';
@@ -125,6 +126,21 @@ test('native predictions equal the fastText CLI: labels identical, scores within
   assert.ok(maxDiff <= 1e-4);
 });
 
+test('a literal </s> token ends the line, as in fastText: the CLI reads the rest as a new line', { skip: !cli ? 'fastText CLI absent' : false }, () => {
+  const m = loadFastText(bundledLidModelPath());
+  const text = 'Das ist ein deutscher Satz </s> but this part is written in English and it goes on';
+  const got = m.predict([text, 'Das ist ein deutscher Satz </s>'], 1);
+  assert.equal(m.info.labels[got.labels[0]!], '__label__de');
+  assert.equal(got.scores[0], got.scores[1]);
+  // The CLI prints two predictions for this one line; the first is the one fastText gives the text.
+  const lines = spawnSync(cli!, ['predict-prob', bundledLidModelPath(), '-', '1'], { input: text + '\n', encoding: 'utf8' })
+    .stdout.trim().split('\n');
+  assert.equal(lines.length, 2);
+  const [label, score] = lines[0]!.split(' ');
+  assert.equal(label, '__label__de');
+  assert.ok(Math.abs(Number(score) - got.scores[0]!) <= 1e-4);
+});
+
 test('language stage: English kept with language and language_score set; score observed', async () => {
   const ctx = recordingContext();
   const stage = await makeStage({}, ctx);
@@ -220,10 +236,32 @@ test('language stage: applyBatch gives, in input order, what apply gives one by 
   assert.equal(asDrop(batch[2]!).reason, 'language_empty_text');
 });
 
-test('language stage config: defaults are the spec (en, 0.65, bundled model); a bad model path is ERR_INPUT', async () => {
+test('language stage config: defaults are the spec (en, 0.65, bundled model); bad values are config errors', async () => {
   assert.deepEqual(language.defaults, { languages: ['en'], min_score: 0.65, model: null });
   await assert.rejects(
     async () => makeStage({ model: '/nonexistent/lid.ftz' }),
     (e: unknown) => e instanceof RefineryError && e.code === 'ERR_INPUT',
   );
+  // 'eng' is not a lid.176 label: it would drop every document.
+  await assert.rejects(
+    async () => makeStage({ languages: ['en', 'eng'] }),
+    (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CONFIG' && e.message.includes('eng'),
+  );
+  await assert.rejects(
+    async () => makeStage({ min_score: 65 }),
+    (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CONFIG',
+  );
+});
+
+test('language stage: a 10 MB document is classified whole (no truncation, no crash)', async () => {
+  const stage = await makeStage();
+  const paragraph = `${english}\n`;
+  const big = paragraph.repeat(Math.ceil(10_000_000 / paragraph.length));
+  const doc = newDoc({ id: 'big', text: big });
+  assert.equal(await stage.apply(doc), doc);
+  assert.equal(doc.language, 'en');
+  // Appending German to the end changes the average: every word counts, not just a prefix.
+  const mixed = newDoc({ id: 'mixed', text: big + `${german}\n`.repeat(Math.ceil(big.length / german.length)) });
+  await stage.apply(mixed);
+  assert.notEqual(mixed.languageScore, doc.languageScore);
 });
