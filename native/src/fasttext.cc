@@ -339,7 +339,48 @@ inline bool scoredGreater(const Scored& a, const Scored& b) { return a.first > b
 // fastText's guarded log: log(x + 1e-5), computed in double, kept as float.
 inline float stdLog(float x) { return static_cast<float>(std::log(x + 1e-5)); }
 
+// Rows of recently seen out-of-vocabulary words: 70% of the tokens of web text are not in
+// lid.176's 7k-word vocabulary, and most of those repeat, so recomputing their char n-grams is
+// most of the work. Direct-mapped by the word's hash; when the arena fills up, all is dropped.
+// A hit yields exactly the rows a recomputation would, so results do not depend on it.
+struct OovCache {
+  static constexpr uint32_t kBits = 13;
+  static constexpr size_t kMaxWord = 64;
+  static constexpr size_t kMaxRows = size_t{1} << 18;
+  struct Slot {
+    uint32_t hash = 0, wordAt = 0, rowsAt = 0;
+    uint16_t wordLen = 0, rowCount = 0;  // wordLen 0: empty (tokens are never empty)
+  };
+  std::vector<Slot> slots = std::vector<Slot>(size_t{1} << kBits);
+  std::string words;
+  std::vector<int32_t> rows;
+
+  static size_t slotOf(uint32_t h) { return (h * 0x9E3779B1u) >> (32 - kBits); }
+  const Slot* find(const char* w, size_t n, uint32_t h) const {
+    const Slot& e = slots[slotOf(h)];
+    if (e.wordLen != n || e.hash != h || std::memcmp(words.data() + e.wordAt, w, n) != 0) return nullptr;
+    return &e;
+  }
+  void put(const char* w, size_t n, uint32_t h, const int32_t* r, size_t count) {
+    if (n == 0 || n > kMaxWord || count > 0xFFFF) return;
+    if (rows.size() + count > kMaxRows || words.size() + n > kMaxRows) {
+      rows.clear();
+      words.clear();
+      std::fill(slots.begin(), slots.end(), Slot());
+    }
+    Slot& e = slots[slotOf(h)];
+    e.hash = h;
+    e.wordAt = static_cast<uint32_t>(words.size());
+    e.rowsAt = static_cast<uint32_t>(rows.size());
+    e.wordLen = static_cast<uint16_t>(n);
+    e.rowCount = static_cast<uint16_t>(count);
+    words.append(w, n);
+    rows.insert(rows.end(), r, r + count);
+  }
+};
+
 struct Scratch {
+  OovCache oov;
   std::vector<int32_t> rows;
   std::vector<int32_t> wordHashes;  // signed, as fastText keeps them for word n-grams
   std::vector<float> hidden, output;
@@ -384,10 +425,17 @@ inline bool addToken(const Model& m, const char* w, size_t n, uint32_t h, Scratc
       else s.rows.insert(s.rows.end(), m.subwords.begin() + m.subwordStart[id],
                          m.subwords.begin() + m.subwordStart[id + 1]);
     } else if (!isEos) {
-      s.wrapped.assign(1, '<');
-      s.wrapped.append(w, n);
-      s.wrapped.push_back('>');
-      m.addCharNgrams(s.wrapped.data(), s.wrapped.size(), s.rows);
+      if (const OovCache::Slot* hit = s.oov.find(w, n, h)) {
+        const int32_t* r = s.oov.rows.data() + hit->rowsAt;
+        s.rows.insert(s.rows.end(), r, r + hit->rowCount);
+      } else {
+        size_t before = s.rows.size();
+        s.wrapped.assign(1, '<');
+        s.wrapped.append(w, n);
+        s.wrapped.push_back('>');
+        m.addCharNgrams(s.wrapped.data(), s.wrapped.size(), s.rows);
+        s.oov.put(w, n, h, s.rows.data() + before, s.rows.size() - before);
+      }
     }
     s.wordHashes.push_back(static_cast<int32_t>(h));
   }
@@ -546,9 +594,16 @@ const char* parseModel(const uint8_t* data, size_t bytes, Model& m) {
 
 // --- Node-API glue -------------------------------------------------------------------------
 
-Model* unwrap(const Napi::Value& v) {
+// What JS holds: the model and its scratch space (buffers and the OOV cache persist across
+// calls; a handle lives in one isolate, so calls on it never run concurrently).
+struct Handle {
+  Model model;
+  Scratch scratch;
+};
+
+Handle* unwrap(const Napi::Value& v) {
   if (!v.IsExternal()) return nullptr;
-  return v.As<Napi::External<Model>>().Data();
+  return v.As<Napi::External<Handle>>().Data();
 }
 
 Napi::Value Load(const Napi::CallbackInfo& info) {
@@ -558,22 +613,25 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  Model* m = new Model();
-  if (const char* err = parseModel(bytes.Data(), bytes.ByteLength(), *m)) {
-    delete m;
+  Handle* h = new Handle();
+  if (const char* err = parseModel(bytes.Data(), bytes.ByteLength(), h->model)) {
+    delete h;
     Napi::Error::New(env, err).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return Napi::External<Model>::New(env, m, [](Napi::Env, Model* p) { delete p; });
+  h->scratch.hidden.resize(h->model.dim);
+  h->scratch.output.resize(h->model.nlabels);
+  return Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* p) { delete p; });
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Model* m = info.Length() > 0 ? unwrap(info[0]) : nullptr;
-  if (!m) {
+  Handle* h = info.Length() > 0 ? unwrap(info[0]) : nullptr;
+  if (!h) {
     Napi::TypeError::New(env, "fasttextInfo(model)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  const Model* m = &h->model;
   Napi::Object o = Napi::Object::New(env);
   o.Set("dim", m->dim);
   o.Set("nwords", m->nwords);
@@ -597,8 +655,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Value Predict(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Model* m = info.Length() > 0 ? unwrap(info[0]) : nullptr;
-  if (!m || info.Length() < 4 || !info[1].IsArray() || !info[2].IsNumber() || !info[3].IsNumber()) {
+  Handle* h = info.Length() > 0 ? unwrap(info[0]) : nullptr;
+  if (!h || info.Length() < 4 || !info[1].IsArray() || !info[2].IsNumber() || !info[3].IsNumber()) {
     Napi::TypeError::New(env, "fasttextPredict(model, texts: string[], k: number, threshold: number)")
         .ThrowAsJavaScriptException();
     return env.Undefined();
@@ -613,9 +671,8 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   uint32_t n = texts.Length();
   Napi::Int32Array labels = Napi::Int32Array::New(env, static_cast<size_t>(n) * k);
   Napi::Float32Array scores = Napi::Float32Array::New(env, static_cast<size_t>(n) * k);
-  Scratch s;
-  s.hidden.resize(m->dim);
-  s.output.resize(m->nlabels);
+  const Model* m = &h->model;
+  Scratch& s = h->scratch;
   std::vector<char> utf8(1 << 16);
   for (uint32_t t = 0; t < n; t++) {
     napi_value v = texts.Get(t);
