@@ -6,6 +6,7 @@
  * of tasks of every pass.
  */
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CorpusPass, CorpusStep, PassContext } from './pass.js';
 import type { OutputOptions } from './config.js';
 import { parquetRowCount, readParquetRows, storageParquet } from './formats/parquet.js';
@@ -47,8 +48,35 @@ function rowsPerPart(opts: OutputOptions, shards: ShardInfo[]): number {
   return opts.final_shard_rows;
 }
 
-function partName(part: number): string {
-  return `${FINAL_DIR}/part-${String(part).padStart(5, '0')}.parquet`;
+function partName(part: number, format: string): string {
+  return `${FINAL_DIR}/part-${String(part).padStart(5, '0')}.${format}`;
+}
+
+function encodePart(rows: DocRow[], opts: OutputOptions): Uint8Array {
+  if (opts.format === 'parquet') return encodeParquet(rows, false, { rowGroupRows: opts.row_group_rows, zstdLevel: opts.zstd_level });
+  const text = rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+  return opts.format === 'jsonl.gz' ? gzipSync(text, { level: 6 }) : Buffer.from(text);
+}
+
+/** Rows and tokens of a final part, whatever its format. */
+async function partCounts(run: Storage, path: string, size: number): Promise<{ rows: number; tokens: number }> {
+  let rows = 0;
+  let tokens = 0;
+  if (path.endsWith('.parquet')) {
+    for await (const r of readParquetRows(storageParquet(run, path, size), { columns: ['token_count'] })) {
+      rows++;
+      tokens += Number(r.token_count ?? 0);
+    }
+    return { rows, tokens };
+  }
+  let text = (await run.readAll(path)) as Buffer;
+  if (path.endsWith('.gz')) text = gunzipSync(text);
+  for (const line of text.toString('utf8').split('\n')) {
+    if (!line) continue;
+    rows++;
+    tokens += Number((JSON.parse(line) as DocRow).token_count ?? 0);
+  }
+  return { rows, tokens };
 }
 
 function layout(opts: OutputOptions, shards: ShardInfo[]) {
@@ -97,7 +125,7 @@ const finalShards: CorpusPass<OutputOptions> = {
         tokens += row.token_count ?? 0;
       }
       docs += rows.length;
-      await ctx.run.writeAll(partName(part), encodeParquet(rows, false, { rowGroupRows: ctx.options.row_group_rows, zstdLevel: ctx.options.zstd_level }));
+      await ctx.run.writeAll(partName(part, ctx.options.format), encodePart(rows, ctx.options));
     }
     return taskStats('final_shards', rank, docs, tokens, performance.now() - t0);
   },
@@ -110,15 +138,10 @@ const finalManifest: CorpusPass<OutputOptions> = {
   async run(rank, ctx: PassContext & { options: OutputOptions }) {
     const t0 = performance.now();
     const manifest: FinalManifest = { files: [], rows: 0, tokens: 0, bytes: 0 };
-    for (const f of (await ctx.run.list(FINAL_DIR)).filter((x) => /\/part-\d+\.parquet$/.test(x.path))) {
+    for (const f of (await ctx.run.list(FINAL_DIR)).filter((x) => /\/part-\d+\.(parquet|jsonl|jsonl\.gz)$/.test(x.path))) {
       const hash = createHash('sha256');
       for await (const c of ctx.run.read(f.path)) hash.update(c);
-      let tokens = 0;
-      let rows = 0;
-      for await (const r of readParquetRows(storageParquet(ctx.run, f.path, f.size), { columns: ['token_count'] })) {
-        rows++;
-        tokens += Number(r.token_count ?? 0);
-      }
+      const { rows, tokens } = await partCounts(ctx.run, f.path, f.size);
       manifest.files.push({ path: f.path.slice(FINAL_DIR.length + 1), rows, tokens, bytes: f.size, sha256: hash.digest('hex') });
       manifest.rows += rows;
       manifest.tokens += tokens;

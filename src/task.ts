@@ -54,8 +54,10 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     const stage = await mod.create(options, stageContext(stats, (m) => env.log(`[${name}] ${m}`)));
     stages.push(newActiveStage(stage, stats));
   }
-  const out = createShardWriter(run, dataDir, rank, config.output, false);
-  const excluded = config.output.excluded ? createShardWriter<ExcludedRow>(run, excludedDir, rank, config.output, true) : undefined;
+  // Between passes documents are always Parquet; `output.format` is the final shards' format.
+  const shardOpts = { ...config.output, format: 'parquet' };
+  const out = createShardWriter(run, dataDir, rank, shardOpts, false);
+  const excluded = config.output.excluded ? createShardWriter<ExcludedRow>(run, excludedDir, rank, shardOpts, true) : undefined;
   const onDrop = async (stage: string, doc: Doc, drop: Drop) => {
     if (excluded) await excluded.add({ ...docToRow(doc), stage, reason: drop.reason, value: drop.value ?? null, detail: drop.detail ?? null });
   };

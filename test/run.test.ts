@@ -135,3 +135,28 @@ test('a rerun resumes: finished tasks are skipped, an unfinished one is redone t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an existing Parquet corpus is an input: ids and fields are kept, filters run again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-corpus-'));
+  try {
+    const inputs = makeInputs(dir);
+    await runOnce(inputs, join(dir, 'first'), 2);
+    const shards = readdirSync(join(dir, 'first/filter/data')).map((f) => join(dir, 'first/filter/data', f));
+    const config = resolveConfig({ stages: [{ drop_word: { word: 'FILE 3' } }] }, toy);
+    const executor = localExecutor(2);
+    const out = join(dir, 'second');
+    const stats = await executeRun({ config, inputs: shards.sort(), runDir: out, run: localStorage(out), registry: toy, registryModule, executor, progress: false, log: () => {} });
+    await executor.close();
+    const pass = stats.passes[0]!;
+    assert.equal(pass.reader!.docs, 168);
+    assert.equal(pass.stages[0]!.stats.dropped.has_word!.docs, 42); // file 3's 50 documents less its 8 spam ones
+    const rows = [];
+    for await (const r of readParquetRows(readFileSync(join(out, 'final/part-00000.parquet')))) rows.push(r);
+    assert.equal(rows.length, 126);
+    assert.equal(rows[0]!.id, 'f0-1');
+    assert.equal(rows[0]!.url, 'https://e.com/0/1');
+    assert.equal(rows[0]!.token_count, 5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
