@@ -4,9 +4,23 @@
  */
 import type { StageModule } from '../src/stage.js';
 import type { CorpusStep } from '../src/pass.js';
+import { urlFilter } from './url_filter/index.js';
+import { gopherRepetition } from './gopher_repetition/index.js';
+import { gopherQuality } from './gopher_quality/index.js';
+import { lineCorrections } from './line_corrections/index.js';
+import { c4Filters } from './c4_filters/index.js';
+import { finewebQuality } from './fineweb_quality/index.js';
+import { pii } from './pii/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
+  [urlFilter.name]: urlFilter,
+  [gopherRepetition.name]: gopherRepetition,
+  [gopherQuality.name]: gopherQuality,
+  [lineCorrections.name]: lineCorrections,
+  [c4Filters.name]: c4Filters,
+  [finewebQuality.name]: finewebQuality,
+  [pii.name]: pii,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
