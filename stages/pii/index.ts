@@ -26,8 +26,8 @@ export const defaults: PiiConfig = {
 // local@domain.tld, with the characters RFC 5322 allows unquoted in the local part.
 const EMAIL = /(?<![\w.+-])[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}(?![\w-])/gi;
 const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d]|\.\d)/g;
-// Full, compressed (::) and mixed forms; validated by parseIpv6 afterwards.
-const IPV6 = /(?<![\w:.])(?:[0-9a-f]{1,4}:){1,7}(?::|[0-9a-f]{1,4})(?::[0-9a-f]{1,4}){0,6}(?![\w:])|(?<![\w:])::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?![\w:])/gi;
+// Candidates: hex groups joined by colons (full and `::`-compressed forms); parseIpv6 decides.
+const IPV6 = /(?<![\w:.])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:.])/gi;
 
 /** Is a dotted IPv4 address globally routable (not private, loopback, reserved...)? */
 export function isPublicIpv4(ip: string): boolean {

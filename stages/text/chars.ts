@@ -33,7 +33,7 @@ function classify(ch: string): number {
   if (/\p{Ll}/u.test(ch)) c |= LOWER;
   if (/\p{N}/u.test(ch)) c |= NUM;
   if (/\p{M}/u.test(ch)) c |= MARK;
-  if (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(ch) && !/\p{P}/u.test(ch)) c |= CJK;
+  if (/[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]/u.test(ch) && /[\p{L}\p{N}]/u.test(ch)) c |= CJK;
   if (/\p{So}/u.test(ch)) c |= ICON;
   if (/\p{P}/u.test(ch)) c |= PUNCT;
   if (/\p{Sc}/u.test(ch)) c |= CURRENCY;

@@ -125,8 +125,10 @@ const URL_LIKE =
   /^(?:[a-z][\w+.-]*:\/\/\S+|(?:[\w.+-]+@)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,63}(?::\d+)?(?:[/?#]\S*)?)$/i;
 /** Units split off a number (`5km` -> `5`, `km`), a subset of spaCy's LIST_UNITS. */
 const UNITS = new Set(
-  'km km² km³ m m² m³ dm cm mm µm nm mi yd ft in kg g mg µg lb lbs oz t l ml h min s ms mph kmh km/h ' +
-    'hz khz mhz ghz kb mb gb tb kw mw gw w v a °c °f'.split(' '),
+  (
+    'km km² km³ m m² m³ dm cm mm µm nm mi yd ft in kg g mg µg lb lbs oz t l ml h min s ms mph kmh ' +
+    'hz khz mhz ghz kb mb gb tb kw mw gw w v a °c °f'
+  ).split(' '),
 );
 
 const APOS = 0x27;

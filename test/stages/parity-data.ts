@@ -9,7 +9,6 @@ import { checkRepetition, defaults as repDefaults } from '../../stages/gopher_re
 import { checkQuality, defaults as qualDefaults } from '../../stages/gopher_quality/index.js';
 import { checkC4, defaults as c4Defaults } from '../../stages/c4_filters/index.js';
 import { checkFineweb, defaults as fwDefaults } from '../../stages/fineweb_quality/index.js';
-import { newDoc } from '../../src/doc.js';
 
 export interface ParityRow {
   id: string;
@@ -54,6 +53,3 @@ export const OURS: Record<'gopher_rep' | 'gopher_qual' | 'c4' | 'fineweb', (text
   },
 };
 
-export function unusedDoc(): void {
-  void newDoc;
-}
