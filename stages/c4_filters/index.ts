@@ -9,7 +9,7 @@
  */
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
-import { countSentences, splitLinesUniversal, whitespaceWords } from '../text/words.js';
+import { countSentences, splitLinesUniversal, whitespaceWordStats } from '../text/words.js';
 
 export interface C4FiltersConfig {
   max_word_length: number;
@@ -54,8 +54,8 @@ export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
   let sentences = 0;
   for (const raw of splitLinesUniversal(text)) {
     let line = raw.trim();
-    const ws = whitespaceWords(line);
-    if (ws.some((w) => w.length > c.max_word_length)) {
+    const ws = whitespaceWordStats(line);
+    if (ws.longest > c.max_word_length) {
       drop('line_too_long_word');
       continue;
     }
@@ -64,7 +64,7 @@ export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
       drop('line_no_terminal_punct');
       continue;
     }
-    if (ws.length < c.min_words_per_line) {
+    if (ws.count < c.min_words_per_line) {
       drop('line_too_few_words');
       continue;
     }

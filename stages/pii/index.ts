@@ -26,6 +26,9 @@ export const defaults: PiiConfig = {
 // local@domain.tld, with the characters RFC 5322 allows unquoted in the local part.
 const EMAIL = /(?<![\w.+-])[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}(?![\w-])/gi;
 const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d]|\.\d)/g;
+// Cheap tests before the full expressions run over a document.
+const MAYBE_IPV4 = /\d\.\d{1,3}\.\d/;
+const MAYBE_IPV6 = /::|[0-9a-f]:[0-9a-f]{1,4}:[0-9a-f]/i;
 // Candidates: hex groups joined by colons (full and `::`-compressed forms); parseIpv6 decides.
 const IPV6 = /(?<![\w:.])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:.])/gi;
 
@@ -75,20 +78,20 @@ export function anonymize(text: string, c: PiiConfig): { text: string; emails: n
       return c.email_replacement;
     });
   }
-  if (c.anonymize_ips) {
+  if (c.anonymize_ips && MAYBE_IPV4.test(text)) {
     text = text.replace(IPV4, (ip) => {
       if (!isPublicIpv4(ip)) return ip;
       ips++;
       return c.ipv4_replacement;
     });
-    if (text.includes(':')) {
-      text = text.replace(IPV6, (ip) => {
-        const g = parseIpv6(ip);
-        if (!g || !isPublicIpv6(g)) return ip;
-        ips++;
-        return c.ipv6_replacement;
-      });
-    }
+  }
+  if (c.anonymize_ips && MAYBE_IPV6.test(text)) {
+    text = text.replace(IPV6, (ip) => {
+      const g = parseIpv6(ip);
+      if (!g || !isPublicIpv6(g)) return ip;
+      ips++;
+      return c.ipv6_replacement;
+    });
   }
   return { text, emails, ips };
 }

@@ -22,6 +22,8 @@ export const DIGIT = 512;
 export const PUNCT = 1024;
 /** Currency symbols (\p{Sc}): split off the front of a token, or off the end after a digit. */
 export const CURRENCY = 2048;
+/** A letter, digit or mark that never splits a token (not CJK): a chunk of only these is one word. */
+export const PLAIN = 4096;
 
 const table = new Uint16Array(65536);
 
@@ -48,6 +50,10 @@ for (let i = 0; i < 65536; i++) {
   table[i] = classify(String.fromCharCode(i));
 }
 for (let i = 48; i <= 57; i++) table[i]! |= DIGIT;
+for (let i = 0; i < 65536; i++) {
+  const c = table[i]!;
+  if (c & (ALPHA | NUM | MARK) && !(c & (CJK | SPLIT | ICON | PUNCT | WS))) table[i] = c | PLAIN;
+}
 
 /** Class bits of the code point at `text[i]` (a high surrogate reads the pair). */
 export function classAt(text: string, i: number): number {

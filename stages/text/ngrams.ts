@@ -2,7 +2,8 @@
  * Word n-gram measures for Gopher's repetition filter (Rae et al. 2021, Table A1), on word ids
  * instead of joined strings: each distinct word gets a small integer, an n-gram is a run of
  * ids, and n-grams are counted in an open-addressing table that stores the n-gram's first
- * position and compares ids on a hash match (exact: no false merges).
+ * position and compares ids on a hash match (exact: no false merges). Tables are reused
+ * between calls (a generation stamp marks live slots), so a document allocates little.
  */
 import type { Words } from './words.js';
 
@@ -13,19 +14,76 @@ export interface WordIds {
   lenPrefix: Float64Array;
 }
 
-export function wordIds(w: Words): WordIds {
-  const ids = new Int32Array(w.count);
-  const lenPrefix = new Float64Array(w.count + 1);
-  const intern = new Map<string, number>();
-  for (let i = 0; i < w.count; i++) {
-    const s = w.text.slice(w.start[i]!, w.end[i]!);
-    let id = intern.get(s);
-    if (id === undefined) {
-      id = intern.size + 1;
-      intern.set(s, id);
+/** A reusable open-addressing table of int keys with a generation stamp per slot. */
+class Scratch {
+  key = new Int32Array(1024);
+  count = new Int32Array(1024);
+  stamp = new Uint32Array(1024);
+  gen = 0;
+  mask = 1023;
+  /** Start a new use for about `expected` entries. */
+  reset(expected: number): void {
+    let cap = 1024;
+    while (cap < expected * 2) cap <<= 1;
+    if (cap > this.key.length) {
+      this.key = new Int32Array(cap);
+      this.count = new Int32Array(cap);
+      this.stamp = new Uint32Array(cap);
+      this.gen = 0;
     }
-    ids[i] = id;
-    lenPrefix[i + 1] = lenPrefix[i]! + s.length;
+    this.mask = cap - 1;
+    this.gen++;
+    if (this.gen === 0xffffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+  }
+}
+
+const internTable = new Scratch();
+const gramTable = new Scratch();
+
+function hashSpan(text: string, s: number, e: number): number {
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) >>> 0;
+}
+
+function sameSpan(text: string, a: number, ae: number, b: number, be: number): boolean {
+  if (ae - a !== be - b) return false;
+  for (let i = 0; i < ae - a; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+  return true;
+}
+
+export function wordIds(w: Words): WordIds {
+  const n = w.count;
+  const ids = new Int32Array(n);
+  const lenPrefix = new Float64Array(n + 1);
+  const t = internTable;
+  t.reset(n);
+  const { text, start, end } = w;
+  let next = 1;
+  for (let i = 0; i < n; i++) {
+    const s = start[i]!;
+    const e = end[i]!;
+    let slot = hashSpan(text, s, e) & t.mask;
+    for (;;) {
+      if (t.stamp[slot] !== t.gen) {
+        t.stamp[slot] = t.gen;
+        t.key[slot] = i; // first occurrence
+        t.count[slot] = next;
+        ids[i] = next++;
+        break;
+      }
+      const f = t.key[slot]!;
+      if (sameSpan(text, start[f]!, end[f]!, s, e)) {
+        ids[i] = t.count[slot]!;
+        break;
+      }
+      slot = (slot + 1) & t.mask;
+    }
+    lenPrefix[i + 1] = lenPrefix[i]! + (e - s);
   }
   return { ids, lenPrefix };
 }
@@ -45,38 +103,19 @@ function sameAt(ids: Int32Array, a: number, b: number, n: number): boolean {
   return true;
 }
 
-/** A set/counter of n-grams (given by their start position) for one n. */
-class NgramTable {
-  private readonly mask: number;
-  /** first position + 1 of the n-gram in the slot (0 = empty) */
-  private readonly pos: Int32Array;
-  readonly counts: Int32Array;
-  constructor(
-    private readonly ids: Int32Array,
-    private readonly n: number,
-    expected: number,
-  ) {
-    let cap = 16;
-    while (cap < expected * 2) cap <<= 1;
-    this.mask = cap - 1;
-    this.pos = new Int32Array(cap);
-    this.counts = new Int32Array(cap);
-  }
-  /** The slot of the n-gram at `at` if it was seen before, else `-(slot + 1)` after inserting it. */
-  find(at: number): number {
-    let slot = hashAt(this.ids, at, this.n) & this.mask;
-    for (;;) {
-      const p = this.pos[slot]!;
-      if (p === 0) {
-        this.pos[slot] = at + 1;
-        return -(slot + 1);
-      }
-      if (sameAt(this.ids, p - 1, at, this.n)) return slot;
-      slot = (slot + 1) & this.mask;
+/** The slot of the n-gram at `at` if seen before, else `-(slot + 1)` after inserting it. */
+function findGram(ids: Int32Array, at: number, n: number): number {
+  const t = gramTable;
+  let slot = hashAt(ids, at, n) & t.mask;
+  for (;;) {
+    if (t.stamp[slot] !== t.gen) {
+      t.stamp[slot] = t.gen;
+      t.key[slot] = at;
+      t.count[slot] = 0;
+      return -(slot + 1);
     }
-  }
-  firstPosition(slot: number): number {
-    return this.pos[slot]! - 1;
+    if (sameAt(ids, t.key[slot]!, at, n)) return slot;
+    slot = (slot + 1) & t.mask;
   }
 }
 
@@ -87,22 +126,21 @@ class NgramTable {
 export function topNgramChars(w: WordIds, n: number): number {
   const total = w.ids.length - n + 1;
   if (total <= 0) return 0;
-  const table = new NgramTable(w.ids, n, total);
-  let bestSlot = -1;
+  gramTable.reset(total);
+  const counts = gramTable.count;
+  const keys = gramTable.key;
   let bestCount = 0;
   let bestFirst = 0;
   for (let i = 0; i < total; i++) {
-    const f = table.find(i);
+    const f = findGram(w.ids, i, n);
     const slot = f >= 0 ? f : -f - 1;
-    const c = ++table.counts[slot]!;
-    const first = table.firstPosition(slot);
+    const c = ++counts[slot]!;
+    const first = keys[slot]!;
     if (c > bestCount || (c === bestCount && first < bestFirst)) {
       bestCount = c;
-      bestSlot = slot;
       bestFirst = first;
     }
   }
-  if (bestSlot < 0) return 0;
   const chars = w.lenPrefix[bestFirst + n]! - w.lenPrefix[bestFirst]! + (n - 1);
   return chars * bestCount;
 }
@@ -116,11 +154,11 @@ export function topNgramChars(w: WordIds, n: number): number {
 export function duplicateNgramChars(w: WordIds, n: number): number {
   const total = w.ids.length - n + 1;
   if (total <= 0) return 0;
-  const table = new NgramTable(w.ids, n, total);
+  gramTable.reset(total);
   let chars = 0;
   let i = 0;
   while (i < total) {
-    if (table.find(i) >= 0) {
+    if (findGram(w.ids, i, n) >= 0) {
       chars += w.lenPrefix[i + n]! - w.lenPrefix[i]!;
       i += n;
     } else i++;

@@ -21,7 +21,7 @@
  * Lengths are UTF-16 code units (`string.length`); they differ from code points only for
  * astral characters (emoji), which do not move any threshold measurably.
  */
-import { ALPHA, CJK, CURRENCY, DIGIT, ICON, LOWER, NUM, MARK, PUNCT, SPLIT, UPPER, WS, classAt, classOf, unitsAt } from './chars.js';
+import { ALPHA, CJK, CURRENCY, DIGIT, ICON, LOWER, NUM, MARK, PLAIN, PUNCT, SPLIT, UPPER, WS, classAt, classOf, unitsAt } from './chars.js';
 
 /** The words of a text, as spans into it (no copies until asked for). */
 export interface Words {
@@ -65,6 +65,24 @@ export function splitLinesUniversal(text: string): string[] {
 export function whitespaceWords(line: string): string[] {
   const t = line.trim();
   return t.length === 0 ? [] : t.split(/\s+/);
+}
+
+/** Whitespace-separated word count and longest word length, without allocating the words. */
+export function whitespaceWordStats(text: string): { count: number; longest: number } {
+  let count = 0;
+  let longest = 0;
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const ws = i === text.length || (classOf(text.charCodeAt(i)) & WS) !== 0;
+    if (ws) {
+      if (start >= 0) {
+        count++;
+        if (i - start > longest) longest = i - start;
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  return { count, longest };
 }
 
 /** How many whitespace-separated words, without allocating them. */
@@ -316,20 +334,54 @@ class SpanSink {
   }
 }
 
-/** Split a text into words (see the module comment). Pure; no memo. */
-export function tokenize(text: string): Words {
-  const sink = new SpanSink();
+const scratch = new SpanSink();
+
+/** Closing marks that are split off the end of a plain word directly (the common case). */
+function isSimpleSuffix(u: number): boolean {
+  return u === 0x2c || u === 0x3b || u === 0x3a || u === 0x21 || u === 0x3f || u === 0x29 || u === 0x22;
+}
+
+/** Split `text` into spans in `sink` (cleared first); `fast` = false skips the plain-word shortcut. */
+function splitInto(text: string, sink: SpanSink, fast = true): void {
+  sink.count = 0;
   const n = text.length;
   let i = 0;
   while (i < n) {
     while (i < n && classOf(text.charCodeAt(i)) & WS) i++;
     if (i >= n) break;
+    // Fast path: a chunk of plain letters/digits, optionally closed by one simple mark.
     let j = i;
+    let k = 0;
+    // (a chunk starting with a digit may be `5km`: the full path splits units)
+    if (fast && !(classOf(text.charCodeAt(i)) & DIGIT)) while (j < n && (k = classOf(text.charCodeAt(j))) & PLAIN) j++;
+    if (j > i && (j === n || k & WS)) {
+      sink.push(i, j);
+      i = j;
+      continue;
+    }
+    if (fast && j > i && isSimpleSuffix(text.charCodeAt(j)) && (j + 1 === n || classOf(text.charCodeAt(j + 1)) & WS)) {
+      sink.push(i, j);
+      sink.push(j, j + 1);
+      i = j + 1;
+      continue;
+    }
     while (j < n && !(classOf(text.charCodeAt(j)) & WS)) j++;
     splitChunk(text, i, j, sink);
     i = j;
   }
-  return { text, count: sink.count, start: sink.start.subarray(0, sink.count), end: sink.end.subarray(0, sink.count) };
+}
+
+/** Split a text into words (see the module comment). Pure; no memo. */
+export function tokenize(text: string): Words {
+  splitInto(text, scratch);
+  return { text, count: scratch.count, start: scratch.start.slice(0, scratch.count), end: scratch.end.slice(0, scratch.count) };
+}
+
+/** `tokenize` without the plain-word shortcut: the reference the shortcut is tested against. */
+export function tokenizeReference(text: string): Words {
+  const sink = new SpanSink();
+  splitInto(text, sink, false);
+  return { text, count: sink.count, start: sink.start.slice(0, sink.count), end: sink.end.slice(0, sink.count) };
 }
 
 // Filters run one after another on the same document: keep the last split.
@@ -390,7 +442,8 @@ const SENTENCE_END = new Set('!.?։؟۔।॥။።‼‽⁇⁈⁉﹒﹖﹗！�
  * sentence-final mark. `Mr.`, `3.5`, `U.S.` are single words, so they end nothing.
  */
 export function countSentences(text: string): number {
-  const w = tokenize(text);
+  splitInto(text, scratch);
+  const w: Words = { text, count: scratch.count, start: scratch.start, end: scratch.end };
   if (w.count === 0) return 0;
   let n = 1;
   let seenEnd = false;

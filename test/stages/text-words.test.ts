@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   countSentences, countWhitespaceWords, findDuplicates, splitLines, splitLinesKeepEmpty, splitLinesUniversal,
-  splitParagraphs, tokenize, wordStrings, words, isWordLike, hasAlpha,
+  splitParagraphs, tokenize, tokenizeReference, wordStrings, words, isWordLike, hasAlpha,
 } from '../../stages/text/words.js';
 import { duplicateNgramChars, topNgramChars, wordIds } from '../../stages/text/ngrams.js';
 import { bigText } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { sharedData } from '../../src/paths.js';
 
 const split = (t: string) => wordStrings(tokenize(t));
 
@@ -90,4 +92,13 @@ test('n-grams: top n-gram characters = joined length x count; duplicate n-grams 
   // 2-gram scan: (ab cd) new, (cd ab) new, (ab cd) dup: +4, jump 2 -> (ab cd) dup: +4, jump -> (cd x) new
   assert.equal(duplicateNgramChars(w, 2), 8);
   assert.equal(topNgramChars(wordIds(tokenize('one')), 2), 0);
+});
+
+test('words: the plain-word shortcut splits exactly like the full path (parity texts and generated text)', () => {
+  const texts = [bigText(200_000, 7), 'Hello, world! 5km away; "quoted": yes? (no) x,y well-known'];
+  const file = sharedData('parity', 'datatrove-filters.jsonl');
+  if (file) for (const l of readFileSync(file, 'utf8').split('\n')) if (l.trim()) texts.push((JSON.parse(l) as { text: string }).text);
+  for (const t of texts) {
+    assert.deepEqual(wordStrings(tokenize(t)), wordStrings(tokenizeReference(t)));
+  }
 });
