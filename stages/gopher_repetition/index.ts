@@ -7,8 +7,8 @@
  */
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
-import { findDuplicates, splitLines, splitParagraphs, words } from '../text/words.js';
-import { duplicateNgramChars, topNgramChars, wordIds } from '../text/ngrams.js';
+import { lineSpans, paragraphSpans, words } from '../text/words.js';
+import { NgramHashes, duplicateNgramChars, duplicateSpans, topNgramChars, wordIds } from '../text/ngrams.js';
 
 export interface GopherRepetitionConfig {
   /** Max fraction of lines that repeat an earlier line. */
@@ -40,18 +40,18 @@ export function checkRepetition(text: string, c: GopherRepetitionConfig, observe
   if (len === 0) return undefined;
   const obs = observe ?? (() => {});
 
-  const paragraphs = splitParagraphs(text);
-  const pd = findDuplicates(paragraphs);
-  const paraFrac = pd.count / paragraphs.length;
+  const paragraphs = paragraphSpans(text);
+  const pd = duplicateSpans(text, paragraphs.start, paragraphs.end, paragraphs.count);
+  const paraFrac = pd.count / paragraphs.count;
   obs('dup_para_frac', paraFrac);
   if (c.dup_para_frac && paraFrac > c.dup_para_frac) return dropFor('dup_para_frac', paraFrac, '>', c.dup_para_frac);
   const paraChar = pd.chars / len;
   obs('dup_para_char_frac', paraChar);
   if (c.dup_para_char_frac && paraChar > c.dup_para_char_frac) return dropFor('dup_para_char_frac', paraChar, '>', c.dup_para_char_frac);
 
-  const lines = splitLines(text);
-  const ld = findDuplicates(lines);
-  const lineFrac = ld.count / lines.length;
+  const lines = lineSpans(text);
+  const ld = duplicateSpans(text, lines.start, lines.end, lines.count);
+  const lineFrac = ld.count / lines.count;
   obs('dup_line_frac', lineFrac);
   if (c.dup_line_frac && lineFrac > c.dup_line_frac) return dropFor('dup_line_frac', lineFrac, '>', c.dup_line_frac);
   const lineChar = ld.chars / len;
@@ -59,18 +59,19 @@ export function checkRepetition(text: string, c: GopherRepetitionConfig, observe
   if (c.dup_line_char_frac && lineChar > c.dup_line_char_frac) return dropFor('dup_line_char_frac', lineChar, '>', c.dup_line_char_frac);
 
   const ids = wordIds(words(text));
+  const hashes = new NgramHashes(ids.ids);
   for (let k = 0; k < c.top_ngram_char_frac.length; k++) {
     const n = k + 2;
     const max = c.top_ngram_char_frac[k]!;
     if (ids.ids.length < n) continue;
-    const frac = topNgramChars(ids, n) / len;
+    const frac = topNgramChars(ids, n, hashes) / len;
     obs(`top_${n}_gram`, frac);
     if (max && frac > max) return dropFor(`top_${n}_gram`, frac, '>', max);
   }
   for (let k = 0; k < c.dup_ngram_char_frac.length; k++) {
     const n = k + 5;
     const max = c.dup_ngram_char_frac[k]!;
-    const frac = duplicateNgramChars(ids, n) / len;
+    const frac = duplicateNgramChars(ids, n, hashes) / len;
     obs(`duplicated_${n}_n_grams`, frac);
     if (max && frac > max) return dropFor(`duplicated_${n}_n_grams`, frac, '>', max);
   }

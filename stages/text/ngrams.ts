@@ -56,6 +56,37 @@ function sameSpan(text: string, a: number, ae: number, b: number, be: number): b
   return true;
 }
 
+/**
+ * Duplicates among spans of a text (lines, paragraphs) without cutting them out: how many
+ * spans repeat an earlier one, and their characters (see `findDuplicates`).
+ */
+export function duplicateSpans(text: string, start: ArrayLike<number>, end: ArrayLike<number>, count: number): { count: number; chars: number } {
+  const t = internTable;
+  t.reset(count);
+  let dups = 0;
+  let chars = 0;
+  for (let i = 0; i < count; i++) {
+    const s = start[i]!;
+    const e = end[i]!;
+    let slot = hashSpan(text, s, e) & t.mask;
+    for (;;) {
+      if (t.stamp[slot] !== t.gen) {
+        t.stamp[slot] = t.gen;
+        t.key[slot] = i;
+        break;
+      }
+      const f = t.key[slot]!;
+      if (sameSpan(text, start[f]!, end[f]!, s, e)) {
+        dups++;
+        chars += e - s;
+        break;
+      }
+      slot = (slot + 1) & t.mask;
+    }
+  }
+  return { count: dups, chars };
+}
+
 export function wordIds(w: Words): WordIds {
   const n = w.count;
   const ids = new Int32Array(n);
@@ -88,14 +119,34 @@ export function wordIds(w: Words): WordIds {
   return { ids, lenPrefix };
 }
 
-function hashAt(ids: Int32Array, at: number, n: number): number {
-  let h = 0x9e3779b9 ^ n;
-  for (let k = 0; k < n; k++) {
-    h = Math.imul(h ^ ids[at + k]!, 0x85ebca6b);
-    h ^= h >>> 13;
+/**
+ * Hashes of every n-gram, extended one word at a time: `hashes[i]` holds the hash of the
+ * n-gram starting at word i, so going from n to n + 1 costs one mix per position instead of
+ * rehashing n words. Call `next()` for n = 1, 2, 3, ... in order.
+ */
+export class NgramHashes {
+  readonly hashes: Uint32Array;
+  n = 0;
+  constructor(private readonly ids: Int32Array) {
+    this.hashes = new Uint32Array(ids.length);
   }
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  next(): number {
+    const { ids, hashes } = this;
+    const n = ++this.n;
+    const total = ids.length - n + 1;
+    for (let i = 0; i < total; i++) {
+      let h = Math.imul(hashes[i]! ^ ids[i + n - 1]!, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      hashes[i] = (h ^ (h >>> 16)) >>> 0;
+    }
+    return n;
+  }
+  /** Advance to n (no-op when already there). */
+  to(n: number): void {
+    if (n < this.n) throw new Error(`NgramHashes: already at ${this.n} > ${n}`);
+    while (this.n < n) this.next();
+  }
 }
 
 function sameAt(ids: Int32Array, a: number, b: number, n: number): boolean {
@@ -104,9 +155,9 @@ function sameAt(ids: Int32Array, a: number, b: number, n: number): boolean {
 }
 
 /** The slot of the n-gram at `at` if seen before, else `-(slot + 1)` after inserting it. */
-function findGram(ids: Int32Array, at: number, n: number): number {
+function findGram(ids: Int32Array, hash: number, at: number, n: number): number {
   const t = gramTable;
-  let slot = hashAt(ids, at, n) & t.mask;
+  let slot = hash & t.mask;
   for (;;) {
     if (t.stamp[slot] !== t.gen) {
       t.stamp[slot] = t.gen;
@@ -123,16 +174,18 @@ function findGram(ids: Int32Array, at: number, n: number): number {
  * Characters of the most frequent n-gram times its count (ties: the one seen first), where an
  * n-gram's characters are its words joined by single spaces. 0 when there are fewer than n words.
  */
-export function topNgramChars(w: WordIds, n: number): number {
+export function topNgramChars(w: WordIds, n: number, hashes = new NgramHashes(w.ids)): number {
   const total = w.ids.length - n + 1;
   if (total <= 0) return 0;
+  hashes.to(n);
+  const h = hashes.hashes;
   gramTable.reset(total);
   const counts = gramTable.count;
   const keys = gramTable.key;
   let bestCount = 0;
   let bestFirst = 0;
   for (let i = 0; i < total; i++) {
-    const f = findGram(w.ids, i, n);
+    const f = findGram(w.ids, h[i]!, i, n);
     const slot = f >= 0 ? f : -f - 1;
     const c = ++counts[slot]!;
     const first = keys[slot]!;
@@ -151,14 +204,16 @@ export function topNgramChars(w: WordIds, n: number): number {
  * it is remembered and the scan moves one word. (Gopher's "duplicate n-gram character
  * fraction"; the same greedy scan as datatrove's `find_all_duplicate`.)
  */
-export function duplicateNgramChars(w: WordIds, n: number): number {
+export function duplicateNgramChars(w: WordIds, n: number, hashes = new NgramHashes(w.ids)): number {
   const total = w.ids.length - n + 1;
   if (total <= 0) return 0;
+  hashes.to(n);
+  const h = hashes.hashes;
   gramTable.reset(total);
   let chars = 0;
   let i = 0;
   while (i < total) {
-    if (findGram(w.ids, i, n) >= 0) {
+    if (findGram(w.ids, h[i]!, i, n) >= 0) {
       chars += w.lenPrefix[i + n]! - w.lenPrefix[i]!;
       i += n;
     } else i++;

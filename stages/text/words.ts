@@ -40,6 +40,48 @@ export function splitLines(text: string): string[] {
   return text.split(/\n+/);
 }
 
+/** Spans of a text's parts, as start/end offsets. */
+export interface Spans {
+  start: number[];
+  end: number[];
+  count: number;
+}
+
+/** The spans of `splitLines(text)` (runs of `\n` separate lines), without cutting them out. */
+export function lineSpans(text: string): Spans {
+  return spansBetween(text, 0, text.length, 1);
+}
+
+/** The spans of `splitParagraphs(text)`: the trimmed text split on runs of 2+ `\n`. */
+export function paragraphSpans(text: string): Spans {
+  let s = 0;
+  let e = text.length;
+  while (s < e && classOf(text.charCodeAt(s)) & WS) s++;
+  while (e > s && classOf(text.charCodeAt(e - 1)) & WS) e--;
+  return spansBetween(text, s, e, 2);
+}
+
+/** Split text[s, e) at every run of at least `minRun` newlines. */
+function spansBetween(text: string, s: number, e: number, minRun: number): Spans {
+  const out: Spans = { start: [], end: [], count: 0 };
+  let partStart = s;
+  let i = text.indexOf('\n', s);
+  while (i !== -1 && i < e) {
+    let j = i;
+    while (j < e && text.charCodeAt(j) === 0x0a) j++;
+    if (j - i >= minRun) {
+      out.start.push(partStart);
+      out.end.push(i);
+      partStart = j;
+    }
+    i = text.indexOf('\n', j);
+  }
+  out.start.push(partStart);
+  out.end.push(e);
+  out.count = out.start.length;
+  return out;
+}
+
 /** Every `\n`-separated line, empty ones included (FineWeb's ratios count them). */
 export function splitLinesKeepEmpty(text: string): string[] {
   return text.split('\n');

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  countSentences, countWhitespaceWords, findDuplicates, splitLines, splitLinesKeepEmpty, splitLinesUniversal,
+  countSentences, countWhitespaceWords, findDuplicates, lineSpans, paragraphSpans, splitLines, splitLinesKeepEmpty, splitLinesUniversal,
   splitParagraphs, tokenize, tokenizeReference, wordStrings, words, isWordLike, hasAlpha,
 } from '../../stages/text/words.js';
-import { duplicateNgramChars, topNgramChars, wordIds } from '../../stages/text/ngrams.js';
+import { NgramHashes, duplicateNgramChars, duplicateSpans, topNgramChars, wordIds } from '../../stages/text/ngrams.js';
 import { bigText } from './helpers.js';
 import { readFileSync } from 'node:fs';
 import { sharedData } from '../../src/paths.js';
@@ -101,4 +101,25 @@ test('words: the plain-word shortcut splits exactly like the full path (parity t
   for (const t of texts) {
     assert.deepEqual(wordStrings(tokenize(t)), wordStrings(tokenizeReference(t)));
   }
+});
+
+test('lineSpans / paragraphSpans cut exactly what splitLines / splitParagraphs cut', () => {
+  const cases = ['', '\n', 'a', 'a\n', '\na\n\n\nb\nc\n', '  \n\n p1\nl2\n\n\np2 \n\n', 'x\n\n\n\n'];
+  const file = sharedData('parity', 'datatrove-filters.jsonl');
+  if (file) for (const l of readFileSync(file, 'utf8').split('\n')) if (l.trim()) cases.push((JSON.parse(l) as { text: string }).text);
+  const cut = (t: string, s: { start: number[]; end: number[] }) => s.start.map((a, i) => t.slice(a, s.end[i]));
+  for (const t of cases) {
+    assert.deepEqual(cut(t, lineSpans(t)), splitLines(t));
+    assert.deepEqual(cut(t, paragraphSpans(t)), splitParagraphs(t));
+  }
+});
+
+test('duplicateSpans counts like findDuplicates; rolling n-gram hashes give the same measures', () => {
+  const t = 'ab\ncd\nab\nab\ncd';
+  const s = lineSpans(t);
+  assert.deepEqual(duplicateSpans(t, s.start, s.end, s.count), findDuplicates(splitLines(t)));
+  const w = wordIds(tokenize(bigText(20_000, 3)));
+  const shared = new NgramHashes(w.ids);
+  for (const n of [2, 3, 4]) assert.equal(topNgramChars(w, n, shared), topNgramChars(w, n));
+  for (const n of [5, 6, 7, 8, 9, 10]) assert.equal(duplicateNgramChars(w, n, shared), duplicateNgramChars(w, n));
 });
