@@ -47,7 +47,22 @@ export interface C4Outcome {
   linesDropped: Record<string, number>;
 }
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** One case-insensitive test for every phrase a line is checked for (most lines have none). */
+function phraseTest(c: C4FiltersConfig): RegExp {
+  const phrases = [...c.policy_phrases];
+  if (c.filter_lorem_ipsum) phrases.push('lorem ipsum');
+  if (c.filter_javascript) phrases.push('javascript');
+  return phrases.length ? new RegExp(phrases.map(escapeRegExp).join('|'), 'i') : /(?!)/;
+}
+const phraseCache = new WeakMap<C4FiltersConfig, RegExp>();
+
 export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
+  let phrases = phraseCache.get(c);
+  if (!phrases) phraseCache.set(c, (phrases = phraseTest(c)));
   const dropped: Record<string, number> = {};
   const drop = (r: string) => (dropped[r] = (dropped[r] ?? 0) + 1);
   const kept: string[] = [];
@@ -68,18 +83,19 @@ export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
       drop('line_too_few_words');
       continue;
     }
-    const lower = line.toLowerCase();
+    const lower = phrases.test(line) ? line.toLowerCase() : '';
     if (c.filter_lorem_ipsum && lower.includes('lorem ipsum')) return { result: { reason: 'lorem_ipsum' }, linesDropped: dropped };
     if (c.filter_javascript && lower.includes('javascript')) {
       drop('line_javascript');
       continue;
     }
     if (c.filter_curly_bracket && line.includes('{')) return { result: { reason: 'curly_bracket' }, linesDropped: dropped };
-    if (c.policy_phrases.some((p) => lower.includes(p))) {
+    if (lower && c.policy_phrases.some((p) => lower.includes(p))) {
       drop('line_policy');
       continue;
     }
-    if (c.min_num_sentences > 0) sentences += countSentences(line);
+    // Counting stops at the minimum: only "fewer than" matters (the value of a drop is exact).
+    if (sentences < c.min_num_sentences) sentences += countSentences(line);
     kept.push(line);
   }
   if (sentences < c.min_num_sentences) {

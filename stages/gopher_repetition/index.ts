@@ -68,10 +68,14 @@ export function checkRepetition(text: string, c: GopherRepetitionConfig, observe
     obs(`top_${n}_gram`, frac);
     if (max && frac > max) return dropFor(`top_${n}_gram`, frac, '>', max);
   }
+  let noneRepeat = false;
   for (let k = 0; k < c.dup_ngram_char_frac.length; k++) {
     const n = k + 5;
     const max = c.dup_ngram_char_frac[k]!;
-    const frac = duplicateNgramChars(ids, n, hashes) / len;
+    // No repeated n-gram means no repeated longer one either (its first n words would repeat).
+    const chars: number = noneRepeat ? 0 : duplicateNgramChars(ids, n, hashes);
+    noneRepeat = chars === 0;
+    const frac = chars / len;
     obs(`duplicated_${n}_n_grams`, frac);
     if (max && frac > max) return dropFor(`duplicated_${n}_n_grams`, frac, '>', max);
   }
