@@ -45,6 +45,9 @@ export interface C4Outcome {
   /** The kept lines joined by `\n` (when kept). */
   text?: string;
   linesDropped: Record<string, number>;
+  /** Lines seen and kept (until a document-level drop). */
+  lines: number;
+  linesKept: number;
 }
 
 function escapeRegExp(s: string): string {
@@ -67,7 +70,10 @@ export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
   const drop = (r: string) => (dropped[r] = (dropped[r] ?? 0) + 1);
   const kept: string[] = [];
   let sentences = 0;
+  let lines = 0;
+  const out = (result: StepResult | undefined, text?: string): C4Outcome => ({ result, text, linesDropped: dropped, lines, linesKept: kept.length });
   for (const raw of splitLinesUniversal(text)) {
+    lines++;
     let line = raw.trim();
     const ws = whitespaceWordStats(line);
     if (ws.longest > c.max_word_length) {
@@ -84,12 +90,12 @@ export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
       continue;
     }
     const lower = phrases.test(line) ? line.toLowerCase() : '';
-    if (c.filter_lorem_ipsum && lower.includes('lorem ipsum')) return { result: { reason: 'lorem_ipsum' }, linesDropped: dropped };
+    if (c.filter_lorem_ipsum && lower.includes('lorem ipsum')) return out({ reason: 'lorem_ipsum' });
     if (c.filter_javascript && lower.includes('javascript')) {
       drop('line_javascript');
       continue;
     }
-    if (c.filter_curly_bracket && line.includes('{')) return { result: { reason: 'curly_bracket' }, linesDropped: dropped };
+    if (c.filter_curly_bracket && line.includes('{')) return out({ reason: 'curly_bracket' });
     if (lower && c.policy_phrases.some((p) => lower.includes(p))) {
       drop('line_policy');
       continue;
@@ -99,9 +105,9 @@ export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
     kept.push(line);
   }
   if (sentences < c.min_num_sentences) {
-    return { result: dropFor('too_few_sentences', sentences, '<', c.min_num_sentences), linesDropped: dropped };
+    return out(dropFor('too_few_sentences', sentences, '<', c.min_num_sentences));
   }
-  return { result: undefined, text: kept.join('\n').trim(), linesDropped: dropped };
+  return out(undefined, kept.join('\n').trim());
 }
 
 export const c4Filters: StageModule<C4FiltersConfig> = {
@@ -114,6 +120,7 @@ export const c4Filters: StageModule<C4FiltersConfig> = {
       apply(doc: Doc): StepResult {
         const out = checkC4(doc.text, config);
         for (const [k, n] of Object.entries(out.linesDropped)) ctx.count(k, n);
+        if (out.lines > 0) ctx.observe('c4_lines_kept_frac', out.linesKept / out.lines);
         if (out.result) return out.result;
         doc.text = out.text!;
         return doc;
