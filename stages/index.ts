@@ -8,11 +8,25 @@ import type { CorpusStep } from '../src/pass.js';
 import { extractStage } from './extract/index.js';
 import { extractCommand } from './extract/cli.js';
 import { language } from './language/index.js';
+import { urlFilter } from './url_filter/index.js';
+import { gopherRepetition } from './gopher_repetition/index.js';
+import { gopherQuality } from './gopher_quality/index.js';
+import { lineCorrections } from './line_corrections/index.js';
+import { c4Filters } from './c4_filters/index.js';
+import { finewebQuality } from './fineweb_quality/index.js';
+import { pii } from './pii/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
+  [urlFilter.name]: urlFilter,
   extract: extractStage,
   language,
+  [gopherRepetition.name]: gopherRepetition,
+  [gopherQuality.name]: gopherQuality,
+  [lineCorrections.name]: lineCorrections,
+  [c4Filters.name]: c4Filters,
+  [finewebQuality.name]: finewebQuality,
+  [pii.name]: pii,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,75 @@
+/**
+ * Character classes for the text utilities, as one 64K lookup table over the BMP (built once
+ * at load, ~5 ms) so the hot loops test a bit instead of running a Unicode regex per char.
+ * Astral code points (emoji, CJK extension B, ...) are rare and classified by regex.
+ */
+
+export const WS = 1; // \s
+export const ALPHA = 2; // \p{L}  (Python's str.isalpha)
+export const UPPER = 4; // \p{Lu}
+export const LOWER = 8; // \p{Ll}
+export const NUM = 16; // \p{N}
+export const MARK = 32; // \p{M}
+/** Split off a token's start or end, like spaCy's prefix/suffix punctuation (not '-', '.', '@', '/', '%'). */
+export const SPLIT = 64;
+/** Han, Hiragana, Katakana: scripts written without spaces; one character = one word. */
+export const CJK = 128;
+/** Symbols (\p{So}: emoji, arrows, ©): always a token of their own. */
+export const ICON = 256;
+/** ASCII digit 0-9 (spaCy's rules use [0-9]). */
+export const DIGIT = 512;
+/** Unicode punctuation (\p{P}): what spaCy's `is_punct` checks. */
+export const PUNCT = 1024;
+/** Currency symbols (\p{Sc}): split off the front of a token, or off the end after a digit. */
+export const CURRENCY = 2048;
+/** A letter, digit or mark that never splits a token (not CJK): a chunk of only these is one word. */
+export const PLAIN = 4096;
+
+const table = new Uint16Array(65536);
+
+function classify(ch: string): number {
+  let c = 0;
+  if (/\s/u.test(ch)) c |= WS;
+  if (/\p{L}/u.test(ch)) c |= ALPHA;
+  if (/\p{Lu}/u.test(ch)) c |= UPPER;
+  if (/\p{Ll}/u.test(ch)) c |= LOWER;
+  if (/\p{N}/u.test(ch)) c |= NUM;
+  if (/\p{M}/u.test(ch)) c |= MARK;
+  if (/[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]/u.test(ch) && /[\p{L}\p{N}]/u.test(ch)) c |= CJK;
+  if (/\p{So}/u.test(ch)) c |= ICON;
+  if (/\p{P}/u.test(ch)) c |= PUNCT;
+  if (/\p{Sc}/u.test(ch)) c |= CURRENCY;
+  // Prefix/suffix punctuation: spaCy's LIST_PUNCT + LIST_QUOTES + dashes (its `— –` rules).
+  // Kept inside tokens: '-' (hyphenated words), '.' (own rule), '@' '/' (emails, paths), '%'.
+  if ((/[\p{P}<>=]/u.test(ch) && !/[-.@/\\%]/u.test(ch)) || /\p{So}/u.test(ch)) c |= SPLIT;
+  return c;
+}
+
+for (let i = 0; i < 65536; i++) {
+  if (i >= 0xd800 && i <= 0xdfff) continue; // surrogate halves: handled by codeClass
+  table[i] = classify(String.fromCharCode(i));
+}
+for (let i = 48; i <= 57; i++) table[i]! |= DIGIT;
+for (let i = 0; i < 65536; i++) {
+  const c = table[i]!;
+  if (c & (ALPHA | NUM | MARK) && !(c & (CJK | SPLIT | ICON | PUNCT | WS))) table[i] = c | PLAIN;
+}
+
+/** Class bits of the code point at `text[i]` (a high surrogate reads the pair). */
+export function classAt(text: string, i: number): number {
+  const u = text.charCodeAt(i);
+  if (u < 0xd800 || u > 0xdbff) return table[u]!;
+  const cp = text.codePointAt(i)!;
+  return cp > 0xffff ? classify(String.fromCodePoint(cp)) : 0;
+}
+
+/** Class bits of a BMP code unit (surrogates give 0). */
+export function classOf(unit: number): number {
+  return table[unit]!;
+}
+
+/** UTF-16 length of the code point at `text[i]` (2 for a surrogate pair). */
+export function unitsAt(text: string, i: number): number {
+  const u = text.charCodeAt(i);
+  return u >= 0xd800 && u <= 0xdbff && i + 1 < text.length ? 2 : 1;
+}
