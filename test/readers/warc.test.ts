@@ -454,3 +454,29 @@ for (const delta of [+100, -100]) {
     assertAllCounted(stats);
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// the bundled sample data
+
+test('data-samples/sample.warc.gz is what scripts/make-samples.ts builds, and reads as documented', async () => {
+  const { buildSampleWarc, sampleCaptures, SAMPLE_DUMP } = await import('../../scripts/make-samples.js');
+  const { projectRoot } = await import('../../src/paths.js');
+  const built = buildSampleWarc();
+  assert.deepEqual(buildSampleWarc(), built, 'deterministic');
+  const committed = await readAll(readFileSync(join(projectRoot, 'data-samples', 'sample.warc.gz')), { file: 'sample.warc.gz' });
+  const fresh = await readAll(built, { file: 'sample.warc.gz' });
+  // Same documents (the gzip bytes may differ between zlib builds, the records may not).
+  assert.deepEqual(committed.docs, fresh.docs);
+  assert.deepEqual(committed.stats.skipped, fresh.stats.skipped);
+  const captures = sampleCaptures().length;
+  const { docs, stats } = fresh;
+  // 1 warcinfo + per capture request/response/metadata, minus the metadata of the cut-off last one.
+  assert.equal(stats.records, 1 + 3 * captures - 1);
+  assert.deepEqual(stats.skipped, { warcinfo: 1, request: captures, metadata: captures - 1, http_404: 1, http_301: 1, not_html: 1, truncated: 1 });
+  assert.equal(stats.docs, captures - 4);
+  assert.ok(docs.every((d) => d.dump === SAMPLE_DUMP));
+  const byUrl = new Map(docs.map((d) => [d.url, d.html!]));
+  assert.match(byUrl.get('https://www.machi-dayori.jp/news/2023/toshokan')!, /図書館に新しい読書室ができました/);
+  assert.match(byUrl.get('https://www.oldtownchronicle.co.uk/features/the-last-cobbler-on-bridge-street')!, /“People think nobody repairs things any more,” .* €45/s);
+  assert.match(byUrl.get('https://www.circuitnotes.io/explainers/why-phone-batteries-wear-out')!, /lithium-ion battery/);
+});
