@@ -480,3 +480,13 @@ test('data-samples/sample.warc.gz is what scripts/make-samples.ts builds, and re
   assert.match(byUrl.get('https://www.oldtownchronicle.co.uk/features/the-last-cobbler-on-bridge-street')!, /“People think nobody repairs things any more,” .* €45/s);
   assert.match(byUrl.get('https://www.circuitnotes.io/explainers/why-phone-batteries-wear-out')!, /lithium-ion battery/);
 });
+
+test('junk before the first gzip member is located and the members after it are read', async () => {
+  const body = gz(response('https://a.example/a', '<p>a</p>'), response('https://a.example/b', '<p>b</p>'));
+  const junk = Buffer.from('HTTP proxy error page that got prepended\n');
+  const { docs, stats } = await readAll(Buffer.concat([junk, body]));
+  assert.deepEqual(docs.map((d) => d.url), ['https://a.example/a', 'https://a.example/b']);
+  assert.equal(docs[0]!.source!.offset, junk.length);
+  assert.deepEqual(stats.problems.map((p) => [p.code, p.record, p.offset]), [['ERR_WARC_FORMAT', 0, 0]]);
+  assertAllCounted(stats);
+});
