@@ -178,10 +178,10 @@ export function sampleCaptures(): Capture[] {
   // Line-wise corrections: a thread drowned in counters, buttons and prompts.
   const posts = FORUM_THREAD.posts.map(
     ([user, text], i) =>
-      `<div class="post"><div class="author">${user}</div><p>${escapeHtml(text!)}</p>` +
-      `<div class="actions">${FORUM_THREAD.counters.slice((i * 3) % 8, ((i * 3) % 8) + 3).map((c) => `<div>${c}</div>`).join('')}</div></div>`,
+      `<div class="post"><p>${user}</p><p>${escapeHtml(text!)}</p>` +
+      `${FORUM_THREAD.counters.slice((i * 3) % 8, ((i * 3) % 8) + 3).map((c) => `<p>${c}</p>`).join('')}</div>`,
   );
-  caps.push(ok(`https://${FORUM_THREAD.host}${FORUM_THREAD.path}`, simplePage(FORUM_THREAD.title, `<h1>${FORUM_THREAD.title}</h1>\n<div>SIGN IN OR REGISTER TO POST</div>\n${posts.join('\n')}`)));
+  caps.push(ok(`https://${FORUM_THREAD.host}${FORUM_THREAD.path}`, simplePage(FORUM_THREAD.title, `<h1>${FORUM_THREAD.title}</h1>\n<p>SIGN IN OR REGISTER TO POST</p>\n${posts.join('\n')}`)));
 
   // URL filter: an adult-looking domain, and a URL full of soft banned words.
   const bland =
