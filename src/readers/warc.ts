@@ -540,6 +540,10 @@ function warcinfoField(block: Buffer, name: string): string | undefined {
   return re.exec(block.toString('utf8'))?.[1] || undefined;
 }
 
+function baseName(file: string): string {
+  return file.replace(/[?#].*$/, '').split(/[/\\]/).pop() || file;
+}
+
 const SKIP_TYPES = new Set(['warcinfo', 'request', 'metadata', 'revisit']);
 
 type Outcome = { doc: Doc } | { reason: string; problem?: { code: string; message: string } };
@@ -573,7 +577,14 @@ async function interpret(rec: RawRecord, ctx: Ctx): Promise<Outcome> {
     blockType = mime;
     url = cleanTargetUri(rawUrl);
     type = url.startsWith('filedesc:') ? 'warcinfo' : 'response';
-    id = `<arc:${ctx.opts.file}#${rec.offset}>`;
+    if (type === 'warcinfo' && rec.block && !ctx.dumpFromPath) {
+      // Heritrix writes the crawl's name into the filedesc's XML metadata.
+      const isPartOf = /<dcterms:isPartOf>([^<]*)</.exec(rec.block.toString('utf8'))?.[1]?.trim();
+      if (isPartOf) ctx.dump = isPartOf;
+    }
+    // ARC records have no id: file name and offset identify them (not the full path, so the
+    // id does not change when the file moves between disk, HTTPS and S3).
+    id = `<arc:${baseName(ctx.opts.file)}#${rec.offset}>`;
     date = isoDate(rawDate);
   }
   if (type !== 'response') return { reason: SKIP_TYPES.has(type) ? type : 'not_response' };
@@ -615,7 +626,7 @@ async function interpret(rec: RawRecord, ctx: Ctx): Promise<Outcome> {
     throw err;
   }
   const doc = newDoc({
-    id: id || `<${ctx.opts.file}#${rec.offset}>`,
+    id: id || `<${baseName(ctx.opts.file)}#${rec.offset}>`,
     url,
     html,
     timestamp: date,

@@ -524,3 +524,13 @@ test('fuzz: 300 random corruptions of a gzip and a plain WARC never throw, never
     for (const p of stats.problems) assert.ok(p.offset !== undefined && p.offset >= 0 && p.offset <= b.length && p.record !== undefined, `case ${i}: located`);
   }
 });
+
+test('real: the same Heritrix crawl as WARC/0.17 and as ARC gives the same documents', { skip: !realDir && 'shared data absent' }, async () => {
+  const warc = await readAll(readFileSync(join(realDir!, 'heritrix-2008-warc017.warc.gz')), { file: 'heritrix-2008-warc017.warc.gz' });
+  const arc = await readAll(readFileSync(join(realDir!, 'heritrix-2008.arc.gz')), { file: 'heritrix-2008.arc.gz' });
+  const key = (d: Doc): string => `${d.url} ${d.timestamp} ${d.dump} ${d.html}`;
+  assert.equal(arc.docs.length, 94);
+  assert.deepEqual(arc.docs.map(key), warc.docs.map(key));
+  assert.match(arc.docs[0]!.id, /^<arc:heritrix-2008\.arc\.gz#\d+>$/);
+  assert.equal(arc.docs[0]!.dump, 'archive.org-shallow');
+});
