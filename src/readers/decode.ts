@@ -12,8 +12,8 @@ import iconv from 'iconv-lite';
 import { TextDecoder } from 'node:util';
 import { RefineryError } from '../errors.js';
 
-/** How many leading bytes are searched for a `<meta charset>` (WHATWG prescan uses 1024). */
-export const META_PRESCAN_BYTES = 2048;
+/** Leading bytes searched for a `<meta charset>`: WHATWG prescans 1024, but crawled pages often put long inline scripts first. */
+export const META_PRESCAN_BYTES = 4096;
 
 /**
  * A page whose decoded text is more than this fraction of U+FFFD replacement characters is not

@@ -46,8 +46,8 @@ export const warcReadDefaults = {
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 /** Largest header block (WARC or ARC line) we look for before calling a record corrupt. */
 const MAX_HEADER_BYTES = 64 * 1024;
-/** First read for a gzip member; doubled while the member does not fit. */
-const FIRST_MEMBER_WINDOW = 1024 * 1024;
+/** Least input tried for a gzip member; doubled while the member does not fit. */
+const MIN_MEMBER_WINDOW = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 /** Line-end bytes tolerated between a record's block and the next record. */
 const MAX_SEPARATOR = 32;
@@ -184,6 +184,7 @@ type MemberResult =
   | { ok: true; data: Buffer; length: number }
   | { ok: false; reason: 'truncated' | 'corrupt' | 'too_large'; code: string; message: string };
 
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const FHCRC = 2, FEXTRA = 4, FNAME = 8, FCOMMENT = 16;
 
 /** Length of the gzip header at `rel`, or a failure. */
@@ -218,7 +219,10 @@ async function gzipHeaderLength(win: ByteWindow, rel: number): Promise<number | 
 async function inflateMember(win: ByteWindow, rel: number, cap: number): Promise<MemberResult> {
   const h = await gzipHeaderLength(win, rel);
   if (typeof h !== 'number') return h;
-  let want = FIRST_MEMBER_WINDOW;
+  // Try with what is already buffered (most members fit in it); read more only when the
+  // deflate stream runs past it. Asking for a fixed large window each time would copy the
+  // buffered tail again for every member.
+  let want = Math.max(MIN_MEMBER_WINDOW, win.available - rel);
   for (;;) {
     const complete = await win.ensure(rel + want);
     let out: { buffer: Buffer; engine: zlib.Zlib };
@@ -258,7 +262,6 @@ async function inflateMember(win: ByteWindow, rel: number, cap: number): Promise
 /** Each member's data and compressed offset; bad stretches are counted and skipped. */
 async function* gzipMembers(win: ByteWindow, ctx: Ctx): AsyncGenerator<{ offset: number; data: Buffer }> {
   const cap = ctx.opts.maxInflatedBytes;
-  const magic = Buffer.from([0x1f, 0x8b, 0x08]);
   let pending: MemberResult | undefined;
   while (await win.ensure(1)) {
     const offset = win.offset;
@@ -275,7 +278,7 @@ async function* gzipMembers(win: ByteWindow, ctx: Ctx): AsyncGenerator<{ offset:
     // Resync: the next member header that inflates and checks out.
     let from = 1;
     for (;;) {
-      const i = win.indexOf(magic, from);
+      const i = win.indexOf(GZIP_MAGIC, from);
       if (i < 0) {
         if (win.eof) return win.consume(win.available);
         win.consume(Math.max(0, win.available - 2));
@@ -537,6 +540,10 @@ function warcinfoField(block: Buffer, name: string): string | undefined {
   return re.exec(block.toString('utf8'))?.[1] || undefined;
 }
 
+function baseName(file: string): string {
+  return file.replace(/[?#].*$/, '').split(/[/\\]/).pop() || file;
+}
+
 const SKIP_TYPES = new Set(['warcinfo', 'request', 'metadata', 'revisit']);
 
 type Outcome = { doc: Doc } | { reason: string; problem?: { code: string; message: string } };
@@ -570,7 +577,14 @@ async function interpret(rec: RawRecord, ctx: Ctx): Promise<Outcome> {
     blockType = mime;
     url = cleanTargetUri(rawUrl);
     type = url.startsWith('filedesc:') ? 'warcinfo' : 'response';
-    id = `<arc:${ctx.opts.file}#${rec.offset}>`;
+    if (type === 'warcinfo' && rec.block && !ctx.dumpFromPath) {
+      // Heritrix writes the crawl's name into the filedesc's XML metadata.
+      const isPartOf = /<dcterms:isPartOf>([^<]*)</.exec(rec.block.toString('utf8'))?.[1]?.trim();
+      if (isPartOf) ctx.dump = isPartOf;
+    }
+    // ARC records have no id: file name and offset identify them (not the full path, so the
+    // id does not change when the file moves between disk, HTTPS and S3).
+    id = `<arc:${baseName(ctx.opts.file)}#${rec.offset}>`;
     date = isoDate(rawDate);
   }
   if (type !== 'response') return { reason: SKIP_TYPES.has(type) ? type : 'not_response' };
@@ -612,7 +626,7 @@ async function interpret(rec: RawRecord, ctx: Ctx): Promise<Outcome> {
     throw err;
   }
   const doc = newDoc({
-    id: id || `<${ctx.opts.file}#${rec.offset}>`,
+    id: id || `<${baseName(ctx.opts.file)}#${rec.offset}>`,
     url,
     html,
     timestamp: date,
@@ -645,8 +659,12 @@ export async function* readWarcDocs(
   stats.files++;
   let t0 = performance.now();
   const win = new ByteWindow(input, (n) => (stats.bytes += n), opts.file);
-  await win.ensure(2);
-  const gzip = win.available >= 2 && win.byte(0) === 0x1f && win.byte(1) === 0x8b;
+  await win.ensure(MAX_HEADER_BYTES);
+  // gzip when it starts with a member; also when it starts with junk but is not a plain
+  // WARC/ARC and holds a gzip header further on (the junk is then reported by gzipMembers).
+  const gzip =
+    (win.available >= 2 && win.byte(0) === 0x1f && win.byte(1) === 0x8b) ||
+    (!startsWith(win, WARC_LINE) && !followsRecordStart(win, 0, 'arc') && win.indexOf(GZIP_MAGIC, 0) >= 0);
   let records: AsyncGenerator<RawRecord>;
   if (gzip) {
     // Records are framed over the concatenated member data, not member by member: writers may
@@ -671,7 +689,14 @@ export async function* readWarcDocs(
   }
   try {
     for await (const rec of records) {
-      const out = await interpret(rec, ctx);
+      let out: Outcome;
+      try {
+        out = await interpret(rec, ctx);
+      } catch (err) {
+        // Parsing of one record must not end the file: count it, say where, go on.
+        if (err instanceof RefineryError && err.code === 'ERR_STORAGE') throw err;
+        out = { reason: 'corrupt', problem: { code: 'ERR_WARC_FORMAT', message: `unparsable record: ${(err as Error).message}` } };
+      }
       if ('doc' in out) {
         ctx.record++;
         stats.records++;

@@ -454,3 +454,83 @@ for (const delta of [+100, -100]) {
     assertAllCounted(stats);
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// the bundled sample data
+
+test('data-samples/sample.warc.gz is what scripts/make-samples.ts builds, and reads as documented', async () => {
+  const { buildSampleWarc, sampleCaptures, SAMPLE_DUMP } = await import('../../scripts/make-samples.js');
+  const { projectRoot } = await import('../../src/paths.js');
+  const built = buildSampleWarc();
+  assert.deepEqual(buildSampleWarc(), built, 'deterministic');
+  const committed = await readAll(readFileSync(join(projectRoot, 'data-samples', 'sample.warc.gz')), { file: 'sample.warc.gz' });
+  const fresh = await readAll(built, { file: 'sample.warc.gz' });
+  // Same documents (the gzip bytes may differ between zlib builds, the records may not).
+  assert.deepEqual(committed.docs, fresh.docs);
+  assert.deepEqual(committed.stats.skipped, fresh.stats.skipped);
+  const captures = sampleCaptures().length;
+  const { docs, stats } = fresh;
+  // 1 warcinfo + per capture request/response/metadata, minus the metadata of the cut-off last one.
+  assert.equal(stats.records, 1 + 3 * captures - 1);
+  assert.deepEqual(stats.skipped, { warcinfo: 1, request: captures, metadata: captures - 1, http_404: 1, http_301: 1, not_html: 1, truncated: 1 });
+  assert.equal(stats.docs, captures - 4);
+  assert.ok(docs.every((d) => d.dump === SAMPLE_DUMP));
+  const byUrl = new Map(docs.map((d) => [d.url, d.html!]));
+  assert.match(byUrl.get('https://www.machi-dayori.jp/news/2023/toshokan')!, /図書館に新しい読書室ができました/);
+  assert.match(byUrl.get('https://www.oldtownchronicle.co.uk/features/the-last-cobbler-on-bridge-street')!, /“People think nobody repairs things any more,” .* €45/s);
+  assert.match(byUrl.get('https://www.circuitnotes.io/explainers/why-phone-batteries-wear-out')!, /lithium-ion battery/);
+});
+
+test('junk before the first gzip member is located and the members after it are read', async () => {
+  const body = gz(response('https://a.example/a', '<p>a</p>'), response('https://a.example/b', '<p>b</p>'));
+  const junk = Buffer.from('HTTP proxy error page that got prepended\n');
+  const { docs, stats } = await readAll(Buffer.concat([junk, body]));
+  assert.deepEqual(docs.map((d) => d.url), ['https://a.example/a', 'https://a.example/b']);
+  assert.equal(docs[0]!.source!.offset, junk.length);
+  assert.deepEqual(stats.problems.map((p) => [p.code, p.record, p.offset]), [['ERR_WARC_FORMAT', 0, 0]]);
+  assertAllCounted(stats);
+});
+
+test('fuzz: 300 random corruptions of a gzip and a plain WARC never throw, never hang, and count every record', { timeout: 120_000 }, async () => {
+  const { sampleRecords } = await import('../../scripts/make-samples.js');
+  const { records } = sampleRecords();
+  const plain = Buffer.concat(records.slice(0, 40));
+  const packed = Buffer.concat(records.slice(0, 40).map((r) => gzipMember(r)));
+  let seed = 2024;
+  const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  for (let i = 0; i < 300; i++) {
+    const src = i % 2 ? plain : packed;
+    let b = Buffer.from(src);
+    const edits = 1 + rnd(4);
+    for (let e = 0; e < edits; e++) {
+      const at = rnd(b.length);
+      switch (rnd(4)) {
+        case 0: // flip a byte
+          b[at]! ^= 1 + rnd(255);
+          break;
+        case 1: // cut the file
+          b = b.subarray(0, at);
+          break;
+        case 2: // insert junk
+          b = Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: 1 + rnd(300) }, () => rnd(256))), b.subarray(at)]);
+          break;
+        default: // delete a stretch
+          b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + rnd(2000)))]);
+      }
+    }
+    const { docs, stats } = await readAll(b, {}, 1 + rnd(70000));
+    assertAllCounted(stats);
+    assert.ok(docs.length <= 13, `case ${i}: at most the 13 responses present`);
+    for (const p of stats.problems) assert.ok(p.offset !== undefined && p.offset >= 0 && p.offset <= b.length && p.record !== undefined, `case ${i}: located`);
+  }
+});
+
+test('real: the same Heritrix crawl as WARC/0.17 and as ARC gives the same documents', { skip: !realDir && 'shared data absent' }, async () => {
+  const warc = await readAll(readFileSync(join(realDir!, 'heritrix-2008-warc017.warc.gz')), { file: 'heritrix-2008-warc017.warc.gz' });
+  const arc = await readAll(readFileSync(join(realDir!, 'heritrix-2008.arc.gz')), { file: 'heritrix-2008.arc.gz' });
+  const key = (d: Doc): string => `${d.url} ${d.timestamp} ${d.dump} ${d.html}`;
+  assert.equal(arc.docs.length, 94);
+  assert.deepEqual(arc.docs.map(key), warc.docs.map(key));
+  assert.match(arc.docs[0]!.id, /^<arc:heritrix-2008\.arc\.gz#\d+>$/);
+  assert.equal(arc.docs[0]!.dump, 'archive.org-shallow');
+});
