@@ -7,6 +7,11 @@ const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).
 export function formatSummary(stats: RunStats, outputRoot: string): string {
   const lines: string[] = [];
   for (const p of stats.passes) {
+    if (!p.reader && p.stages.length === 0) {
+      // Corpus passes that remove nothing themselves (bookkeeping, final shards): one line.
+      lines.push(`pass ${p.pass}: ${p.tasks} task(s), ${formatDuration(p.ms)} of task time, ${p.docsWritten} documents`);
+      continue;
+    }
     lines.push(`pass ${p.pass}: ${p.tasks} task(s), ${formatDuration(p.ms)} of task time`);
     if (p.reader) {
       const r = p.reader;
