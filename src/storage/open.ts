@@ -15,7 +15,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { RefineryError } from '../errors.js';
 import { localStorage } from './local.js';
 import { isHttpUrl, readHttp, type HttpReadOptions } from './http.js';
-import { isS3Url, parseS3Url, s3Storage, type S3Options } from './s3.js';
+import { isS3Url, parseS3Url, s3ObjectSize, s3Storage, type S3Options } from './s3.js';
 import { storageError } from './retry.js';
 import type { Storage } from './storage.js';
 
@@ -67,7 +67,7 @@ function nameOf(uri: string): string {
   }
 }
 
-/** Open one input for streaming. Local files are checked to exist; remote ones fail on read. */
+/** Open one input for streaming. Local files and S3 objects are checked to exist (and sized); http(s) ones fail on read. */
 export async function openInput(uri: string, opts: IoOptions = {}): Promise<Input> {
   if (isHttpUrl(uri)) {
     return { uri, name: nameOf(uri), read: (range) => readHttp(uri, range, opts) };
@@ -76,7 +76,8 @@ export async function openInput(uri: string, opts: IoOptions = {}): Promise<Inpu
     const { bucket, prefix: key } = parseS3Url(uri);
     if (!key) throw new RefineryError('ERR_INPUT', `s3 input names a bucket, not an object: ${uri}`);
     const store = s3Storage(`s3://${bucket}`, opts);
-    return { uri, name: nameOf(uri), read: (range) => store.read(key, range) };
+    const size = await s3ObjectSize(uri, opts);
+    return { uri, name: nameOf(uri), size, read: (range) => store.read(key, range) };
   }
   const path = localPath(uri);
   let size: number;
