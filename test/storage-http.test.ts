@@ -131,3 +131,21 @@ test('http: a range starting at or past the end is empty', async () => {
     await server.stop();
   }
 });
+
+test('http: REFINERY_STORAGE_RETRIES / _RETRY_BASE_MS set the policy when options do not', async () => {
+  const server = await startRangeServer(file, { alwaysFail: true });
+  const saved = { ...process.env };
+  try {
+    process.env.REFINERY_STORAGE_RETRIES = '2';
+    process.env.REFINERY_STORAGE_RETRY_BASE_MS = '1';
+    const counts: RetryCounts = {};
+    await assert.rejects(collect(readHttp(`${server.url}/f`, undefined, { retryCounts: counts })), { code: 'ERR_STORAGE' });
+    assert.equal(server.requests.length, 3);
+    assert.deepEqual(counts, { http_throttle: 2 });
+    process.env.REFINERY_STORAGE_RETRIES = 'many';
+    assert.throws(() => readHttp(`${server.url}/f`), { code: 'ERR_CONFIG' });
+  } finally {
+    process.env = saved;
+    await server.stop();
+  }
+});
