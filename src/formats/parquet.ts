@@ -5,7 +5,8 @@
  */
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
-import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
+import type { Storage } from '../storage/storage.js';
 import { compressors } from 'hyparquet-compressors';
 import type { DocRow, ExcludedRow } from './schema.js';
 
@@ -79,9 +80,30 @@ function toArrayBuffer(buf: Uint8Array): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
+export type ParquetSource = Uint8Array | AsyncBuffer;
+
+function asBuffer(file: ParquetSource): ArrayBuffer | AsyncBuffer {
+  return file instanceof Uint8Array ? toArrayBuffer(file) : file;
+}
+
+/**
+ * A Parquet file in storage read by byte ranges (footer, then one row group at a time), so a
+ * pass over large shards never holds a whole file. Local and S3 alike.
+ */
+export function storageParquet(storage: Storage, path: string, size: number): AsyncBuffer {
+  return {
+    byteLength: size,
+    async slice(start: number, end?: number) {
+      const chunks: Uint8Array[] = [];
+      for await (const c of storage.read(path, { start, end: end ?? size })) chunks.push(c);
+      return toArrayBuffer(Buffer.concat(chunks));
+    },
+  };
+}
+
 /** Number of rows of a Parquet file, from its footer. */
-export async function parquetRowCount(file: Uint8Array): Promise<number> {
-  const meta = await parquetMetadataAsync(toArrayBuffer(file));
+export async function parquetRowCount(file: ParquetSource): Promise<number> {
+  const meta = await parquetMetadataAsync(asBuffer(file));
   return Number(meta.num_rows);
 }
 
@@ -89,14 +111,24 @@ export async function parquetRowCount(file: Uint8Array): Promise<number> {
  * Rows of a Parquet file, one row group at a time so memory stays bounded by the row group.
  * Works for any Parquet with a `text` or `content` column (see schema.ts rowToDoc).
  */
-export async function* readParquetRows(file: Uint8Array): AsyncGenerator<Record<string, unknown>> {
-  const ab = toArrayBuffer(file);
+export async function* readParquetRows(
+  file: ParquetSource,
+  range: { start?: number; end?: number; columns?: string[] } = {},
+): AsyncGenerator<Record<string, unknown>> {
+  const ab = asBuffer(file);
   const meta = await parquetMetadataAsync(ab);
+  const from = range.start ?? 0;
+  const to = Math.min(range.end ?? Infinity, Number(meta.num_rows));
   let start = 0;
   for (const rg of meta.row_groups) {
     const n = Number(rg.num_rows);
-    const rows = (await parquetReadObjects({ file: ab, metadata: meta, rowStart: start, rowEnd: start + n, compressors })) as Record<string, unknown>[];
-    for (const r of rows) yield r;
+    const lo = Math.max(start, from);
+    const hi = Math.min(start + n, to);
+    if (lo < hi) {
+      const rows = (await parquetReadObjects({ file: ab, metadata: meta, rowStart: lo, rowEnd: hi, columns: range.columns, compressors })) as Record<string, unknown>[];
+      for (const r of rows) yield r;
+    }
     start += n;
+    if (start >= to) break;
   }
 }

@@ -1,0 +1,72 @@
+/** `refinery status`, `refinery cancel`, and the Slurm chain's planner entry. */
+import { loadRegistry } from '../executors/run-task.js';
+import { cancelJobs, jobStates, passNames, planAndSubmit, readJobs } from '../executors/slurm.js';
+import { RefineryError } from '../errors.js';
+import { paths, readManifest } from '../run-dir.js';
+import { openStorage } from '../storage/open.js';
+import type { Storage } from '../storage/storage.js';
+import type { Registry } from '../config.js';
+import { parse } from './args.js';
+import type { CliEnv } from './main.js';
+
+export async function slurmPlanCommand(argv: string[], env: CliEnv): Promise<number> {
+  const [runDir, index] = argv;
+  if (!runDir || index === undefined) throw new RefineryError('ERR_CONFIG', 'usage: refinery slurm-plan <run-dir> <pass-index>');
+  const run = openStorage(runDir);
+  const manifest = await readManifest(run);
+  await planAndSubmit(run, runDir, await loadRegistry(env.registryModule), Number(index), manifest.config.slurm);
+  return 0;
+}
+
+export interface PassStatus {
+  pass: string;
+  done: number;
+  /** Planned tasks, when known (from the Slurm job record or finished stats). */
+  tasks?: number;
+  jobs: { jobId: string; kind: string; state: string }[];
+}
+
+export async function runStatus(run: Storage, registry: Registry): Promise<{ passes: PassStatus[]; finished: boolean; liveJobs: number }> {
+  const manifest = await readManifest(run);
+  const jobs = await readJobs(run);
+  const states = new Map(jobStates(jobs.map((j) => j.jobId)).map((s) => [s.jobId.replace(/_.*/, ''), s.state]));
+  const passes: PassStatus[] = [];
+  for (const pass of passNames(manifest, registry)) {
+    const done = (await run.list(`${pass}/done`)).length;
+    const mine = jobs.filter((j) => j.pass === pass);
+    const tasks = mine.find((j) => j.kind === 'array')?.tasks ?? (pass === 'filter' ? manifest.inputs.length : undefined);
+    passes.push({ pass, done, tasks, jobs: mine.map((j) => ({ jobId: j.jobId, kind: j.kind, state: j.jobId ? (states.get(j.jobId) ?? 'ENDED') : 'NONE' })) });
+  }
+  const liveJobs = jobs.filter((j) => j.jobId && states.has(j.jobId)).length;
+  return { passes, finished: await run.exists(paths.stats), liveJobs };
+}
+
+export function formatStatus(s: { passes: PassStatus[]; finished: boolean }): string {
+  const lines = s.passes.map((p) => {
+    const total = p.tasks === undefined ? '?' : String(p.tasks);
+    const jobs = p.jobs.map((j) => `${j.kind} ${j.jobId || '-'} ${j.state}`).join(', ');
+    const state = p.tasks !== undefined && p.done >= p.tasks ? 'done' : p.done > 0 ? 'running/partial' : 'waiting';
+    return `  ${p.pass.padEnd(22)} ${String(p.done).padStart(6)}/${total.padEnd(6)} ${state}${jobs ? `   [${jobs}]` : ''}`;
+  });
+  return [`run ${s.finished ? 'finished (stats.json written)' : 'not finished'}`, '  pass                     done/tasks', ...lines].join('\n');
+}
+
+export async function statusCommand(argv: string[], env: CliEnv): Promise<number> {
+  const { positionals, values } = parse(argv, { help: { type: 'boolean', short: 'h' } });
+  if (values.help || !positionals[0]) {
+    process.stdout.write('refinery status <run-dir|s3://...>: tasks done per pass, and the Slurm jobs of the run\n');
+    return values.help ? 0 : 2;
+  }
+  const run = openStorage(positionals[0]);
+  process.stdout.write(formatStatus(await runStatus(run, await loadRegistry(env.registryModule))) + '\n');
+  return 0;
+}
+
+export async function cancelCommand(argv: string[]): Promise<number> {
+  const { positionals } = parse(argv, {});
+  if (!positionals[0]) throw new RefineryError('ERR_CONFIG', 'usage: refinery cancel <run-dir>');
+  const jobs = await readJobs(openStorage(positionals[0]));
+  cancelJobs(jobs.map((j) => j.jobId));
+  process.stdout.write(`cancelled ${jobs.filter((j) => j.jobId).length} Slurm job(s); rerun the same \`refinery run\` to resume\n`);
+  return 0;
+}

@@ -1,0 +1,19 @@
+import { loadRegistry } from '../executors/run-task.js';
+import type { CliEnv } from './main.js';
+
+/** `refinery stages`: what a config can name, with every option's default. */
+export async function stagesCommand(_argv: string[], env: CliEnv): Promise<number> {
+  const registry = await loadRegistry(env.registryModule);
+  const out: string[] = ['Streaming stages (config `stages:`, in order):'];
+  for (const [name, m] of Object.entries(registry.stageModules)) {
+    out.push(`  ${name}: ${m.description}`);
+    for (const [k, v] of Object.entries(m.defaults)) out.push(`      ${k}: ${JSON.stringify(v)}`);
+  }
+  out.push('', 'Corpus steps (config `passes:`, in order):');
+  for (const [name, s] of Object.entries(registry.corpusSteps)) {
+    out.push(`  ${name}: ${s.description}  [passes: ${s.passes.map((p) => p.name).join(' -> ')}]`);
+    for (const [k, v] of Object.entries(s.defaults)) out.push(`      ${k}: ${JSON.stringify(v)}`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}

@@ -1,0 +1,25 @@
+/** The table printed at the end of a run: what each stage removed, and why. */
+import type { RunStats } from '../stats.js';
+import { formatBytes, formatDuration } from '../progress.js';
+
+const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '-');
+
+export function formatSummary(stats: RunStats, outputRoot: string): string {
+  const lines: string[] = [];
+  for (const p of stats.passes) {
+    lines.push(`pass ${p.pass}: ${p.tasks} task(s), ${formatDuration(p.ms)} of task time`);
+    if (p.reader) {
+      const r = p.reader;
+      const skipped = Object.entries(r.skipped).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+      lines.push(`  read   ${r.files} file(s), ${formatBytes(r.bytes)}, ${r.records} records -> ${r.docs} documents${skipped ? ` (not documents: ${skipped})` : ''}`);
+      if (r.problems.length) lines.push(`  input problems: ${r.problems.length} (first: ${r.problems[0]!.file}, record ${r.problems[0]!.record ?? '?'}, offset ${r.problems[0]!.offset ?? '?'}: ${r.problems[0]!.message})`);
+    }
+    for (const { name, stats: s } of p.stages) {
+      const reasons = Object.entries(s.dropped).sort((a, b) => b[1].docs - a[1].docs).slice(0, 4).map(([k, v]) => `${k} ${v.docs}`).join(', ');
+      lines.push(`  ${name.padEnd(22)} ${String(s.docsIn).padStart(8)} -> ${String(s.docsOut).padStart(8)}  removed ${pct(s.docsIn - s.docsOut, s.docsIn).padStart(6)}${reasons ? `  (${reasons})` : ''}`);
+    }
+    lines.push(`  written ${p.docsWritten} documents${p.tokensWritten ? `, ${p.tokensWritten.toLocaleString('en-US')} tokens` : ''}`);
+  }
+  lines.push(`output: ${outputRoot} (stats.json has every count)`);
+  return lines.join('\n');
+}

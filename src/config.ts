@@ -1,0 +1,167 @@
+/**
+ * Run configuration: a YAML preset (configs/refinedweb.yaml) validated at start, with errors
+ * that name the key and what was expected. Stage and pass options are checked against each
+ * module's typed defaults (src/options.ts), so the registry is the schema.
+ */
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { RefineryError } from './errors.js';
+import { validateOptions } from './options.js';
+import type { StageModule } from './stage.js';
+import type { CorpusStep } from './pass.js';
+import { SLURM_DEFAULTS, type SlurmOptions } from './executors/slurm-options.js';
+
+export interface ReaderOptions {
+  /** Pages (decoded HTML) larger than this are skipped as `too_large`. */
+  max_page_bytes: number;
+  /** Cap on a body still compressed in the WARC (Content-Encoding), against compression bombs. */
+  max_inflated_bytes: number;
+  /** Fail the task on the first bad record instead of counting it and going on. */
+  strict: boolean;
+}
+
+export interface OutputOptions {
+  /** `parquet` (default), `jsonl`, `jsonl.gz`. */
+  format: string;
+  /** Roll a new shard when the current one holds this many bytes of text. */
+  shard_bytes: number;
+  /** Rows per Parquet row group (bounds a reader's memory). */
+  row_group_rows: number;
+  zstd_level: number;
+  /** Also write removed documents, with `stage` and `reason`, to `<pass>/excluded/`. */
+  excluded: boolean;
+  /** Removed/kept documents sampled per (stage, reason) for the report. */
+  samples_per_reason: number;
+  /** Rows per final training shard (`final/part-*.parquet`). */
+  final_shard_rows: number;
+  /** If > 0: bytes per final shard instead (converted to rows at the corpus' mean row size). */
+  final_shard_bytes: number;
+  /** Final shards written per task. */
+  final_parts_per_task: number;
+}
+
+export interface RunConfig {
+  reader: ReaderOptions;
+  stages: { name: string; options: Record<string, unknown> }[];
+  output: OutputOptions;
+  passes: { name: string; options: Record<string, unknown> }[];
+  /** Used by `--executor slurm` only. */
+  slurm: SlurmOptions;
+}
+
+export const READER_DEFAULTS: ReaderOptions = {
+  max_page_bytes: 2_000_000,
+  max_inflated_bytes: 20_000_000,
+  strict: false,
+};
+
+export const OUTPUT_DEFAULTS: OutputOptions = {
+  format: 'parquet',
+  shard_bytes: 256 * 1024 * 1024,
+  row_group_rows: 10_000,
+  zstd_level: 3,
+  excluded: false,
+  samples_per_reason: 20,
+  final_shard_rows: 100_000,
+  final_shard_bytes: 0,
+  final_parts_per_task: 8,
+};
+
+const OUTPUT_FORMATS = ['parquet', 'jsonl', 'jsonl.gz'];
+
+export interface Registry {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  stageModules: Record<string, StageModule<any>>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  corpusSteps: Record<string, CorpusStep<any>>;
+}
+
+export function loadConfigFile(file: string, registry: Registry): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RefineryError('ERR_CONFIG', `cannot read config: ${(e as Error).message}`, { file });
+  }
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (e) {
+    throw new RefineryError('ERR_CONFIG', `not valid YAML: ${(e as Error).message}`, { file });
+  }
+  try {
+    return resolveConfig(raw, registry);
+  } catch (e) {
+    if (e instanceof RefineryError) throw new RefineryError(e.code, e.message, { file });
+    throw e;
+  }
+}
+
+/** Validate a parsed config object and fill in every default. */
+export function resolveConfig(raw: unknown, registry: Registry): RunConfig {
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new RefineryError('ERR_CONFIG', 'the config must be a mapping with keys reader, stages, output, passes');
+  const top = raw as Record<string, unknown>;
+  for (const key of Object.keys(top)) {
+    if (!['reader', 'stages', 'output', 'passes', 'slurm'].includes(key)) {
+      throw new RefineryError('ERR_CONFIG', `${key}: unknown section (known: reader, stages, output, passes, slurm)`);
+    }
+  }
+  const output = validateOptions('output', OUTPUT_DEFAULTS, top.output);
+  if (!OUTPUT_FORMATS.includes(output.format)) {
+    throw new RefineryError('ERR_CONFIG', `output.format: expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(output.format)}`);
+  }
+  for (const k of ['shard_bytes', 'row_group_rows', 'final_shard_rows', 'final_parts_per_task'] as const) {
+    if (!(output[k] > 0)) throw new RefineryError('ERR_CONFIG', `output.${k}: expected a positive number, got ${output[k]}`);
+  }
+  return {
+    reader: validateOptions('reader', READER_DEFAULTS, top.reader),
+    stages: resolveList('stages', top.stages, registry.stageModules),
+    output,
+    passes: resolveList('passes', top.passes, registry.corpusSteps),
+    slurm: resolveSlurm(top.slurm),
+  };
+}
+
+/** Slurm options, plus `per_pass: {<pass>: {mem_per_cpu_mb: ...}}` overrides checked key by key. */
+function resolveSlurm(raw: unknown): SlurmOptions {
+  const given = raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : raw;
+  const perPass = given && typeof given === 'object' ? (given as Record<string, unknown>).per_pass : undefined;
+  if (given && typeof given === 'object') delete (given as Record<string, unknown>).per_pass;
+  const { per_pass: _ignored, ...base } = SLURM_DEFAULTS;
+  const opts = { ...validateOptions('slurm', base, given), per_pass: {} } as SlurmOptions;
+  if (perPass !== undefined) {
+    if (!perPass || typeof perPass !== 'object' || Array.isArray(perPass)) throw new RefineryError('ERR_CONFIG', 'slurm.per_pass: expected a mapping of pass name to options');
+    for (const [pass, o] of Object.entries(perPass as Record<string, unknown>)) {
+      const full = validateOptions(`slurm.per_pass.${pass}`, base, o);
+      opts.per_pass[pass] = Object.fromEntries(Object.keys(o as object).map((k) => [k, (full as Record<string, unknown>)[k]]));
+    }
+  }
+  return opts;
+}
+
+/** A list of `- name: {options}` (or a bare `- name`) entries, each checked against its module. */
+function resolveList(
+  section: string,
+  raw: unknown,
+  modules: Record<string, { defaults: object }>,
+): { name: string; options: Record<string, unknown> }[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new RefineryError('ERR_CONFIG', `${section}: expected a list of \`- name: {options}\` entries`);
+  return raw.map((entry, i) => {
+    let name: string;
+    let given: unknown;
+    if (typeof entry === 'string') {
+      name = entry;
+    } else if (entry && typeof entry === 'object' && !Array.isArray(entry) && Object.keys(entry).length === 1) {
+      [name, given] = Object.entries(entry)[0]!;
+    } else {
+      throw new RefineryError('ERR_CONFIG', `${section}[${i}]: expected \`- name: {options}\` with exactly one name`);
+    }
+    const mod = modules[name];
+    if (!mod) {
+      throw new RefineryError('ERR_CONFIG', `${section}[${i}]: unknown ${section === 'stages' ? 'stage' : 'pass'} "${name}" (known: ${Object.keys(modules).join(', ') || 'none'})`);
+    }
+    return { name, options: validateOptions(`${section}[${i}].${name}`, mod.defaults, given) as Record<string, unknown> };
+  });
+}

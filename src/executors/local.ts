@@ -1,0 +1,23 @@
+/** The local executor: a piscina pool of worker threads, one task at a time per worker. */
+import { Piscina } from 'piscina';
+import type { TaskSpec } from './task-spec.js';
+import type { TaskStats } from '../stats.js';
+
+export interface Executor {
+  run(spec: TaskSpec): Promise<TaskStats>;
+  close(): Promise<void>;
+}
+
+export function localExecutor(workers: number): Executor {
+  const pool = new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    // Every task is queued; each worker takes the next when it finishes one.
+    idleTimeout: 60_000,
+  });
+  return {
+    run: (spec) => pool.run(spec) as Promise<TaskStats>,
+    close: () => pool.destroy(),
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Runs one TaskSpec in the current process or thread: the single entry that the local pool's
+ * workers, `refinery task` and Slurm array jobs all go through.
+ */
+import type { Registry } from '../config.js';
+import type { TaskStats } from '../stats.js';
+import { openStorage, openInput } from '../storage/open.js';
+import { readManifest, STREAM_PASS } from '../run-dir.js';
+import { runPassTask, runStreamingTask, type TaskEnv } from '../task.js';
+import { findPass, passContext } from '../corpus.js';
+import type { TaskSpec } from './task-spec.js';
+
+const registries = new Map<string, Promise<Registry>>();
+
+export function loadRegistry(module: string): Promise<Registry> {
+  if (!registries.has(module)) registries.set(module, import(module) as Promise<Registry>);
+  return registries.get(module)!;
+}
+
+export async function runTaskSpec(spec: TaskSpec): Promise<TaskStats> {
+  const registry = await loadRegistry(spec.registryModule);
+  const retryCounts = {};
+  const run = openStorage(spec.runDir, { retryCounts });
+  const env: TaskEnv = {
+    run,
+    retryCounts,
+    registry,
+    openInput: async (uri) => {
+      const input = await openInput(uri, { retryCounts });
+      return { name: input.uri, read: () => input.read() };
+    },
+    progress: spec.progress ? new BigInt64Array(spec.progress) : undefined,
+    log: (m) => process.stderr.write(`${spec.pass}/${spec.rank}: ${m}\n`),
+  };
+  if (spec.pass === STREAM_PASS) return runStreamingTask(env, spec.rank);
+  const manifest = await readManifest(run);
+  const found = findPass(manifest.config, registry, spec.pass);
+  const ctx = await passContext(run, manifest, registry, found);
+  return runPassTask(env, found.pass, ctx, spec.rank);
+}

@@ -1,0 +1,98 @@
+/**
+ * Runs streaming stages over a document stream. Documents move in small batches so that
+ * batched stages (language ID across a native boundary) amortize their call, while order is
+ * kept exactly (determinism). Counting, timing and handing removed documents to the
+ * excluded writer happen here, once, for every stage.
+ */
+import type { Doc } from './doc.js';
+import { isDrop, type Drop, type Stage, type StageContext, type StepResult } from './stage.js';
+import { addToHistogram, emptyStageStats, FRACTION_EDGES, LOG_EDGES, newHistogram, type StageStats } from './stats.js';
+
+export interface ActiveStage {
+  stage: Stage;
+  stats: StageStats;
+}
+
+/** A StageContext that records into `stats`. */
+export function stageContext(stats: StageStats, log: (m: string) => void): StageContext {
+  return {
+    observe(metric, value) {
+      if (!Number.isFinite(value)) return;
+      // Fractions get linear buckets on [0, 1]; anything else log-spaced buckets.
+      const h = (stats.histograms[metric] ??= newHistogram(value >= 0 && value <= 1 && !/count|len|words|size|chars|tokens/.test(metric) ? FRACTION_EDGES : LOG_EDGES));
+      addToHistogram(h, value);
+    },
+    count(event, n = 1) {
+      stats.events[event] = (stats.events[event] ?? 0) + n;
+    },
+    log,
+  };
+}
+
+export function newActiveStage(stage: Stage, stats = emptyStageStats()): ActiveStage {
+  return { stage, stats };
+}
+
+/** The size a stage sees: text, or the HTML before extraction. */
+export function docChars(doc: Doc): number {
+  return doc.text.length > 0 ? doc.text.length : (doc.html?.length ?? 0);
+}
+
+export type OnDrop = (stage: string, doc: Doc, drop: Drop) => void | Promise<void>;
+
+export const BATCH_SIZE = 64;
+
+/**
+ * Push one batch through every stage; returns the survivors in order.
+ * A stage that throws on a document fails the task: stage bugs must not be silent.
+ */
+export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: OnDrop): Promise<Doc[]> {
+  let docs = batch;
+  for (const { stage, stats } of stages) {
+    if (docs.length === 0) break;
+    const t0 = performance.now();
+    let results: StepResult[];
+    if (stage.applyBatch) {
+      results = await stage.applyBatch(docs);
+    } else {
+      results = new Array(docs.length);
+      for (let i = 0; i < docs.length; i++) {
+        const r = stage.apply(docs[i]!);
+        results[i] = r instanceof Promise ? await r : r;
+      }
+    }
+    stats.ms += performance.now() - t0;
+    const kept: Doc[] = [];
+    for (let i = 0; i < docs.length; i++) {
+      const before = docs[i]!;
+      const r = results[i]!;
+      stats.docsIn++;
+      stats.charsIn += docChars(before);
+      if (isDrop(r)) {
+        const d = (stats.dropped[r.reason] ??= { docs: 0, chars: 0 });
+        d.docs++;
+        d.chars += docChars(before);
+        await onDrop(stage.name, before, r);
+      } else {
+        stats.docsOut++;
+        stats.charsOut += docChars(r);
+        kept.push(r);
+      }
+    }
+    docs = kept;
+  }
+  return docs;
+}
+
+/** Stream documents through the stages, batch by batch. */
+export async function* runStages(input: AsyncIterable<Doc>, stages: ActiveStage[], onDrop: OnDrop, batchSize = BATCH_SIZE): AsyncGenerator<Doc> {
+  let batch: Doc[] = [];
+  for await (const doc of input) {
+    batch.push(doc);
+    if (batch.length >= batchSize) {
+      yield* await processBatch(batch, stages, onDrop);
+      batch = [];
+    }
+  }
+  if (batch.length) yield* await processBatch(batch, stages, onDrop);
+}

@@ -1,0 +1,48 @@
+/**
+ * One input file -> documents, whatever its kind (WARC/ARC or an existing JSONL/Parquet
+ * corpus) and wherever it lives (local, https, s3). Bytes read are counted for progress.
+ */
+import type { Doc } from '../doc.js';
+import type { ReaderOptions } from '../config.js';
+import type { ReaderStats } from '../stats.js';
+import { isCorpusFile, readJsonlDocs, readParquetDocs } from './corpus.js';
+import { readWarcDocs } from './warc.js';
+
+export interface InputSource {
+  /** The full path or URI: named in every problem, and the source of dump/segment. */
+  name: string;
+  read(): AsyncIterable<Uint8Array>;
+}
+
+async function* tapped(input: AsyncIterable<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of input) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
+}
+
+export async function* readInputDocs(
+  source: InputSource,
+  opts: ReaderOptions,
+  stats: ReaderStats,
+  onBytes?: (n: number) => void,
+): AsyncGenerator<Doc> {
+  const progress = onBytes ?? (() => {});
+  if (isCorpusFile(source.name)) {
+    stats.files++;
+    const bytes = tapped(source.read(), (n) => {
+      stats.bytes += n;
+      progress(n);
+    });
+    if (/\.parquet$/i.test(source.name)) {
+      const chunks: Uint8Array[] = [];
+      for await (const c of bytes) chunks.push(c);
+      yield* readParquetDocs(Buffer.concat(chunks), source.name, stats);
+    } else {
+      yield* readJsonlDocs(bytes, source.name, stats);
+    }
+    return;
+  }
+  // The WARC reader counts its own files and bytes.
+  yield* readWarcDocs(tapped(source.read(), progress), { file: source.name, maxPageBytes: opts.max_page_bytes, maxInflatedBytes: opts.max_inflated_bytes }, stats);
+}

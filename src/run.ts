@@ -1,0 +1,102 @@
+/**
+ * Orchestrates a run: writes run.json, runs the streaming pass (one task per input file),
+ * then every corpus pass in order, each pass's tasks in parallel on the executor; finally
+ * merges every task's stats into stats.json. Finished tasks are skipped, so rerunning the
+ * same command resumes an interrupted run.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Registry, RunConfig } from './config.js';
+import { RefineryError } from './errors.js';
+import type { Executor } from './executors/local.js';
+import { corpusPassesOf, passContext } from './corpus.js';
+import { ProgressReporter } from './progress.js';
+import { paths, readTaskStats, STREAM_PASS, type RunManifest } from './run-dir.js';
+import { mergeStats, type RunStats, type TaskStats } from './stats.js';
+import type { Storage } from './storage/storage.js';
+
+export interface RunRequest {
+  config: RunConfig;
+  inputs: string[];
+  limit?: number;
+  /** The run directory as given (local path or s3://), for workers to open. */
+  runDir: string;
+  run: Storage;
+  registry: Registry;
+  registryModule: string;
+  executor: Executor;
+  /** Total input bytes when known, for the ETA. */
+  inputBytes?: number;
+  progress: boolean;
+  log(message: string): void;
+}
+
+/** Write run.json, or check that the existing one describes the same run (resume). */
+export async function prepareRunDir(run: Storage, manifest: RunManifest): Promise<'new' | 'resume'> {
+  if (await run.exists(paths.manifest)) {
+    const old = JSON.parse((await run.readAll(paths.manifest)).toString('utf8')) as RunManifest;
+    if (!isDeepStrictEqual(old, manifest)) {
+      throw new RefineryError('ERR_CONFIG', `${run.root} holds a different run (config or inputs differ): give a new --output, or remove it`);
+    }
+    return 'resume';
+  }
+  await run.writeAll(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
+  return 'new';
+}
+
+async function runTasks(req: RunRequest, pass: string, count: number, label: string, bytesTotal?: number): Promise<TaskStats[]> {
+  const progress = new ProgressReporter({ label, tasksTotal: count, bytesTotal }, process.stderr, req.progress);
+  progress.start();
+  const failures: { rank: number; error: unknown }[] = [];
+  try {
+    const results = await Promise.all(
+      Array.from({ length: count }, (_, rank) =>
+        req.executor
+          .run({ runDir: req.runDir, registryModule: req.registryModule, pass, rank, progress: progress.buffer })
+          .then((s) => {
+            progress.taskDone();
+            return s;
+          })
+          .catch((error: unknown) => {
+            failures.push({ rank, error });
+            return undefined;
+          }),
+      ),
+    );
+    if (failures.length) {
+      failures.sort((a, b) => a.rank - b.rank);
+      const detail = failures.map((f) => `  task ${f.rank}: ${(f.error as Error)?.message ?? String(f.error)}`).join('\n');
+      throw new RefineryError('ERR_INPUT', `pass ${pass}: ${failures.length} of ${count} tasks failed (rerun the same command to retry them):\n${detail}`);
+    }
+    return results as TaskStats[];
+  } finally {
+    progress.stop();
+  }
+}
+
+export async function executeRun(req: RunRequest): Promise<RunStats> {
+  const manifest: RunManifest = { version: 1, config: req.config, inputs: req.inputs, ...(req.limit ? { limit: req.limit } : {}) };
+  const mode = await prepareRunDir(req.run, manifest);
+  if (mode === 'resume') req.log(`resuming the run in ${req.run.root} (finished tasks are skipped)`);
+  const all: TaskStats[] = [];
+  all.push(...(await runTasks(req, STREAM_PASS, req.inputs.length, STREAM_PASS, req.inputBytes)));
+  for (const p of corpusPassesOf(req.config, req.registry)) {
+    const ctx = await passContext(req.run, manifest, req.registry, p);
+    const count = await p.pass.plan({ ...ctx, options: p.options });
+    all.push(...(await runTasks(req, p.pass.name, count, p.pass.name)));
+  }
+  const stats = mergeStats(all);
+  await req.run.writeAll(paths.stats, JSON.stringify(stats, null, 1) + '\n');
+  return stats;
+}
+
+/** stats.json from whatever tasks are committed (for `refinery status` and reports). */
+export async function collectTaskStats(run: Storage, passNames: string[]): Promise<TaskStats[]> {
+  const out: TaskStats[] = [];
+  for (const pass of passNames) {
+    for (const f of await run.list(`${pass}/done`)) {
+      const rank = Number(f.path.split('/').pop());
+      out.push(await readTaskStats(run, pass, rank));
+    }
+  }
+  return out;
+}

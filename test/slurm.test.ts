@@ -1,0 +1,46 @@
+// The whole pipeline as Slurm job arrays on a real one-node cluster (scripts/slurm-local.sh)
+// produces the same final shards (manifest checksums) as the local executor.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedData } from '../src/paths.js';
+import { projectDir, refinery, splitWarc } from './helpers/cli.js';
+
+const bench = sharedData('warc', 'bench', 'CC-MAIN-20230201000000-20230201030000-00000.warc.gz');
+
+function startSlurm(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root to start a Slurm cluster';
+  if (process.env.REFINERY_SKIP_SLURM) return 'REFINERY_SKIP_SLURM is set';
+  const r = spawnSync('bash', [join(projectDir, 'scripts/slurm-local.sh'), 'start'], { encoding: 'utf8', timeout: 300_000 });
+  return r.status === 0 ? undefined : `could not start Slurm: ${r.stderr.trim()}`;
+}
+
+const skip = !bench ? 'shared data absent' : startSlurm();
+
+test('the pipeline on Slurm job arrays gives the same final shards as the local pool', { skip, timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-slurm-'));
+  try {
+    const inputs = splitWarc(bench!, 3, dir);
+    const config = join(projectDir, 'test/fixtures/pipeline-small.yaml');
+    const local = refinery(['run', config, ...inputs.flatMap((i) => ['-i', i]), '-o', join(dir, 'local'), '-w', '2', '-q']);
+    assert.equal(local.code, 0, local.stderr);
+    const slurm = refinery(['run', config, ...inputs.flatMap((i) => ['-i', i]), '-o', join(dir, 'slurm'), '--executor', 'slurm', '-q']);
+    assert.equal(slurm.code, 0, slurm.stderr + slurm.stdout);
+    const a = JSON.parse(readFileSync(join(dir, 'local/final/manifest.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(dir, 'slurm/final/manifest.json'), 'utf8'));
+    assert.ok(a.rows > 0);
+    assert.deepEqual(b, a);
+    // One array per pass, chained: the job record names every pass, and status says done.
+    const jobs = readFileSync(join(dir, 'slurm/slurm/jobs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual([...new Set(jobs.filter((j) => j.kind === 'array').map((j) => j.pass))], ['filter', 'final_shards', 'final_manifest']);
+    assert.equal(jobs.find((j) => j.pass === 'filter').tasks, 3);
+    const status = refinery(['status', join(dir, 'slurm')]);
+    assert.match(status.stdout, /run finished/);
+    assert.match(status.stdout, /filter\s+3\/3\s+done/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
