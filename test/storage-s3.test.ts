@@ -213,24 +213,28 @@ test('s3: endpoint and credentials come from AWS_ENDPOINT_URL / S3_ENDPOINT and 
 test('s3: an object replaced between a dropped connection and the resume is an error, not a spliced file', async () => {
   const direct = s3Storage(`s3://${s3.bucket}`, { ...s3.s3Options(), ...fast() });
   await direct.writeAll('warcs/replaced.warc.gz', big);
+  // First GET: cut after 2 MB. Second GET (the resume): replace the object before forwarding it.
+  // (Replacing it while s3rver streams it would stall that response: s3rver overwrites in place.)
+  const cut = faultWhen(/^GET \S*replaced/, { kind: 'drop', afterBytes: 2 * MB });
+  let gets = 0;
   const proxy = await startFlakyProxy({
     targetPort: s3.port,
-    plan: faultWhen(/^GET \S*replaced/, { kind: 'drop', afterBytes: 2 * MB }),
+    plan: async (conn) => {
+      if (/^GET \S*replaced/.test(conn.firstRequest) && ++gets === 2) {
+        await direct.writeAll('warcs/replaced.warc.gz', randomBytes(big.length));
+      }
+      return cut(conn);
+    },
   });
   try {
     const store = s3Storage(`s3://${s3.bucket}`, { ...s3.s3Options(proxy.url), ...fast() });
-    let replaced = false;
-    await assert.rejects(
-      (async () => {
-        for await (const _ of store.read('warcs/replaced.warc.gz')) {
-          if (!replaced) {
-            replaced = true;
-            await direct.writeAll('warcs/replaced.warc.gz', randomBytes(big.length));
-          }
-        }
-      })(),
-      (e: unknown) => e instanceof RefineryError && e.code === 'ERR_STORAGE' && /changed/.test(e.message),
-    );
+    await assert.rejects(collect(store.read('warcs/replaced.warc.gz')), (e: unknown) => {
+      assert.ok(e instanceof RefineryError && e.code === 'ERR_STORAGE');
+      assert.match(e.message, /changed/);
+      assert.ok(e.location.offset! > 0, 'the error names the offset the resume started at');
+      return true;
+    });
+    assert.equal(gets, 2);
     assert.equal(proxy.injected.drop, 1);
   } finally {
     await proxy.stop();

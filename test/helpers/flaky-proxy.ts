@@ -26,7 +26,8 @@ export interface ConnectionInfo {
   firstRequest: string;
 }
 
-export type FaultPlan = (conn: ConnectionInfo) => Fault | undefined;
+/** May be async: the connection waits (e.g. while the test changes the object behind it). */
+export type FaultPlan = (conn: ConnectionInfo) => Fault | undefined | Promise<Fault | undefined>;
 
 export interface FlakyProxy {
   port: number;
@@ -76,6 +77,7 @@ export async function startFlakyProxy(opts: {
   let connections = 0;
   const injected: Record<Fault['kind'], number> = { drop: 0, reset: 0, '503': 0, delay: 0 };
   const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -85,9 +87,9 @@ export async function startFlakyProxy(opts: {
   const server = createServer((client) => {
     track(client);
     const index = connections++;
-    client.once('data', (first: Buffer) => {
+    client.once('data', async (first: Buffer) => {
       client.pause();
-      const fault = plan?.({ index, firstRequest: first.toString('latin1', 0, Math.min(first.length, 4096)) });
+      const fault = await plan?.({ index, firstRequest: first.toString('latin1', 0, Math.min(first.length, 4096)) });
       if (fault) injected[fault.kind]++;
       if (fault?.kind === 'reset') {
         client.resetAndDestroy();
@@ -131,8 +133,13 @@ export async function startFlakyProxy(opts: {
         });
         client.on('close', () => upstream.destroy());
       };
-      if (fault?.kind === 'delay') setTimeout(start, fault.ms);
-      else start();
+      if (fault?.kind === 'delay') {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          start();
+        }, fault.ms);
+        timers.add(t);
+      } else start();
     });
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
@@ -148,6 +155,7 @@ export async function startFlakyProxy(opts: {
       plan = p;
     },
     async stop() {
+      for (const t of timers) clearTimeout(t);
       for (const s of sockets) s.destroy();
       await new Promise<void>((res) => server.close(() => res()));
     },
