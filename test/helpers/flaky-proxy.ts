@@ -4,8 +4,9 @@
  * mid-body, resets, 503 SlowDown, slow responses.
  *
  * Faults are decided per TCP connection, from its index and the head of its first request
- * (method, path, headers), so a test can target e.g. "the first GET of key X". Later requests
- * on a kept-alive connection share that connection's fault.
+ * (method, path, headers), so a test can target e.g. "the first GET of key X". By default the
+ * proxy rewrites each request to `Connection: close`, so a connection carries one request and a
+ * per-connection fault is a per-request fault (clients then open a connection per request).
  */
 import { createServer, connect, type Socket } from 'node:net';
 
@@ -68,10 +69,24 @@ export function faultCycle(match: RegExp, faults: Fault[], every = 2): FaultPlan
 const SLOW_DOWN_BODY =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
 
+/** Set `Connection: close` in a request head (when the whole head is in `first`). */
+function closeAfterRequest(first: Buffer): Buffer {
+  const text = first.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return first;
+  let head = text.slice(0, end);
+  head = /\r\nconnection:[^\r]*/i.test(head)
+    ? head.replace(/\r\nconnection:[^\r]*/gi, '\r\nConnection: close')
+    : `${head}\r\nConnection: close`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), first.subarray(end)]);
+}
+
 export async function startFlakyProxy(opts: {
   targetPort: number;
   targetHost?: string;
   plan?: FaultPlan;
+  /** Default true: one request per connection (see above); false keeps clients' keep-alive. */
+  oneRequestPerConnection?: boolean;
 }): Promise<FlakyProxy> {
   let plan = opts.plan;
   let connections = 0;
@@ -107,7 +122,7 @@ export async function startFlakyProxy(opts: {
         if (client.destroyed) return;
         const upstream = connect(opts.targetPort, opts.targetHost ?? '127.0.0.1');
         track(upstream);
-        upstream.write(first);
+        upstream.write(opts.oneRequestPerConnection === false ? first : closeAfterRequest(first));
         client.pipe(upstream);
         client.resume();
         let sent = 0;
