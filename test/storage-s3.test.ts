@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { s3Storage } from '../src/storage/s3.js';
-import { expandInputs, openInput, openStorage } from '../src/storage/open.js';
+import { expandInputSources, expandInputs, openInput, openStorage } from '../src/storage/open.js';
 import { RefineryError } from '../src/errors.js';
 import type { RetryCounts } from '../src/storage/retry.js';
 import { startS3rver, type RunningS3 } from './helpers/s3.js';
@@ -145,6 +145,10 @@ test('s3: openStorage/openInput/expandInputs understand s3:// URLs', async () =>
     `s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`,
   ]);
   assert.deepEqual(await expandInputs([`s3://${s3.bucket}/inputs/sub`], opts), [`s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`]);
+  assert.deepEqual(await expandInputSources([`s3://${s3.bucket}/inputs/sub/`, `s3://${s3.bucket}/inputs/x.warc.gz`], opts), [
+    { uri: `s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`, size: 2 }, // sized by the listing
+    { uri: `s3://${s3.bucket}/inputs/x.warc.gz` }, // a single key: not checked, not sized
+  ]);
 
   const input = await openInput(`s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`, opts);
   assert.equal(input.name, 'CC-MAIN-2.warc.gz');
