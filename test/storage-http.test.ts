@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { readHttp } from '../src/storage/http.js';
 import { RefineryError } from '../src/errors.js';
 import type { RetryCounts } from '../src/storage/retry.js';
@@ -147,5 +149,40 @@ test('http: REFINERY_STORAGE_RETRIES / _RETRY_BASE_MS set the policy when option
   } finally {
     process.env = saved;
     await server.stop();
+  }
+});
+
+test('http: HTTP_PROXY is honoured (the request is tunnelled through the proxy)', async () => {
+  // A forward proxy that answers CONNECT for any host by tunnelling to the range server, so
+  // `http://refinery-test.invalid/f` only works if the request really goes through the proxy.
+  const origin = await startRangeServer(file.subarray(0, 5000));
+  const originPort = Number(new URL(origin.url).port);
+  const tunnels: string[] = [];
+  const proxy = createServer((_req, res) => res.writeHead(501).end());
+  proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    tunnels.push(req.url ?? '');
+    const upstream = connect(originPort, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const saved = { ...process.env };
+  try {
+    for (const k of ['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'http_proxy']) delete process.env[k];
+    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const got = await collect(readHttp('http://refinery-test.invalid/f', undefined, { ...fast({}), headersTimeoutMs: 5000 }));
+    assert.ok(got.equals(file.subarray(0, 5000)));
+    assert.deepEqual(tunnels, ['refinery-test.invalid:80']);
+    assert.equal(origin.requests.length, 1);
+  } finally {
+    process.env = saved;
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+    await origin.stop();
   }
 });
