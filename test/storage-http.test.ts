@@ -65,6 +65,22 @@ test('http: a server that ignores Range is re-read from the start, skipping byte
   }
 });
 
+test('http: a server that answers a range with a smaller one is asked again for the rest (no retry)', async () => {
+  const server = await startRangeServer(file, { maxRangeBytes: MB });
+  try {
+    const counts: RetryCounts = {};
+    const got = await collect(readHttp(`${server.url}/f`, { start: 10, end: 3 * MB + 500 }, fast(counts)));
+    assert.ok(got.equals(file.subarray(10, 3 * MB + 500)));
+    assert.deepEqual(
+      server.requests.map((r) => r.range),
+      [`bytes=10-${3 * MB + 499}`, `bytes=${MB + 10}-${3 * MB + 499}`, `bytes=${2 * MB + 10}-${3 * MB + 499}`, `bytes=${3 * MB + 10}-${3 * MB + 499}`],
+    );
+    assert.deepEqual(counts, {});
+  } finally {
+    await server.stop();
+  }
+});
+
 test('http: 503 twice then success is retried with backoff and counted as throttling', async () => {
   const server = await startRangeServer(file, { failFirst: 2 });
   try {

@@ -18,6 +18,8 @@ export interface RangeServerOptions {
   /** Answer `failStatus` to every request. */
   alwaysFail?: boolean;
   failStatus?: number;
+  /** Answer a range with at most this many bytes (RFC 9110 allows a smaller 206 than asked). */
+  maxRangeBytes?: number;
   /** Called when the scripted drop happens (e.g. to replace the object before the resume). */
   onDrop?: () => void;
   /** ETag to send (strong); default derived from the size. */
@@ -72,6 +74,7 @@ export async function startRangeServer(files: Buffer | Record<string, Buffer>, o
     if (m && (!ifRange || ifRange === etag)) {
       start = m[1] ? Number(m[1]) : data.length - Number(m[2]);
       end = m[1] && m[2] ? Math.min(Number(m[2]) + 1, data.length) : data.length;
+      if (opts.maxRangeBytes !== undefined) end = Math.min(end, start + opts.maxRangeBytes);
       if (start >= data.length) {
         requests.push({ range, status: 416 });
         res.writeHead(416, { 'content-range': `bytes */${data.length}` }).end();
