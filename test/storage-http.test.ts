@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { readHttp } from '../src/storage/http.js';
 import { RefineryError } from '../src/errors.js';
 import type { RetryCounts } from '../src/storage/retry.js';
@@ -58,6 +60,22 @@ test('http: a server that ignores Range is re-read from the start, skipping byte
     assert.equal(server.requests.length, 2);
     assert.match(server.requests[1]!.range ?? '', /^bytes=\d+-$/, 'the resume did ask for a range');
     assert.equal(server.requests[1]!.status, 200, 'and the server answered with the whole file');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('http: a server that answers a range with a smaller one is asked again for the rest (no retry)', async () => {
+  const server = await startRangeServer(file, { maxRangeBytes: MB });
+  try {
+    const counts: RetryCounts = {};
+    const got = await collect(readHttp(`${server.url}/f`, { start: 10, end: 3 * MB + 500 }, fast(counts)));
+    assert.ok(got.equals(file.subarray(10, 3 * MB + 500)));
+    assert.deepEqual(
+      server.requests.map((r) => r.range),
+      [`bytes=10-${3 * MB + 499}`, `bytes=${MB + 10}-${3 * MB + 499}`, `bytes=${2 * MB + 10}-${3 * MB + 499}`, `bytes=${3 * MB + 10}-${3 * MB + 499}`],
+    );
+    assert.deepEqual(counts, {});
   } finally {
     await server.stop();
   }
@@ -129,5 +147,58 @@ test('http: a range starting at or past the end is empty', async () => {
     assert.equal((await collect(readHttp(`${server.url}/f`, { start: 10, end: 10 }, fast({})))).length, 0);
   } finally {
     await server.stop();
+  }
+});
+
+test('http: REFINERY_STORAGE_RETRIES / _RETRY_BASE_MS set the policy when options do not', async () => {
+  const server = await startRangeServer(file, { alwaysFail: true });
+  const saved = { ...process.env };
+  try {
+    process.env.REFINERY_STORAGE_RETRIES = '2';
+    process.env.REFINERY_STORAGE_RETRY_BASE_MS = '1';
+    const counts: RetryCounts = {};
+    await assert.rejects(collect(readHttp(`${server.url}/f`, undefined, { retryCounts: counts })), { code: 'ERR_STORAGE' });
+    assert.equal(server.requests.length, 3);
+    assert.deepEqual(counts, { http_throttle: 2 });
+    process.env.REFINERY_STORAGE_RETRIES = 'many';
+    assert.throws(() => readHttp(`${server.url}/f`), { code: 'ERR_CONFIG' });
+  } finally {
+    process.env = saved;
+    await server.stop();
+  }
+});
+
+test('http: HTTP_PROXY is honoured (the request is tunnelled through the proxy)', async () => {
+  // A forward proxy that answers CONNECT for any host by tunnelling to the range server, so
+  // `http://refinery-test.invalid/f` only works if the request really goes through the proxy.
+  const origin = await startRangeServer(file.subarray(0, 5000));
+  const originPort = Number(new URL(origin.url).port);
+  const tunnels: string[] = [];
+  const proxy = createServer((_req, res) => res.writeHead(501).end());
+  proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    tunnels.push(req.url ?? '');
+    const upstream = connect(originPort, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const saved = { ...process.env };
+  try {
+    for (const k of ['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'http_proxy']) delete process.env[k];
+    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const got = await collect(readHttp('http://refinery-test.invalid/f', undefined, { ...fast({}), headersTimeoutMs: 5000 }));
+    assert.ok(got.equals(file.subarray(0, 5000)));
+    assert.deepEqual(tunnels, ['refinery-test.invalid:80']);
+    assert.equal(origin.requests.length, 1);
+  } finally {
+    process.env = saved;
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+    await origin.stop();
   }
 });

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMMONCRAWL_BASE_URL, expandInputs, openInput, openStorage } from '../src/storage/open.js';
+import { COMMONCRAWL_BASE_URL, expandInputSources, expandInputs, openInput, openStorage } from '../src/storage/open.js';
 import { RefineryError } from '../src/errors.js';
 import { sharedData } from '../src/paths.js';
 import { startRangeServer } from './helpers/range-server.js';
@@ -42,6 +42,9 @@ test('expandInputs: a directory gives its WARC/ARC/JSONL/Parquet files recursive
     const expected = ['a.warc.gz', 'b.warc.gz', 'sub/d.jsonl', 'sub/deeper/f.warc', 'sub/e.parquet', 'sub/g.jsonl.zst', 'x.arc.gz'].map((f) => join(dir, f));
     assert.deepEqual(await expandInputs([dir]), expected, 'no .txt, no temp files');
     assert.deepEqual(await expandInputs([join(dir, 'a.warc.gz'), dir, `file://${join(dir, 'a.warc.gz')}`]), expected);
+    const sized = await expandInputSources([dir, join(dir, '*.arc.gz')]);
+    assert.deepEqual(sized.map((i) => i.uri), expected);
+    assert.ok(sized.every((i) => i.size === i.uri.length - dir.length - 1), 'each file holds its own relative name: size = name length');
     await assert.rejects(expandInputs([join(dir, 'missing.warc.gz')]), { code: 'ERR_INPUT' });
     await assert.rejects(expandInputs([join(dir, 'sub', 'deeper', 'none')]), { code: 'ERR_INPUT' });
   } finally {

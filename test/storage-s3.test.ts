@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { s3Storage } from '../src/storage/s3.js';
-import { expandInputs, openInput, openStorage } from '../src/storage/open.js';
+import { expandInputSources, expandInputs, openInput, openStorage } from '../src/storage/open.js';
 import { RefineryError } from '../src/errors.js';
 import type { RetryCounts } from '../src/storage/retry.js';
 import { startS3rver, type RunningS3 } from './helpers/s3.js';
@@ -53,6 +53,9 @@ test('s3: writeAll / exists / readAll / ranged read / list (paginated, directory
   await store.delete('top.txt');
   assert.equal(await store.exists('top.txt'), false);
   await assert.rejects(store.readAll('top.txt'), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_STORAGE' && /run1\/top\.txt/.test(e.message));
+  await store.delete(''); // the whole prefix
+  assert.deepEqual(await store.list(''), []);
+  assert.equal(await bigStore.exists('warcs/big.warc.gz'), true, 'nothing outside the prefix');
 });
 
 test('s3: create() is a multipart upload invisible until commit, and gone after abort', async () => {
@@ -142,9 +145,15 @@ test('s3: openStorage/openInput/expandInputs understand s3:// URLs', async () =>
     `s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`,
   ]);
   assert.deepEqual(await expandInputs([`s3://${s3.bucket}/inputs/sub`], opts), [`s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`]);
+  assert.deepEqual(await expandInputSources([`s3://${s3.bucket}/inputs/sub/`, `s3://${s3.bucket}/inputs/x.warc.gz`], opts), [
+    { uri: `s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`, size: 2 }, // sized by the listing
+    { uri: `s3://${s3.bucket}/inputs/x.warc.gz` }, // a single key: not checked, not sized
+  ]);
 
   const input = await openInput(`s3://${s3.bucket}/inputs/sub/CC-MAIN-2.warc.gz`, opts);
   assert.equal(input.name, 'CC-MAIN-2.warc.gz');
+  assert.equal(input.size, 2);
+  await assert.rejects(openInput(`s3://${s3.bucket}/inputs/missing.warc.gz`, opts), { code: 'ERR_STORAGE' });
   assert.equal((await collect(input.read())).toString(), 'w2');
 });
 
@@ -182,6 +191,55 @@ test('s3: under a chaos proxy (SlowDown, resets, cut bodies) a multipart write a
     const retried = Object.values(counts).reduce((a, b) => a + b, 0);
     assert.ok(injected >= 2, `faults injected: ${JSON.stringify(proxy.injected)}`);
     assert.ok(retried >= 2, `retries counted: ${JSON.stringify(counts)}`);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('s3: endpoint and credentials come from AWS_ENDPOINT_URL / S3_ENDPOINT and AWS_* env vars (path-style)', async () => {
+  const saved = { ...process.env };
+  try {
+    for (const k of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'S3_ENDPOINT', 'AWS_PROFILE']) delete process.env[k];
+    Object.assign(process.env, s3.env);
+    const viaAws = openStorage(`s3://${s3.bucket}/env`, fast());
+    await viaAws.writeAll('a.txt', 'from env');
+    delete process.env.AWS_ENDPOINT_URL;
+    process.env.S3_ENDPOINT = s3.endpoint;
+    process.env.AWS_REGION = 'eu-west-1'; // a different client; s3rver ignores the region
+    const viaS3Endpoint = openStorage(`s3://${s3.bucket}/env`, fast());
+    assert.equal((await viaS3Endpoint.readAll('a.txt')).toString(), 'from env');
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+});
+
+test('s3: an object replaced between a dropped connection and the resume is an error, not a spliced file', async () => {
+  const direct = s3Storage(`s3://${s3.bucket}`, { ...s3.s3Options(), ...fast() });
+  await direct.writeAll('warcs/replaced.warc.gz', big);
+  // First GET: cut after 2 MB. Second GET (the resume): replace the object before forwarding it.
+  // (Replacing it while s3rver streams it would stall that response: s3rver overwrites in place.)
+  const cut = faultWhen(/^GET \S*replaced/, { kind: 'drop', afterBytes: 2 * MB });
+  let gets = 0;
+  const proxy = await startFlakyProxy({
+    targetPort: s3.port,
+    plan: async (conn) => {
+      if (/^GET \S*replaced/.test(conn.firstRequest) && ++gets === 2) {
+        await direct.writeAll('warcs/replaced.warc.gz', randomBytes(big.length));
+      }
+      return cut(conn);
+    },
+  });
+  try {
+    const store = s3Storage(`s3://${s3.bucket}`, { ...s3.s3Options(proxy.url), ...fast() });
+    await assert.rejects(collect(store.read('warcs/replaced.warc.gz')), (e: unknown) => {
+      assert.ok(e instanceof RefineryError && e.code === 'ERR_STORAGE');
+      assert.match(e.message, /changed/);
+      assert.ok(e.location.offset! > 0, 'the error names the offset the resume started at');
+      return true;
+    });
+    assert.equal(gets, 2);
+    assert.equal(proxy.injected.drop, 1);
   } finally {
     await proxy.stop();
   }

@@ -11,7 +11,7 @@ import { localExecutor } from '../executors/local.js';
 import { loadRegistry } from '../executors/run-task.js';
 import { projectRoot } from '../paths.js';
 import { executeRun, prepareRunDir } from '../run.js';
-import { expandInputs, openInput, openStorage } from '../storage/open.js';
+import { expandInputSources, openStorage } from '../storage/open.js';
 import { parse } from './args.js';
 import { formatSummary } from './summary.js';
 import type { CliEnv } from './main.js';
@@ -75,21 +75,13 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
   const workers = values.workers ? positiveInt('--workers', values.workers) : availableParallelism();
   const limit = values.limit ? positiveInt('--limit', values.limit) : undefined;
   const sources = values.input ?? [join(projectRoot, 'data-samples')];
-  const inputs = await expandInputs(sources, { baseUrl: values['base-url'] });
+  const listed = await expandInputSources(sources, { baseUrl: values['base-url'] });
+  const inputs = listed.map((i) => i.uri);
   if (inputs.length === 0) throw new RefineryError('ERR_INPUT', `no input files found in ${sources.join(' ')}`);
   const output = values.output ?? 'out';
   const run = openStorage(output);
-  let inputBytes = 0;
-  for (const i of inputs.slice(0, 10_000)) {
-    // Sizes are known without reading for local files and S3 objects; not for https.
-    const size = /^https?:/i.test(i) ? undefined : await openInput(i).then((x) => x.size, () => undefined);
-    if (size === undefined) {
-      inputBytes = NaN;
-      break;
-    }
-    inputBytes += size;
-  }
-  if (inputs.length > 10_000) inputBytes = NaN;
+  // Sizes the expansion learnt for free (local stat, S3 listing); unknown for URLs and single keys.
+  const inputBytes = listed.every((i) => i.size !== undefined) ? listed.reduce((a, i) => a + i.size!, 0) : NaN;
   const log = (m: string) => process.stderr.write(`refinery: ${m}\n`);
   const executorName = values.executor ?? 'local';
   if (executorName === 'slurm') {

@@ -5,7 +5,7 @@
  * resume. A server that ignores Range (200 instead of 206) is read again from the start and
  * the bytes already delivered are skipped.
  */
-import { request, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import {
   networkFailure,
   resolveRetry,
@@ -17,7 +17,7 @@ import {
 } from './retry.js';
 
 export interface HttpReadOptions extends RetryOptions {
-  /** undici dispatcher (Agent/Pool) to use; default the global one. */
+  /** undici dispatcher (Agent/Pool) to use; default: a proxy agent when HTTP(S)_PROXY is set, else the global one. */
   dispatcher?: Dispatcher;
   /** Give up on a response whose headers do not arrive in time. Default 60 s. */
   headersTimeoutMs?: number;
@@ -35,6 +35,20 @@ class RetryableStatus extends Error {
   ) {
     super(`HTTP ${status}`);
   }
+}
+
+let envProxy: { key: string; agent: Dispatcher } | undefined;
+
+/**
+ * Honour HTTP_PROXY / HTTPS_PROXY / NO_PROXY (cluster nodes often reach the internet only
+ * through one); undici's global dispatcher ignores them. Undefined when none is set.
+ */
+function proxyFromEnv(): Dispatcher | undefined {
+  const e = process.env;
+  const key = [e.HTTP_PROXY ?? e.http_proxy, e.HTTPS_PROXY ?? e.https_proxy, e.NO_PROXY ?? e.no_proxy].join('\n');
+  if (!(e.HTTP_PROXY ?? e.http_proxy ?? e.HTTPS_PROXY ?? e.https_proxy)) return undefined;
+  if (envProxy?.key !== key) envProxy = { key, agent: new EnvHttpProxyAgent() };
+  return envProxy.agent;
 }
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -108,7 +122,7 @@ export function readHttp(
       const res = await request(target, {
         method: 'GET',
         headers,
-        dispatcher: opts.dispatcher,
+        dispatcher: opts.dispatcher ?? proxyFromEnv(),
         headersTimeout: opts.headersTimeoutMs ?? 60_000,
         bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
       });

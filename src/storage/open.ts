@@ -15,7 +15,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { RefineryError } from '../errors.js';
 import { localStorage } from './local.js';
 import { isHttpUrl, readHttp, type HttpReadOptions } from './http.js';
-import { isS3Url, parseS3Url, s3Storage, type S3Options } from './s3.js';
+import { isS3Url, parseS3Url, s3ObjectSize, s3Storage, type S3Options } from './s3.js';
 import { storageError } from './retry.js';
 import type { Storage } from './storage.js';
 
@@ -67,7 +67,7 @@ function nameOf(uri: string): string {
   }
 }
 
-/** Open one input for streaming. Local files are checked to exist; remote ones fail on read. */
+/** Open one input for streaming. Local files and S3 objects are checked to exist (and sized); http(s) ones fail on read. */
 export async function openInput(uri: string, opts: IoOptions = {}): Promise<Input> {
   if (isHttpUrl(uri)) {
     return { uri, name: nameOf(uri), read: (range) => readHttp(uri, range, opts) };
@@ -76,7 +76,8 @@ export async function openInput(uri: string, opts: IoOptions = {}): Promise<Inpu
     const { bucket, prefix: key } = parseS3Url(uri);
     if (!key) throw new RefineryError('ERR_INPUT', `s3 input names a bucket, not an object: ${uri}`);
     const store = s3Storage(`s3://${bucket}`, opts);
-    return { uri, name: nameOf(uri), read: (range) => store.read(key, range) };
+    const size = await s3ObjectSize(uri, opts);
+    return { uri, name: nameOf(uri), size, read: (range) => store.read(key, range) };
   }
   const path = localPath(uri);
   let size: number;
@@ -125,22 +126,38 @@ export interface ExpandOptions extends IoOptions {
  * Sorted so the task list, hence the output, is the same on every run.
  */
 export async function expandInputs(sources: string[], opts: ExpandOptions = {}): Promise<string[]> {
-  const out = new Set<string>();
-  for (const src of sources) {
-    for (const uri of await expandOne(src, opts)) out.add(uri);
-  }
-  return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return (await expandInputSources(sources, opts)).map((i) => i.uri);
 }
 
-async function expandOne(src: string, opts: ExpandOptions): Promise<string[]> {
-  if (LISTING.test(isHttpUrl(src) || isS3Url(src) ? new URL(src).pathname : src)) return readListing(src, opts);
-  if (isHttpUrl(src)) return [src];
+/** An expanded input with its size when the expansion learnt it for free. */
+export interface ListedInput {
+  uri: string;
+  /** Known for local files (stat) and objects found by an S3 listing; not for URLs or single keys. */
+  size?: number;
+}
+
+/** Same as expandInputs, with sizes where known (for progress), without extra requests. */
+export async function expandInputSources(sources: string[], opts: ExpandOptions = {}): Promise<ListedInput[]> {
+  const out = new Map<string, ListedInput>();
+  for (const src of sources) {
+    for (const item of await expandOne(src, opts)) {
+      if (!out.has(item.uri) || out.get(item.uri)!.size === undefined) out.set(item.uri, item);
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+}
+
+const unsized = (uri: string): ListedInput => ({ uri });
+
+async function expandOne(src: string, opts: ExpandOptions): Promise<ListedInput[]> {
+  if (LISTING.test(isHttpUrl(src) || isS3Url(src) ? new URL(src).pathname : src)) return (await readListing(src, opts)).map(unsized);
+  if (isHttpUrl(src)) return [unsized(src)];
   if (isS3Url(src)) return expandS3(src, opts);
   const path = src.startsWith('file://') ? fileURLToPath(src) : src;
   if (isDynamicPattern(path)) {
     const files = await glob(path, { absolute: true, onlyFiles: true, expandDirectories: false });
     if (files.length === 0) throw new RefineryError('ERR_INPUT', `no file matches the pattern ${src}`);
-    return files.map((f) => resolve(f));
+    return Promise.all(files.map(async (f) => ({ uri: resolve(f), size: (await stat(f)).size })));
   }
   const abs = resolve(path);
   let st;
@@ -149,7 +166,7 @@ async function expandOne(src: string, opts: ExpandOptions): Promise<string[]> {
   } catch (e) {
     throw new RefineryError('ERR_INPUT', `no such input: ${src}`, { file: abs }, { cause: e });
   }
-  if (st.isFile()) return [abs];
+  if (st.isFile()) return [{ uri: abs, size: st.size }];
   if (st.isDirectory()) {
     const files = await inputFilesUnder(abs);
     if (files.length === 0) throw new RefineryError('ERR_INPUT', `no WARC, JSONL or Parquet file in ${abs}`);
@@ -158,25 +175,25 @@ async function expandOne(src: string, opts: ExpandOptions): Promise<string[]> {
   throw new RefineryError('ERR_INPUT', `not a file or directory: ${src}`);
 }
 
-async function inputFilesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
+async function inputFilesUnder(dir: string): Promise<ListedInput[]> {
+  const out: ListedInput[] = [];
   for (const ent of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, ent.name);
     if (ent.isDirectory()) out.push(...(await inputFilesUnder(p)));
-    else if (ent.isFile() && isInputFile(ent.name) && !ent.name.includes('.tmp-')) out.push(p);
+    else if (ent.isFile() && isInputFile(ent.name) && !ent.name.includes('.tmp-')) out.push({ uri: p, size: (await stat(p)).size });
   }
   return out;
 }
 
-async function expandS3(src: string, opts: ExpandOptions): Promise<string[]> {
+async function expandS3(src: string, opts: ExpandOptions): Promise<ListedInput[]> {
   const { bucket, prefix } = parseS3Url(src);
   const isPrefix = prefix === '' || src.endsWith('/');
-  if (!isPrefix && isInputFile(prefix)) return [`s3://${bucket}/${prefix}`];
+  if (!isPrefix && isInputFile(prefix)) return [unsized(`s3://${bucket}/${prefix}`)];
   // `s3://b/dir` without a slash: a folder if anything is under `dir/`, else the object `dir`.
   const store = s3Storage(`s3://${bucket}`, opts);
-  const files = (await store.list(prefix)).filter((o) => isInputFile(o.path)).map((o) => `s3://${bucket}/${o.path}`);
+  const files = (await store.list(prefix)).filter((o) => isInputFile(o.path)).map((o) => ({ uri: `s3://${bucket}/${o.path}`, size: o.size }));
   if (files.length > 0) return files;
-  if (!isPrefix) return [`s3://${bucket}/${prefix}`];
+  if (!isPrefix) return [unsized(`s3://${bucket}/${prefix}`)];
   throw new RefineryError('ERR_INPUT', `no WARC, JSONL or Parquet object under ${src}`);
 }
 

@@ -40,11 +40,23 @@ export interface ResolvedRetry {
   retryCounts: RetryCounts;
 }
 
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new RefineryError('ERR_CONFIG', `${name} must be a number >= 0, got '${v}'`);
+  return n;
+}
+
+/**
+ * Options first, then REFINERY_STORAGE_RETRIES / REFINERY_STORAGE_RETRY_BASE_MS /
+ * REFINERY_STORAGE_RETRY_MAX_MS (so tests and operators can tune child processes), then defaults.
+ */
 export function resolveRetry(opts: RetryOptions = {}): ResolvedRetry {
   return {
-    maxRetries: opts.maxRetries ?? 6,
-    baseDelayMs: opts.baseDelayMs ?? 200,
-    maxDelayMs: opts.maxDelayMs ?? 10_000,
+    maxRetries: opts.maxRetries ?? envNumber('REFINERY_STORAGE_RETRIES') ?? 6,
+    baseDelayMs: opts.baseDelayMs ?? envNumber('REFINERY_STORAGE_RETRY_BASE_MS') ?? 200,
+    maxDelayMs: opts.maxDelayMs ?? envNumber('REFINERY_STORAGE_RETRY_MAX_MS') ?? 10_000,
     retryCounts: opts.retryCounts ?? storageRetryCounts,
   };
 }

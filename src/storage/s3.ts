@@ -131,6 +131,21 @@ function isNotFound(err: unknown): boolean {
   return statusOf(err) === 404 || name === 'NotFound' || name === 'NoSuchKey';
 }
 
+/** Size in bytes of `s3://bucket/key` (HeadObject, retried); ERR_STORAGE if it does not exist. */
+export async function s3ObjectSize(url: string, opts: S3Options = {}): Promise<number> {
+  const { bucket, prefix: key } = parseS3Url(url);
+  const client = s3Client(opts);
+  return withRetries(resolveRetry(opts), { uri: url, scheme: 's3', action: 'head' }, classifyS3, async () => {
+    try {
+      const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return res.ContentLength ?? 0;
+    } catch (e) {
+      if (isNotFound(e)) throw storageError(url, undefined, 'no such object');
+      throw e;
+    }
+  });
+}
+
 /** Storage over `s3://bucket/prefix`: paths are keys below the prefix. */
 export function s3Storage(url: string, opts: S3Options = {}): Storage {
   const { bucket, prefix } = parseS3Url(url);
@@ -273,8 +288,8 @@ export function s3Storage(url: string, opts: S3Options = {}): Storage {
     async delete(path) {
       // Like `rm -r`: the object itself and everything under `path/`.
       const key = keyOf(path);
-      await call(key, 'delete', () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
-      const below = key ? await listKeys(`${key}/`) : await listKeys('');
+      if (key) await call(key, 'delete', () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+      const below = await listKeys(key ? `${key}/` : '');
       for (let i = 0; i < below.length; i += 1000) {
         const batch = below.slice(i, i + 1000);
         const res = await call(key, 'delete', () =>

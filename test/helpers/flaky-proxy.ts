@@ -4,8 +4,9 @@
  * mid-body, resets, 503 SlowDown, slow responses.
  *
  * Faults are decided per TCP connection, from its index and the head of its first request
- * (method, path, headers), so a test can target e.g. "the first GET of key X". Later requests
- * on a kept-alive connection share that connection's fault.
+ * (method, path, headers), so a test can target e.g. "the first GET of key X". By default the
+ * proxy rewrites each request to `Connection: close`, so a connection carries one request and a
+ * per-connection fault is a per-request fault (clients then open a connection per request).
  */
 import { createServer, connect, type Socket } from 'node:net';
 
@@ -26,7 +27,8 @@ export interface ConnectionInfo {
   firstRequest: string;
 }
 
-export type FaultPlan = (conn: ConnectionInfo) => Fault | undefined;
+/** May be async: the connection waits (e.g. while the test changes the object behind it). */
+export type FaultPlan = (conn: ConnectionInfo) => Fault | undefined | Promise<Fault | undefined>;
 
 export interface FlakyProxy {
   port: number;
@@ -67,15 +69,30 @@ export function faultCycle(match: RegExp, faults: Fault[], every = 2): FaultPlan
 const SLOW_DOWN_BODY =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
 
+/** Set `Connection: close` in a request head (when the whole head is in `first`). */
+function closeAfterRequest(first: Buffer): Buffer {
+  const text = first.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return first;
+  let head = text.slice(0, end);
+  head = /\r\nconnection:[^\r]*/i.test(head)
+    ? head.replace(/\r\nconnection:[^\r]*/gi, '\r\nConnection: close')
+    : `${head}\r\nConnection: close`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), first.subarray(end)]);
+}
+
 export async function startFlakyProxy(opts: {
   targetPort: number;
   targetHost?: string;
   plan?: FaultPlan;
+  /** Default true: one request per connection (see above); false keeps clients' keep-alive. */
+  oneRequestPerConnection?: boolean;
 }): Promise<FlakyProxy> {
   let plan = opts.plan;
   let connections = 0;
   const injected: Record<Fault['kind'], number> = { drop: 0, reset: 0, '503': 0, delay: 0 };
   const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -85,9 +102,9 @@ export async function startFlakyProxy(opts: {
   const server = createServer((client) => {
     track(client);
     const index = connections++;
-    client.once('data', (first: Buffer) => {
+    client.once('data', async (first: Buffer) => {
       client.pause();
-      const fault = plan?.({ index, firstRequest: first.toString('latin1', 0, Math.min(first.length, 4096)) });
+      const fault = await plan?.({ index, firstRequest: first.toString('latin1', 0, Math.min(first.length, 4096)) });
       if (fault) injected[fault.kind]++;
       if (fault?.kind === 'reset') {
         client.resetAndDestroy();
@@ -105,7 +122,7 @@ export async function startFlakyProxy(opts: {
         if (client.destroyed) return;
         const upstream = connect(opts.targetPort, opts.targetHost ?? '127.0.0.1');
         track(upstream);
-        upstream.write(first);
+        upstream.write(opts.oneRequestPerConnection === false ? first : closeAfterRequest(first));
         client.pipe(upstream);
         client.resume();
         let sent = 0;
@@ -131,8 +148,13 @@ export async function startFlakyProxy(opts: {
         });
         client.on('close', () => upstream.destroy());
       };
-      if (fault?.kind === 'delay') setTimeout(start, fault.ms);
-      else start();
+      if (fault?.kind === 'delay') {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          start();
+        }, fault.ms);
+        timers.add(t);
+      } else start();
     });
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
@@ -148,6 +170,7 @@ export async function startFlakyProxy(opts: {
       plan = p;
     },
     async stop() {
+      for (const t of timers) clearTimeout(t);
       for (const s of sockets) s.destroy();
       await new Promise<void>((res) => server.close(() => res()));
     },

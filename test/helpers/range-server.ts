@@ -1,5 +1,6 @@
 /**
- * A loopback node:http server that serves one byte buffer at any path, with Range support
+ * A loopback node:http server that serves one byte buffer at any path (or several, by path),
+ * with Range support
  * (RFC 9110 §14) and scripted misbehaviour: drop the connection mid-body, ignore Range,
  * answer 503 a few times or forever. Records every request for assertions.
  */
@@ -8,6 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 export interface RangeServerOptions {
   /** Cut the connection once, after this many body bytes of the object have been sent. */
   dropOnceAt?: number;
+  /** With several files: only requests for this path are cut. */
+  dropPath?: string;
   /** Answer 200 with the whole object whatever the Range header says. */
   ignoreRange?: boolean;
   /** Answer `failStatus` (default 503) to this many requests first. */
@@ -15,6 +18,8 @@ export interface RangeServerOptions {
   /** Answer `failStatus` to every request. */
   alwaysFail?: boolean;
   failStatus?: number;
+  /** Answer a range with at most this many bytes (RFC 9110 allows a smaller 206 than asked). */
+  maxRangeBytes?: number;
   /** Called when the scripted drop happens (e.g. to replace the object before the resume). */
   onDrop?: () => void;
   /** ETag to send (strong); default derived from the size. */
@@ -30,7 +35,10 @@ export interface RangeServer {
   stop(): Promise<void>;
 }
 
-export async function startRangeServer(initial: Buffer, opts: RangeServerOptions = {}): Promise<RangeServer> {
+/** `files`: one buffer served at every path, or buffers by URL path ('/a/b.warc.gz'). */
+export async function startRangeServer(files: Buffer | Record<string, Buffer>, opts: RangeServerOptions = {}): Promise<RangeServer> {
+  const byPath = Buffer.isBuffer(files) ? undefined : new Map(Object.entries(files));
+  const initial = Buffer.isBuffer(files) ? files : Buffer.alloc(0);
   let data = initial;
   let etag = opts.etag ?? `"v1-${initial.length}"`;
   let dropsLeft = opts.dropOnceAt === undefined ? 0 : 1;
@@ -39,6 +47,18 @@ export async function startRangeServer(initial: Buffer, opts: RangeServerOptions
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const range = req.headers.range;
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (byPath) {
+      const found = byPath.get(path);
+      if (!found) {
+        requests.push({ range, status: 404 });
+        res.writeHead(404).end();
+        return;
+      }
+      data = found;
+      etag = `"${path}-${found.length}"`;
+    }
+    const mayDrop = opts.dropPath === undefined || opts.dropPath === path;
     if (opts.alwaysFail || failsLeft > 0) {
       failsLeft--;
       const status = opts.failStatus ?? 503;
@@ -54,6 +74,7 @@ export async function startRangeServer(initial: Buffer, opts: RangeServerOptions
     if (m && (!ifRange || ifRange === etag)) {
       start = m[1] ? Number(m[1]) : data.length - Number(m[2]);
       end = m[1] && m[2] ? Math.min(Number(m[2]) + 1, data.length) : data.length;
+      if (opts.maxRangeBytes !== undefined) end = Math.min(end, start + opts.maxRangeBytes);
       if (start >= data.length) {
         requests.push({ range, status: 416 });
         res.writeHead(416, { 'content-range': `bytes */${data.length}` }).end();
@@ -76,7 +97,7 @@ export async function startRangeServer(initial: Buffer, opts: RangeServerOptions
     const pump = () => {
       while (pos < body.length) {
         const objectPos = start + pos;
-        if (dropsLeft > 0 && objectPos < opts.dropOnceAt! && objectPos + 65536 >= opts.dropOnceAt!) {
+        if (mayDrop && dropsLeft > 0 && objectPos < opts.dropOnceAt! && objectPos + 65536 >= opts.dropOnceAt!) {
           const cut = opts.dropOnceAt! - objectPos;
           dropsLeft--;
           opts.onDrop?.();
