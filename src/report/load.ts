@@ -1,0 +1,336 @@
+/**
+ * Everything the report reads from a run directory, read defensively and bounded:
+ * `stats.json` (or, when absent, the merge of `<pass>/stats/*.json`), `run.json`, the `done`
+ * markers, `<pass>/samples/*.json`, and only when a pass has no sample files, the first rows
+ * of its excluded/data shards. Nothing here reads a whole corpus; every gap becomes a note.
+ */
+import type { Storage } from '../storage/storage.js';
+import { mergeStats, type RunStats, type TaskStats } from '../stats.js';
+import { DEFAULT_SAMPLER, emptyProfile, hostOf, mergeSampleFiles, profileAdd, readSampleFiles, type SampleDoc, type SampleFile, type SampleGroup, type SampleProfile } from './samples.js';
+import { num, openShard, str } from './shards.js';
+
+export type PassStats = RunStats['passes'][number];
+
+/** A removed document from a sample file or an excluded shard. */
+export interface RemovedSample extends SampleDoc {
+  stage: string;
+  reason: string;
+}
+
+export interface PassData {
+  name: string;
+  stats?: PassStats;
+  /** Ranks that wrote `stats/<rank>.json`, `done/<rank>`, and ranks seen anywhere without a done marker. */
+  statsRanks: number[];
+  doneRanks: number[];
+  missingDone: number[];
+  /** Tasks the plan in run.json announced, when it says. */
+  plannedTasks?: number;
+  dataFiles: { path: string; size: number }[];
+  excludedFiles: { path: string; size: number }[];
+  /** Merged `samples/*.json`, when the pass wrote them. */
+  samples?: ReturnType<typeof mergeSampleFiles>;
+  /** Where `removed`/`kept` below came from. */
+  sampleSource: 'samples' | 'shards' | 'none';
+  removed: SampleGroup[];
+  kept: SampleDoc[];
+  /**
+   * Languages, hosts and lengths of kept and removed documents: exact over every document
+   * when the pass wrote sample files; otherwise over the scanned prefix of its shards only.
+   */
+  profile?: { kept: SampleProfile; removed: SampleProfile };
+  /** When samples come from shards: how many rows were scanned, of how many. */
+  scanned?: { excludedRows: number; excludedTotal: number; dataRows: number; dataTotal: number };
+}
+
+export interface RunData {
+  root: string;
+  runJson?: Record<string, unknown>;
+  stats?: RunStats;
+  statsSource: 'stats.json' | 'task stats' | 'none';
+  passes: PassData[];
+  /** What is missing or odd, in plain words, for the report's "Missing data" section. */
+  notes: string[];
+}
+
+export interface LoadOptions {
+  /** Samples per (stage, reason) and of kept docs. */
+  perKey: number;
+  /** Characters of text kept per sample. */
+  excerptChars: number;
+  /** Fallback sampling: rows scanned at most per pass, in excluded and in data shards. */
+  maxScanRows: number;
+  /** Fallback sampling: shards opened at most per pass and kind. */
+  maxScanFiles: number;
+}
+
+export const DEFAULT_LOAD: LoadOptions = { perKey: 5, excerptChars: 600, maxScanRows: 4000, maxScanFiles: 4 };
+
+async function readJson(storage: Storage, path: string, notes: string[]): Promise<unknown> {
+  if (!(await storage.exists(path))) return undefined;
+  try {
+    return JSON.parse((await storage.readAll(path)).toString('utf8')) as unknown;
+  } catch (e) {
+    notes.push(`${path} could not be read: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function isRunStats(x: unknown): x is RunStats {
+  return !!x && Array.isArray((x as RunStats).passes);
+}
+
+function rankOf(path: string): number | undefined {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const m = /^(\d+)/.exec(base);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Tasks per pass announced by run.json, in any of the shapes a plan may take. */
+function plannedTasks(runJson: Record<string, unknown> | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  const plan = runJson?.plan;
+  if (Array.isArray(plan)) {
+    for (const p of plan) {
+      const o = p as Record<string, unknown>;
+      const name = str(o?.pass) ?? str(o?.name);
+      const n = num(o?.tasks) ?? (Array.isArray(o?.ranks) ? o.ranks.length : undefined);
+      if (name && n !== undefined) out.set(name, n);
+    }
+  } else if (plan && typeof plan === 'object') {
+    for (const [k, v] of Object.entries(plan)) {
+      const n = num(v) ?? num((v as Record<string, unknown>)?.tasks);
+      if (n !== undefined) out.set(k, n);
+    }
+  }
+  return out;
+}
+
+const EXCLUDED_COLUMNS = ['id', 'url', 'content', 'language', 'language_score', 'token_count', 'stage', 'reason', 'value', 'detail'];
+
+function rowSample(r: Record<string, unknown>, excerptChars: number): SampleDoc {
+  const text = str(r.content) ?? str(r.text) ?? '';
+  const s: SampleDoc = { id: str(r.id) ?? String(num(r.id) ?? ''), url: str(r.url) ?? '', excerpt: text.slice(0, excerptChars), chars: text.length };
+  const lang = str(r.language);
+  if (lang) s.language = lang;
+  const score = num(r.language_score);
+  if (score !== undefined) s.languageScore = score;
+  const tokens = num(r.token_count);
+  if (tokens !== undefined) s.tokenCount = tokens;
+  const value = num(r.value);
+  if (value !== undefined) s.value = value;
+  const detail = str(r.detail);
+  if (detail) s.detail = detail;
+  return s;
+}
+
+/**
+ * Scan the first rows of excluded shards for samples of removed documents. Each chunk is first
+ * read with only `stage`/`reason` (cheap), and fully only when it holds a wanted reason.
+ * `want(stage, reason)` says whether a key still needs samples.
+ */
+export async function scanExcluded(
+  storage: Storage,
+  files: { path: string; size: number }[],
+  opts: { perKey: number; excerptChars: number; maxScanRows: number; maxScanFiles: number; want?: (stage: string, reason: string) => boolean },
+): Promise<{ groups: SampleGroup[]; scannedRows: number; totalRows: number; bad: string[]; profile: SampleProfile }> {
+  const groups = new Map<string, SampleGroup>();
+  const profile = emptyProfile();
+  let hosts = new Map<string, number>();
+  const bad: string[] = [];
+  let scanned = 0;
+  let total = 0;
+  const CHUNK = 1000;
+  const wants = (stage: string, reason: string) => (opts.want ? opts.want(stage, reason) : true) && (groups.get(`${stage}\0${reason}`)?.docs.length ?? 0) < opts.perKey;
+  for (const f of files.slice(0, opts.maxScanFiles)) {
+    let shard;
+    try {
+      shard = await openShard(storage, f.path, f.size);
+    } catch (e) {
+      bad.push(`${f.path}: ${(e as Error).message}`);
+      continue;
+    }
+    total += shard.rows;
+    for (let start = 0; start < shard.rows && scanned < opts.maxScanRows; start += CHUNK) {
+      const end = Math.min(shard.rows, start + CHUNK, start + (opts.maxScanRows - scanned));
+      const keys = await shard.read(start, end, ['stage', 'reason', 'url', 'language', 'language_score', 'token_count']);
+      scanned += end - start;
+      for (const k of keys) {
+        const g = groups.get(`${str(k.stage) ?? ''}\0${str(k.reason) ?? ''}`);
+        if (g) g.seen++;
+        // Length is unknown without reading `content`, so it is left out of this profile.
+        hosts = profileAdd(profile, hosts, { url: str(k.url) ?? '', language: str(k.language), languageScore: num(k.language_score), tokenCount: num(k.token_count) }, DEFAULT_SAMPLER.maxHosts);
+      }
+      if (!keys.some((k) => wants(str(k.stage) ?? '', str(k.reason) ?? ''))) {
+        // Count keys never seen before too (seen counts within the scanned prefix).
+        for (const k of keys) {
+          const key = `${str(k.stage) ?? ''}\0${str(k.reason) ?? ''}`;
+          if (!groups.has(key) && (!opts.want || opts.want(str(k.stage) ?? '', str(k.reason) ?? ''))) groups.set(key, { stage: str(k.stage) ?? '', reason: str(k.reason) ?? '', seen: 1, docs: [] });
+        }
+        continue;
+      }
+      const rows = await shard.read(start, end, EXCLUDED_COLUMNS);
+      for (const r of rows) {
+        const stage = str(r.stage) ?? '';
+        const reason = str(r.reason) ?? '';
+        if (opts.want && !opts.want(stage, reason)) continue;
+        const key = `${stage}\0${reason}`;
+        let g = groups.get(key);
+        if (!g) {
+          g = { stage, reason, seen: 1, docs: [] };
+          groups.set(key, g);
+        }
+        if (g.docs.length < opts.perKey) g.docs.push(rowSample(r, opts.excerptChars));
+      }
+    }
+    if (scanned >= opts.maxScanRows) break;
+  }
+  profile.hosts = Object.fromEntries(hosts);
+  return { groups: [...groups.values()], scannedRows: scanned, totalRows: total, bad, profile };
+}
+
+/** The first rows of data shards (kept documents), bounded. */
+export async function scanKept(
+  storage: Storage,
+  files: { path: string; size: number }[],
+  opts: { excerptChars: number; maxScanRows: number; maxScanFiles: number },
+): Promise<{ docs: SampleDoc[]; scannedRows: number; totalRows: number; bad: string[] }> {
+  const docs: SampleDoc[] = [];
+  const bad: string[] = [];
+  let total = 0;
+  for (const f of files.slice(0, opts.maxScanFiles)) {
+    try {
+      const shard = await openShard(storage, f.path, f.size);
+      total += shard.rows;
+      const need = opts.maxScanRows - docs.length;
+      if (need <= 0) continue;
+      for (const r of await shard.read(0, need, EXCLUDED_COLUMNS)) docs.push(rowSample(r, opts.excerptChars));
+    } catch (e) {
+      bad.push(`${f.path}: ${(e as Error).message}`);
+    }
+  }
+  return { docs, scannedRows: docs.length, totalRows: total, bad };
+}
+
+/** Every known pass name, in run order: stats.json first, then folders holding pass files. */
+function passNames(stats: RunStats | undefined, byPass: Map<string, unknown>, planned: Map<string, number>): string[] {
+  const names: string[] = [];
+  const add = (n: string) => {
+    if (!names.includes(n)) names.push(n);
+  };
+  for (const p of stats?.passes ?? []) add(p.pass);
+  for (const n of planned.keys()) add(n);
+  for (const n of byPass.keys()) add(n);
+  return names;
+}
+
+const PASS_SUBDIRS = new Set(['data', 'excluded', 'stats', 'done', 'samples']);
+
+export async function loadRun(storage: Storage, options: Partial<LoadOptions> = {}): Promise<RunData> {
+  const opts = { ...DEFAULT_LOAD, ...options };
+  const notes: string[] = [];
+  const runJsonRaw = await readJson(storage, 'run.json', notes);
+  const runJson = runJsonRaw && typeof runJsonRaw === 'object' && !Array.isArray(runJsonRaw) ? (runJsonRaw as Record<string, unknown>) : undefined;
+  if (!runJson) notes.push('run.json is missing: the configuration (and so the thresholds on the distributions) is unknown.');
+
+  // Group every file by pass folder: <pass>/<kind>/<file>.
+  const byPass = new Map<string, Record<string, { path: string; size: number }[]>>();
+  for (const o of await storage.list('')) {
+    const parts = o.path.split('/');
+    if (parts.length < 3 || !PASS_SUBDIRS.has(parts[1]!)) continue;
+    const kinds = byPass.get(parts[0]!) ?? {};
+    (kinds[parts[1]!] ??= []).push({ path: o.path, size: o.size });
+    byPass.set(parts[0]!, kinds);
+  }
+
+  let stats: RunStats | undefined;
+  let statsSource: RunData['statsSource'] = 'none';
+  const statsRaw = await readJson(storage, 'stats.json', notes);
+  if (isRunStats(statsRaw)) {
+    stats = statsRaw;
+    statsSource = 'stats.json';
+  } else {
+    if (statsRaw !== undefined) notes.push('stats.json does not have the RunStats shape (no `passes` list).');
+    const tasks: TaskStats[] = [];
+    for (const [, kinds] of byPass) {
+      for (const f of kinds.stats ?? []) {
+        const t = (await readJson(storage, f.path, notes)) as TaskStats | undefined;
+        if (t && typeof t.pass === 'string' && Array.isArray(t.stages)) tasks.push(t);
+      }
+    }
+    if (tasks.length) {
+      stats = mergeStats(tasks);
+      statsSource = 'task stats';
+      notes.push(`stats.json is missing: merged the ${tasks.length} task stats files found (<pass>/stats/<rank>.json); the run may be unfinished.`);
+    } else {
+      notes.push('No statistics: neither stats.json nor any <pass>/stats/<rank>.json exists. The run has not produced any finished task.');
+    }
+  }
+
+  const planned = plannedTasks(runJson);
+  const passes: PassData[] = [];
+  for (const name of passNames(stats, byPass, planned)) {
+    const kinds = byPass.get(name) ?? {};
+    const ranksOf = (k: string) => [...new Set((kinds[k] ?? []).map((f) => rankOf(f.path)).filter((r): r is number => r !== undefined))].sort((a, b) => a - b);
+    const statsRanks = ranksOf('stats');
+    const doneRanks = ranksOf('done');
+    const seen = new Set([...statsRanks, ...ranksOf('data'), ...ranksOf('excluded'), ...ranksOf('samples')]);
+    const plannedN = planned.get(name);
+    if (plannedN !== undefined) for (let r = 0; r < plannedN; r++) seen.add(r);
+    const done = new Set(doneRanks);
+    const missingDone = [...seen].filter((r) => !done.has(r)).sort((a, b) => a - b);
+    const passStats = stats?.passes.find((p) => p.pass === name);
+    const pd: PassData = {
+      name,
+      stats: passStats,
+      statsRanks,
+      doneRanks,
+      missingDone,
+      plannedTasks: plannedN,
+      dataFiles: (kinds.data ?? []).filter((f) => f.path.endsWith('.parquet')),
+      excludedFiles: (kinds.excluded ?? []).filter((f) => f.path.endsWith('.parquet')),
+      sampleSource: 'none',
+      removed: [],
+      kept: [],
+    };
+    if (missingDone.length) {
+      const list = missingDone.length > 20 ? `${missingDone.slice(0, 20).join(', ')}, ... (${missingDone.length} in all)` : missingDone.join(', ');
+      notes.push(`Pass ${name}: task(s) ${list} have no done marker (failed or unfinished); their output is not counted as committed.`);
+    }
+    if (!passStats && stats) notes.push(`Pass ${name}: has files but no statistics.`);
+
+    const sampleFiles = await readSampleFiles(storage, name);
+    for (const b of sampleFiles.bad) notes.push(`${b} is not a readable sample file.`);
+    if (sampleFiles.files.length) {
+      pd.samples = mergeSampleFiles(sampleFiles.files, Math.max(opts.perKey, DEFAULT_SAMPLER.perKey));
+      pd.sampleSource = 'samples';
+      pd.removed = pd.samples.removed.map((g) => ({ ...g, docs: g.docs.slice(0, opts.perKey).map((d) => ({ ...d, excerpt: d.excerpt.slice(0, opts.excerptChars) })) }));
+      pd.kept = pd.samples.kept.docs.slice(0, opts.perKey).map((d) => ({ ...d, excerpt: d.excerpt.slice(0, opts.excerptChars) }));
+      pd.profile = pd.samples.profile;
+    } else if (pd.excludedFiles.length || pd.dataFiles.length) {
+      const ex = await scanExcluded(storage, pd.excludedFiles, opts);
+      const kept = await scanKept(storage, pd.dataFiles, { ...opts, maxScanRows: Math.min(opts.maxScanRows, 2000) });
+      for (const b of [...ex.bad, ...kept.bad]) notes.push(`Unreadable shard ${b}`);
+      pd.sampleSource = 'shards';
+      pd.removed = ex.groups.sort((a, b) => (a.stage + '\0' + a.reason < b.stage + '\0' + b.reason ? -1 : 1));
+      pd.kept = kept.docs.slice(0, opts.perKey);
+      const keptProfile = emptyProfile();
+      let keptHosts = new Map<string, number>();
+      for (const d of kept.docs) keptHosts = profileAdd(keptProfile, keptHosts, d, DEFAULT_SAMPLER.maxHosts);
+      keptProfile.hosts = Object.fromEntries(keptHosts);
+      pd.profile = { kept: keptProfile, removed: ex.profile };
+      pd.scanned = { excludedRows: ex.scannedRows, excludedTotal: ex.totalRows, dataRows: kept.scannedRows, dataTotal: kept.totalRows };
+    }
+    passes.push(pd);
+  }
+  if (!passes.length) notes.push('The run directory holds no pass: nothing ran yet (or this is not a run directory).');
+  return { root: storage.root, runJson, stats, statsSource, passes, notes };
+}
+
+/** All removed samples of a run, flattened (for `inspect` and the report's sample section). */
+export function removedSamples(run: RunData): RemovedSample[] {
+  return run.passes.flatMap((p) => p.removed.flatMap((g) => g.docs.map((d) => ({ ...d, stage: g.stage, reason: g.reason }))));
+}
+
+export { hostOf };
+export type { SampleFile };
