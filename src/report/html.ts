@@ -118,7 +118,7 @@ function funnelHtml(m: ReportModel): string {
   const rwGroups: Group[] = [{ label: 'CommonCrawl', values: [1, null] }, ...RW_FUNNEL.map((r) => ({ label: r.stage, values: r.unit === 'documents' ? [r.keptPct / 100, null] : [null, r.keptPct / 100], titles: [`${r.stage}: ${r.keptPct}% kept (${r.unit}), ${r.removedPct}% removed vs previous`, `${r.stage}: ${r.keptPct}% kept (${r.unit}), ${r.removedPct}% removed vs previous`] }))];
   const rw = vGroupedBars('funnel-rw', 'RefinedWeb removal funnel (paper)', rwGroups, [{ name: 'documents', cls: 's0' }, { name: 'tokens', cls: 's1' }], { yMax: 1, fmt: (v) => fmtPct(v, 0) });
   const baseNote = f.charsBase
-    ? `Text characters are relative to the output of ${f.charsBase.pass}/${f.charsBase.stage} (${fmtInt(f.charsBase.chars)} chars), the last step that rewrote documents to under half their size (markup to text); before it, characters are markup.`
+    ? `Text characters are relative to the output of ${f.charsBase.pass}/${f.charsBase.stage} (${fmtInt(f.charsBase.chars)} chars), the first step that rewrote documents to under half their size (markup to text); before it, characters are markup.`
     : 'Text characters are relative to the input of the first step.';
   const rows = [
     ['', 'input', fmtInt(f.startDocs), '', '100.0%', fmtInt(f.startChars), '', ''],

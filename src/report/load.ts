@@ -132,7 +132,17 @@ function rowSample(r: Record<string, unknown>, excerptChars: number): SampleDoc 
 export async function scanExcluded(
   storage: Storage,
   files: { path: string; size: number }[],
-  opts: { perKey: number; excerptChars: number; maxScanRows: number; maxScanFiles: number; want?: (stage: string, reason: string) => boolean },
+  opts: {
+    perKey: number;
+    excerptChars: number;
+    maxScanRows: number;
+    maxScanFiles: number;
+    want?: (stage: string, reason: string) => boolean;
+    /** Stop once this many documents are sampled in all. */
+    stopAfter?: number;
+    /** Stop once each of these `stage\0reason` keys has `perKey` documents. */
+    expect?: string[];
+  },
 ): Promise<{ groups: SampleGroup[]; scannedRows: number; totalRows: number; bad: string[]; profile: SampleProfile }> {
   const groups = new Map<string, SampleGroup>();
   const profile = emptyProfile();
@@ -141,6 +151,10 @@ export async function scanExcluded(
   let scanned = 0;
   let total = 0;
   const CHUNK = 1000;
+  const satisfied = (): boolean => {
+    if (opts.stopAfter !== undefined && [...groups.values()].reduce((a, g) => a + g.docs.length, 0) >= opts.stopAfter) return true;
+    return !!opts.expect?.length && opts.expect.every((k) => (groups.get(k)?.docs.length ?? 0) >= opts.perKey);
+  };
   const wants = (stage: string, reason: string) => (opts.want ? opts.want(stage, reason) : true) && (groups.get(`${stage}\0${reason}`)?.docs.length ?? 0) < opts.perKey;
   for (const f of files.slice(0, opts.maxScanFiles)) {
     let shard;
@@ -151,7 +165,7 @@ export async function scanExcluded(
       continue;
     }
     total += shard.rows;
-    for (let start = 0; start < shard.rows && scanned < opts.maxScanRows; start += CHUNK) {
+    for (let start = 0; start < shard.rows && scanned < opts.maxScanRows && !satisfied(); start += CHUNK) {
       const end = Math.min(shard.rows, start + CHUNK, start + (opts.maxScanRows - scanned));
       const keys = await shard.read(start, end, ['stage', 'reason', 'url', 'language', 'language_score', 'token_count']);
       scanned += end - start;
@@ -183,7 +197,7 @@ export async function scanExcluded(
         if (g.docs.length < opts.perKey) g.docs.push(rowSample(r, opts.excerptChars));
       }
     }
-    if (scanned >= opts.maxScanRows) break;
+    if (scanned >= opts.maxScanRows || satisfied()) break;
   }
   profile.hosts = Object.fromEntries(hosts);
   return { groups: [...groups.values()], scannedRows: scanned, totalRows: total, bad, profile };
@@ -226,8 +240,15 @@ function passNames(stats: RunStats | undefined, byPass: Map<string, unknown>, pl
 
 const PASS_SUBDIRS = new Set(['data', 'excluded', 'stats', 'done', 'samples']);
 
+/** Defaults overridden by the options that are set (an `undefined` option keeps the default). */
+export function withDefaults<T extends object>(defaults: T, options: Partial<T>): T {
+  const out = { ...defaults };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined && k in defaults) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
 export async function loadRun(storage: Storage, options: Partial<LoadOptions> = {}): Promise<RunData> {
-  const opts = { ...DEFAULT_LOAD, ...options };
+  const opts = withDefaults(DEFAULT_LOAD, options);
   const notes: string[] = [];
   const runJsonRaw = await readJson(storage, 'run.json', notes);
   const runJson = runJsonRaw && typeof runJsonRaw === 'object' && !Array.isArray(runJsonRaw) ? (runJsonRaw as Record<string, unknown>) : undefined;
@@ -308,7 +329,8 @@ export async function loadRun(storage: Storage, options: Partial<LoadOptions> = 
       pd.kept = pd.samples.kept.docs.slice(0, opts.perKey).map((d) => ({ ...d, excerpt: d.excerpt.slice(0, opts.excerptChars) }));
       pd.profile = pd.samples.profile;
     } else if (pd.excludedFiles.length || pd.dataFiles.length) {
-      const ex = await scanExcluded(storage, pd.excludedFiles, opts);
+      const expect = (passStats?.stages ?? []).flatMap((s) => Object.keys(s.stats.dropped).map((r) => `${s.name}\0${r}`));
+      const ex = await scanExcluded(storage, pd.excludedFiles, { ...opts, expect });
       const kept = await scanKept(storage, pd.dataFiles, { ...opts, maxScanRows: Math.min(opts.maxScanRows, 2000) });
       for (const b of [...ex.bad, ...kept.bad]) notes.push(`Unreadable shard ${b}`);
       pd.sampleSource = 'shards';

@@ -38,7 +38,7 @@ export interface Funnel {
   startChars: number;
   rows: FunnelRow[];
   /**
-   * The step whose output is the base of the chars series: the last step that rewrote its kept
+   * The step whose output is the base of the chars series: the first step that rewrote its kept
    * documents to under half their size (HTML -> text); before it, chars are markup, not text.
    * Undefined when no step did: then the base is the input.
    */
@@ -208,7 +208,7 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
     const stats = statsPasses.find((p) => p.pass === r.pass)?.stages.find((s) => s.name === r.stage)?.stats;
     const droppedChars = Object.values(stats?.dropped ?? {}).reduce((a, d) => a + d.chars, 0);
     const keptInputChars = r.charsIn - droppedChars;
-    if (keptInputChars > 0 && r.charsOut < keptInputChars * 0.5) baseIdx = i;
+    if (baseIdx < 0 && keptInputChars > 0 && r.charsOut < keptInputChars * 0.5) baseIdx = i;
   });
   const baseChars = baseIdx >= 0 ? rows[baseIdx]!.charsOut : startChars;
   rows.forEach((r, i) => {

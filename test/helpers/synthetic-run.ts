@@ -66,7 +66,8 @@ const STAGES: SimStage[] = [
     fn: (d, r) => {
       const html = d.html ?? '';
       if (r() < 0.03) return { reason: 'empty_text' };
-      d.text = html.replace(/<[^>]+>/g, '').trim();
+      // Like an extractor: boilerplate (script, nav, footer) goes, the main text stays.
+      d.text = html.replace(/<(script|nav|footer)>.*?<\/\1>/gs, '').replace(/<[^>]+>/g, '').trim();
       delete d.html;
       return undefined;
     },
