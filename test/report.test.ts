@@ -189,6 +189,21 @@ test('report: a failed task (no done marker) is named, and its shards are not co
   }
 });
 
+test('report: shards and samples of a failed task are not read', async () => {
+  const dir = await tmp();
+  try {
+    await buildSyntheticRun(dir, { failedRanks: [1], dedup: false, samples: false, docsPerTask: 120 });
+    const run = await loadRun(localStorage(dir), { perKey: 50, maxScanRows: 100_000 });
+    const filter = run.passes.find((p) => p.name === 'filter')!;
+    assert.deepEqual(filter.dataFiles.map((f) => f.path), ['filter/data/0.parquet', 'filter/data/2.parquet']);
+    const ids = [...filter.kept, ...filter.removed.flatMap((g) => g.docs)].map((d) => d.id);
+    assert.ok(ids.length > 0);
+    assert.ok(!ids.some((id) => id.startsWith('<urn:uuid:1-')), 'no document of the failed rank 1');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('report: without stats.json, the task stats files are merged (and that is said)', async () => {
   const dir = await tmp();
   try {

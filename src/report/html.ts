@@ -102,11 +102,11 @@ function summaryHtml(m: ReportModel): string {
     card(fmtInt(s.tasks), 'tasks'),
     card(fmtMs(s.ms), 'task time (sum)'),
   ].join('')}</div>
-${table(
+${m.passes.length ? table(
   ['pass', 'tasks', 'done', 'without done marker', 'data shards', 'excluded shards', 'samples from'],
   m.passes.map((p) => [esc(p.name), fmtInt(p.tasks) + (p.planned !== undefined ? ` of ${fmtInt(p.planned)} planned` : ''), fmtInt(p.done), p.missingDone.length ? `<b>${esc(p.missingDone.slice(0, 20).join(', '))}${p.missingDone.length > 20 ? ' …' : ''}</b>` : '<span class="ok">none</span>', fmtInt(p.dataFiles), fmtInt(p.excludedFiles), esc(p.sampleSource)]),
   { id: 'passes-table', numeric: [2, 4, 5] },
-)}`;
+) : ''}`;
 }
 
 function funnelHtml(m: ReportModel): string {

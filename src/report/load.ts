@@ -320,7 +320,14 @@ export async function loadRun(storage: Storage, options: Partial<LoadOptions> = 
     }
     if (!passStats && stats) notes.push(`Pass ${name}: has files but no statistics.`);
 
+    // Only committed tasks count: a task that died after writing shards or samples left
+    // files without a done marker. A pass with no done marker at all (an older layout) is used as is.
+    const committed = (path: string) => !doneRanks.length || done.has(rankOf(path) ?? -1);
+    pd.dataFiles = pd.dataFiles.filter((f) => committed(f.path));
+    pd.excludedFiles = pd.excludedFiles.filter((f) => committed(f.path));
+    if (!doneRanks.length && seen.size) notes.push(`Pass ${name}: no task has a done marker; its files are read as they are.`);
     const sampleFiles = await readSampleFiles(storage, name);
+    sampleFiles.files = sampleFiles.files.filter((f) => !doneRanks.length || done.has(f.rank));
     for (const b of sampleFiles.bad) notes.push(`${b} is not a readable sample file.`);
     if (sampleFiles.files.length) {
       pd.samples = mergeSampleFiles(sampleFiles.files, Math.max(opts.perKey, DEFAULT_SAMPLER.perKey));
