@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newDoc } from '../src/doc.js';
-import { hostOf, mergeSampleFiles, newSampler, readSampleFiles, samplesPath, tldOf, writeSamples } from '../src/report/samples.js';
+import { spread, hostOf, mergeSampleFiles, newSampler, readSampleFiles, samplesPath, tldOf, writeSamples } from '../src/report/samples.js';
 import { localStorage } from '../src/storage/local.js';
 import { buildSyntheticRun } from './helpers/synthetic-run.js';
 import { findDocs, formatDoc, inspectCommand, safeText } from '../src/cli/inspect.js';
@@ -66,6 +66,26 @@ test('sampler: files round-trip through storage and merge round-robin across ran
     assert.equal(merged.removed[0]!.seen, 10);
     const ranks = merged.removed[0]!.docs.map((d) => (Number(d.id.slice(1)) >= 100 ? 1 : 0));
     assert.deepEqual(ranks, [0, 1, 0, 1]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('spread picks k items evenly, first and last included', () => {
+  assert.deepEqual(spread([0, 1, 2, 3, 4, 5, 6, 7, 8], 3), [0, 4, 8]);
+  assert.deepEqual(spread([1, 2], 5), [1, 2]);
+  assert.deepEqual(spread([1, 2, 3], 1), [1]);
+});
+
+test('report: at most maxSampleFiles sample files are read per pass, and the report says so', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'refinery-samples-'));
+  try {
+    await buildSyntheticRun(dir, { tasks: 5, docsPerTask: 30, dedup: false });
+    const { buildReport } = await import('../src/report/index.js');
+    const { run, html } = await buildReport(dir, { maxSampleFiles: 2 });
+    assert.deepEqual(run.passes[0]!.sampleFiles, { read: 2, available: 5 });
+    assert.deepEqual(run.passes[0]!.samples!.ranks, [0, 4]);
+    assert.ok(html.includes('2 of 5 tasks'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

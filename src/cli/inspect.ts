@@ -67,7 +67,8 @@ export async function findDocs(storage: Storage, q: InspectQuery): Promise<{ doc
       for (const g of ex.groups) docs.push(...g.docs.map((d) => ({ ...d, stage: g.stage, reason: g.reason, pass: p.name })));
       sources.push(`${p.name}/excluded (${fmtInt(ex.scannedRows)} rows scanned)`);
     } else {
-      const { files } = await readSampleFiles(storage, p.name);
+      const done = new Set(p.doneRanks);
+      const { files } = await readSampleFiles(storage, p.name, { accept: (r) => !done.size || done.has(r), max: 256 });
       if (!files.length) continue;
       const merged = mergeSampleFiles(files, Math.max(q.n, 1));
       for (const g of merged.removed) if (want(g.stage, g.reason)) docs.push(...g.docs.map((d) => ({ ...d, stage: g.stage, reason: g.reason, pass: p.name })));

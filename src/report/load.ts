@@ -6,7 +6,7 @@
  */
 import type { Storage } from '../storage/storage.js';
 import { mergeStats, type RunStats, type TaskStats } from '../stats.js';
-import { DEFAULT_SAMPLER, emptyProfile, hostOf, mergeSampleFiles, profileAdd, readSampleFiles, type SampleDoc, type SampleFile, type SampleGroup, type SampleProfile } from './samples.js';
+import { DEFAULT_SAMPLER, emptyProfile, hostOf, mapLimit, mergeSampleFiles, profileAdd, readSampleFiles, type SampleDoc, type SampleFile, type SampleGroup, type SampleProfile } from './samples.js';
 import { num, openShard, str } from './shards.js';
 
 export type PassStats = RunStats['passes'][number];
@@ -39,6 +39,8 @@ export interface PassData {
    * when the pass wrote sample files; otherwise over the scanned prefix of its shards only.
    */
   profile?: { kept: SampleProfile; removed: SampleProfile };
+  /** Sample files read, of those of committed tasks (at most LoadOptions.maxSampleFiles are read). */
+  sampleFiles?: { read: number; available: number };
   /** When samples come from shards: how many rows were scanned, of how many. */
   scanned?: { excludedRows: number; excludedTotal: number; dataRows: number; dataTotal: number };
 }
@@ -62,9 +64,11 @@ export interface LoadOptions {
   maxScanRows: number;
   /** Fallback sampling: shards opened at most per pass and kind. */
   maxScanFiles: number;
+  /** Sample files read at most per pass, spread evenly over its tasks. */
+  maxSampleFiles: number;
 }
 
-export const DEFAULT_LOAD: LoadOptions = { perKey: 5, excerptChars: 600, maxScanRows: 4000, maxScanFiles: 4 };
+export const DEFAULT_LOAD: LoadOptions = { perKey: 5, excerptChars: 600, maxScanRows: 4000, maxScanFiles: 4, maxSampleFiles: 64 };
 
 async function readJson(storage: Storage, path: string, notes: string[]): Promise<unknown> {
   if (!(await storage.exists(path))) return undefined;
@@ -272,13 +276,9 @@ export async function loadRun(storage: Storage, options: Partial<LoadOptions> = 
     statsSource = 'stats.json';
   } else {
     if (statsRaw !== undefined) notes.push('stats.json does not have the RunStats shape (no `passes` list).');
-    const tasks: TaskStats[] = [];
-    for (const [, kinds] of byPass) {
-      for (const f of kinds.stats ?? []) {
-        const t = (await readJson(storage, f.path, notes)) as TaskStats | undefined;
-        if (t && typeof t.pass === 'string' && Array.isArray(t.stages)) tasks.push(t);
-      }
-    }
+    const statFiles = [...byPass.values()].flatMap((kinds) => kinds.stats ?? []);
+    const read = await mapLimit(statFiles, 8, (f) => readJson(storage, f.path, notes));
+    const tasks = read.filter((t): t is TaskStats => !!t && typeof (t as TaskStats).pass === 'string' && Array.isArray((t as TaskStats).stages));
     if (tasks.length) {
       stats = mergeStats(tasks);
       statsSource = 'task stats';
@@ -326,8 +326,8 @@ export async function loadRun(storage: Storage, options: Partial<LoadOptions> = 
     pd.dataFiles = pd.dataFiles.filter((f) => committed(f.path));
     pd.excludedFiles = pd.excludedFiles.filter((f) => committed(f.path));
     if (!doneRanks.length && seen.size) notes.push(`Pass ${name}: no task has a done marker; its files are read as they are.`);
-    const sampleFiles = await readSampleFiles(storage, name);
-    sampleFiles.files = sampleFiles.files.filter((f) => !doneRanks.length || done.has(f.rank));
+    const sampleFiles = await readSampleFiles(storage, name, { accept: (r) => !doneRanks.length || done.has(r), max: opts.maxSampleFiles });
+    pd.sampleFiles = { read: sampleFiles.files.length, available: sampleFiles.available };
     for (const b of sampleFiles.bad) notes.push(`${b} is not a readable sample file.`);
     if (sampleFiles.files.length) {
       pd.samples = mergeSampleFiles(sampleFiles.files, Math.max(opts.perKey, DEFAULT_SAMPLER.perKey));

@@ -272,10 +272,20 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
   }
   const profileSource = (p: PassData | undefined, what: string): string => {
     if (!p) return 'no samples';
-    if (p.sampleSource === 'samples') return `${what}: every document of pass ${p.name} (samples/*.json)`;
+    if (p.sampleSource === 'samples') {
+      const f = p.sampleFiles;
+      return f && f.read < f.available ? `${what}: every document of ${fmtCount(f.read)} of the ${fmtCount(f.available)} tasks of pass ${p.name} (samples/*.json)` : `${what}: every document of pass ${p.name} (samples/*.json)`;
+    }
     return `${what}: the first ${fmtCount(p.scanned?.dataRows ?? 0)} kept and ${fmtCount(p.scanned?.excludedRows ?? 0)} removed rows of pass ${p.name}'s shards (no samples/*.json)`;
   };
-  const profileSrc = profiled.length ? (profiled.every((p) => p.sampleSource === 'samples') ? 'every document (samples/*.json)' : 'a bounded prefix of the shards (some passes wrote no samples/*.json)') : 'no samples';
+  const subset = profiled.some((p) => p.sampleFiles && p.sampleFiles.read < p.sampleFiles.available);
+  const profileSrc = profiled.length
+    ? profiled.every((p) => p.sampleSource === 'samples')
+      ? subset
+        ? 'every document of a subset of the tasks, spread over the ranks (samples/*.json)'
+        : 'every document (samples/*.json)'
+      : 'a bounded prefix of the shards (some passes wrote no samples/*.json)'
+    : 'no samples';
   if (!languageScoreHist) {
     const h = mergeHistogram(structuredClone(keptProfile.languageScore), removedProfile.languageScore);
     if (h.n > 0) languageScoreHist = { hist: h, source: `language_score of kept and removed documents, ${profileSrc}` };
@@ -366,7 +376,11 @@ function inPipelineOrder(groups: SampleGroup[], stageOrder: string[]): SampleGro
 }
 
 function sampleSourceText(p: PassData): string {
-  if (p.sampleSource === 'samples') return `reservoir samples written by the tasks (${p.name}/samples/*.json)`;
+  if (p.sampleSource === 'samples') {
+    const f = p.sampleFiles;
+    const of = f && f.read < f.available ? `, ${fmtCount(f.read)} of ${fmtCount(f.available)} tasks, spread over the ranks` : '';
+    return `reservoir samples written by the tasks (${p.name}/samples/*.json${of})`;
+  }
   if (p.sampleSource === 'shards') {
     const s = p.scanned;
     return `the first ${fmtCount(s?.excludedRows ?? 0)} of ${fmtCount(s?.excludedTotal ?? 0)} excluded rows and first ${fmtCount(s?.dataRows ?? 0)} of ${fmtCount(s?.dataTotal ?? 0)} kept rows of ${p.name}'s shards (no samples/*.json)`;

@@ -74,7 +74,7 @@ export interface SamplerOptions {
   maxHosts: number;
 }
 
-export const DEFAULT_SAMPLER: SamplerOptions = { perKey: 20, excerptChars: 1200, maxHosts: 5000 };
+export const DEFAULT_SAMPLER: SamplerOptions = { perKey: 10, excerptChars: 1000, maxHosts: 2000 };
 
 export interface TaskSampler {
   /** A document that `stage` removed. */
@@ -266,22 +266,56 @@ function isSampleFile(x: unknown): x is SampleFile {
   return !!f && f.version === 1 && Array.isArray(f.removed) && !!f.kept && Array.isArray(f.kept.docs) && !!f.profile;
 }
 
-/** Read every `<pass>/samples/*.json` (in rank order); unreadable files are reported, not thrown. */
-export async function readSampleFiles(run: Storage, pass: string): Promise<{ files: SampleFile[]; bad: string[] }> {
-  const files: SampleFile[] = [];
-  const bad: string[] = [];
-  for (const o of await run.list(`${pass}/samples/`)) {
-    if (!o.path.endsWith('.json')) continue;
-    try {
-      const parsed: unknown = JSON.parse((await run.readAll(o.path)).toString('utf8'));
-      if (isSampleFile(parsed)) files.push(parsed);
-      else bad.push(o.path);
-    } catch {
-      bad.push(o.path);
+/** Run `fn` over `items` with at most `limit` at a time (S3 reads are latency-bound); results in order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
     }
-  }
-  files.sort((a, b) => a.rank - b.rank);
-  return { files, bad };
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** `k` items spread evenly over `items` (all of them when k >= length), in order. */
+export function spread<T>(items: T[], k: number): T[] {
+  if (items.length <= k) return items;
+  if (k <= 0) return [];
+  if (k === 1) return [items[0]!];
+  return Array.from({ length: k }, (_, i) => items[Math.round((i * (items.length - 1)) / (k - 1))]!);
+}
+
+/**
+ * Read `<pass>/samples/*.json` in rank order: only ranks `accept` allows, and at most `max`
+ * files spread evenly over the ranks (so a run of 8,000 tasks costs as much as one of `max`).
+ * Unreadable files are reported, not thrown.
+ */
+export async function readSampleFiles(
+  run: Storage,
+  pass: string,
+  opts: { accept?: (rank: number) => boolean; max?: number } = {},
+): Promise<{ files: SampleFile[]; bad: string[]; available: number }> {
+  const listed = (await run.list(`${pass}/samples/`))
+    .map((o) => ({ path: o.path, rank: Number(/(\d+)\.json$/.exec(o.path)?.[1] ?? NaN) }))
+    .filter((o) => Number.isInteger(o.rank) && (!opts.accept || opts.accept(o.rank)))
+    .sort((a, b) => a.rank - b.rank);
+  const chosen = spread(listed, opts.max ?? Infinity);
+  const bad: string[] = [];
+  const parsed = await mapLimit(chosen, 8, async (o) => {
+    try {
+      const x: unknown = JSON.parse((await run.readAll(o.path)).toString('utf8'));
+      if (isSampleFile(x)) return x;
+    } catch {
+      /* reported below */
+    }
+    bad.push(o.path);
+    return undefined;
+  });
+  const files = parsed.filter((f): f is SampleFile => f !== undefined).sort((a, b) => a.rank - b.rank);
+  return { files, bad: bad.sort(), available: listed.length };
 }
 
 function mergeProfiles(into: SampleProfile, from: SampleProfile, maxHosts: number): void {

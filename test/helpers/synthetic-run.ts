@@ -204,8 +204,9 @@ export async function buildSyntheticRun(dir: string, options: Partial<SyntheticO
       ms: 500 + rank * 250,
     };
     // Shards are written even by a failed task (a crash after writing): the report must not count them.
-    await storage.writeAll(`filter/data/${rank}.parquet`, encodeParquet(kept.map(docToRow), false, { rowGroupRows: 100, zstdLevel: 1 }));
-    await storage.writeAll(`filter/excluded/${rank}.parquet`, encodeParquet(excluded, true, { rowGroupRows: 100, zstdLevel: 1 }));
+    // (encodeParquet cannot write zero rows, so an empty shard is left out.)
+    if (kept.length) await storage.writeAll(`filter/data/${rank}.parquet`, encodeParquet(kept.map(docToRow), false, { rowGroupRows: 100, zstdLevel: 1 }));
+    if (excluded.length) await storage.writeAll(`filter/excluded/${rank}.parquet`, encodeParquet(excluded, true, { rowGroupRows: 100, zstdLevel: 1 }));
     if (o.failedRanks.includes(rank)) continue;
     if (o.samples) await writeSamples(storage, sampler);
     await writeJson(join(dir, 'filter/stats', `${rank}.json`), t);
@@ -246,8 +247,8 @@ export async function buildSyntheticRun(dir: string, options: Partial<SyntheticO
     st.ms = 120;
     const t: TaskStats = { pass: 'minhash_filter', rank: 0, stages: [{ name: 'minhash', stats: st }], docsWritten: kept.length, tokensWritten: kept.reduce((a, d) => a + (d.tokenCount ?? 0), 0), retries: {}, ms: 400 };
     tasks.push(t);
-    await storage.writeAll('minhash_filter/data/0.parquet', encodeParquet(kept.map(docToRow), false, { rowGroupRows: 100, zstdLevel: 1 }));
-    await storage.writeAll('minhash_filter/excluded/0.parquet', encodeParquet(excluded, true, { rowGroupRows: 100, zstdLevel: 1 }));
+    if (kept.length) await storage.writeAll('minhash_filter/data/0.parquet', encodeParquet(kept.map(docToRow), false, { rowGroupRows: 100, zstdLevel: 1 }));
+    if (excluded.length) await storage.writeAll('minhash_filter/excluded/0.parquet', encodeParquet(excluded, true, { rowGroupRows: 100, zstdLevel: 1 }));
     if (o.samples) await writeSamples(storage, sampler);
     await writeJson(join(dir, 'minhash_filter/stats/0.json'), t);
     await storage.writeAll('minhash_filter/done/0', '');
