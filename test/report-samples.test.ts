@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newDoc } from '../src/doc.js';
-import { spread, hostOf, mergeSampleFiles, newSampler, readSampleFiles, samplesPath, tldOf, writeSamples } from '../src/report/samples.js';
+import { pruneCounts, spread, hostOf, mergeSampleFiles, newSampler, readSampleFiles, samplesPath, tldOf, writeSamples } from '../src/report/samples.js';
 import { localStorage } from '../src/storage/local.js';
 import { buildSyntheticRun } from './helpers/synthetic-run.js';
 import { findDocs, formatDoc, inspectCommand, safeText } from '../src/cli/inspect.js';
@@ -71,6 +71,13 @@ test('sampler: files round-trip through storage and merge round-robin across ran
   }
 });
 
+test('pruneCounts keeps the largest counts, ties in insertion order, within the budget', () => {
+  const m = new Map([['a', 1], ['b', 5], ['c', 2], ['d', 2], ['e', 9], ['f', 2]]);
+  assert.deepEqual([...pruneCounts(m, 4)], [['b', 5], ['c', 2], ['d', 2], ['e', 9]]);
+  assert.deepEqual([...pruneCounts(m, 2)], [['b', 5], ['e', 9]]);
+  assert.equal(pruneCounts(m, 10), m);
+});
+
 test('spread picks k items evenly, first and last included', () => {
   assert.deepEqual(spread([0, 1, 2, 3, 4, 5, 6, 7, 8], 3), [0, 4, 8]);
   assert.deepEqual(spread([1, 2], 5), [1, 2]);
@@ -94,6 +101,8 @@ test('report: at most maxSampleFiles sample files are read per pass, and the rep
 test('hosts and TLDs', () => {
   assert.equal(hostOf('https://WWW.Example.co.uk:8080/x'), 'example.co.uk');
   assert.equal(hostOf('not a url'), '');
+  assert.equal(hostOf('http://user:pw@Sub.Example.org./p?q#f'), 'sub.example.org');
+  assert.equal(hostOf('https://[::1]:8080/'), '[::1]');
   assert.equal(tldOf('example.co.uk'), 'uk');
   assert.equal(tldOf('10.0.0.1'), '');
 });
