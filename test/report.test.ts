@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildSyntheticRun } from './helpers/synthetic-run.js';
 import { buildReport } from '../src/report/index.js';
 import { loadRun } from '../src/report/load.js';
-import { configSections, thresholdsFor, RW_FUNNEL } from '../src/report/model.js';
+import { configSections, thresholdsFor, thresholdsFromDrops, RW_FUNNEL } from '../src/report/model.js';
 import { fmtInt } from '../src/report/svg.js';
 import { localStorage } from '../src/storage/local.js';
 import type { Storage } from '../src/storage/storage.js';
@@ -213,7 +213,10 @@ test('report: without stats.json, the task stats files are merged (and that is s
     assert.ok(model.notes.some((n) => n.includes('stats.json is missing')));
     const docsIn = tasks.reduce((a, t) => a + t.stages[0]!.stats.docsIn, 0);
     assert.equal(funnelRows(html)[0]!.docsIn, docsIn);
-    assert.ok(html.includes('no matching threshold option in run.json'));
+    assert.ok(html.includes('language: language_score — no threshold found'));
+    assert.ok(html.includes('words &lt; 50 (from removals)'));
+    // Without run.json, a histogram named like a removal reason takes its threshold from the drops' details.
+    assert.ok(html.includes('dup_line_frac &gt; 0.3 (from removals)'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -233,7 +236,20 @@ test('thresholds: histogram h matches max_h / h_max / min_h / h_min / h_threshol
   assert.equal(thresholdsFor(sections, 'filter', 'lang', 'language_score')[0]!.value, 0.65);
   assert.equal(thresholdsFor(sections, 'minhash_filter', 'minhash', 'cluster_size')[0]!.value, 100);
   assert.deepEqual(thresholdsFor(sections, 'filter', 'rep', 'other'), []);
+  // A tail of the name: language_score vs min_score.
+  const lang = configSections({ config: { stages: [{ name: 'language', options: { languages: ['en'], min_score: 0.65 } }] } });
+  assert.deepEqual(thresholdsFor(lang, 'filter', 'language', 'language_score'), [{ value: 0.65, label: 'min_score = 0.65', side: 'min' }]);
   assert.deepEqual(thresholdsFor(sections, 'filter', 'nope', 'dup_line_frac'), []);
+});
+
+test('thresholds from removal details: value<op>threshold of the reason named like the histogram', () => {
+  const groups = [
+    { stage: 'fw', reason: 'line_punct_ratio', seen: 2, docs: [{ id: 'a', url: '', excerpt: '', chars: 0, detail: 'not a comparison' }, { id: 'b', url: '', excerpt: '', chars: 0, value: 0.05, detail: '0.05<=0.12' }] },
+    { stage: 'rep', reason: 'top_2_gram', seen: 1, docs: [{ id: 'c', url: '', excerpt: '', chars: 0, value: 0.3, detail: '0.3>0.2' }] },
+  ];
+  assert.deepEqual(thresholdsFromDrops(groups, 'fw', 'line_punct_ratio'), [{ value: 0.12, label: 'line_punct_ratio <= 0.12 (from removals)', side: 'min' }]);
+  assert.equal(thresholdsFromDrops(groups, 'rep', 'top_2_gram')[0]!.side, 'max');
+  assert.deepEqual(thresholdsFromDrops(groups, 'rep', 'top_3_gram'), []);
 });
 
 test('refinery report writes the HTML and a Markdown summary beside it', async () => {

@@ -155,10 +155,10 @@ function distributionsHtml(m: ReportModel): string {
   const figs = withData.map((d) =>
     figure(
       histogramChart('distribution', `${d.stage}: ${d.name}`, d.hist, { thresholds: d.thresholds }),
-      `${d.pass}/${d.stage}: ${d.name}${d.thresholds.length ? ` — threshold from run.json: ${d.thresholds.map((t) => t.label).join(', ')} (shaded side removed)` : ' — no matching threshold option in run.json'}`,
+      `${d.pass}/${d.stage}: ${d.name}${d.thresholds.length ? ` — threshold: ${d.thresholds.map((t) => t.label).join(', ')} (shaded side removed)` : ' — no threshold found (no matching option in run.json, no removal detail)'}`,
     ),
   );
-  return `<p class="src">A histogram <code>h</code> is matched to the stage option <code>max_h</code>/<code>h_max</code> (removed above), <code>min_h</code>/<code>h_min</code> (removed below), or <code>h_threshold</code>/<code>h</code>.</p><div class="row">${figs.join('')}</div>`;
+  return `<p class="src">A histogram <code>h</code> is matched to the stage option <code>max_h</code>/<code>h_max</code> (removed above), <code>min_h</code>/<code>h_min</code> (removed below), or <code>h_threshold</code>/<code>h</code> (else <code>max_</code>/<code>min_</code> + a tail of h's words); failing that, the threshold is read from the detail (<code>value&gt;threshold</code>) of removals whose reason is named h.</p><div class="row">${figs.join('')}</div>`;
 }
 
 function languagesHtml(m: ReportModel): string {

@@ -54,11 +54,12 @@ export function renderMarkdown(m: ReportModel): string {
     out.push(tbl(['pass', 'stage', 'value', 'n', 'mean', 'threshold'], thr.map((d) => [d.pass, d.stage, d.name, fmtInt(d.hist.n), (d.hist.sum / d.hist.n).toPrecision(3), d.thresholds.map((t) => t.label).join(', ')])), '');
   }
 
-  if (m.languages.kept.length) out.push('## Languages (kept)', '', m.languages.kept.map(([l, n]) => `${l} ${fmtInt(n)}`).join(' · '), '');
+  if (m.languages.kept.length) out.push('## Languages (kept)', '', m.languages.kept.map(([l, n]) => `${l} ${fmtInt(n)}`).join(' · '), '', `(counted over ${m.languages.source})`, '');
   if (m.domains.keptHosts.length || m.domains.removedHosts.length) {
     out.push('## Top hosts', '');
     if (m.domains.keptHosts.length) out.push(`Kept: ${m.domains.keptHosts.slice(0, 10).map(([h, n]) => `${h} ${fmtInt(n)}`).join(' · ')}`, '');
     if (m.domains.removedHosts.length) out.push(`Removed: ${m.domains.removedHosts.slice(0, 10).map(([h, n]) => `${h} ${fmtInt(n)}`).join(' · ')}`, '');
+    out.push(`(counted over ${m.domains.source})`, '');
   }
 
   if (m.stageTimes.length) {

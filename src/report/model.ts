@@ -144,30 +144,60 @@ export function configSections(runJson: Record<string, unknown> | undefined): Ma
  * Thresholds for a histogram, by a naming rule: histogram `h` of stage S is compared to the
  * numeric option of S (or, for corpus passes, of the step whose name prefixes the pass name)
  * named `max_h` / `h_max` (removed above), `min_h` / `h_min` (removed below), or `h_threshold`
- * / `h` itself (taken as a max). E.g. `dup_line_frac` vs `max_dup_line_frac: 0.3`.
+ * / `h` itself (taken as a max). E.g. `dup_line_frac` vs `max_dup_line_frac: 0.3`. When none
+ * matches, `max_`/`min_` + a shorter tail of h's words is tried (`language_score` vs `min_score`).
  */
 export function thresholdsFor(sections: Map<string, Options>, pass: string, stage: string, h: string): Threshold[] {
   const candidates: Options[] = [];
   const direct = sections.get(stage) ?? sections.get(pass);
   if (direct) candidates.push(direct);
   for (const [name, o] of sections) if (!candidates.includes(o) && (pass.startsWith(`${name}_`) || stage.startsWith(`${name}_`))) candidates.push(o);
-  const out: Threshold[] = [];
+  const words = h.split('_');
+  const tails = words.slice(1).map((_, i) => words.slice(i + 1).join('_'));
   for (const o of candidates) {
-    const rules: [string, 'max' | 'min'][] = [
+    const out: Threshold[] = [];
+    const tryRules = (rules: [string, 'max' | 'min'][]) => {
+      for (const [key, side] of rules) {
+        const v = o[key];
+        if (typeof v === 'number' && Number.isFinite(v)) out.push({ value: v, label: `${key} = ${v}`, side });
+      }
+    };
+    tryRules([
       [`max_${h}`, 'max'],
       [`${h}_max`, 'max'],
       [`min_${h}`, 'min'],
       [`${h}_min`, 'min'],
       [`${h}_threshold`, 'max'],
       [h, 'max'],
-    ];
-    for (const [key, side] of rules) {
-      const v = o[key];
-      if (typeof v === 'number' && Number.isFinite(v)) out.push({ value: v, label: `${key} = ${v}`, side });
+    ]);
+    for (const t of tails) {
+      if (out.length) break;
+      tryRules([
+        [`max_${t}`, 'max'],
+        [`min_${t}`, 'min'],
+      ]);
     }
-    if (out.length) break;
+    if (out.length) return out;
   }
-  return out;
+  return [];
+}
+
+/**
+ * Thresholds as the stages applied them: a Drop made by `dropFor` has the detail
+ * `<value><op><threshold>` (src/stage.ts). For a histogram named like a removal reason of the
+ * same stage, the sampled removals give the threshold and its side.
+ */
+export function thresholdsFromDrops(groups: SampleGroup[], stage: string, h: string): Threshold[] {
+  const g = groups.find((x) => x.stage === stage && x.reason === h);
+  for (const d of g?.docs ?? []) {
+    const m = /^(-?[\d.]+(?:e[+-]?\d+)?)(>=|<=|>|<)(-?[\d.]+(?:e[+-]?\d+)?)$/i.exec(d.detail ?? '');
+    if (!m) continue;
+    const value = Number(m[3]);
+    if (!Number.isFinite(value)) continue;
+    const side = m[2]!.startsWith('>') ? 'max' : 'min';
+    return [{ value, label: `${h} ${m[2]} ${value} (from removals)`, side }];
+  }
+  return [];
 }
 
 const LENGTH_HISTS = ['doc_chars', 'chars', 'length'];
@@ -240,7 +270,9 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
       if (rs.length || events.length) reasons.push({ pass: p.pass, stage: s.name, docsIn: st.docsIn, reasons: rs, events });
       for (const [name, hist] of Object.entries(st.histograms).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         if (!hist || !Array.isArray(hist.edges) || !Array.isArray(hist.counts) || hist.counts.length !== hist.edges.length + 1) continue;
-        const d: Distribution = { pass: p.pass, stage: s.name, name, hist, thresholds: thresholdsFor(sections, p.pass, s.name, name) };
+        const fromConfig = thresholdsFor(sections, p.pass, s.name, name);
+        const thresholds = fromConfig.length ? fromConfig : thresholdsFromDrops(run.passes.find((x) => x.name === p.pass)?.removed ?? [], s.name, name);
+        const d: Distribution = { pass: p.pass, stage: s.name, name, hist, thresholds };
         if (name === 'cluster_size') clusterSizes.push(d);
         else distributions.push(d);
         if (name === 'language_score' && !languageScoreHist && hist.n > 0) languageScoreHist = { hist, source: `histogram language_score of ${p.pass}/${s.name} (every document)` };

@@ -85,8 +85,9 @@ export interface TaskSampler {
   toJSON(): SampleFile;
 }
 
+/** `<pass>/samples/<rank>.json`, the rank zero-padded to 5 digits like the run directory's other per-task files. */
 export function samplesPath(pass: string, rank: number): string {
-  return `${pass}/samples/${rank}.json`;
+  return `${pass}/samples/${String(rank).padStart(5, '0')}.json`;
 }
 
 /** FNV-1a, to seed each reservoir from its key so the result does not depend on call timing. */

@@ -198,7 +198,7 @@ export function histogramChart(kind: string, label: string, h: Histogram, opts: 
   }
   const n = last - first + 1;
   const bw = plotW / n;
-  const axis = niceAxis(Math.max(...h.counts.slice(first, last + 1), 0), 4, true);
+  const axis = niceAxis(Math.max(...h.counts.slice(first, last + 1), 0), 5, true);
   const max = axis.max;
   const out = [svgOpen(kind, width, height, label)];
   for (let v = 0; v <= max; v += axis.step) {
