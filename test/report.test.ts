@@ -92,7 +92,9 @@ test('report: without sample files, samples and profiles come from a bounded pre
     assert.ok(filter.scanned!.excludedRows <= 200);
     assert.ok(filter.removed.some((g) => g.docs.length > 0 && g.docs[0]!.excerpt.length > 0));
     assert.ok(model.domains.keptHosts.length > 0 && model.domains.removedHosts.length > 0);
-    assert.match(html, /first [\d,]+ of [\d,]+ excluded rows/);
+    assert.match(html, /the first 200 of [\d,]+ excluded rows/);
+    // Counts next to the samples are the stats.json totals.
+    assert.match(html, /data-reason="not_wanted_language"><summary>language · not_wanted_language <span class="src">\(5 shown of [\d,]+ removed\)/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -139,6 +141,8 @@ test('report: reads only a prefix of a large excluded shard (ranged reads, not t
     const p = run.passes[0]!;
     assert.equal(p.sampleSource, 'shards');
     assert.deepEqual(p.removed.map((g) => [g.reason, g.docs.length]).sort(), [['a', 3], ['b', 3]]);
+    assert.deepEqual(p.removed.map((g) => g.seen), [500, 500], 'every scanned row counted once');
+    assert.equal(p.scanned!.excludedRows, 1000);
     assert.ok(storage.bytes < bytes.length / 2, `read ${storage.bytes} of ${bytes.length} bytes`);
   } finally {
     await rm(dir, { recursive: true, force: true });

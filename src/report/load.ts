@@ -173,32 +173,25 @@ export async function scanExcluded(
       const end = Math.min(shard.rows, start + CHUNK, start + (opts.maxScanRows - scanned));
       const keys = await shard.read(start, end, ['stage', 'reason', 'url', 'language', 'language_score', 'token_count']);
       scanned += end - start;
+      let wanted = false;
       for (const k of keys) {
-        const g = groups.get(`${str(k.stage) ?? ''}\0${str(k.reason) ?? ''}`);
-        if (g) g.seen++;
+        const stage = str(k.stage) ?? '';
+        const reason = str(k.reason) ?? '';
         // Length is unknown without reading `content`, so it is left out of this profile.
         hosts = profileAdd(profile, hosts, { url: str(k.url) ?? '', language: str(k.language), languageScore: num(k.language_score), tokenCount: num(k.token_count) }, DEFAULT_SAMPLER.maxHosts);
+        if (opts.want && !opts.want(stage, reason)) continue;
+        wanted ||= wants(stage, reason);
+        const key = `${stage}\0${reason}`;
+        const g = groups.get(key);
+        if (g) g.seen++;
+        else groups.set(key, { stage, reason, seen: 1, docs: [] });
       }
-      if (!keys.some((k) => wants(str(k.stage) ?? '', str(k.reason) ?? ''))) {
-        // Count keys never seen before too (seen counts within the scanned prefix).
-        for (const k of keys) {
-          const key = `${str(k.stage) ?? ''}\0${str(k.reason) ?? ''}`;
-          if (!groups.has(key) && (!opts.want || opts.want(str(k.stage) ?? '', str(k.reason) ?? ''))) groups.set(key, { stage: str(k.stage) ?? '', reason: str(k.reason) ?? '', seen: 1, docs: [] });
-        }
-        continue;
-      }
+      if (!wanted) continue;
+      // Only now read the text columns of this chunk, for the keys that still need samples.
       const rows = await shard.read(start, end, EXCLUDED_COLUMNS);
       for (const r of rows) {
-        const stage = str(r.stage) ?? '';
-        const reason = str(r.reason) ?? '';
-        if (opts.want && !opts.want(stage, reason)) continue;
-        const key = `${stage}\0${reason}`;
-        let g = groups.get(key);
-        if (!g) {
-          g = { stage, reason, seen: 1, docs: [] };
-          groups.set(key, g);
-        }
-        if (g.docs.length < opts.perKey) g.docs.push(rowSample(r, opts.excerptChars));
+        const g = groups.get(`${str(r.stage) ?? ''}\0${str(r.reason) ?? ''}`);
+        if (g && g.docs.length < opts.perKey) g.docs.push(rowSample(r, opts.excerptChars));
       }
     }
     if (scanned >= opts.maxScanRows || satisfied()) break;

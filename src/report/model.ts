@@ -110,7 +110,8 @@ export interface ReportModel {
   reader?: ReaderStats;
   readerProblems: InputProblem[];
   retries: [string, number][];
-  removedSamples: { pass: string; source: string; groups: SampleGroup[] }[];
+  /** `removed`: the stage's count for the reason in stats.json (all tasks), when known. */
+  removedSamples: { pass: string; source: string; groups: (SampleGroup & { removed?: number })[] }[];
   keptSamples: { pass: string; source: string; docs: SampleDoc[] }[];
   passes: { name: string; tasks: number; done: number; missingDone: number[]; planned?: number; dataFiles: number; excludedFiles: number; sampleSource: PassData['sampleSource'] }[];
 }
@@ -308,7 +309,7 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
       const f = p.sampleFiles;
       return f && f.read < f.available ? `${what}: every document of ${fmtCount(f.read)} of the ${fmtCount(f.available)} tasks of pass ${p.name} (samples/*.json)` : `${what}: every document of pass ${p.name} (samples/*.json)`;
     }
-    return `${what}: the first ${fmtCount(p.scanned?.dataRows ?? 0)} kept and ${fmtCount(p.scanned?.excludedRows ?? 0)} removed rows of pass ${p.name}'s shards (no samples/*.json)`;
+    return `${what}: ${fmtCount(p.scanned?.dataRows ?? 0)} kept and ${fmtCount(p.scanned?.excludedRows ?? 0)} removed rows read from the first shards of pass ${p.name} (no samples/*.json)`;
   };
   const subset = profiled.some((p) => p.sampleFiles && p.sampleFiles.read < p.sampleFiles.available);
   const profileSrc = profiled.length
@@ -383,7 +384,13 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
     reader,
     readerProblems: reader?.problems.slice(0, 100) ?? [],
     retries: Object.entries(retries).sort((a, b) => b[1] - a[1]),
-    removedSamples: run.passes.filter((p) => p.removed.length).map((p) => ({ pass: p.name, source: sampleSourceText(p), groups: inPipelineOrder(p.removed, statsPasses.find((s) => s.pass === p.name)?.stages.map((s) => s.name) ?? []) })),
+    removedSamples: run.passes
+      .filter((p) => p.removed.length)
+      .map((p) => {
+        const stages = statsPasses.find((s) => s.pass === p.name)?.stages ?? [];
+        const groups = inPipelineOrder(p.removed, stages.map((s) => s.name)).map((g) => ({ ...g, removed: stages.find((s) => s.name === g.stage)?.stats.dropped[g.reason]?.docs }));
+        return { pass: p.name, source: sampleSourceText(p), groups };
+      }),
     keptSamples: run.passes.filter((p) => p.kept.length).map((p) => ({ pass: p.name, source: sampleSourceText(p), docs: p.kept })),
     passes: run.passes.map((p) => ({
       name: p.name,
@@ -415,7 +422,8 @@ function sampleSourceText(p: PassData): string {
   }
   if (p.sampleSource === 'shards') {
     const s = p.scanned;
-    return `the first ${fmtCount(s?.excludedRows ?? 0)} of ${fmtCount(s?.excludedTotal ?? 0)} excluded rows and first ${fmtCount(s?.dataRows ?? 0)} of ${fmtCount(s?.dataTotal ?? 0)} kept rows of ${p.name}'s shards (no samples/*.json)`;
+    const part = (n: number, total: number, what: string) => (n >= total ? `all ${fmtCount(total)} ${what} rows` : `the first ${fmtCount(n)} of ${fmtCount(total)} ${what} rows`);
+    return `${part(s?.excludedRows ?? 0, s?.excludedTotal ?? 0, 'excluded')} and ${part(s?.dataRows ?? 0, s?.dataTotal ?? 0, 'kept')} in the first shards of ${p.name} (no samples/*.json)`;
   }
   return 'none';
 }
