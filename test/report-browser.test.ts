@@ -129,7 +129,7 @@ test('report in headless Chromium: no console errors, every chart has data, funn
     await buildSyntheticRun(dir);
     const check = await checkRun(dir, 'synthetic-run');
     const kinds = new Set(check.charts.map((c) => c.kind));
-    for (const k of ['funnel', 'funnel-rw', 'reasons', 'distribution', 'languages-kept', 'language-score', 'hosts-kept', 'hosts-removed', 'tlds-kept', 'length-chars', 'length-tokens', 'cluster-size', 'stage-time', 'reader-skipped']) {
+    for (const k of ['funnel', 'funnel-rw', 'reasons', 'distribution', 'languages-kept', 'language-score', 'hosts-kept', 'hosts-removed', 'tlds-kept', 'length-chars', 'length-tokens', 'cluster-size', 'stage-time', 'task-time', 'reader-skipped']) {
       assert.ok(kinds.has(k), `chart ${k} is drawn`);
     }
     assert.equal(check.funnel.length, 7);

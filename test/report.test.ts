@@ -149,6 +149,53 @@ test('report: reads only a prefix of a large excluded shard (ranged reads, not t
   }
 });
 
+/** An in-memory Storage (stands in for S3: the report must use only the Storage interface). */
+function memoryStorage(root: string, files: Map<string, Buffer>): Storage {
+  return {
+    root,
+    async list(prefix) {
+      return [...files.keys()].filter((k) => k.startsWith(prefix)).sort().map((path) => ({ path, size: files.get(path)!.length }));
+    },
+    async exists(path) {
+      return files.has(path);
+    },
+    async *read(path, range) {
+      const b = files.get(path)!;
+      yield b.subarray(range?.start ?? 0, range?.end ?? b.length);
+    },
+    async readAll(path) {
+      const b = files.get(path);
+      if (!b) throw new Error(`${path}: not found`);
+      return b;
+    },
+    async create() {
+      throw new Error('read only');
+    },
+    async writeAll() {
+      throw new Error('read only');
+    },
+    async delete() {
+      throw new Error('read only');
+    },
+  };
+}
+
+test('report: any Storage works (an s3:// URL goes through the given openStorage)', async () => {
+  const dir = await tmp();
+  try {
+    await buildSyntheticRun(dir, { tasks: 2, docsPerTask: 60 });
+    const files = new Map<string, Buffer>();
+    for (const o of await localStorage(dir).list('')) files.set(o.path, await readFile(join(dir, o.path)));
+    const opened: string[] = [];
+    const remote = await buildReport('s3://bucket/run1', { openStorage: (url) => (opened.push(url), memoryStorage(url, files)) });
+    const local = await buildReport(dir);
+    assert.deepEqual(opened, ['s3://bucket/run1']);
+    assert.equal(remote.html, local.html.split(dir).join('s3://bucket/run1'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('report: an empty run directory renders and says what is missing', async () => {
   const dir = await tmp();
   try {

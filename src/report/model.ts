@@ -3,7 +3,7 @@
  * and Markdown). Knows no specific stage: it reads stage names, reasons and histogram names
  * from the statistics, and matches histograms to thresholds by a naming rule (`thresholdsFor`).
  */
-import { emptyReaderStats, mergeHistogram, mergeReaderStats, type Histogram, type InputProblem, type ReaderStats } from '../stats.js';
+import { LOG_EDGES, addToHistogram, emptyReaderStats, mergeHistogram, mergeReaderStats, newHistogram, type Histogram, type InputProblem, type ReaderStats } from '../stats.js';
 import type { PassData, RunData } from './load.js';
 import { emptyProfile, tldOf, topCounts, type SampleDoc, type SampleGroup, type SampleProfile } from './samples.js';
 import type { Threshold } from './svg.js';
@@ -88,6 +88,8 @@ export interface PassTime {
   medianTaskMs: number;
   readerMs?: number;
   readerBytes?: number;
+  /** Task times (ms), log buckets: where stragglers show. */
+  taskHist: Histogram;
 }
 
 export interface ReportModel {
@@ -337,7 +339,8 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
     pass: p.pass,
     tasks: p.tasks,
     ms: p.ms,
-    maxTaskMs: Math.max(0, ...p.taskMs.map((t) => t.ms)),
+    maxTaskMs: p.taskMs.reduce((a, t) => Math.max(a, t.ms), 0),
+    taskHist: p.taskMs.reduce((h, t) => (addToHistogram(h, t.ms), h), newHistogram(LOG_EDGES)),
     medianTaskMs: median(p.taskMs.map((t) => t.ms)),
     readerMs: p.reader?.ms,
     readerBytes: p.reader?.bytes,
