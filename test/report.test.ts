@@ -196,6 +196,25 @@ test('report: any Storage works (an s3:// URL goes through the given openStorage
   }
 });
 
+test('report: a stats.json with missing or odd fields still renders what it has', async () => {
+  const dir = await tmp();
+  try {
+    const stats = {
+      passes: [
+        { pass: 'filter', stages: [{ name: 'a', stats: { docsIn: 10, docsOut: 7, dropped: { r: { docs: 3 } }, histograms: { bad: { edges: [1], counts: [1] }, ok: { edges: [0.5], counts: [2, 1], sum: 1.2, n: 3 } } } }, { name: 'b' }] },
+        { tasks: 'x', stages: 'no' },
+      ],
+    };
+    await writeFile(join(dir, 'stats.json'), JSON.stringify(stats));
+    const { html, model } = await buildReport(dir);
+    assert.deepEqual(funnelRows(html).map((r) => [r.stage, r.docsIn, r.docsOut]), [['a', 10, 7], ['b', 0, 0]]);
+    assert.deepEqual(model.distributions.map((d) => d.name), ['ok'], 'a histogram with counts.length != edges.length + 1 is left out');
+    assert.equal(model.reasons[0]!.reasons[0]!.docs, 3);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('report: an empty run directory renders and says what is missing', async () => {
   const dir = await tmp();
   try {

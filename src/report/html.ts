@@ -251,7 +251,7 @@ function samplesHtml(m: ReportModel): string {
       (p) =>
         `<h3>${esc(p.pass)}</h3><p class="src">From ${esc(p.source)}.</p>` +
         p.groups
-          .map((g) => `<details class="sample-group" data-stage="${esc(g.stage)}" data-reason="${esc(g.reason)}"><summary>${esc(g.stage)} · ${esc(g.reason)} <span class="src">(${fmtInt(g.docs.length)} shown of ${g.removed !== undefined ? `${fmtInt(g.removed)} removed` : `${fmtInt(g.seen)} seen`})</span></summary>${g.docs.length ? g.docs.map((d) => docHtml(d, true)).join('') : '<p class="src">None sampled in the scanned prefix; try <code>refinery inspect</code>.</p>'}</details>`)
+          .map((g, gi) => `<details class="sample-group" data-stage="${esc(g.stage)}" data-reason="${esc(g.reason)}"${gi === 0 ? ' open' : ''}><summary>${esc(g.stage)} · ${esc(g.reason)} <span class="src">(${fmtInt(g.docs.length)} shown of ${g.removed !== undefined ? `${fmtInt(g.removed)} removed` : `${fmtInt(g.seen)} seen`})</span></summary>${g.docs.length ? g.docs.map((d) => docHtml(d, true)).join('') : '<p class="src">None sampled in the scanned prefix; try <code>refinery inspect</code>.</p>'}</details>`)
           .join(''),
     )
     .join('');

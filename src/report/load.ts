@@ -84,6 +84,73 @@ function isRunStats(x: unknown): x is RunStats {
   return !!x && Array.isArray((x as RunStats).passes);
 }
 
+const obj = (x: unknown): Record<string, unknown> => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
+const n0 = (x: unknown): number => num(x) ?? 0;
+function numbers(x: unknown): Record<string, number> {
+  return Object.fromEntries(Object.entries(obj(x)).map(([k, v]) => [k, n0(v)]));
+}
+
+/**
+ * stats.json as written by another version, or by hand: every field the report reads gets a
+ * value of the right type (missing counts are 0), so one odd field cannot stop the report.
+ */
+export function normalizeRunStats(raw: RunStats): RunStats {
+  return {
+    passes: raw.passes.map((p0) => {
+      const p = obj(p0);
+      const reader = p.reader === undefined ? undefined : obj(p.reader);
+      return {
+        pass: String(p.pass ?? '?'),
+        tasks: n0(p.tasks),
+        reader: reader && {
+          files: n0(reader.files),
+          records: n0(reader.records),
+          docs: n0(reader.docs),
+          bytes: n0(reader.bytes),
+          skipped: numbers(reader.skipped),
+          problems: (Array.isArray(reader.problems) ? reader.problems : []).map((q0) => {
+            const q = obj(q0);
+            return { code: String(q.code ?? ''), file: String(q.file ?? ''), record: num(q.record), offset: num(q.offset), message: String(q.message ?? '') };
+          }),
+          ms: n0(reader.ms),
+        },
+        stages: (Array.isArray(p.stages) ? p.stages : []).map((s0) => {
+          const s = obj(s0);
+          const st = obj(s.stats);
+          const hists = Object.entries(obj(st.histograms)).filter(([, h]) => {
+            const o = obj(h);
+            return Array.isArray(o.edges) && Array.isArray(o.counts) && o.counts.length === o.edges.length + 1;
+          });
+          return {
+            name: String(s.name ?? '?'),
+            stats: {
+              docsIn: n0(st.docsIn),
+              docsOut: n0(st.docsOut),
+              charsIn: n0(st.charsIn),
+              charsOut: n0(st.charsOut),
+              dropped: Object.fromEntries(Object.entries(obj(st.dropped)).map(([k, d]) => [k, { docs: n0(obj(d).docs), chars: n0(obj(d).chars) }])),
+              events: numbers(st.events),
+              histograms: Object.fromEntries(hists.map(([k, h]) => {
+                const o = obj(h);
+                return [k, { edges: (o.edges as unknown[]).map(n0), counts: (o.counts as unknown[]).map(n0), sum: n0(o.sum), n: n0(o.n) }];
+              })),
+              ms: n0(st.ms),
+            },
+          };
+        }),
+        docsWritten: n0(p.docsWritten),
+        tokensWritten: n0(p.tokensWritten),
+        retries: numbers(p.retries),
+        ms: n0(p.ms),
+        taskMs: (Array.isArray(p.taskMs) ? p.taskMs : []).map((t0) => {
+          const t = obj(t0);
+          return { rank: n0(t.rank), input: typeof t.input === 'string' ? t.input : undefined, ms: n0(t.ms) };
+        }),
+      };
+    }),
+  };
+}
+
 function rankOf(path: string): number | undefined {
   const base = path.slice(path.lastIndexOf('/') + 1);
   const m = /^(\d+)/.exec(base);
@@ -265,18 +332,24 @@ export async function loadRun(storage: Storage, options: Partial<LoadOptions> = 
   let statsSource: RunData['statsSource'] = 'none';
   const statsRaw = await readJson(storage, 'stats.json', notes);
   if (isRunStats(statsRaw)) {
-    stats = statsRaw;
+    stats = normalizeRunStats(statsRaw);
     statsSource = 'stats.json';
   } else {
     if (statsRaw !== undefined) notes.push('stats.json does not have the RunStats shape (no `passes` list).');
     const statFiles = [...byPass.values()].flatMap((kinds) => kinds.stats ?? []);
     const read = await mapLimit(statFiles, 8, (f) => readJson(storage, f.path, notes));
     const tasks = read.filter((t): t is TaskStats => !!t && typeof (t as TaskStats).pass === 'string' && Array.isArray((t as TaskStats).stages));
-    if (tasks.length) {
-      stats = mergeStats(tasks);
+    let merged: RunStats | undefined;
+    try {
+      merged = tasks.length ? normalizeRunStats(mergeStats(tasks)) : undefined;
+    } catch (e) {
+      notes.push(`The task stats files could not be merged: ${(e as Error).message}`);
+    }
+    if (merged) {
+      stats = merged;
       statsSource = 'task stats';
       notes.push(`stats.json is missing: merged the ${tasks.length} task stats files found (<pass>/stats/<rank>.json); the run may be unfinished.`);
-    } else {
+    } else if (!tasks.length) {
       notes.push('No statistics: neither stats.json nor any <pass>/stats/<rank>.json exists. The run has not produced any finished task.');
     }
   }
