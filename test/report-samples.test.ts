@@ -138,6 +138,13 @@ test('inspect: finds removed documents by stage and reason, with the removing va
     assert.equal(await inspectCommand([dir], { write: (t) => (out += t), log: () => {} }), 0);
     assert.match(out, /filter \/ language \/ not_wanted_language: \d+/);
     assert.equal(await inspectCommand([dir, '--reason', 'no_such_reason'], { write: () => {}, log: () => {} }), 1);
+
+    // Without excluded shards (the default output), the tasks' sample files answer.
+    await rm(join(dir, 'filter/excluded'), { recursive: true });
+    const fromSamples = await findDocs(storage, { stage: 'gopher_repetition', reason: 'dup_line_frac', n: 2, kept: false, chars: 40, maxRows: 1e6 });
+    assert.equal(fromSamples.docs.length, 2);
+    assert.deepEqual(fromSamples.sources, ['filter/samples (excerpts)']);
+    assert.ok(fromSamples.docs.every((d) => d.excerpt.length <= 40 && d.value! > 0.3));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -71,7 +71,7 @@ export async function findDocs(storage: Storage, q: InspectQuery): Promise<{ doc
       const { files } = await readSampleFiles(storage, p.name, { accept: (r) => !done.size || done.has(r), max: 256 });
       if (!files.length) continue;
       const merged = mergeSampleFiles(files, Math.max(q.n, 1));
-      for (const g of merged.removed) if (want(g.stage, g.reason)) docs.push(...g.docs.map((d) => ({ ...d, stage: g.stage, reason: g.reason, pass: p.name })));
+      for (const g of merged.removed) if (want(g.stage, g.reason)) docs.push(...g.docs.map((d) => ({ ...d, excerpt: d.excerpt.slice(0, q.chars), stage: g.stage, reason: g.reason, pass: p.name })));
       sources.push(`${p.name}/samples (excerpts)`);
     }
   }
