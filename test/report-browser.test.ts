@@ -126,7 +126,7 @@ async function checkRun(dir: string, name: string): Promise<PageCheck> {
 test('report in headless Chromium: no console errors, every chart has data, funnel equals stats.json', { skip, timeout: 120_000 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'refinery-report-browser-'));
   try {
-    await buildSyntheticRun(dir);
+    await buildSyntheticRun(dir, { tasks: 8, docsPerTask: 150 });
     const check = await checkRun(dir, 'synthetic-run');
     const kinds = new Set(check.charts.map((c) => c.kind));
     for (const k of ['funnel', 'funnel-rw', 'reasons', 'distribution', 'languages-kept', 'language-score', 'hosts-kept', 'hosts-removed', 'tlds-kept', 'length-chars', 'length-tokens', 'cluster-size', 'stage-time', 'task-time', 'reader-skipped']) {

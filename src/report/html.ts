@@ -226,7 +226,7 @@ function timeHtml(m: ReportModel): string {
     ? table(['pass', 'rank', 'input', 'time'], m.slowestTasks.map((t) => [esc(t.pass), String(t.rank), `<code>${esc(t.input ?? '')}</code>`, fmtMs(t.ms)]), { id: 'slowest-tasks', numeric: [1, 3] })
     : missing('No per-task times.');
   const taskFigs = m.passTimes
-    .filter((p) => p.tasks >= 3)
+    .filter((p) => p.tasks >= 8)
     .map((p) => figure(histogramChart('task-time', `Task times of ${p.pass}`, p.taskHist), `${p.pass}: time per task in ms (${fmtInt(p.tasks)} tasks; median ${fmtMs(p.medianTaskMs)}, slowest ${fmtMs(p.maxTaskMs)}).`));
   return `${chart}${stages}<h3>Passes</h3>${passes}${taskFigs.length ? `<div class="row">${taskFigs.join('')}</div>` : ''}<h3>Slowest tasks</h3>${slow}`;
 }
