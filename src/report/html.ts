@@ -236,8 +236,12 @@ function readerHtml(m: ReportModel): string {
   if (!r) return missing('No reader statistics (no pass read raw input).');
   const skipped = Object.entries(r.skipped).sort((a, b) => b[1] - a[1]);
   const chart = skipped.length ? figure(hBarChart('reader-skipped', 'Records skipped by the reader', countBars(skipped, 's3'), { labelWidth: 160 }), `Records not passed on, by reason, of ${fmtInt(r.records)} records read.`) : '<p class="src">No records skipped.</p>';
+  const problemRow = (p: (typeof m.readerProblems)[number]) => [esc(p.code), `<code>${esc(p.file)}</code>`, p.record === undefined ? '' : String(p.record), p.offset === undefined ? '' : String(p.offset), esc(p.message)];
+  const head = ['code', 'file', 'record', 'offset', 'message'];
+  const firstShown = 15;
   const problems = m.readerProblems.length
-    ? table(['code', 'file', 'record', 'offset', 'message'], m.readerProblems.map((p) => [esc(p.code), `<code>${esc(p.file)}</code>`, p.record === undefined ? '' : String(p.record), p.offset === undefined ? '' : String(p.offset), esc(p.message)]), { id: 'reader-problems' }) +
+    ? table(head, m.readerProblems.slice(0, firstShown).map(problemRow), { id: 'reader-problems' }) +
+      (m.readerProblems.length > firstShown ? `<details><summary>${fmtInt(m.readerProblems.length - firstShown)} more</summary>${table(head, m.readerProblems.slice(firstShown).map(problemRow))}</details>` : '') +
       (r.problems.length > m.readerProblems.length ? `<p class="src">${fmtInt(r.problems.length - m.readerProblems.length)} more problems in stats.json.</p>` : '')
     : '<p class="ok">No input problems.</p>';
   const retries = m.retries.length ? `<p class="src">Storage retries: ${m.retries.map(([k, v]) => `${esc(k)} ${fmtInt(v)}`).join(' · ')}</p>` : '';
