@@ -25,7 +25,7 @@ interface BrowserElement {
 }
 declare const document: { querySelectorAll(selector: string): ArrayLike<BrowserElement> & Iterable<BrowserElement> };
 
-const CHROMIUM = process.env.REFINERY_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const CHROMIUM = [process.env.REFINERY_CHROMIUM ?? '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 type Playwright = typeof import('playwright-core');
 let playwright: Playwright | undefined;
