@@ -41,7 +41,7 @@ export interface InspectQuery {
 type Shown = SampleDoc & { stage?: string; reason?: string; pass: string };
 
 /** Find up to `n` documents matching the query: excluded/data shards first, then sample files. */
-export async function findDocs(storage: Storage, q: InspectQuery): Promise<{ docs: Shown[]; sources: string[] }> {
+export async function findDocs(storage: Storage, q: InspectQuery): Promise<{ docs: Shown[]; sources: string[]; note?: string }> {
   const run = await loadRun(storage, { perKey: 0, maxScanRows: 0, maxScanFiles: 0 });
   const passes = run.passes.filter((p) => !q.pass || p.name === q.pass);
   const docs: Shown[] = [];
@@ -58,6 +58,10 @@ export async function findDocs(storage: Storage, q: InspectQuery): Promise<{ doc
     return { docs: docs.slice(0, q.n), sources };
   }
   const want = (stage: string, reason: string) => (!q.stage || stage === q.stage) && (!q.reason || reason === q.reason);
+  const counted = passes.filter((p) => p.stats);
+  if (counted.length && !counted.some((p) => p.stats!.stages.some((s) => Object.entries(s.stats.dropped).some(([r, d]) => d.docs > 0 && want(s.name, r))))) {
+    return { docs, sources, note: 'the statistics record no such removal' };
+  }
   for (const p of passes) {
     if (docs.length >= q.n) break;
     // The statistics say which passes removed anything for this query: skip the others.
@@ -200,12 +204,12 @@ export async function inspectCommand(argv: string[], deps: InspectDeps = {}): Pr
     }
     const q: InspectQuery = { pass: v.pass, stage: v.stage, reason: v.reason, kept: !!v.kept, n: intArg('n', v.n, 5), chars: intArg('chars', v.chars, 2000), maxRows: intArg('max-rows', v['max-rows'], 1_000_000) };
     const found = await findDocs(storage, q);
-    const what = q.kept ? 'kept documents' : `documents removed${q.stage ? ` by ${q.stage}` : ''}${q.reason ? ` for ${q.reason}` : ''}`;
+    const what = (n: number) => `${n === 1 ? 'document' : 'documents'}${q.kept ? ' kept' : ` removed${q.stage ? ` by ${q.stage}` : ''}${q.reason ? ` for ${q.reason}` : ''}`}`;
     if (!found.docs.length) {
-      log(`refinery inspect: no ${what} found (searched: ${found.sources.join('; ') || 'nothing: no excluded shards or sample files'}). Run without --stage/--reason to list them.`);
+      log(`refinery inspect: no ${what(2)} found (${found.note ?? `searched: ${found.sources.join('; ') || 'nothing: no excluded shards or sample files'}`}). Run without --stage/--reason to list them.`);
       return 1;
     }
-    const header = `${found.docs.length} ${what} · from ${found.sources.join('; ')}\n\n`;
+    const header = `${found.docs.length} ${what(found.docs.length)} · from ${found.sources.join('; ')}\n\n`;
     const text = header + found.docs.map((d, i) => formatDoc(d, i, found.docs.length, color)).join('\n');
     if (deps.write) write(text);
     else await page(text);
