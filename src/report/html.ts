@@ -80,7 +80,10 @@ function fmtValue(v: number): string {
 
 function docHtml(d: SampleDoc, removed: boolean): string {
   const meta: string[] = [];
-  if (removed && (d.value !== undefined || d.detail)) meta.push(`<span class="value">${esc(d.detail ?? '')}${d.value !== undefined && !d.detail ? esc(fmtValue(d.value)) : ''}${d.value !== undefined && d.detail ? ` (value ${esc(fmtValue(d.value))})` : ''}</span>`);
+  if (removed && (d.value !== undefined || d.detail)) {
+    const value = d.value === undefined ? '' : `value ${fmtValue(d.value)}`;
+    meta.push(`<span class="value">${esc(d.detail ? `${d.detail}${value ? ` (${value})` : ''}` : value)}</span>`);
+  }
   meta.push(`<code>${esc(d.url || '(no url)')}</code>`);
   if (d.language) meta.push(`lang ${esc(d.language)}${d.languageScore !== undefined ? ` ${d.languageScore.toFixed(2)}` : ''}`);
   meta.push(`${fmtInt(d.chars)} chars`);
