@@ -45,6 +45,9 @@ test('report: funnel numbers in the HTML and Markdown equal stats.json; threshol
       assert.ok(tr.includes(`>${fmtInt(r.docsIn)}<`) && tr.includes(`>${fmtInt(r.docsOut)}<`), `${r.stage} cells`);
       assert.ok(markdown.includes(`| ${r.pass} | ${r.stage} | ${fmtInt(r.docsIn)} | ${fmtInt(r.docsOut)} |`), `${r.stage} in markdown`);
     }
+    // Tokens per pass, relative to the first pass that wrote tokens.
+    const [f, mh] = [stats.passes[0]!, stats.passes[2]!];
+    assert.ok(html.includes(`<td>minhash_filter</td><td class="n">${fmtInt(mh.docsWritten)}</td><td class="n">${fmtInt(mh.tokensWritten)}</td><td class="n">${((mh.tokensWritten / f.tokensWritten) * 100).toFixed(1)}%</td>`));
     // RefinedWeb's funnel beside ours.
     assert.ok(html.includes('data-chart="funnel-rw"'));
     for (const r of RW_FUNNEL) assert.ok(html.includes(`${r.stage}: ${r.keptPct}% kept`), r.stage);

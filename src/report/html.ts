@@ -128,8 +128,14 @@ function funnelHtml(m: ReportModel): string {
     ...f.rows.map((r) => [esc(r.pass), esc(r.stage), fmtInt(r.docsIn), fmtInt(r.docsOut), fmtPct(r.docsKept), fmtInt(r.charsIn), fmtInt(r.charsOut), r.charsKept === null ? '—' : fmtPct(r.charsKept)]),
   ];
   const attrs = ['', ...f.rows.map((r) => ` data-pass="${esc(r.pass)}" data-stage="${esc(r.stage)}" data-docs-in="${r.docsIn}" data-docs-out="${r.docsOut}" data-chars-in="${r.charsIn}" data-chars-out="${r.charsOut}"`)];
+  // Tokens are counted when documents are written, so they compare passes, not steps.
+  const firstTokens = f.written.find((w) => w.tokens > 0)?.tokens ?? 0;
   const written = f.written.length
-    ? table(['pass', 'documents written', 'tokens written'], f.written.map((w) => [esc(w.pass), fmtInt(w.docs), fmtInt(w.tokens)]), { id: 'written-table', numeric: [1, 2] })
+    ? table(
+        ['pass', 'documents written', 'tokens written', 'tokens, % of the first pass'],
+        f.written.map((w) => [esc(w.pass), fmtInt(w.docs), fmtInt(w.tokens), firstTokens > 0 && w.tokens > 0 ? fmtPct(w.tokens / firstTokens) : '—']),
+        { id: 'written-table', numeric: [1, 2, 3] },
+      )
     : missing('No pass wrote documents yet (docsWritten = 0 everywhere).');
   return `<div class="row">${figure(ours, `This run: share of the first step's ${fmtInt(f.startDocs)} input documents kept after each step. ${baseNote}`)}${figure(rw, 'RefinedWeb (Penedo et al. 2023, Fig. 2, transcribed; approximate): % of CommonCrawl kept after each stage; documents for the first three stages, tokens after.')}</div>
 ${table(['pass', 'step', 'docs in', 'docs out', 'docs kept (of input)', 'chars in', 'chars out', 'text kept'], rows, { id: 'funnel-table', numeric: [2, 3, 4, 5, 6, 7], rowAttrs: attrs })}
