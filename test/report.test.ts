@@ -218,6 +218,25 @@ test('report: a stats.json with missing or odd fields still renders what it has'
   }
 });
 
+test('report: text, URLs, stage and reason names from the run are escaped (no markup gets through)', async () => {
+  const dir = await tmp();
+  try {
+    const { newSampler, writeSamples } = await import('../src/report/samples.js');
+    const storage = localStorage(dir);
+    const s = newSampler('filter', 0);
+    const evil = '</pre><script>alert(1)</script><img src=x onerror=alert(2)>';
+    s.removed('st<b>', newDoc({ id: '"x"', url: 'https://e.com/"><script>alert(3)</script>', text: evil }), { reason: 'r"><svg onload=alert(4)>', value: 1, detail: '<i>1>0</i>' });
+    s.kept(newDoc({ id: 'k', url: 'https://k.com/', text: evil, language: '<en>' }));
+    await writeSamples(storage, s);
+    await storage.writeAll('filter/done/00000', '');
+    const { html } = await buildReport(dir);
+    assert.doesNotMatch(html, /<script|<img|<svg onload|<i>|<b>st/i);
+    assert.ok(html.includes('&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('report: an empty run directory renders and says what is missing', async () => {
   const dir = await tmp();
   try {
