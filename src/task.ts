@@ -15,6 +15,7 @@ import { commitTask, isTaskDone, paths, readManifest, readTaskStats, STREAM_PASS
 import type { Storage } from './storage/storage.js';
 import type { CorpusPass, PassContext } from './pass.js';
 import type { RetryCounts } from './storage/retry.js';
+import { newSampler, writeSamples } from './report/samples.js';
 
 /** Shared progress counters (a SharedArrayBuffer seen by the orchestrator). */
 export const PROGRESS_SLOTS = { bytes: 0, docsIn: 1, docsOut: 2 } as const;
@@ -58,7 +59,11 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   const shardOpts = { ...config.output, format: 'parquet' };
   const out = createShardWriter(run, dataDir, rank, shardOpts, false);
   const excluded = config.output.excluded ? createShardWriter<ExcludedRow>(run, excludedDir, rank, shardOpts, true) : undefined;
+  // Bounded, deterministic samples of what each rule removed and of what was kept, so the
+  // report never reads the corpus (src/report/samples.ts).
+  const sampler = newSampler(STREAM_PASS, rank, { perKey: config.output.samples_per_reason });
   const onDrop = async (stage: string, doc: Doc, drop: Drop) => {
+    sampler.removed(stage, doc, drop);
     if (excluded) await excluded.add({ ...docToRow(doc), stage, reason: drop.reason, value: drop.value ?? null, detail: drop.detail ?? null });
   };
 
@@ -87,6 +92,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   try {
     for await (const doc of runStages(counted, stages, onDrop)) {
       await out.add(docToRow(doc));
+      sampler.kept(doc);
       tokens += doc.tokenCount ?? 0;
       bump(env.progress, PROGRESS_SLOTS.docsOut, 1);
     }
@@ -109,6 +115,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     retries: { ...env.retryCounts },
     ms,
   };
+  await writeSamples(run, sampler);
   await commitTask(run, stats);
   return stats;
 }

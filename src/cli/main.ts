@@ -8,6 +8,9 @@ import { runCommand, RUN_HELP } from './run.js';
 import { taskCommand, TASK_HELP } from './task.js';
 import { stagesCommand } from './stages.js';
 import { cancelCommand, slurmPlanCommand, statusCommand } from './slurm.js';
+import { reportCommand } from './report.js';
+import { inspectCommand } from './inspect.js';
+import { openStorage } from '../storage/open.js';
 import type { Registry } from '../config.js';
 
 export interface CliEnv {
@@ -26,6 +29,8 @@ const builtins: Record<string, Command> = {
   run: { summary: 'run a pipeline over WARC files or a corpus (see `refinery run --help`)', run: runCommand },
   task: { summary: 'run exactly one task of a run (what executors launch)', run: taskCommand },
   stages: { summary: 'list the stages and corpus passes with their options and defaults', run: stagesCommand },
+  report: { summary: 'write the statistics report of a run (self-contained HTML + Markdown)', run: (argv) => reportCommand(argv, { openStorage }) },
+  inspect: { summary: 'print samples of removed (or kept) documents, by stage and reason', run: (argv) => inspectCommand(argv, { openStorage }) },
   status: { summary: 'tasks done per pass (and Slurm jobs) of a run', run: statusCommand },
   cancel: { summary: 'cancel the Slurm jobs of a run', run: cancelCommand },
 };
