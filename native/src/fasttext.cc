@@ -676,12 +676,14 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   std::vector<char> utf8(1 << 16);
   for (uint32_t t = 0; t < n; t++) {
     napi_value v = texts.Get(t);
-    size_t len = 0;
-    if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) {
+    // Size the buffer from the UTF-16 length (O(1); at most 3 UTF-8 bytes per unit) rather
+    // than asking for the UTF-8 length, which is a pass over the whole string.
+    size_t units = 0, len = 0;
+    if (napi_get_value_string_utf16(env, v, nullptr, 0, &units) != napi_ok) {
       Napi::TypeError::New(env, "fasttextPredict: texts must be strings").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (len + 1 > utf8.size()) utf8.resize(len + 1);
+    if (3 * units + 1 > utf8.size()) utf8.resize(3 * units + 1);
     napi_get_value_string_utf8(env, v, utf8.data(), utf8.size(), &len);
     predictLine(*m, utf8.data(), len, static_cast<size_t>(k), threshold, s);
     for (int32_t j = 0; j < k; j++) {
