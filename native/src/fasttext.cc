@@ -490,7 +490,7 @@ void predictLine(const Model& m, const char* text, size_t len, size_t k, float t
       for (int32_t j = 0; j < osz; j++) mx = std::max(out[j], mx);
       for (int32_t j = 0; j < osz; j++) { out[j] = static_cast<float>(std::exp(static_cast<double>(out[j] - mx))); z += out[j]; }
       for (int32_t j = 0; j < osz; j++) out[j] /= z;
-    } else {  // one-vs-all / negative sampling: independent sigmoids
+    } else {  // one-vs-all / negative sampling: independent sigmoids (fastText >= 0.9; 0.2 used a softmax for ns)
       for (int32_t j = 0; j < osz; j++) out[j] = static_cast<float>(1. / (1 + std::exp(-out[j])));
     }
     for (int32_t j = 0; j < osz; j++) {
