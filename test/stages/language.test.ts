@@ -101,6 +101,7 @@ test('native predictions equal the fastText CLI: labels identical, scores within
     '日本語のテキストはスペースなしで書かれています',
     '这是一个没有空格的中文句子，用来测试',
     'x'.repeat(5000),
+    '这是一个没有空格的中文句子'.repeat(400),
     'Ünïcödé wörds ñandú ça façade 🙂🙂 emoji',
     'Mixed English und Deutsch et français dans une phrase',
   );
@@ -319,6 +320,10 @@ test('language stage: a 10 MB document is classified whole (no truncation, no cr
   const doc = newDoc({ id: 'big', text: big });
   assert.equal(await stage.apply(doc), doc);
   assert.equal(doc.language, 'en');
+  // CJK without spaces: one 10 MB token, its n-grams streamed in chunks.
+  const cjk = newDoc({ id: 'cjk', text: '这是一个没有空格的中文句子用来测试'.repeat(200_000) });
+  const r = await stage.apply(cjk);
+  assert.equal(asDrop(r).detail, 'zh');
   // Appending German to the end changes the average: every word counts, not just a prefix.
   const mixed = newDoc({ id: 'mixed', text: big + `${german}\n`.repeat(Math.ceil(big.length / german.length)) });
   await stage.apply(mixed);
