@@ -11,6 +11,7 @@ import { validateOptions } from '../../src/options.js';
 import { RefineryError } from '../../src/errors.js';
 import { language } from '../../stages/language/index.js';
 import { bundledLidModelPath, loadFastText } from '../../stages/language/fasttext.js';
+import { loadReferenceModel } from '../../stages/language/fasttext-reference.js';
 import { cliHasOneVsAll, findFastTextCli, predictWithCli } from '../../stages/language/fasttext-cli.js';
 
 const lingua = sharedData('langid', 'lingua', 'sentences');
@@ -173,16 +174,44 @@ test('other fastText models equal the CLI too: dense/quantized, softmax/hs (and 
       assert.equal(m.info.quantized, file.endsWith('.ftz'), file);
       const want = predictWithCli(cli!, path, heldOut, k);
       const got = m.predict(heldOut, k);
+      const ref = loadReferenceModel(path);
       for (let i = 0; i < heldOut.length; i++) {
         const labels = [...got.labels.slice(i * k, i * k + k)].filter((l) => l >= 0).map((l) => m.info.labels[l]);
         assert.deepEqual(labels, want[i]!.labels, `${file}, text ${i}: ${heldOut[i]}`);
         want[i]!.scores.forEach((sc, j) => {
           assert.ok(Math.abs(got.scores[i * k + j]! - sc) <= 1e-4, `${file}, text ${i}, label ${j}: ${got.scores[i * k + j]} vs ${sc}`);
         });
+        // The TypeScript reference reads these layouts the same way (the same scores; labels
+        // with exactly equal scores, common with ova's table sigmoid, may come in either order).
+        const r = ref.predict(heldOut[i]!, k);
+        assert.deepEqual(r.map((p) => ref.labels[p.label]).sort(), [...labels].sort(), `${file} reference, text ${i}`);
+        r.forEach((p, j) => assert.ok(Math.abs(p.score - got.scores[i * k + j]!) <= 1e-6, `${file} reference, text ${i}, label ${j}`));
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('native predictions equal the plain TypeScript reference (runs without the CLI)', { skip: !lingua ? 'shared data absent' : false }, () => {
+  const texts: string[] = [];
+  for (const file of readdirSync(lingua!).filter((f) => f.endsWith('.txt')).sort()) {
+    texts.push(...readFileSync(join(lingua!, file), 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 2));
+  }
+  if (ccDocs) {
+    const docs = readFileSync(ccDocs, 'utf8').split('\n').filter((l) => l.trim());
+    for (const line of docs.slice(0, 40)) texts.push((JSON.parse(line) as { text: string }).text);
+  }
+  texts.push('', 'a', '__label__en hello', 'one </s> two', 'tab\tsep\rcr\u0000nul', '日本語のテキスト'.repeat(50));
+  const k = 3;
+  const ref = loadReferenceModel(bundledLidModelPath());
+  const m = loadFastText(bundledLidModelPath());
+  const got = m.predict(texts, k);
+  for (let i = 0; i < texts.length; i++) {
+    const want = ref.predict(texts[i]!, k);
+    const labels = [...got.labels.slice(i * k, i * k + k)].filter((l) => l >= 0);
+    assert.deepEqual(labels, want.map((w) => w.label), `text ${i}: ${JSON.stringify(texts[i]!.slice(0, 60))}`);
+    want.forEach((w, j) => assert.ok(Math.abs(got.scores[i * k + j]! - w.score) <= 1e-6, `text ${i} label ${j}: ${got.scores[i * k + j]} vs ${w.score}`));
   }
 });
 
