@@ -308,7 +308,7 @@ struct Model {
 
   // Huffman tree over the label counts (labels are sorted by decreasing count): leaves are
   // 0..nlabels-1, internal nodes follow; each step joins the two smallest remaining nodes,
-  // preferring a leaf over an internal node on ties.
+  // taking the internal node on ties (as fastText does, so the tree is the trained one).
   void buildTree() {
     int32_t osz = nlabels;
     tree.assign(2 * osz - 1, TreeNode());
