@@ -6,6 +6,8 @@
  * Artifacts: $REFINERY_ARTIFACTS or <tmp>/refinery-artifacts/report-browser/.
  * $REFINERY_REPORT_RUN=<run-dir> also checks the report of that run (e.g. the bench run).
  */
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -25,7 +27,18 @@ interface BrowserElement {
 }
 declare const document: { querySelectorAll(selector: string): ArrayLike<BrowserElement> & Iterable<BrowserElement> };
 
-const CHROMIUM = [process.env.REFINERY_CHROMIUM ?? '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+// A test starts what it needs: as root, Debian's chromium is installed when missing
+// (scripts/ensure-apt.sh); elsewhere the test skips. REFINERY_SKIP_APT=1 never installs.
+function findChromium(): string | undefined {
+  const candidates = [process.env.REFINERY_CHROMIUM ?? '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  let found = candidates.find((p) => existsSync(p));
+  if (!found && !process.env.REFINERY_CHROMIUM && !process.env.REFINERY_SKIP_APT) {
+    spawnSync('bash', [fileURLToPath(new URL('../../scripts/ensure-apt.sh', import.meta.url)), 'chromium', 'chromium'], { stdio: 'inherit', timeout: 600_000 });
+    found = candidates.find((p) => existsSync(p));
+  }
+  return found;
+}
+const CHROMIUM = findChromium();
 
 type Playwright = typeof import('playwright-core');
 let playwright: Playwright | undefined;
