@@ -21,7 +21,7 @@
  * Lengths are UTF-16 code units (`string.length`); they differ from code points only for
  * astral characters (emoji), which do not move any threshold measurably.
  */
-import { ALPHA, CJK, CURRENCY, DIGIT, ICON, LOWER, NUM, MARK, PLAIN, PUNCT, SPLIT, UPPER, WS, classAt, classOf, unitsAt } from './chars.js';
+import { ALPHA, CJK, CURRENCY, DIGIT, ICON, LOWER, NUM, MARK, PLAIN, PUNCT, SPLIT, UNCASED, UPPER, WS, classAt, classOf, unitsAt } from './chars.js';
 
 /** The words of a text, as spans into it (no copies until asked for). */
 export interface Words {
@@ -180,9 +180,13 @@ const ABBREVIATIONS = new Set(
   ).split(' '),
 );
 const INITIALS = /^(?:[A-Za-z]\.)+$/;
-/** URL or e-mail (spaCy's url_match keeps them one token). */
+/**
+ * URL or e-mail (spaCy's url_match keeps them one token). As in spaCy, the top-level domain
+ * must be lowercase, so `lower.Upper` (a missing space, `Options.Builder`) is not a URL and
+ * gets split at the period.
+ */
 const URL_LIKE =
-  /^(?:[a-z][\w+.-]*:\/\/\S+|(?:[\w.+-]+@)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,63}(?::\d+)?(?:[/?#]\S*)?)$/i;
+  /^(?:[A-Za-z][\w+.-]*:\/\/\S+|(?:[\w.+-]+@)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.[a-z]{2,63}(?::\d+)?(?:[/?#]\S*)?)$/;
 /** Units split off a number (`5km` -> `5`, `km`), a subset of spaCy's LIST_UNITS. */
 const UNITS = new Set(
   (
@@ -225,8 +229,8 @@ function suffixLen(text: string, s: number, e: number): number {
     if (last === s) return 0;
     const p = text.charCodeAt(last - 1);
     const pk = classOf(p);
-    if (pk & (DIGIT | LOWER | PUNCT) || p === 0x25 || p === 0xb2 || p === 0x2b) return 1;
-    if (pk & UPPER && last - 2 >= s && classOf(text.charCodeAt(last - 2)) & UPPER) return 1;
+    if (pk & (DIGIT | LOWER | UNCASED | PUNCT) || p === 0x25 || p === 0xb2 || p === 0x2b) return 1;
+    if (pk & UPPER && last - 2 >= s && classOf(text.charCodeAt(last - 2)) & (UPPER | UNCASED)) return 1;
     return 0;
   }
   if (u === 0x2026) return 1;
@@ -329,7 +333,7 @@ function splitMiddle(text: string, s: number, e: number, out: SpanSink): void {
       else if (i > s && i + 1 < e) {
         const pk = classOf(text.charCodeAt(i - 1));
         const nk = classOf(text.charCodeAt(i + 1));
-        if (pk & LOWER && nk & UPPER) cut = 1;
+        if (pk & (LOWER | UNCASED) && nk & (UPPER | UNCASED)) cut = 1;
       }
     } else if (u === 0x2026) cut = 1;
     else if (i > s && i + 1 < e) {

@@ -33,6 +33,14 @@ test('words: URLs and e-mails stay whole, trailing punctuation is split', () => 
   ]);
 });
 
+test('words: lower.Upper is split at the period (a missing space), lowercase domains are not', () => {
+  assert.deepEqual(split('Options.Builder visit example.com'), ['Options', '.', 'Builder', 'visit', 'example.com']);
+});
+
+test('words: a final period splits after uncased scripts too (Tamil, Devanagari)', () => {
+  assert.deepEqual(split('இருந்து. नमस्ते.'), ['இருந்து', '.', 'नमस्ते', '.']);
+});
+
 test('words: CJK text without spaces is one word per character, not one word per paragraph', () => {
   assert.deepEqual(split('我爱北京天安门。'), ['我', '爱', '北', '京', '天', '安', '门', '。']);
   assert.deepEqual(split('東京タワーは2020年'), ['東', '京', 'タ', 'ワ', 'ー', 'は', '2020', '年']);
