@@ -9,7 +9,7 @@
  */
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
-import { UPPER, classOf } from '../text/chars.js';
+import { ALPHA, NUM, UPPER, classOf } from '../text/chars.js';
 import { countWhitespaceWords, splitLinesKeepEmpty } from '../text/words.js';
 
 export interface LineCorrectionsConfig {
@@ -48,6 +48,16 @@ const COUNTER =
   /^[^\p{L}\p{N}]*\d[\d.,]*\s*[kmb]?\s+(?:likes?|shares?|comments?|retweets?|reposts?|quotes?|bookmarks?|upvotes?|downvotes?|votes?|views?|followers?|following|replies|reply|reactions?|downloads?|points?)[^\p{L}\p{N}]*$/iu;
 const ONLY_DIGITS = /^[\s\p{Nd}]+$/u;
 
+/** Is the first letter-or-digit of the line a digit? (Both the numeric and counter rules need one.) */
+function startsWithDigit(t: string): boolean {
+  for (let i = 0; i < t.length; i++) {
+    const k = classOf(t.charCodeAt(i));
+    if (k & NUM) return true;
+    if (k & ALPHA) return false;
+  }
+  return false;
+}
+
 function uppercaseRatio(line: string): number {
   let up = 0;
   for (let i = 0; i < line.length; i++) if (classOf(line.charCodeAt(i)) & UPPER) up++;
@@ -61,8 +71,10 @@ export function correctLine(line: string, nWords: number, c: LineCorrectionsConf
   const t = line.trim();
   if (t.length === 0) return { line }; // blank lines carry no words
   if (uppercaseRatio(t) > c.max_uppercase_ratio) return { rule: 'uppercase' };
-  if (c.drop_numeric_lines && ONLY_DIGITS.test(t)) return { rule: 'numeric' };
-  if (c.drop_counter_lines && COUNTER.test(t)) return { rule: 'counter' };
+  if (startsWithDigit(t)) {
+    if (c.drop_numeric_lines && ONLY_DIGITS.test(t)) return { rule: 'numeric' };
+    if (c.drop_counter_lines && COUNTER.test(t)) return { rule: 'counter' };
+  }
   if (nWords < c.min_words_per_line) return { rule: 'short' };
   if (nWords <= c.boilerplate_max_words) {
     let s = t;

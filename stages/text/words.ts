@@ -390,6 +390,8 @@ function isSimpleSuffix(u: number): boolean {
 /** Split `text` into spans in `sink` (cleared first); `fast` = false skips the plain-word shortcut. */
 function splitInto(text: string, sink: SpanSink, fast = true): void {
   sink.count = 0;
+  // Give memory back after a huge document.
+  if (sink.start.length > 1 << 20 && text.length < sink.start.length / 16) sink.start = new Int32Array(256), sink.end = new Int32Array(256);
   const n = text.length;
   let i = 0;
   while (i < n) {
