@@ -391,7 +391,10 @@ function isSimpleSuffix(u: number): boolean {
 function splitInto(text: string, sink: SpanSink, fast = true): void {
   sink.count = 0;
   // Give memory back after a huge document.
-  if (sink.start.length > 1 << 20 && text.length < sink.start.length / 16) sink.start = new Int32Array(256), sink.end = new Int32Array(256);
+  if (sink.start.length > 1 << 20 && text.length < sink.start.length / 16) {
+    sink.start = new Int32Array(256);
+    sink.end = new Int32Array(256);
+  }
   const n = text.length;
   let i = 0;
   while (i < n) {
