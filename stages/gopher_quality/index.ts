@@ -9,7 +9,8 @@
  */
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
-import { countOccurrences, hasAlpha, isWordLike, splitLines, words } from '../text/words.js';
+import { ALPHA } from '../text/chars.js';
+import { WORD_BITS, countOccurrences, splitLines, wordClasses, words } from '../text/words.js';
 
 export interface GopherQualityConfig {
   min_words: number;
@@ -63,11 +64,12 @@ export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m:
   let maxStopLen = 0;
   for (const s of c.stop_words) maxStopLen = Math.max(maxStopLen, s.length);
   for (let i = 0; i < nTokens; i++) {
-    if (isWordLike(w, i)) {
+    const bits = wordClasses(w, i);
+    if (bits & WORD_BITS) {
       nWords++;
       wordChars += w.end[i]! - w.start[i]!;
     }
-    if (hasAlpha(w, i)) {
+    if (bits & ALPHA) {
       alphaTokens++;
       const len = w.end[i]! - w.start[i]!;
       if (len <= maxStopLen && stopSeen.size < stop.size) {

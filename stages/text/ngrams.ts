@@ -43,6 +43,7 @@ class Scratch {
 
 const internTable = new Scratch();
 const gramTable = new Scratch();
+let slotOf = new Int32Array(1024);
 
 function hashSpan(text: string, s: number, e: number): number {
   let h = 0x811c9dc5;
@@ -209,11 +210,13 @@ export class NgramScanner {
     let bestCount = 1;
     let bestFirst = 0; // every n-gram once: the first one
     let candidates = 0;
+    if (slotOf.length < total) slotOf = new Int32Array(total * 2);
     for (let i = 0; i < total; i++) {
       if (!maybe[i]) continue;
       candidates++;
       const f = findGram(ids, hashes[i]!, i, n);
       const slot = f >= 0 ? f : -f - 1;
+      slotOf[i] = slot;
       const c = ++counts[slot]!;
       const first = keys[slot]!;
       if (c > bestCount || (c === bestCount && c > 1 && first < bestFirst)) {
@@ -223,11 +226,7 @@ export class NgramScanner {
     }
     // Make the candidates exact for the next n: keep only n-grams that occurred twice.
     if (candidates > 0) {
-      for (let i = 0; i < total; i++) {
-        if (!maybe[i]) continue;
-        const slot = findGram(ids, hashes[i]!, i, n);
-        if (counts[slot]! < 2) maybe[i] = 0;
-      }
+      for (let i = 0; i < total; i++) if (maybe[i] && counts[slotOf[i]!]! < 2) maybe[i] = 0;
     }
     return (this.chars(bestFirst, n) + (n - 1)) * bestCount;
   }

@@ -92,13 +92,15 @@ export function splitParagraphs(text: string): string[] {
   return text.trim().split(/\n{2,}/);
 }
 
+const OTHER_BREAKS = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+
 /**
  * Python's `str.splitlines()` boundaries (C4's reference splits lines this way): `\r\n`, `\n`,
  * `\r`, `\v`, `\f`, `\x1c-\x1e`, `\x85`, `\u2028`, `\u2029`. No trailing empty line.
  */
 export function splitLinesUniversal(text: string): string[] {
   if (text.length === 0) return [];
-  const lines = text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
+  const lines = OTHER_BREAKS.test(text) ? text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/) : text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
@@ -453,6 +455,24 @@ export function wordStrings(w: Words): string[] {
   for (let i = 0; i < w.count; i++) out[i] = w.text.slice(w.start[i]!, w.end[i]!);
   return out;
 }
+
+/** The class bits of word i's characters, OR-ed (one scan answers several questions). */
+export function wordClasses(w: Words, i: number): number {
+  const t = w.text;
+  const e = w.end[i]!;
+  let bits = 0;
+  for (let j = w.start[i]!; j < e; j++) {
+    const u = t.charCodeAt(j);
+    if (u >= 0xd800 && u <= 0xdbff) {
+      bits |= classAt(t, j);
+      j++;
+    } else bits |= classOf(u);
+  }
+  return bits;
+}
+
+/** Class bits that make a token a word (it is not only punctuation/symbols). */
+export const WORD_BITS = ALPHA | NUM | MARK;
 
 /** Does word i contain a letter, digit or mark (i.e. it is not only punctuation/symbols)? */
 export function isWordLike(w: Words, i: number): boolean {
