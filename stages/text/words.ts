@@ -111,22 +111,27 @@ export function whitespaceWords(line: string): string[] {
   return t.length === 0 ? [] : t.split(/\s+/);
 }
 
-/** Whitespace-separated word count and longest word length, without allocating the words. */
-export function whitespaceWordStats(text: string): { count: number; longest: number } {
+/**
+ * Whitespace-separated words of a line, counted up to `countUpTo` (the scan stops there),
+ * and whether one is longer than `maxLength` (checked only when the line is that long).
+ */
+export function whitespaceWordStats(text: string, countUpTo: number, maxLength: number): { count: number; tooLong: boolean } {
   let count = 0;
-  let longest = 0;
+  let tooLong = false;
+  const checkLength = text.length > maxLength;
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
     const ws = i === text.length || (classOf(text.charCodeAt(i)) & WS) !== 0;
     if (ws) {
       if (start >= 0) {
         count++;
-        if (i - start > longest) longest = i - start;
+        if (i - start > maxLength) tooLong = true;
         start = -1;
+        if (count >= countUpTo && !checkLength) break;
       }
     } else if (start < 0) start = i;
   }
-  return { count, longest };
+  return { count, tooLong };
 }
 
 /** How many whitespace-separated words, without allocating them. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  countSentences, countWhitespaceWords, findDuplicates, lineSpans, paragraphSpans, splitLines, splitLinesKeepEmpty, splitLinesUniversal,
+  countSentences, countWhitespaceWords, findDuplicates, lineSpans, paragraphSpans, whitespaceWordStats, splitLines, splitLinesKeepEmpty, splitLinesUniversal,
   splitParagraphs, tokenize, tokenizeReference, wordStrings, words, isWordLike, hasAlpha,
 } from '../../stages/text/words.js';
 import { NgramScanner, duplicateSpans, wordIds } from '../../stages/text/ngrams.js';
@@ -173,4 +173,11 @@ test('duplicateSpans counts like findDuplicates', () => {
   const t = 'ab\ncd\nab\nab\ncd';
   const s = lineSpans(t);
   assert.deepEqual(duplicateSpans(t, s.start, s.end, s.count), findDuplicates(splitLines(t)));
+});
+
+test('whitespaceWordStats: counts words up to the limit; finds a word over maxLength', () => {
+  assert.deepEqual(whitespaceWordStats('a b c d e', 3, 1000), { count: 3, tooLong: false });
+  assert.deepEqual(whitespaceWordStats('a b', 3, 1000), { count: 2, tooLong: false });
+  assert.deepEqual(whitespaceWordStats(`a b c ${'x'.repeat(11)}`, 3, 10), { count: 4, tooLong: true });
+  assert.deepEqual(whitespaceWordStats('', 3, 10), { count: 0, tooLong: false });
 });
