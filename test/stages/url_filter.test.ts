@@ -94,6 +94,21 @@ test('url_filter: soft words ban at 2 or more whole-word hits, not at 1', () => 
   assert.equal(scoreUrlWords('https://example.com/hot/babes', { ...defaults, soft_threshold: 3 }), undefined);
 });
 
+test('url_filter: the word lists leave innocent URLs alone (words joined across separators, other meanings)', () => {
+  for (const url of [
+    'https://www.essexcamping.co.uk/',
+    'https://tfl.gov.uk/middlesex-tube-times',
+    'https://recipes.example.com/ice-cream-pie',
+    'https://uni.example.edu/news/summa-cum-laude',
+    'https://en.wikipedia.org/wiki/Deep_Throat_(Watergate)',
+    'https://birds.example.org/blue-tits-nesting',
+    'https://rugby.example.com/best-hooker-2023',
+    'https://www.milford-news.com/',
+  ]) {
+    assert.equal(scoreUrlWords(url, defaults), undefined, url);
+  }
+});
+
 test('url_filter: curated-source exclusion is off by default, on by option', async () => {
   assert.equal(await verdict(await stage(), 'https://en.wikipedia.org/wiki/Toulouse'), undefined);
   const on = await stage({ exclude_curated: true });
