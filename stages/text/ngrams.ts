@@ -5,7 +5,7 @@
  * position and compares ids on a hash match (exact: no false merges). Tables are reused
  * between calls (a generation stamp marks live slots), so a document allocates little.
  */
-import type { Words } from './words.js';
+import { hashSpan, type Words } from './words.js';
 
 /** Word ids (equal words, equal ids) and the prefix sums of word lengths. */
 export interface WordIds {
@@ -44,13 +44,6 @@ class Scratch {
 const internTable = new Scratch();
 const gramTable = new Scratch();
 let slotOf = new Int32Array(1024);
-
-function hashSpan(text: string, s: number, e: number): number {
-  let h = 0x811c9dc5;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d) >>> 0;
-}
 
 function sameSpan(text: string, a: number, ae: number, b: number, be: number): boolean {
   if (ae - a !== be - b) return false;
@@ -95,12 +88,12 @@ export function wordIds(w: Words): WordIds {
   const lenPrefix = new Float64Array(n + 1);
   const t = internTable;
   t.reset(n);
-  const { text, start, end } = w;
+  const { text, start, end, hash } = w;
   let next = 1;
   for (let i = 0; i < n; i++) {
     const s = start[i]!;
     const e = end[i]!;
-    let slot = hashSpan(text, s, e) & t.mask;
+    let slot = hash[i]! & t.mask;
     for (;;) {
       if (t.stamp[slot] !== t.gen) {
         t.stamp[slot] = t.gen;

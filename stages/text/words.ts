@@ -31,6 +31,20 @@ export interface Words {
   /** Word i is `text.slice(start[i], end[i])`. */
   readonly start: Int32Array;
   readonly end: Int32Array;
+  /** `hashSpan` of each word, computed while splitting (equal words, equal hashes). */
+  readonly hash: Uint32Array;
+}
+
+/** FNV-1a over the UTF-16 units of text[s, e), then mixed: the hash of a word or line. */
+export function hashSpan(text: string, s: number, e: number): number {
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return finishHash(h);
+}
+
+function finishHash(h: number): number {
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,18 +386,27 @@ function splitMiddle(text: string, s: number, e: number, out: SpanSink): void {
 class SpanSink {
   start = new Int32Array(256);
   end = new Int32Array(256);
+  hash = new Uint32Array(256);
   count = 0;
+  /** The text being split (set by splitInto). */
+  text = '';
   push(s: number, e: number): void {
+    this.pushHashed(s, e, hashSpan(this.text, s, e));
+  }
+  pushHashed(s: number, e: number, h: number): void {
     if (this.count === this.start.length) {
-      const ns = new Int32Array(this.count * 2);
-      ns.set(this.start);
-      this.start = ns;
-      const ne = new Int32Array(this.count * 2);
-      ne.set(this.end);
-      this.end = ne;
+      const grow = <T extends Int32Array | Uint32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(this.count * 2);
+        b.set(a);
+        return b;
+      };
+      this.start = grow(this.start);
+      this.end = grow(this.end);
+      this.hash = grow(this.hash);
     }
     this.start[this.count] = s;
     this.end[this.count] = e;
+    this.hash[this.count] = h;
     this.count++;
   }
 }
@@ -398,28 +421,40 @@ function isSimpleSuffix(u: number): boolean {
 /** Split `text` into spans in `sink` (cleared first); `fast` = false skips the plain-word shortcut. */
 function splitInto(text: string, sink: SpanSink, fast = true): void {
   sink.count = 0;
+  sink.text = text;
   // Give memory back after a huge document.
   if (sink.start.length > 1 << 20 && text.length < sink.start.length / 16) {
     sink.start = new Int32Array(256);
     sink.end = new Int32Array(256);
+    sink.hash = new Uint32Array(256);
   }
   const n = text.length;
   let i = 0;
   while (i < n) {
     while (i < n && classOf(text.charCodeAt(i)) & WS) i++;
     if (i >= n) break;
-    // Fast path: a chunk of plain letters/digits, optionally closed by one simple mark.
+    // Fast path: a chunk of plain letters/digits, optionally closed by one simple mark,
+    // hashed while it is scanned.
     let j = i;
     let k = 0;
+    let h = 0x811c9dc5;
     // (a chunk starting with a digit may be `5km`: the full path splits units)
-    if (fast && !(classOf(text.charCodeAt(i)) & DIGIT)) while (j < n && (k = classOf(text.charCodeAt(j))) & PLAIN) j++;
+    if (fast && !(classOf(text.charCodeAt(i)) & DIGIT)) {
+      while (j < n) {
+        const u = text.charCodeAt(j);
+        k = classOf(u);
+        if (!(k & PLAIN)) break;
+        h = Math.imul(h ^ u, 0x01000193);
+        j++;
+      }
+    }
     if (j > i && (j === n || k & WS)) {
-      sink.push(i, j);
+      sink.pushHashed(i, j, finishHash(h));
       i = j;
       continue;
     }
     if (fast && j > i && isSimpleSuffix(text.charCodeAt(j)) && (j + 1 === n || classOf(text.charCodeAt(j + 1)) & WS)) {
-      sink.push(i, j);
+      sink.pushHashed(i, j, finishHash(h));
       sink.push(j, j + 1);
       i = j + 1;
       continue;
@@ -433,14 +468,16 @@ function splitInto(text: string, sink: SpanSink, fast = true): void {
 /** Split a text into words (see the module comment). Pure; no memo. */
 export function tokenize(text: string): Words {
   splitInto(text, scratch);
-  return { text, count: scratch.count, start: scratch.start.slice(0, scratch.count), end: scratch.end.slice(0, scratch.count) };
+  const n = scratch.count;
+  return { text, count: n, start: scratch.start.slice(0, n), end: scratch.end.slice(0, n), hash: scratch.hash.slice(0, n) };
 }
 
 /** `tokenize` without the plain-word shortcut: the reference the shortcut is tested against. */
 export function tokenizeReference(text: string): Words {
   const sink = new SpanSink();
   splitInto(text, sink, false);
-  return { text, count: sink.count, start: sink.start.slice(0, sink.count), end: sink.end.slice(0, sink.count) };
+  const n = sink.count;
+  return { text, count: n, start: sink.start.slice(0, n), end: sink.end.slice(0, n), hash: sink.hash.slice(0, n) };
 }
 
 // Filters run one after another on the same document: keep the last split.
@@ -520,7 +557,7 @@ const SENTENCE_END = new Set('!.?։؟۔।॥။።‼‽⁇⁈⁉﹒﹖﹗！�
  */
 export function countSentences(text: string): number {
   splitInto(text, scratch);
-  const w: Words = { text, count: scratch.count, start: scratch.start, end: scratch.end };
+  const w: Words = { text, count: scratch.count, start: scratch.start, end: scratch.end, hash: scratch.hash };
   if (w.count === 0) return 0;
   let n = 1;
   let seenEnd = false;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   countSentences, countWhitespaceWords, findDuplicates, lineSpans, paragraphSpans, whitespaceWordStats, splitLines, splitLinesKeepEmpty, splitLinesUniversal,
-  splitParagraphs, tokenize, tokenizeReference, wordStrings, words, isWordLike, hasAlpha,
+  splitParagraphs, tokenize, tokenizeReference, wordStrings, words, isWordLike, hasAlpha, hashSpan,
 } from '../../stages/text/words.js';
 import { NgramScanner, duplicateSpans, wordIds } from '../../stages/text/ngrams.js';
 import { seededRandom } from './helpers.js';
@@ -154,7 +154,10 @@ test('words: the plain-word shortcut splits exactly like the full path (parity t
   const file = sharedData('parity', 'datatrove-filters.jsonl');
   if (file) for (const l of readFileSync(file, 'utf8').split('\n')) if (l.trim()) texts.push((JSON.parse(l) as { text: string }).text);
   for (const t of texts) {
-    assert.deepEqual(wordStrings(tokenize(t)), wordStrings(tokenizeReference(t)));
+    const fast = tokenize(t);
+    assert.deepEqual(wordStrings(fast), wordStrings(tokenizeReference(t)));
+    assert.deepEqual(fast.hash, tokenizeReference(t).hash);
+    for (let i = 0; i < Math.min(fast.count, 2000); i++) assert.equal(fast.hash[i], hashSpan(t, fast.start[i]!, fast.end[i]!));
   }
 });
 
