@@ -120,12 +120,6 @@ export function splitLinesUniversal(text: string): string[] {
   return lines;
 }
 
-/** Whitespace-separated words of a line (Python's `str.split()`): C4 and line corrections. */
-export function whitespaceWords(line: string): string[] {
-  const t = line.trim();
-  return t.length === 0 ? [] : t.split(/\s+/);
-}
-
 /**
  * Whitespace-separated words of a line, counted up to `countUpTo` (the scan stops there),
  * and whether one is longer than `maxLength` (checked only when the line is that long).
@@ -519,12 +513,12 @@ export const WORD_BITS = ALPHA | NUM | MARK;
 
 /** Does word i contain a letter, digit or mark (i.e. it is not only punctuation/symbols)? */
 export function isWordLike(w: Words, i: number): boolean {
-  return hasClass(w, i, ALPHA | NUM | MARK);
+  return (wordClasses(w, i) & WORD_BITS) !== 0;
 }
 
 /** Does word i contain an alphabetic character (Python's `isalpha` on some char)? */
 export function hasAlpha(w: Words, i: number): boolean {
-  return hasClass(w, i, ALPHA);
+  return (wordClasses(w, i) & ALPHA) !== 0;
 }
 
 /** Is word i made only of Unicode punctuation (spaCy's `is_punct`)? */
@@ -532,19 +526,6 @@ export function isPunctuation(w: Words, i: number): boolean {
   const t = w.text;
   for (let j = w.start[i]!; j < w.end[i]!; j += unitsAt(t, j)) if (!(classAt(t, j) & PUNCT)) return false;
   return true;
-}
-
-function hasClass(w: Words, i: number, bits: number): boolean {
-  const t = w.text;
-  const e = w.end[i]!;
-  for (let j = w.start[i]!; j < e; j++) {
-    const u = t.charCodeAt(j);
-    if (u >= 0xd800 && u <= 0xdbff) {
-      if (classAt(t, j) & bits) return true;
-      j++;
-    } else if (classOf(u) & bits) return true;
-  }
-  return false;
 }
 
 /** Sentence-final marks (spaCy's sentencizer list, the common part). */
