@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newDoc } from '../../src/doc.js';
 import { isDrop, type Drop, type Stage } from '../../src/stage.js';
-import { defaults, hostCandidates, scoreUrlWords, urlFilter, type UrlFilterConfig } from '../../stages/url_filter/index.js';
+import { defaults, hostCandidates, parseUrl, scoreUrlWords, urlFilter, type UrlFilterConfig } from '../../stages/url_filter/index.js';
 import { FingerprintSet, fingerprint, loadBlocklist } from '../../stages/url_filter/blocklist.js';
 import { recordingContext } from './helpers.js';
 
@@ -116,10 +116,15 @@ test('url_filter: curated-source exclusion is off by default, on by option', asy
   assert.equal((await verdict(on, 'https://stackoverflow.com/q/1'))?.reason, 'url_curated_source');
 });
 
+test('url_filter: a URL without a scheme is read as http', async () => {
+  assert.equal((await verdict(await stage(), 'www.bad-site.com/page'))?.reason, 'url_blocklist_domain');
+  assert.deepEqual(parseUrl('Example.COM/A/b/'), { host: 'example.com', bare: 'example.com/a/b' });
+});
+
 test('url_filter: unparsable URLs are kept and counted; no blocklist configured is fine', async () => {
   const ctx = recordingContext();
   const s = await urlFilter.create(defaults, ctx);
-  const r = await s.apply(newDoc({ id: '1', url: 'not a url' }));
+  const r = await s.apply(newDoc({ id: '1', url: 'http://exa mple.com/' }));
   assert.equal(isDrop(r), false);
   assert.equal(ctx.counted['url_unparsable'], 1);
 });
