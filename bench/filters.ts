@@ -1,6 +1,6 @@
 /**
  * Throughput of the heuristic filter chain on extracted web text, one core:
- *   node dist/bench/filters.js [--reps N]
+ *   node dist/bench/filters.js [--reps N] [--stages a,b,c]
  * Texts: the 350 CommonCrawl documents of ../shared/data/parity (repeated N times, fresh
  * string copies so no hash or memo survives between repetitions); generated text when absent.
  * Two figures: the chain as a pipeline runs it (a document stops at its first drop), and every
@@ -12,7 +12,12 @@ import { isDrop, type Stage, type StageContext } from '../src/stage.js';
 import { sharedData } from '../src/paths.js';
 import { stageModules } from '../stages/index.js';
 
-const CHAIN = ['gopher_repetition', 'gopher_quality', 'line_corrections', 'c4_filters', 'fineweb_quality', 'pii'];
+const ALL = ['gopher_repetition', 'gopher_quality', 'line_corrections', 'c4_filters', 'fineweb_quality', 'pii'];
+/** `--stages a,b,c` picks stages (e.g. datatrove's reference set: gopher_repetition,gopher_quality,c4_filters,fineweb_quality). */
+const CHAIN = (() => {
+  const i = process.argv.indexOf('--stages');
+  return i >= 0 ? process.argv[i + 1]!.split(',') : ALL;
+})();
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -79,6 +84,7 @@ async function main(): Promise<void> {
 
   const n = copies.length;
   const mb = bytes / 1e6;
+  console.log(`stages: ${CHAIN.join(' -> ')}`);
   console.log(`texts: ${source} x ${reps} = ${n} docs, ${mb.toFixed(1)} MB (mean ${(bytes / n / 1000).toFixed(1)} KB/doc)`);
   const rate = (ms: number, wall: number) =>
     `${(n / (ms / 1000)).toFixed(0)} docs/s, ${(mb / (ms / 1000)).toFixed(1)} MB/s per CPU-second (wall: ${(n / (wall / 1000)).toFixed(0)} docs/s)`;

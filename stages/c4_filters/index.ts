@@ -75,8 +75,8 @@ export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
   for (const raw of splitLinesUniversal(text)) {
     lines++;
     let line = raw.trim();
-    const ws = whitespaceWordStats(line);
-    if (ws.longest > c.max_word_length) {
+    const ws = whitespaceWordStats(line, c.min_words_per_line, c.max_word_length);
+    if (ws.tooLong) {
       drop('line_too_long_word');
       continue;
     }

@@ -36,6 +36,20 @@ export const defaults: FinewebQualityConfig = {
   new_line_ratio: 0.3,
 };
 
+const endTests = new WeakMap<string[], (line: string) => boolean>();
+
+/** `line.endsWith(any of stops)`, as one Set lookup of the last character when stops are single characters. */
+function endTest(stops: string[]): (line: string) => boolean {
+  let f = endTests.get(stops);
+  if (!f) {
+    const single = stops.every((x) => x.length === 1);
+    const set = new Set(stops);
+    f = single ? (line) => line.length > 0 && set.has(line[line.length - 1]!) : (line) => stops.some((x) => line.endsWith(x));
+    endTests.set(stops, f);
+  }
+  return f;
+}
+
 export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m: string, v: number) => void): StepResult | undefined {
   const obs = observe ?? (() => {});
   const all = splitLinesKeepEmpty(text);
@@ -43,8 +57,9 @@ export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m
   if (lines.length === 0) return { reason: 'empty' };
   let punct = 0;
   let short = 0;
+  const ends = endTest(c.stop_chars);
   for (const line of lines) {
-    if (c.stop_chars.some((s) => line.endsWith(s))) punct++;
+    if (ends(line)) punct++;
     if (line.length <= c.short_line_length) short++;
   }
   const punctRatio = punct / lines.length;

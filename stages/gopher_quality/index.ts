@@ -9,7 +9,8 @@
  */
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
-import { countOccurrences, hasAlpha, isWordLike, splitLines, words } from '../text/words.js';
+import { ALPHA, WS, classOf } from '../text/chars.js';
+import { WORD_BITS, countOccurrences, lineSpans, wordClasses, words } from '../text/words.js';
 
 export interface GopherQualityConfig {
   min_words: number;
@@ -63,11 +64,12 @@ export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m:
   let maxStopLen = 0;
   for (const s of c.stop_words) maxStopLen = Math.max(maxStopLen, s.length);
   for (let i = 0; i < nTokens; i++) {
-    if (isWordLike(w, i)) {
+    const bits = wordClasses(w, i);
+    if (bits & WORD_BITS) {
       nWords++;
       wordChars += w.end[i]! - w.start[i]!;
     }
-    if (hasAlpha(w, i)) {
+    if (bits & ALPHA) {
       alphaTokens++;
       const len = w.end[i]! - w.start[i]!;
       if (len <= maxStopLen && stopSeen.size < stop.size) {
@@ -96,12 +98,18 @@ export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m:
   let lines = 0;
   let bulletLines = 0;
   let ellipsisLines = 0;
-  for (const line of splitLines(text)) {
-    const t = line.trim();
-    if (t.length === 0) continue;
+  const spans = lineSpans(text);
+  for (let i = 0; i < spans.count; i++) {
+    // the line trimmed, without cutting it out: [s, e)
+    let s = spans.start[i]!;
+    let e = spans.end[i]!;
+    while (s < e && classOf(text.charCodeAt(s)) & WS) s++;
+    while (e > s && classOf(text.charCodeAt(e - 1)) & WS) e--;
+    if (s === e) continue;
     lines++;
-    if (c.bullets.some((b) => t.startsWith(b))) bulletLines++;
-    if (t.endsWith('...') || t.endsWith('…')) ellipsisLines++;
+    if (c.bullets.some((b) => text.startsWith(b, s))) bulletLines++;
+    const last = text.charCodeAt(e - 1);
+    if (last === 0x2026 || (last === 0x2e && e - s >= 3 && text.startsWith('...', e - 3))) ellipsisLines++;
   }
   const bulletRatio = lines === 0 ? 0 : bulletLines / lines;
   obs('bullet_lines_ratio', bulletRatio);

@@ -8,7 +8,7 @@
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
 import { lineSpans, paragraphSpans, words } from '../text/words.js';
-import { NgramHashes, duplicateNgramChars, duplicateSpans, topNgramChars, wordIds } from '../text/ngrams.js';
+import { NgramScanner, duplicateSpans, wordIds } from '../text/ngrams.js';
 
 export interface GopherRepetitionConfig {
   /** Max fraction of lines that repeat an earlier line. */
@@ -59,23 +59,19 @@ export function checkRepetition(text: string, c: GopherRepetitionConfig, observe
   if (c.dup_line_char_frac && lineChar > c.dup_line_char_frac) return dropFor('dup_line_char_frac', lineChar, '>', c.dup_line_char_frac);
 
   const ids = wordIds(words(text));
-  const hashes = new NgramHashes(ids.ids);
+  const scanner = new NgramScanner(ids);
   for (let k = 0; k < c.top_ngram_char_frac.length; k++) {
     const n = k + 2;
     const max = c.top_ngram_char_frac[k]!;
-    if (ids.ids.length < n) continue;
-    const frac = topNgramChars(ids, n, hashes) / len;
+    if (ids.ids.length < n) continue; // (datatrove: no n-grams, rule skipped)
+    const frac = scanner.topNgramChars(n) / len;
     obs(`top_${n}_gram`, frac);
     if (max && frac > max) return dropFor(`top_${n}_gram`, frac, '>', max);
   }
-  let noneRepeat = false;
   for (let k = 0; k < c.dup_ngram_char_frac.length; k++) {
     const n = k + 5;
     const max = c.dup_ngram_char_frac[k]!;
-    // No repeated n-gram means no repeated longer one either (its first n words would repeat).
-    const chars: number = noneRepeat ? 0 : duplicateNgramChars(ids, n, hashes);
-    noneRepeat = chars === 0;
-    const frac = chars / len;
+    const frac = scanner.duplicateNgramChars(n) / len;
     obs(`duplicated_${n}_n_grams`, frac);
     if (max && frac > max) return dropFor(`duplicated_${n}_n_grams`, frac, '>', max);
   }

@@ -9,7 +9,7 @@
  */
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
-import { UPPER, classOf } from '../text/chars.js';
+import { ALPHA, NUM, UPPER, WS, classOf } from '../text/chars.js';
 import { countWhitespaceWords, splitLinesKeepEmpty } from '../text/words.js';
 
 export interface LineCorrectionsConfig {
@@ -48,22 +48,43 @@ const COUNTER =
   /^[^\p{L}\p{N}]*\d[\d.,]*\s*[kmb]?\s+(?:likes?|shares?|comments?|retweets?|reposts?|quotes?|bookmarks?|upvotes?|downvotes?|votes?|views?|followers?|following|replies|reply|reactions?|downloads?|points?)[^\p{L}\p{N}]*$/iu;
 const ONLY_DIGITS = /^[\s\p{Nd}]+$/u;
 
-function uppercaseRatio(line: string): number {
-  let up = 0;
-  for (let i = 0; i < line.length; i++) if (classOf(line.charCodeAt(i)) & UPPER) up++;
-  return up / line.length;
+/** One scan of a line: whitespace words, uppercase letters, and whether its first letter-or-digit is a digit. */
+function scanLine(t: string): { words: number; upper: number; digitFirst: boolean } {
+  let words = 0;
+  let upper = 0;
+  let digitFirst = false;
+  let seenAlnum = false;
+  let inWord = false;
+  for (let i = 0; i < t.length; i++) {
+    const k = classOf(t.charCodeAt(i));
+    if (k & WS) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      words++;
+    }
+    if (k & UPPER) upper++;
+    if (!seenAlnum && k & (ALPHA | NUM)) {
+      seenAlnum = true;
+      digitFirst = (k & NUM) !== 0;
+    }
+  }
+  return { words, upper, digitFirst };
 }
 
 export type LineRule = 'uppercase' | 'numeric' | 'counter' | 'short' | 'boilerplate';
 
 /** Apply the line rules to one line: the corrected line, or undefined to drop it. */
-export function correctLine(line: string, nWords: number, c: LineCorrectionsConfig): { line?: string; rule?: LineRule } {
+export function correctLine(line: string, c: LineCorrectionsConfig): { line?: string; rule?: LineRule; words: number } {
   const t = line.trim();
-  if (t.length === 0) return { line }; // blank lines carry no words
-  if (uppercaseRatio(t) > c.max_uppercase_ratio) return { rule: 'uppercase' };
-  if (c.drop_numeric_lines && ONLY_DIGITS.test(t)) return { rule: 'numeric' };
-  if (c.drop_counter_lines && COUNTER.test(t)) return { rule: 'counter' };
-  if (nWords < c.min_words_per_line) return { rule: 'short' };
+  if (t.length === 0) return { line, words: 0 }; // blank lines carry no words
+  const { words: nWords, upper, digitFirst } = scanLine(t);
+  const drop = (rule: LineRule) => ({ rule, words: nWords });
+  if (upper / t.length > c.max_uppercase_ratio) return drop('uppercase');
+  if (digitFirst) {
+    if (c.drop_numeric_lines && ONLY_DIGITS.test(t)) return drop('numeric');
+    if (c.drop_counter_lines && COUNTER.test(t)) return drop('counter');
+  }
+  if (nWords < c.min_words_per_line) return drop('short');
   if (nWords <= c.boilerplate_max_words) {
     let s = t;
     let lower = s.toLowerCase();
@@ -91,9 +112,9 @@ export function correctLine(line: string, nWords: number, c: LineCorrectionsConf
         at = lower.indexOf(p);
       }
     }
-    if (changed) return s.length === 0 ? { rule: 'boilerplate' } : { line: s, rule: 'boilerplate' };
+    if (changed) return s.length === 0 ? drop('boilerplate') : { line: s, rule: 'boilerplate', words: nWords };
   }
-  return { line };
+  return { line, words: nWords };
 }
 
 export interface LineOutcome {
@@ -109,9 +130,9 @@ export function correctLines(text: string, c: LineCorrectionsConfig): LineOutcom
   let removed = 0;
   const linesRemoved: Record<string, number> = {};
   for (const line of splitLinesKeepEmpty(text)) {
-    const n = countWhitespaceWords(line);
+    const r = correctLine(line, c);
+    const n = r.words;
     words += n;
-    const r = correctLine(line, n, c);
     if (r.rule) linesRemoved[r.rule] = (linesRemoved[r.rule] ?? 0) + 1;
     if (r.line === undefined) removed += n;
     else {

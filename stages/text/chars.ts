@@ -22,6 +22,11 @@ export const DIGIT = 512;
 export const PUNCT = 1024;
 /** Currency symbols (\p{Sc}): split off the front of a token, or off the end after a digit. */
 export const CURRENCY = 2048;
+/**
+ * A letter of a script without case (Arabic, Devanagari, Tamil, Thai...) or a combining mark:
+ * spaCy's rules treat these as both lower- and uppercase (its `_uncased` character group).
+ */
+export const UNCASED = 8192;
 /** A letter, digit or mark that never splits a token (not CJK): a chunk of only these is one word. */
 export const PLAIN = 4096;
 
@@ -50,6 +55,10 @@ for (let i = 0; i < 65536; i++) {
   table[i] = classify(String.fromCharCode(i));
 }
 for (let i = 48; i <= 57; i++) table[i]! |= DIGIT;
+for (let i = 0; i < 65536; i++) {
+  const c = table[i]!;
+  if ((c & ALPHA && !(c & (UPPER | LOWER))) || c & MARK) table[i] = c | UNCASED;
+}
 for (let i = 0; i < 65536; i++) {
   const c = table[i]!;
   if (c & (ALPHA | NUM | MARK) && !(c & (CJK | SPLIT | ICON | PUNCT | WS))) table[i] = c | PLAIN;

@@ -5,7 +5,7 @@
  * position and compares ids on a hash match (exact: no false merges). Tables are reused
  * between calls (a generation stamp marks live slots), so a document allocates little.
  */
-import type { Words } from './words.js';
+import { hashSpan, type Words } from './words.js';
 
 /** Word ids (equal words, equal ids) and the prefix sums of word lengths. */
 export interface WordIds {
@@ -25,7 +25,8 @@ class Scratch {
   reset(expected: number): void {
     let cap = 1024;
     while (cap < expected * 2) cap <<= 1;
-    if (cap > this.key.length) {
+    // Grow as needed; give memory back after a huge document (a table > 1M slots, 16x too big).
+    if (cap > this.key.length || (this.key.length > 1 << 20 && cap * 16 < this.key.length)) {
       this.key = new Int32Array(cap);
       this.count = new Int32Array(cap);
       this.stamp = new Uint32Array(cap);
@@ -42,13 +43,7 @@ class Scratch {
 
 const internTable = new Scratch();
 const gramTable = new Scratch();
-
-function hashSpan(text: string, s: number, e: number): number {
-  let h = 0x811c9dc5;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d) >>> 0;
-}
+let slotOf = new Int32Array(1024);
 
 function sameSpan(text: string, a: number, ae: number, b: number, be: number): boolean {
   if (ae - a !== be - b) return false;
@@ -93,12 +88,12 @@ export function wordIds(w: Words): WordIds {
   const lenPrefix = new Float64Array(n + 1);
   const t = internTable;
   t.reset(n);
-  const { text, start, end } = w;
+  const { text, start, end, hash } = w;
   let next = 1;
   for (let i = 0; i < n; i++) {
     const s = start[i]!;
     const e = end[i]!;
-    let slot = hashSpan(text, s, e) & t.mask;
+    let slot = hash[i]! & t.mask;
     for (;;) {
       if (t.stamp[slot] !== t.gen) {
         t.stamp[slot] = t.gen;
@@ -117,36 +112,6 @@ export function wordIds(w: Words): WordIds {
     lenPrefix[i + 1] = lenPrefix[i]! + (e - s);
   }
   return { ids, lenPrefix };
-}
-
-/**
- * Hashes of every n-gram, extended one word at a time: `hashes[i]` holds the hash of the
- * n-gram starting at word i, so going from n to n + 1 costs one mix per position instead of
- * rehashing n words. Call `next()` for n = 1, 2, 3, ... in order.
- */
-export class NgramHashes {
-  readonly hashes: Uint32Array;
-  n = 0;
-  constructor(private readonly ids: Int32Array) {
-    this.hashes = new Uint32Array(ids.length);
-  }
-  next(): number {
-    const { ids, hashes } = this;
-    const n = ++this.n;
-    const total = ids.length - n + 1;
-    for (let i = 0; i < total; i++) {
-      let h = Math.imul(hashes[i]! ^ ids[i + n - 1]!, 0x85ebca6b);
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35);
-      hashes[i] = (h ^ (h >>> 16)) >>> 0;
-    }
-    return n;
-  }
-  /** Advance to n (no-op when already there). */
-  to(n: number): void {
-    if (n < this.n) throw new Error(`NgramHashes: already at ${this.n} > ${n}`);
-    while (this.n < n) this.next();
-  }
 }
 
 function sameAt(ids: Int32Array, a: number, b: number, n: number): boolean {
@@ -171,52 +136,115 @@ function findGram(ids: Int32Array, hash: number, at: number, n: number): number 
 }
 
 /**
- * Characters of the most frequent n-gram times its count (ties: the one seen first), where an
- * n-gram's characters are its words joined by single spaces. 0 when there are fewer than n words.
+ * The n-gram measures of one document, for n = 2, 3, ... in increasing order (Gopher's
+ * order). Two shortcuts keep it near O(words) per n, both exact:
+ * - hashes are extended one word per n (`hash(i, n)` from `hash(i, n - 1)`);
+ * - an n-gram can only occur twice if the (n-1)-grams at i and i+1 both do, so positions
+ *   whose n-gram is certainly unique are skipped: they never count as a duplicate, and an
+ *   n-gram seen once cannot be the most frequent unless every n-gram is seen once (then the
+ *   first one is, with count 1, as in datatrove's tie rule).
  */
-export function topNgramChars(w: WordIds, n: number, hashes = new NgramHashes(w.ids)): number {
-  const total = w.ids.length - n + 1;
-  if (total <= 0) return 0;
-  hashes.to(n);
-  const h = hashes.hashes;
-  gramTable.reset(total);
-  const counts = gramTable.count;
-  const keys = gramTable.key;
-  let bestCount = 0;
-  let bestFirst = 0;
-  for (let i = 0; i < total; i++) {
-    const f = findGram(w.ids, h[i]!, i, n);
-    const slot = f >= 0 ? f : -f - 1;
-    const c = ++counts[slot]!;
-    const first = keys[slot]!;
-    if (c > bestCount || (c === bestCount && first < bestFirst)) {
-      bestCount = c;
-      bestFirst = first;
+export class NgramScanner {
+  private readonly hashes: Uint32Array;
+  /** 1 when the n-gram at i may occur more than once (exact for word and top n-gram levels). */
+  private readonly maybe: Uint8Array;
+  private n = 1;
+
+  constructor(private readonly w: WordIds) {
+    const len = w.ids.length;
+    this.hashes = new Uint32Array(len);
+    this.maybe = new Uint8Array(len);
+    const seen = new Uint8Array(len + 2);
+    for (let i = 0; i < len; i++) {
+      const id = w.ids[i]!;
+      seen[id] = Math.min(2, seen[id]! + 1);
+      this.hashes[i] = Math.imul(id, 0x9e3779b1) >>> 0;
+    }
+    for (let i = 0; i < len; i++) this.maybe[i] = seen[w.ids[i]!]! >= 2 ? 1 : 0;
+  }
+
+  /** Move to n: extend hashes and narrow the candidates. */
+  private advance(n: number): void {
+    if (n < this.n + 1) throw new Error(`NgramScanner: n must increase (at ${this.n}, asked ${n})`);
+    const { ids } = this.w;
+    const { hashes, maybe } = this;
+    while (this.n < n) {
+      const m = ++this.n;
+      const total = ids.length - m + 1;
+      for (let i = 0; i < total; i++) {
+        if (maybe[i] && maybe[i + 1]) {
+          let h = Math.imul(hashes[i]! ^ ids[i + m - 1]!, 0x85ebca6b);
+          h ^= h >>> 13;
+          h = Math.imul(h, 0xc2b2ae35);
+          hashes[i] = (h ^ (h >>> 16)) >>> 0;
+        } else maybe[i] = 0;
+      }
+      for (let i = Math.max(total, 0); i < ids.length; i++) maybe[i] = 0;
     }
   }
-  const chars = w.lenPrefix[bestFirst + n]! - w.lenPrefix[bestFirst]! + (n - 1);
-  return chars * bestCount;
-}
 
-/**
- * Characters inside duplicated n-grams, not counting overlaps: scan left to right; an n-gram
- * already seen adds its characters (its words' lengths) and the scan jumps past it, otherwise
- * it is remembered and the scan moves one word. (Gopher's "duplicate n-gram character
- * fraction"; the same greedy scan as datatrove's `find_all_duplicate`.)
- */
-export function duplicateNgramChars(w: WordIds, n: number, hashes = new NgramHashes(w.ids)): number {
-  const total = w.ids.length - n + 1;
-  if (total <= 0) return 0;
-  hashes.to(n);
-  const h = hashes.hashes;
-  gramTable.reset(total);
-  let chars = 0;
-  let i = 0;
-  while (i < total) {
-    if (findGram(w.ids, h[i]!, i, n) >= 0) {
-      chars += w.lenPrefix[i + n]! - w.lenPrefix[i]!;
-      i += n;
-    } else i++;
+  private chars(first: number, n: number): number {
+    return this.w.lenPrefix[first + n]! - this.w.lenPrefix[first]!;
   }
-  return chars;
+
+  /**
+   * Characters of the most frequent n-gram times its count (ties: the one seen first), an
+   * n-gram's characters being its words joined by single spaces. 0 with fewer than n words.
+   */
+  topNgramChars(n: number): number {
+    const ids = this.w.ids;
+    const total = ids.length - n + 1;
+    if (total <= 0) return 0;
+    this.advance(n);
+    const { hashes, maybe } = this;
+    gramTable.reset(total);
+    const counts = gramTable.count;
+    const keys = gramTable.key;
+    let bestCount = 1;
+    let bestFirst = 0; // every n-gram once: the first one
+    let candidates = 0;
+    if (slotOf.length < total) slotOf = new Int32Array(total * 2);
+    for (let i = 0; i < total; i++) {
+      if (!maybe[i]) continue;
+      candidates++;
+      const f = findGram(ids, hashes[i]!, i, n);
+      const slot = f >= 0 ? f : -f - 1;
+      slotOf[i] = slot;
+      const c = ++counts[slot]!;
+      const first = keys[slot]!;
+      if (c > bestCount || (c === bestCount && c > 1 && first < bestFirst)) {
+        bestCount = c;
+        bestFirst = first;
+      }
+    }
+    // Make the candidates exact for the next n: keep only n-grams that occurred twice.
+    if (candidates > 0) {
+      for (let i = 0; i < total; i++) if (maybe[i] && counts[slotOf[i]!]! < 2) maybe[i] = 0;
+    }
+    return (this.chars(bestFirst, n) + (n - 1)) * bestCount;
+  }
+
+  /**
+   * Characters inside duplicated n-grams, not counting overlaps: scan left to right; an n-gram
+   * already seen adds its characters (its words' lengths) and the scan jumps past it, otherwise
+   * it is remembered and the scan moves one word. (Gopher's "duplicate n-gram character
+   * fraction"; the same greedy scan as datatrove's `find_all_duplicate`.)
+   */
+  duplicateNgramChars(n: number): number {
+    const ids = this.w.ids;
+    const total = ids.length - n + 1;
+    if (total <= 0) return 0;
+    this.advance(n);
+    const { hashes, maybe } = this;
+    gramTable.reset(total);
+    let chars = 0;
+    let i = 0;
+    while (i < total) {
+      if (maybe[i] && findGram(ids, hashes[i]!, i, n) >= 0) {
+        chars += this.chars(i, n);
+        i += n;
+      } else i++;
+    }
+    return chars;
+  }
 }

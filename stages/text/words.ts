@@ -13,15 +13,16 @@
  * Beyond English: Han, Hiragana and Katakana characters are one word each. Those scripts
  * have no spaces, so a whitespace or spaCy split would make a whole paragraph one "word".
  * One character per word is deterministic, O(n), and needs no dictionary; a dictionary
- * segmenter (Intl.Segmenter) would give longer words but depends on the ICU build of the
- * running Node (output could change with the Node version) and is ~20x slower. Each Han
+ * segmenter (Intl.Segmenter) would give longer words, but its output depends on the ICU data
+ * of the running Node (it could change with the Node version) and it was slower when measured
+ * here (13K characters of Chinese: 18 ms vs 8 ms; one 132K-character string: 15 s). Each Han
  * character is roughly a morpheme, so repetition and n-gram measures stay meaningful.
  * (Thai, Lao, Khmer, Myanmar are not segmented: known weak spot.)
  *
- * Lengths are UTF-16 code units (`string.length`); they differ from code points only for
- * astral characters (emoji), which do not move any threshold measurably.
+ * Lengths are UTF-16 code units (`string.length`); they differ from Python's code-point
+ * lengths (datatrove) only for astral characters (emoji, rare CJK), which count 2.
  */
-import { ALPHA, CJK, CURRENCY, DIGIT, ICON, LOWER, NUM, MARK, PLAIN, PUNCT, SPLIT, UPPER, WS, classAt, classOf, unitsAt } from './chars.js';
+import { ALPHA, CJK, CURRENCY, DIGIT, ICON, LOWER, NUM, MARK, PLAIN, PUNCT, SPLIT, UNCASED, UPPER, WS, classAt, classOf, unitsAt } from './chars.js';
 
 /** The words of a text, as spans into it (no copies until asked for). */
 export interface Words {
@@ -30,6 +31,20 @@ export interface Words {
   /** Word i is `text.slice(start[i], end[i])`. */
   readonly start: Int32Array;
   readonly end: Int32Array;
+  /** `hashSpan` of each word, computed while splitting (equal words, equal hashes). */
+  readonly hash: Uint32Array;
+}
+
+/** FNV-1a over the UTF-16 units of text[s, e), then mixed: the hash of a word or line. */
+export function hashSpan(text: string, s: number, e: number): number {
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return finishHash(h);
+}
+
+function finishHash(h: number): number {
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,39 +107,40 @@ export function splitParagraphs(text: string): string[] {
   return text.trim().split(/\n{2,}/);
 }
 
+const OTHER_BREAKS = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+
 /**
  * Python's `str.splitlines()` boundaries (C4's reference splits lines this way): `\r\n`, `\n`,
  * `\r`, `\v`, `\f`, `\x1c-\x1e`, `\x85`, `\u2028`, `\u2029`. No trailing empty line.
  */
 export function splitLinesUniversal(text: string): string[] {
   if (text.length === 0) return [];
-  const lines = text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
+  const lines = OTHER_BREAKS.test(text) ? text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/) : text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
 
-/** Whitespace-separated words of a line (Python's `str.split()`): C4 and line corrections. */
-export function whitespaceWords(line: string): string[] {
-  const t = line.trim();
-  return t.length === 0 ? [] : t.split(/\s+/);
-}
-
-/** Whitespace-separated word count and longest word length, without allocating the words. */
-export function whitespaceWordStats(text: string): { count: number; longest: number } {
+/**
+ * Whitespace-separated words of a line, counted up to `countUpTo` (the scan stops there),
+ * and whether one is longer than `maxLength` (checked only when the line is that long).
+ */
+export function whitespaceWordStats(text: string, countUpTo: number, maxLength: number): { count: number; tooLong: boolean } {
   let count = 0;
-  let longest = 0;
+  let tooLong = false;
+  const checkLength = text.length > maxLength;
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
     const ws = i === text.length || (classOf(text.charCodeAt(i)) & WS) !== 0;
     if (ws) {
       if (start >= 0) {
         count++;
-        if (i - start > longest) longest = i - start;
+        if (i - start > maxLength) tooLong = true;
         start = -1;
+        if (count >= countUpTo && !checkLength) break;
       }
     } else if (start < 0) start = i;
   }
-  return { count, longest };
+  return { count, tooLong };
 }
 
 /** How many whitespace-separated words, without allocating them. */
@@ -180,9 +196,13 @@ const ABBREVIATIONS = new Set(
   ).split(' '),
 );
 const INITIALS = /^(?:[A-Za-z]\.)+$/;
-/** URL or e-mail (spaCy's url_match keeps them one token). */
+/**
+ * URL or e-mail (spaCy's url_match keeps them one token). As in spaCy, the top-level domain
+ * must be lowercase, so `lower.Upper` (a missing space, `Options.Builder`) is not a URL and
+ * gets split at the period.
+ */
 const URL_LIKE =
-  /^(?:[a-z][\w+.-]*:\/\/\S+|(?:[\w.+-]+@)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,63}(?::\d+)?(?:[/?#]\S*)?)$/i;
+  /^(?:[A-Za-z][\w+.-]*:\/\/\S+|(?:[\w.+-]+@)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.[a-z]{2,63}(?::\d+)?(?:[/?#]\S*)?)$/;
 /** Units split off a number (`5km` -> `5`, `km`), a subset of spaCy's LIST_UNITS. */
 const UNITS = new Set(
   (
@@ -225,8 +245,8 @@ function suffixLen(text: string, s: number, e: number): number {
     if (last === s) return 0;
     const p = text.charCodeAt(last - 1);
     const pk = classOf(p);
-    if (pk & (DIGIT | LOWER | PUNCT) || p === 0x25 || p === 0xb2 || p === 0x2b) return 1;
-    if (pk & UPPER && last - 2 >= s && classOf(text.charCodeAt(last - 2)) & UPPER) return 1;
+    if (pk & (DIGIT | LOWER | UNCASED | PUNCT) || p === 0x25 || p === 0xb2 || p === 0x2b) return 1;
+    if (pk & UPPER && last - 2 >= s && classOf(text.charCodeAt(last - 2)) & (UPPER | UNCASED)) return 1;
     return 0;
   }
   if (u === 0x2026) return 1;
@@ -329,7 +349,7 @@ function splitMiddle(text: string, s: number, e: number, out: SpanSink): void {
       else if (i > s && i + 1 < e) {
         const pk = classOf(text.charCodeAt(i - 1));
         const nk = classOf(text.charCodeAt(i + 1));
-        if (pk & LOWER && nk & UPPER) cut = 1;
+        if (pk & (LOWER | UNCASED) && nk & (UPPER | UNCASED)) cut = 1;
       }
     } else if (u === 0x2026) cut = 1;
     else if (i > s && i + 1 < e) {
@@ -360,18 +380,27 @@ function splitMiddle(text: string, s: number, e: number, out: SpanSink): void {
 class SpanSink {
   start = new Int32Array(256);
   end = new Int32Array(256);
+  hash = new Uint32Array(256);
   count = 0;
+  /** The text being split (set by splitInto). */
+  text = '';
   push(s: number, e: number): void {
+    this.pushHashed(s, e, hashSpan(this.text, s, e));
+  }
+  pushHashed(s: number, e: number, h: number): void {
     if (this.count === this.start.length) {
-      const ns = new Int32Array(this.count * 2);
-      ns.set(this.start);
-      this.start = ns;
-      const ne = new Int32Array(this.count * 2);
-      ne.set(this.end);
-      this.end = ne;
+      const grow = <T extends Int32Array | Uint32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(this.count * 2);
+        b.set(a);
+        return b;
+      };
+      this.start = grow(this.start);
+      this.end = grow(this.end);
+      this.hash = grow(this.hash);
     }
     this.start[this.count] = s;
     this.end[this.count] = e;
+    this.hash[this.count] = h;
     this.count++;
   }
 }
@@ -386,23 +415,40 @@ function isSimpleSuffix(u: number): boolean {
 /** Split `text` into spans in `sink` (cleared first); `fast` = false skips the plain-word shortcut. */
 function splitInto(text: string, sink: SpanSink, fast = true): void {
   sink.count = 0;
+  sink.text = text;
+  // Give memory back after a huge document.
+  if (sink.start.length > 1 << 20 && text.length < sink.start.length / 16) {
+    sink.start = new Int32Array(256);
+    sink.end = new Int32Array(256);
+    sink.hash = new Uint32Array(256);
+  }
   const n = text.length;
   let i = 0;
   while (i < n) {
     while (i < n && classOf(text.charCodeAt(i)) & WS) i++;
     if (i >= n) break;
-    // Fast path: a chunk of plain letters/digits, optionally closed by one simple mark.
+    // Fast path: a chunk of plain letters/digits, optionally closed by one simple mark,
+    // hashed while it is scanned.
     let j = i;
     let k = 0;
+    let h = 0x811c9dc5;
     // (a chunk starting with a digit may be `5km`: the full path splits units)
-    if (fast && !(classOf(text.charCodeAt(i)) & DIGIT)) while (j < n && (k = classOf(text.charCodeAt(j))) & PLAIN) j++;
+    if (fast && !(classOf(text.charCodeAt(i)) & DIGIT)) {
+      while (j < n) {
+        const u = text.charCodeAt(j);
+        k = classOf(u);
+        if (!(k & PLAIN)) break;
+        h = Math.imul(h ^ u, 0x01000193);
+        j++;
+      }
+    }
     if (j > i && (j === n || k & WS)) {
-      sink.push(i, j);
+      sink.pushHashed(i, j, finishHash(h));
       i = j;
       continue;
     }
     if (fast && j > i && isSimpleSuffix(text.charCodeAt(j)) && (j + 1 === n || classOf(text.charCodeAt(j + 1)) & WS)) {
-      sink.push(i, j);
+      sink.pushHashed(i, j, finishHash(h));
       sink.push(j, j + 1);
       i = j + 1;
       continue;
@@ -416,14 +462,16 @@ function splitInto(text: string, sink: SpanSink, fast = true): void {
 /** Split a text into words (see the module comment). Pure; no memo. */
 export function tokenize(text: string): Words {
   splitInto(text, scratch);
-  return { text, count: scratch.count, start: scratch.start.slice(0, scratch.count), end: scratch.end.slice(0, scratch.count) };
+  const n = scratch.count;
+  return { text, count: n, start: scratch.start.slice(0, n), end: scratch.end.slice(0, n), hash: scratch.hash.slice(0, n) };
 }
 
 /** `tokenize` without the plain-word shortcut: the reference the shortcut is tested against. */
 export function tokenizeReference(text: string): Words {
   const sink = new SpanSink();
   splitInto(text, sink, false);
-  return { text, count: sink.count, start: sink.start.slice(0, sink.count), end: sink.end.slice(0, sink.count) };
+  const n = sink.count;
+  return { text, count: n, start: sink.start.slice(0, n), end: sink.end.slice(0, n), hash: sink.hash.slice(0, n) };
 }
 
 // Filters run one after another on the same document: keep the last split.
@@ -445,14 +493,32 @@ export function wordStrings(w: Words): string[] {
   return out;
 }
 
+/** The class bits of word i's characters, OR-ed (one scan answers several questions). */
+export function wordClasses(w: Words, i: number): number {
+  const t = w.text;
+  const e = w.end[i]!;
+  let bits = 0;
+  for (let j = w.start[i]!; j < e; j++) {
+    const u = t.charCodeAt(j);
+    if (u >= 0xd800 && u <= 0xdbff) {
+      bits |= classAt(t, j);
+      j++;
+    } else bits |= classOf(u);
+  }
+  return bits;
+}
+
+/** Class bits that make a token a word (it is not only punctuation/symbols). */
+export const WORD_BITS = ALPHA | NUM | MARK;
+
 /** Does word i contain a letter, digit or mark (i.e. it is not only punctuation/symbols)? */
 export function isWordLike(w: Words, i: number): boolean {
-  return hasClass(w, i, ALPHA | NUM | MARK);
+  return (wordClasses(w, i) & WORD_BITS) !== 0;
 }
 
 /** Does word i contain an alphabetic character (Python's `isalpha` on some char)? */
 export function hasAlpha(w: Words, i: number): boolean {
-  return hasClass(w, i, ALPHA);
+  return (wordClasses(w, i) & ALPHA) !== 0;
 }
 
 /** Is word i made only of Unicode punctuation (spaCy's `is_punct`)? */
@@ -460,19 +526,6 @@ export function isPunctuation(w: Words, i: number): boolean {
   const t = w.text;
   for (let j = w.start[i]!; j < w.end[i]!; j += unitsAt(t, j)) if (!(classAt(t, j) & PUNCT)) return false;
   return true;
-}
-
-function hasClass(w: Words, i: number, bits: number): boolean {
-  const t = w.text;
-  const e = w.end[i]!;
-  for (let j = w.start[i]!; j < e; j++) {
-    const u = t.charCodeAt(j);
-    if (u >= 0xd800 && u <= 0xdbff) {
-      if (classAt(t, j) & bits) return true;
-      j++;
-    } else if (classOf(u) & bits) return true;
-  }
-  return false;
 }
 
 /** Sentence-final marks (spaCy's sentencizer list, the common part). */
@@ -485,7 +538,7 @@ const SENTENCE_END = new Set('!.?։؟۔।॥။።‼‽⁇⁈⁉﹒﹖﹗！�
  */
 export function countSentences(text: string): number {
   splitInto(text, scratch);
-  const w: Words = { text, count: scratch.count, start: scratch.start, end: scratch.end };
+  const w: Words = { text, count: scratch.count, start: scratch.start, end: scratch.end, hash: scratch.hash };
   if (w.count === 0) return 0;
   let n = 1;
   let seenEnd = false;

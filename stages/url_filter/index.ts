@@ -53,7 +53,8 @@ export interface ParsedUrl {
 export function parseUrl(url: string): ParsedUrl | undefined {
   let u: URL;
   try {
-    u = new URL(url);
+    // A URL without a scheme (`example.com/page`, as some corpora store them) is read as http.
+    u = new URL(/^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `http://${url}`);
   } catch {
     return undefined;
   }

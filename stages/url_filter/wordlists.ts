@@ -4,29 +4,29 @@
  * etc. are left to the UT1 category blocklists.
  *
  * - strict: matched as substrings of the lowercased URL with non-alphanumerics removed, so
- *   only strings that are (nearly) never part of an innocent word belong here. One hit bans.
+ *   only strings that are (nearly) never part of innocent words joined together belong here
+ *   ("sextube" is out: "middlesex-tube"; "creampie" is out: "ice-cream-pie"). One hit bans.
  * - hard: matched as whole words of the URL split on `[^a-z0-9]+`; one hit bans. Words that
  *   are unambiguous alone but would hit innocent words as substrings ("milf" in "milford").
- * - soft: whole words that are innocent alone ("hot", "teen", "girls") but not together;
- *   two or more hits ban.
+ * - soft: whole words that are innocent alone ("hot", "teen", "cum" in "summa cum laude",
+ *   "tits" the birds, "hooker" the rugby position) but not together; two or more hits ban.
  */
 export const STRICT_WORDS = [
-  'porn', 'pornhub', 'xvideos', 'xnxx', 'xhamster', 'redtube', 'youporn', 'tube8', 'spankbang', 'brazzers',
-  'livejasmin', 'chaturbate', 'bongacams', 'stripchat', 'hentai', 'blowjob', 'handjob', 'cumshot',
-  'creampie', 'gangbang', 'bukkake', 'deepthroat', 'pussylicking', 'camgirl', 'sexcam', 'freesex',
-  'sexvideo', 'sextube', 'xxxvideo', 'hardsex',
+  'porn', 'pornhub', 'xvideos', 'xnxx', 'xhamster', 'redtube', 'youporn', 'spankbang', 'brazzers', 'livejasmin',
+  'chaturbate', 'bongacams', 'stripchat', 'hentai', 'blowjob', 'handjob', 'cumshot', 'gangbang', 'bukkake',
+  'pussylicking', 'camgirl', 'xxxvideo',
 ];
 
 export const HARD_WORDS = [
-  'xxx', 'milf', 'milfs', 'bdsm', 'shemale', 'shemales', 'tranny', 'nsfw', 'nudes', 'slut', 'sluts', 'whore',
-  'whores', 'fuck', 'fucking', 'fucked', 'pussy', 'cock', 'cocks', 'dildo', 'dildos', 'orgy', 'orgies', 'incest',
-  'anal', 'tits', 'boobs', 'cum', 'jizz', 'hooker', 'hookers', 'fetish', 'upskirt', 'voyeur', 'sexo', 'porno',
+  'xxx', 'milf', 'milfs', 'bdsm', 'shemale', 'shemales', 'tranny', 'nsfw', 'nudes', 'slut', 'sluts', 'whore', 'whores',
+  'fuck', 'fucking', 'fucked', 'dildo', 'dildos', 'jizz', 'upskirt', 'boobs', 'sexo', 'porno',
 ];
 
 export const SOFT_WORDS = [
   'sex', 'sexy', 'nude', 'naked', 'adult', 'erotic', 'erotica', 'escort', 'escorts', 'hot', 'girls', 'teen', 'teens',
   'amateur', 'hardcore', 'babe', 'babes', 'cam', 'cams', 'webcam', 'strip', 'stripper', 'lingerie', 'bikini',
-  'mature', 'busty', 'horny', 'kinky', 'xx',
+  'mature', 'busty', 'horny', 'kinky', 'xx', 'anal', 'cock', 'cocks', 'pussy', 'tits', 'fetish', 'voyeur', 'hooker',
+  'hookers', 'incest', 'orgy', 'orgies', 'cum',
 ];
 
 /** RW's curated-source domains (spec §1): their content enters a mix through curated corpora. */

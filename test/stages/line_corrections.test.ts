@@ -22,26 +22,26 @@ test('line_corrections: a mainly uppercase line (> 50% uppercase chars) is dropp
 });
 
 test('line_corrections: uppercase ratio is over the line\'s characters: "NASA launches a rocket" (4/22) stays', () => {
-  assert.deepEqual(correctLine('NASA launches a rocket', 4, defaults), { line: 'NASA launches a rocket' });
-  assert.equal(correctLine('ABC DEF', 2, defaults).rule, 'uppercase'); // 6/7
+  assert.deepEqual(correctLine('NASA launches a rocket', defaults), { line: 'NASA launches a rocket', words: 4 });
+  assert.equal(correctLine('ABC DEF', defaults).rule, 'uppercase'); // 6/7
 });
 
 test('line_corrections: digit-only, counter and one-word lines are dropped', () => {
-  assert.equal(correctLine('2023', 1, defaults).rule, 'numeric');
-  assert.equal(correctLine('12 345', 2, defaults).rule, 'numeric');
-  assert.equal(correctLine('12 likes', 2, defaults).rule, 'counter');
-  assert.equal(correctLine('1.2K shares', 2, defaults).rule, 'counter');
-  assert.equal(correctLine('5 comments »', 3, defaults).rule, 'counter');
-  assert.equal(correctLine('Menu', 1, defaults).rule, 'short');
-  assert.equal(correctLine('12 likes of cheese in my fridge', 7, defaults).line, '12 likes of cheese in my fridge');
+  assert.equal(correctLine('2023', defaults).rule, 'numeric');
+  assert.equal(correctLine('12 345', defaults).rule, 'numeric');
+  assert.equal(correctLine('12 likes', defaults).rule, 'counter');
+  assert.equal(correctLine('1.2K shares', defaults).rule, 'counter');
+  assert.equal(correctLine('5 comments »', defaults).rule, 'counter');
+  assert.equal(correctLine('Menu', defaults).rule, 'short');
+  assert.equal(correctLine('12 likes of cheese in my fridge', defaults).line, '12 likes of cheese in my fridge');
 });
 
 test('line_corrections: boilerplate is stripped from lines of <= 10 words (prefix, suffix, anywhere)', () => {
-  assert.deepEqual(correctLine('Sign-in to see your orders', 5, defaults), { line: 'to see your orders', rule: 'boilerplate' });
-  assert.deepEqual(correctLine('A great story. Read more...', 5, defaults), { line: 'A great story.', rule: 'boilerplate' });
-  assert.deepEqual(correctLine('You have 3 items in cart now', 7, defaults), { line: 'You have 3 now', rule: 'boilerplate' });
+  assert.deepEqual(correctLine('Sign-in to see your orders', defaults), { line: 'to see your orders', rule: 'boilerplate', words: 5 });
+  assert.deepEqual(correctLine('A great story. Read more...', defaults), { line: 'A great story.', rule: 'boilerplate', words: 5 });
+  assert.deepEqual(correctLine('You have 3 items in cart now', defaults), { line: 'You have 3 now', rule: 'boilerplate', words: 7 });
   const long = 'Sign-in is what this very long line of more than ten words talks about';
-  assert.deepEqual(correctLine(long, 14, defaults), { line: long });
+  assert.deepEqual(correctLine(long, defaults), { line: long, words: 14 });
 });
 
 test('line_corrections: removed words > 5% drops the document (3 of 38 = 7.9%)', async () => {
@@ -68,9 +68,9 @@ test('line_corrections: edge cases: empty, one word, no newline, only punctuatio
   assert.ok(isDrop(one.r)); // the one-word line is all of the document's words
   const line = 'a sentence without any newline in it at all';
   assert.equal(((await run(line)).r as Doc).text, line);
-  assert.equal(correctLine('!!! ???', 2, defaults).line, '!!! ???'); // no letters: not uppercase
+  assert.equal(correctLine('!!! ???', defaults).line, '!!! ???'); // no letters: not uppercase
   // CJK lines have no spaces: a whole line is one whitespace word -> dropped as one-word line
-  assert.equal(correctLine('我爱北京天安门', 1, defaults).rule, 'short');
+  assert.equal(correctLine('我爱北京天安门', defaults).rule, 'short');
   const big = bigText(10_000_000);
   const out = correctLines(big, defaults);
   assert.equal(out.removedWords, 0);

@@ -37,3 +37,15 @@ test('pii: the stage rewrites the text and counts replacements; never drops; opt
   assert.equal(anonymize('a@b.com 1.1.1.1', { ...defaults, anonymize_emails: false, anonymize_ips: false }).text, 'a@b.com 1.1.1.1');
   assert.equal(anonymize('', defaults).text, '');
 });
+
+test('pii: edge cases: CJK text around an address, a 10 MB document with 1000 addresses', () => {
+  assert.equal(anonymize('请联系 wang@example.cn 谢谢', defaults).text, '请联系 email@example.com 谢谢');
+  const parts: string[] = [];
+  for (let i = 0; i < 1000; i++) parts.push(`${'lorem text '.repeat(920)}user${i}@mail${i}.example.org 8.8.${i % 256}.4 `);
+  const big = parts.join('\n');
+  assert.ok(big.length > 10_000_000);
+  const r = anonymize(big, defaults);
+  assert.equal(r.emails, 1000);
+  assert.equal(r.ips, 1000);
+  assert.equal(r.text.includes('@mail'), false);
+});

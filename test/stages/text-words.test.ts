@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  countSentences, countWhitespaceWords, findDuplicates, lineSpans, paragraphSpans, splitLines, splitLinesKeepEmpty, splitLinesUniversal,
-  splitParagraphs, tokenize, tokenizeReference, wordStrings, words, isWordLike, hasAlpha,
+  countSentences, countWhitespaceWords, findDuplicates, lineSpans, paragraphSpans, whitespaceWordStats, splitLines, splitLinesKeepEmpty, splitLinesUniversal,
+  splitParagraphs, tokenize, tokenizeReference, wordStrings, words, isWordLike, hasAlpha, hashSpan,
 } from '../../stages/text/words.js';
-import { NgramHashes, duplicateNgramChars, duplicateSpans, topNgramChars, wordIds } from '../../stages/text/ngrams.js';
+import { NgramScanner, duplicateSpans, wordIds } from '../../stages/text/ngrams.js';
+import { seededRandom } from './helpers.js';
 import { bigText } from './helpers.js';
 import { readFileSync } from 'node:fs';
 import { sharedData } from '../../src/paths.js';
@@ -31,6 +32,14 @@ test('words: URLs and e-mails stay whole, trailing punctuation is split', () => 
   assert.deepEqual(split('See https://example.com/a?b=1. Mail bob@example.org!'), [
     'See', 'https://example.com/a?b=1', '.', 'Mail', 'bob@example.org', '!',
   ]);
+});
+
+test('words: lower.Upper is split at the period (a missing space), lowercase domains are not', () => {
+  assert.deepEqual(split('Options.Builder visit example.com'), ['Options', '.', 'Builder', 'visit', 'example.com']);
+});
+
+test('words: a final period splits after uncased scripts too (Tamil, Devanagari)', () => {
+  assert.deepEqual(split('இருந்து. नमस्ते.'), ['இருந்து', '.', 'नमस्ते', '.']);
 });
 
 test('words: CJK text without spaces is one word per character, not one word per paragraph', () => {
@@ -83,15 +92,61 @@ test('countSentences: a sentence starts after . ! ? (abbreviations and decimals 
   assert.equal(countSentences(''), 0);
 });
 
+/** Oracle: datatrove's string-joining definitions, written plainly. */
+function topOracle(ws: string[], n: number): number {
+  const counts = new Map<string, number>();
+  for (let i = 0; i + n <= ws.length; i++) {
+    const g = ws.slice(i, i + n).join(' ');
+    counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  let best = '';
+  let bestCount = 0;
+  for (const [g, c] of counts) if (c > bestCount) [best, bestCount] = [g, c]; // Map keeps first-seen order
+  return best.length * bestCount;
+}
+function dupOracle(ws: string[], n: number): number {
+  const seen = new Set<string>();
+  let chars = 0;
+  let i = 0;
+  while (i < ws.length - n + 1) {
+    const g = ws.slice(i, i + n).join('\u0000');
+    if (seen.has(g)) {
+      chars += ws.slice(i, i + n).join('').length;
+      i += n;
+    } else {
+      seen.add(g);
+      i++;
+    }
+  }
+  return chars;
+}
+
 test('n-grams: top n-gram characters = joined length x count; duplicate n-grams skip overlaps', () => {
   // words: ab cd ab cd ab cd x: "ab cd" occurs 3 times, 5 chars each
   const w = wordIds(tokenize('ab cd ab cd ab cd x'));
-  assert.equal(topNgramChars(w, 2), 5 * 3);
+  const s = new NgramScanner(w);
+  assert.equal(s.topNgramChars(2), 5 * 3);
   // 3-grams: "ab cd ab" x2 and "cd ab cd" x2: tie, the first seen wins: 8 chars x 2
-  assert.equal(topNgramChars(w, 3), 8 * 2);
-  // 2-gram scan: (ab cd) new, (cd ab) new, (ab cd) dup: +4, jump 2 -> (ab cd) dup: +4, jump -> (cd x) new
-  assert.equal(duplicateNgramChars(w, 2), 8);
-  assert.equal(topNgramChars(wordIds(tokenize('one')), 2), 0);
+  assert.equal(s.topNgramChars(3), 8 * 2);
+  // 5-gram scan: (ab cd ab cd ab) new, (cd ab cd ab cd) new, (ab cd ab cd x) new: 0
+  assert.equal(s.duplicateNgramChars(5), 0);
+  assert.equal(new NgramScanner(wordIds(tokenize('one'))).topNgramChars(2), 0);
+  // all unique: the first n-gram, once
+  assert.equal(new NgramScanner(wordIds(tokenize('a bb ccc dddd'))).topNgramChars(2), 4);
+  assert.throws(() => s.topNgramChars(2), /n must increase/);
+});
+
+test('n-grams: the scanner equals the plain string definitions on random and repetitive texts', () => {
+  const rnd = seededRandom(11);
+  for (let doc = 0; doc < 60; doc++) {
+    const vocab = 3 + Math.floor(rnd() * 30); // small vocabularies repeat a lot
+    const len = Math.floor(rnd() * 300);
+    const ws = Array.from({ length: len }, () => `w${Math.floor(rnd() * vocab)}`);
+    const w = wordIds(tokenize(ws.join(' ')));
+    const s = new NgramScanner(w);
+    for (const n of [2, 3, 4]) assert.equal(s.topNgramChars(n), topOracle(ws, n), `doc ${doc} top ${n}`);
+    for (const n of [5, 6, 7, 8, 9, 10]) assert.equal(s.duplicateNgramChars(n), dupOracle(ws, n), `doc ${doc} dup ${n}`);
+  }
 });
 
 test('words: the plain-word shortcut splits exactly like the full path (parity texts and generated text)', () => {
@@ -99,7 +154,10 @@ test('words: the plain-word shortcut splits exactly like the full path (parity t
   const file = sharedData('parity', 'datatrove-filters.jsonl');
   if (file) for (const l of readFileSync(file, 'utf8').split('\n')) if (l.trim()) texts.push((JSON.parse(l) as { text: string }).text);
   for (const t of texts) {
-    assert.deepEqual(wordStrings(tokenize(t)), wordStrings(tokenizeReference(t)));
+    const fast = tokenize(t);
+    assert.deepEqual(wordStrings(fast), wordStrings(tokenizeReference(t)));
+    assert.deepEqual(fast.hash, tokenizeReference(t).hash);
+    for (let i = 0; i < Math.min(fast.count, 2000); i++) assert.equal(fast.hash[i], hashSpan(t, fast.start[i]!, fast.end[i]!));
   }
 });
 
@@ -114,12 +172,15 @@ test('lineSpans / paragraphSpans cut exactly what splitLines / splitParagraphs c
   }
 });
 
-test('duplicateSpans counts like findDuplicates; rolling n-gram hashes give the same measures', () => {
+test('duplicateSpans counts like findDuplicates', () => {
   const t = 'ab\ncd\nab\nab\ncd';
   const s = lineSpans(t);
   assert.deepEqual(duplicateSpans(t, s.start, s.end, s.count), findDuplicates(splitLines(t)));
-  const w = wordIds(tokenize(bigText(20_000, 3)));
-  const shared = new NgramHashes(w.ids);
-  for (const n of [2, 3, 4]) assert.equal(topNgramChars(w, n, shared), topNgramChars(w, n));
-  for (const n of [5, 6, 7, 8, 9, 10]) assert.equal(duplicateNgramChars(w, n, shared), duplicateNgramChars(w, n));
+});
+
+test('whitespaceWordStats: counts words up to the limit; finds a word over maxLength', () => {
+  assert.deepEqual(whitespaceWordStats('a b c d e', 3, 1000), { count: 3, tooLong: false });
+  assert.deepEqual(whitespaceWordStats('a b', 3, 1000), { count: 2, tooLong: false });
+  assert.deepEqual(whitespaceWordStats(`a b c ${'x'.repeat(11)}`, 3, 10), { count: 4, tooLong: true });
+  assert.deepEqual(whitespaceWordStats('', 3, 10), { count: 0, tooLong: false });
 });

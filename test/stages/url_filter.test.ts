@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newDoc } from '../../src/doc.js';
 import { isDrop, type Drop, type Stage } from '../../src/stage.js';
-import { defaults, hostCandidates, scoreUrlWords, urlFilter, type UrlFilterConfig } from '../../stages/url_filter/index.js';
+import { defaults, hostCandidates, parseUrl, scoreUrlWords, urlFilter, type UrlFilterConfig } from '../../stages/url_filter/index.js';
 import { FingerprintSet, fingerprint, loadBlocklist } from '../../stages/url_filter/blocklist.js';
 import { recordingContext } from './helpers.js';
 
@@ -94,6 +94,21 @@ test('url_filter: soft words ban at 2 or more whole-word hits, not at 1', () => 
   assert.equal(scoreUrlWords('https://example.com/hot/babes', { ...defaults, soft_threshold: 3 }), undefined);
 });
 
+test('url_filter: the word lists leave innocent URLs alone (words joined across separators, other meanings)', () => {
+  for (const url of [
+    'https://www.essexcamping.co.uk/',
+    'https://tfl.gov.uk/middlesex-tube-times',
+    'https://recipes.example.com/ice-cream-pie',
+    'https://uni.example.edu/news/summa-cum-laude',
+    'https://en.wikipedia.org/wiki/Deep_Throat_(Watergate)',
+    'https://birds.example.org/blue-tits-nesting',
+    'https://rugby.example.com/best-hooker-2023',
+    'https://www.milford-news.com/',
+  ]) {
+    assert.equal(scoreUrlWords(url, defaults), undefined, url);
+  }
+});
+
 test('url_filter: curated-source exclusion is off by default, on by option', async () => {
   assert.equal(await verdict(await stage(), 'https://en.wikipedia.org/wiki/Toulouse'), undefined);
   const on = await stage({ exclude_curated: true });
@@ -101,10 +116,15 @@ test('url_filter: curated-source exclusion is off by default, on by option', asy
   assert.equal((await verdict(on, 'https://stackoverflow.com/q/1'))?.reason, 'url_curated_source');
 });
 
+test('url_filter: a URL without a scheme is read as http', async () => {
+  assert.equal((await verdict(await stage(), 'www.bad-site.com/page'))?.reason, 'url_blocklist_domain');
+  assert.deepEqual(parseUrl('Example.COM/A/b/'), { host: 'example.com', bare: 'example.com/a/b' });
+});
+
 test('url_filter: unparsable URLs are kept and counted; no blocklist configured is fine', async () => {
   const ctx = recordingContext();
   const s = await urlFilter.create(defaults, ctx);
-  const r = await s.apply(newDoc({ id: '1', url: 'not a url' }));
+  const r = await s.apply(newDoc({ id: '1', url: 'http://exa mple.com/' }));
   assert.equal(isDrop(r), false);
   assert.equal(ctx.counted['url_unparsable'], 1);
 });
