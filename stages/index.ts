@@ -4,9 +4,11 @@
  */
 import type { StageModule } from '../src/stage.js';
 import type { CorpusStep } from '../src/pass.js';
+import { tokenCount } from './token_count/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
+  token_count: tokenCount,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -4,6 +4,8 @@
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   refinery::InitInfo(env, exports);
+  refinery::InitGpt2(env, exports);
+  refinery::InitMinhash(env, exports);
   return exports;
 }
 

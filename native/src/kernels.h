@@ -5,4 +5,6 @@
 
 namespace refinery {
 void InitInfo(Napi::Env env, Napi::Object exports);
+void InitGpt2(Napi::Env env, Napi::Object exports);
+void InitMinhash(Napi::Env env, Napi::Object exports);
 }  // namespace refinery
