@@ -47,20 +47,38 @@ inline uint64_t ShingleHash(const uint64_t* units, size_t len) {
   return h;
 }
 
-// sig[j] = min(sig[j], a[j]*x + b[j]) over all x: the hot loop, cloned per ISA so the
-// 64-bit multiplies vectorize where the CPU has them (AVX-512DQ) and stay scalar elsewhere.
+// sig[j] = min(sig[j], a[j]*x + b[j]) over all x: the hot loop. Components go in tiles of
+// kTile whose a, b and running minima stay in registers while every shingle streams by;
+// cloned per ISA so the 64-bit multiplies vectorize where the CPU has them (AVX-512DQ
+// vpmullq) and stay scalar elsewhere.
+constexpr size_t kTile = 32;
+
 __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
 void UpdateMins(const uint64_t* xs, size_t nx, const uint64_t* a, const uint64_t* b, uint64_t* sig, size_t k) {
-  constexpr size_t kBlock = 512;  // components per block: a, b, sig blocks stay in L1
-  for (size_t j0 = 0; j0 < k; j0 += kBlock) {
-    size_t j1 = std::min(k, j0 + kBlock);
+  size_t j0 = 0;
+  for (; j0 + kTile <= k; j0 += kTile) {
+    uint64_t ta[kTile], tb[kTile], tm[kTile];
+    for (size_t j = 0; j < kTile; j++) {
+      ta[j] = a[j0 + j];
+      tb[j] = b[j0 + j];
+      tm[j] = sig[j0 + j];
+    }
     for (size_t i = 0; i < nx; i++) {
       const uint64_t x = xs[i];
-      for (size_t j = j0; j < j1; j++) {
-        uint64_t v = a[j] * x + b[j];
-        sig[j] = v < sig[j] ? v : sig[j];
+      for (size_t j = 0; j < kTile; j++) {
+        uint64_t v = ta[j] * x + tb[j];
+        tm[j] = v < tm[j] ? v : tm[j];
       }
     }
+    for (size_t j = 0; j < kTile; j++) sig[j0 + j] = tm[j];
+  }
+  for (; j0 < k; j0++) {
+    uint64_t m = sig[j0];
+    for (size_t i = 0; i < nx; i++) {
+      uint64_t v = a[j0] * xs[i] + b[j0];
+      m = v < m ? v : m;
+    }
+    sig[j0] = m;
   }
 }
 
@@ -181,11 +199,49 @@ Napi::Value BandsJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+
+// minhashSections(keys: BigUint64Array (docs x bands), bands, include: Uint32Array)
+//   -> Uint8Array: per band, the included docs' records (key_hi u32, key_lo u32, doc u32),
+//      sorted by (key, doc): the body of a signature file (stages/minhash/files.ts).
+Napi::Value SectionsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsNumber() || !info[2].IsTypedArray()) {
+    Napi::TypeError::New(env, "minhashSections(keys: BigUint64Array, bands: number, include: Uint32Array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto keys = info[0].As<Napi::BigUint64Array>();
+  size_t bands = info[1].As<Napi::Number>().Uint32Value();
+  auto include = info[2].As<Napi::Uint32Array>();
+  size_t docs = bands ? keys.ElementLength() / bands : 0;
+  size_t m = include.ElementLength();
+  for (size_t i = 0; i < m; i++) {
+    if (include[i] >= docs) {
+      Napi::RangeError::New(env, "minhashSections: include index out of range").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, bands * m * 12);
+  uint32_t* w = reinterpret_cast<uint32_t*>(out.Data());
+  std::vector<std::pair<uint64_t, uint32_t>> recs(m);
+  const uint64_t* k = keys.Data();
+  for (size_t band = 0; band < bands; band++) {
+    for (size_t i = 0; i < m; i++) recs[i] = {k[static_cast<size_t>(include[i]) * bands + band], include[i]};
+    std::sort(recs.begin(), recs.end());
+    for (auto& r : recs) {
+      *w++ = static_cast<uint32_t>(r.first >> 32);
+      *w++ = static_cast<uint32_t>(r.first);
+      *w++ = r.second;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 }  // namespace refinery::minhash
 
 namespace refinery {
 void InitMinhash(Napi::Env env, Napi::Object exports) {
   exports.Set("minhashBands", Napi::Function::New(env, minhash::BandsJs));
+  exports.Set("minhashSections", Napi::Function::New(env, minhash::SectionsJs));
 }
 }  // namespace refinery
