@@ -15,6 +15,8 @@ import { lineCorrections } from './line_corrections/index.js';
 import { c4Filters } from './c4_filters/index.js';
 import { finewebQuality } from './fineweb_quality/index.js';
 import { pii } from './pii/index.js';
+import { tokenCount } from './token_count/index.js';
+import { minhash } from './minhash/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
@@ -27,10 +29,12 @@ export const stageModules: Record<string, StageModule<any>> = {
   [c4Filters.name]: c4Filters,
   [finewebQuality.name]: finewebQuality,
   [pii.name]: pii,
+  token_count: tokenCount,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const corpusSteps: Record<string, CorpusStep<any>> = {
+  minhash,
 };
 
 export const commands: Record<string, { summary: string; run(argv: string[]): Promise<number> }> = {

@@ -6,4 +6,6 @@
 namespace refinery {
 void InitInfo(Napi::Env env, Napi::Object exports);
 void InitFastText(Napi::Env env, Napi::Object exports);
+void InitGpt2(Napi::Env env, Napi::Object exports);
+void InitMinhash(Napi::Env env, Napi::Object exports);
 }  // namespace refinery

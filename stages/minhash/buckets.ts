@@ -1,0 +1,131 @@
+/**
+ * Pass 2, one task per band: k-way merge of that band's sorted sections from every
+ * signature file; every run of equal keys is a bucket of candidate duplicates, emitted as
+ * pairs (first doc of the bucket, other doc) in global doc ids (shard order, then row).
+ */
+import type { CorpusPass } from '../../src/pass.js';
+import { RefineryError } from '../../src/errors.js';
+import type { MinhashConfig } from './config.js';
+import { checkConfig } from './config.js';
+import type { SigHeader } from './files.js';
+import { PAIRS_MAGIC, readRecords, readSigHeader, sectionRange, SIG_RECORD_WORDS, TrailerWriter } from './files.js';
+import { configTag, emptyStageStats, inputShards, numberedFiles, pairsPath, PASS_BUCKETS, PASS_SIGNATURES, taskStats } from './common.js';
+
+/** Checked headers of every shard's signature file, and each shard's first global doc id. */
+export async function signatureHeaders(ctx: Parameters<CorpusPass<MinhashConfig>['run']>[1]): Promise<{ headers: SigHeader[]; offsets: number[]; total: number }> {
+  const c = ctx.options;
+  const shards = (await inputShards(ctx)).length;
+  const files = await numberedFiles(ctx.run, `${PASS_SIGNATURES}/sigs`, shards);
+  const headers = await Promise.all(files.map((f) => readSigHeader(ctx.run, f.path, f.size)));
+  const tag = configTag(c);
+  const offsets: number[] = [];
+  let total = 0;
+  for (const h of headers) {
+    if (h.tag !== tag || h.bands !== c.bands || h.rows !== c.rows) {
+      throw new RefineryError('ERR_CONFIG', `written with other MinHash options (bands ${h.bands}, rows ${h.rows}); rerun ${PASS_SIGNATURES}`, { file: h.path });
+    }
+    offsets.push(total);
+    total += h.docs;
+  }
+  if (total > 0xffffffff) throw new RefineryError('ERR_CONFIG', `${total} documents: MinHash handles up to 2^32-1 per run (split the run into parts, as RW did)`);
+  return { headers, offsets, total };
+}
+
+/** A sorted stream of one shard's records for the band, with its current record. */
+interface Cursor {
+  it: AsyncIterator<Uint32Array>;
+  chunk: Uint32Array;
+  at: number;
+  base: number; // global id of the shard's doc 0
+}
+
+/** Moves to the next record (fetching chunks only at chunk ends); false at the end. */
+async function advance(c: Cursor): Promise<boolean> {
+  c.at += SIG_RECORD_WORDS;
+  return c.at < c.chunk.length || refill(c);
+}
+
+async function refill(c: Cursor): Promise<boolean> {
+  while (c.at >= c.chunk.length) {
+    const r = await c.it.next();
+    if (r.done) return false;
+    c.chunk = r.value;
+    c.at = 0;
+  }
+  return true;
+}
+
+/** a before b: by key (hi, lo), then global doc id. */
+function less(a: Cursor, b: Cursor): boolean {
+  const x = a.chunk, y = b.chunk, i = a.at, j = b.at;
+  if (x[i] !== y[j]) return x[i]! < y[j]!;
+  if (x[i + 1] !== y[j + 1]) return x[i + 1]! < y[j + 1]!;
+  return a.base + x[i + 2]! < b.base + y[j + 2]!;
+}
+
+export const bucketsPass: CorpusPass<MinhashConfig> = {
+  name: PASS_BUCKETS,
+  writesDocs: false,
+  async plan(ctx) {
+    return checkConfig(ctx.options).bands;
+  },
+  async run(band, ctx) {
+    const started = Date.now();
+    const c = checkConfig(ctx.options);
+    if (band < 0 || band >= c.bands) throw new RefineryError('ERR_CONFIG', `band ${band} outside [0, ${c.bands})`);
+    const { headers, offsets, total } = await signatureHeaders(ctx);
+    // Binary min-heap of cursors.
+    const heap: Cursor[] = [];
+    const siftDown = (i: number) => {
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+        if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+        if (m === i) return;
+        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+        i = m;
+      }
+    };
+    for (const [s, h] of headers.entries()) {
+      const it = readRecords(ctx.run, h.path, sectionRange(h, band), SIG_RECORD_WORDS, h.sectionCrc[band]!)[Symbol.asyncIterator]();
+      const cur: Cursor = { it, chunk: new Uint32Array(0), at: -SIG_RECORD_WORDS, base: offsets[s]! };
+      if (await advance(cur)) heap.push(cur);
+    }
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+    const out = new TrailerWriter(await ctx.run.create(pairsPath(band)), PAIRS_MAGIC, 2);
+    let buckets = 0;
+    try {
+      let hi = -1, lo = -1, first = -1, size = 0;
+      while (heap.length) {
+        const top = heap[0]!;
+        const kh = top.chunk[top.at]!, kl = top.chunk[top.at + 1]!, doc = top.base + top.chunk[top.at + 2]!;
+        if (kh === hi && kl === lo) {
+          if (out.push2(first, doc)) await out.flush();
+          if (++size === 2) buckets++;
+        } else {
+          hi = kh;
+          lo = kl;
+          first = doc;
+          size = 1;
+        }
+        top.at += SIG_RECORD_WORDS;
+        if (top.at < top.chunk.length || (await refill(top))) siftDown(0);
+        else {
+          heap[0] = heap[heap.length - 1]!;
+          heap.pop();
+          if (heap.length) siftDown(0);
+        }
+      }
+    } catch (e) {
+      await out.abort();
+      throw e;
+    }
+    const pairs = await out.commit(total);
+    const stats = emptyStageStats();
+    stats.events.pairs = pairs;
+    stats.events.buckets = buckets;
+    stats.ms = Date.now() - started;
+    return taskStats(PASS_BUCKETS, band, stats, started);
+  },
+};

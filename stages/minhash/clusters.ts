@@ -1,0 +1,138 @@
+/**
+ * Pass 3, one task: union-find over every band's pairs, then per input shard the list of
+ * documents to remove. Memory is two Uint32Arrays of the document count (8 bytes per
+ * document: 800 MB for 100M documents), whatever the number of pairs, which are streamed.
+ *
+ * Survivor (deterministic, independent of task count and order): the root of a cluster is
+ * always its smallest global doc id (union links the larger root under the smaller), i.e.
+ * the document in the first input shard (by path order), earliest row. All others are removed.
+ */
+import type { CorpusPass } from '../../src/pass.js';
+import { RefineryError } from '../../src/errors.js';
+import { addToHistogram, LOG_EDGES, newHistogram } from '../../src/stats.js';
+import type { Histogram } from '../../src/stats.js';
+import type { MinhashConfig } from './config.js';
+import { checkConfig } from './config.js';
+import { encodeTrailerFile, PAIRS_MAGIC, readRecords, readTrailer, REMOVE_MAGIC } from './files.js';
+import { clustersPath, emptyStageStats, numberedFiles, PASS_BUCKETS, PASS_CLUSTERS, removePath, taskStats } from './common.js';
+import { signatureHeaders } from './buckets.js';
+
+/** Union-find on typed arrays: parent[i] = i for roots; roots are cluster minima. */
+export class DocClusters {
+  readonly parent: Uint32Array;
+  constructor(readonly docs: number) {
+    this.parent = new Uint32Array(docs);
+    for (let i = 0; i < docs; i++) this.parent[i] = i;
+  }
+  find(x: number): number {
+    const p = this.parent;
+    while (p[x] !== x) {
+      const up = p[p[x]!]!;
+      p[x] = up; // path halving
+      x = up;
+    }
+    return x;
+  }
+  /** Unions every pair (a, b) of a chunk [a0, b0, a1, b1, ...]. */
+  addPairs(chunk: Uint32Array): void {
+    const p = this.parent;
+    const n = this.docs;
+    for (let i = 0; i < chunk.length; i += 2) {
+      const a = chunk[i]!, b = chunk[i + 1]!;
+      if (a >= n || b >= n) throw new RangeError(`pair (${a}, ${b}) outside ${n} documents`);
+      const ra = this.find(a), rb = this.find(b);
+      if (ra < rb) p[rb] = ra;
+      else if (rb < ra) p[ra] = rb;
+    }
+  }
+  /** Compresses every path (parent[i] = root) and returns cluster sizes per root. */
+  finish(): { sizes: Uint32Array; clusters: number; removed: number; histogram: Histogram } {
+    const p = this.parent;
+    const sizes = new Uint32Array(this.docs);
+    let removed = 0;
+    for (let i = 0; i < this.docs; i++) {
+      // parent[x] <= x always (a root is linked under a smaller one, halving only moves up),
+      // so in increasing order p[i]'s own parent is already its final root.
+      const r = p[p[i]!]!;
+      p[i] = r;
+      sizes[r]!++;
+      if (r !== i) removed++;
+    }
+    const histogram = newHistogram(LOG_EDGES);
+    let clusters = 0;
+    for (let i = 0; i < this.docs; i++) {
+      if (p[i] === i && sizes[i]! > 1) {
+        clusters++;
+        addToHistogram(histogram, sizes[i]!);
+      }
+    }
+    return { sizes, clusters, removed, histogram };
+  }
+}
+
+export const clustersPass: CorpusPass<MinhashConfig> = {
+  name: PASS_CLUSTERS,
+  writesDocs: false,
+  async plan(ctx) {
+    checkConfig(ctx.options);
+    return 1;
+  },
+  async run(rank, ctx) {
+    const started = Date.now();
+    const c = checkConfig(ctx.options);
+    if (rank !== 0) throw new RefineryError('ERR_CONFIG', `${PASS_CLUSTERS} has one task, got rank ${rank}`);
+    const { headers, offsets, total } = await signatureHeaders(ctx);
+    const uf = new DocClusters(total);
+    let pairs = 0;
+    for (const f of await numberedFiles(ctx.run, `${PASS_BUCKETS}/pairs`, c.bands)) {
+      const t = await readTrailer(ctx.run, f.path, f.size, PAIRS_MAGIC, 2);
+      if (t.aux !== total) throw new RefineryError('ERR_CORRUPT', `pairs for ${t.aux} documents, signatures have ${total}; rerun ${PASS_BUCKETS}`, { file: f.path });
+      for await (const chunk of readRecords(ctx.run, f.path, t.body, 2, t.bodyCrc)) uf.addPairs(chunk);
+      pairs += t.count;
+    }
+    // finish() runs after every union, so parent[] holds each doc's final root.
+    const { sizes, clusters, removed, histogram } = uf.finish();
+    const shardOf = (g: number) => {
+      let lo = 0, hi = offsets.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (offsets[mid]! <= g) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    for (const [s, h] of headers.entries()) {
+      const list: number[] = [];
+      for (let i = 0; i < h.docs; i++) {
+        const g = offsets[s]! + i;
+        const r = uf.parent[g]!;
+        if (r !== g) {
+          const rs = shardOf(r);
+          list.push(i, rs, r - offsets[rs]!);
+        }
+      }
+      await ctx.run.writeAll(removePath(s), encodeTrailerFile(REMOVE_MAGIC, Uint32Array.from(list), h.docs, 3));
+    }
+    if (c.write_clusters) {
+      const members = new Map<number, [number, number][]>();
+      for (let g = 0; g < total; g++) {
+        const r = uf.parent[g]!;
+        if (sizes[r]! < 2) continue;
+        const s = shardOf(g);
+        if (!members.has(r)) members.set(r, []);
+        members.get(r)!.push([s, g - offsets[s]!]);
+      }
+      const lines = [...members.values()].map((m) => JSON.stringify({ size: m.length, members: m })).join('\n');
+      await ctx.run.writeAll(clustersPath, lines ? lines + '\n' : '');
+    }
+    const stats = emptyStageStats();
+    stats.docsIn = total;
+    stats.docsOut = total - removed;
+    stats.dropped.minhash_duplicate = { docs: removed, chars: 0 };
+    stats.events.pairs = pairs;
+    stats.events.clusters = clusters;
+    stats.histograms.cluster_size = histogram;
+    stats.ms = Date.now() - started;
+    return taskStats(PASS_CLUSTERS, 0, stats, started);
+  },
+};

@@ -1,0 +1,56 @@
+/** MinHash options (spec §7): defaults are RefinedWeb's; `MINHASH_PRESETS.fineweb` is FineWeb's. */
+import { RefineryError } from '../../src/errors.js';
+
+// A type alias (not an interface) so it satisfies PassContext's Record<string, unknown> options.
+export type MinhashConfig = {
+  /** Number of bands b: a pair is a candidate when all rows of any band agree. */
+  bands: number;
+  /** Rows (hashes) per band r. b*r hashes in all. */
+  rows: number;
+  /** Shingle length n (n-grams of the shingle units). */
+  ngram: number;
+  /** Shingle units: `gpt2` (GPT-2 BPE tokens, RefinedWeb) or `words` (FineWeb). */
+  shingle: string;
+  /** Map every digit to 0 before shingling (FineWeb). */
+  digits_to_zero: boolean;
+  /** Seed of the b*r hash functions: runs compared with each other must share it. */
+  seed: number;
+  /** Also write `minhash_clusters/clusters.jsonl` (members of each cluster) for inspection. */
+  write_clusters: boolean;
+};
+
+export const MINHASH_DEFAULTS: MinhashConfig = {
+  bands: 450,
+  rows: 20,
+  ngram: 5,
+  shingle: 'gpt2',
+  digits_to_zero: false,
+  seed: 1,
+  write_clusters: false,
+};
+
+/** RefinedWeb (RW G.3.1: GPT-2 token 5-grams, 450 x 20) and FineWeb (word 5-grams, digits -> 0, 14 x 8). */
+export const MINHASH_PRESETS: Record<'refinedweb' | 'fineweb', MinhashConfig> = {
+  refinedweb: { ...MINHASH_DEFAULTS },
+  fineweb: { ...MINHASH_DEFAULTS, bands: 14, rows: 8, shingle: 'words', digits_to_zero: true },
+};
+
+export function checkConfig(c: MinhashConfig): MinhashConfig {
+  const positive = (k: keyof MinhashConfig, max: number) => {
+    const v = c[k] as number;
+    if (!Number.isInteger(v) || v < 1 || v > max) throw new RefineryError('ERR_CONFIG', `minhash.${k}: expected an integer in [1, ${max}], got ${v}`);
+  };
+  positive('bands', 100_000);
+  positive('rows', 1000);
+  positive('ngram', 1000);
+  if (c.shingle !== 'gpt2' && c.shingle !== 'words') {
+    throw new RefineryError('ERR_CONFIG', `minhash.shingle: expected "gpt2" or "words", got ${JSON.stringify(c.shingle)}`);
+  }
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new RefineryError('ERR_CONFIG', `minhash.seed: expected a non-negative integer, got ${c.seed}`);
+  return c;
+}
+
+/** Probability that a pair with Jaccard similarity s becomes a candidate: 1-(1-s^r)^b. */
+export function candidateProbability(s: number, bands: number, rows: number): number {
+  return 1 - (1 - s ** rows) ** bands;
+}

@@ -1,0 +1,25 @@
+/**
+ * minhash: fuzzy deduplication at corpus scale (spec §7; RW 3.3 and G.3.1), as four passes:
+ *   minhash_signatures (per input shard) -> minhash_buckets (per band) ->
+ *   minhash_clusters (one task, union-find) -> minhash_filter (per input shard, writes docs).
+ * Defaults are RefinedWeb's (GPT-2 token 5-grams, 450 bands x 20 rows); FineWeb's preset is
+ * `MINHASH_PRESETS.fineweb` (word 5-grams, digits -> 0, 14 x 8). The survivor of a cluster is
+ * its first document in input order (see clusters.ts).
+ */
+import type { CorpusStep } from '../../src/pass.js';
+import type { MinhashConfig } from './config.js';
+import { MINHASH_DEFAULTS } from './config.js';
+import { signaturesPass } from './signatures.js';
+import { bucketsPass } from './buckets.js';
+import { clustersPass } from './clusters.js';
+import { filterPass } from './filter.js';
+
+export { MINHASH_DEFAULTS, MINHASH_PRESETS, candidateProbability } from './config.js';
+export type { MinhashConfig } from './config.js';
+
+export const minhash: CorpusStep<MinhashConfig> = {
+  name: 'minhash',
+  description: 'Fuzzy dedup: MinHash LSH (450x20 over GPT-2 token 5-grams by default), union-find clusters, one survivor each',
+  defaults: MINHASH_DEFAULTS,
+  passes: [signaturesPass, bucketsPass, clustersPass, filterPass],
+};

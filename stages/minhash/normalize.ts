@@ -1,0 +1,16 @@
+/**
+ * Text normalization before shingling (spec §7, as datatrove's `simplify_text`): lowercase,
+ * NFD with combining marks removed (accents stripped), punctuation and symbols removed
+ * (Unicode P* and S*), optionally digits -> 0 (FineWeb), whitespace collapsed to one space.
+ */
+const MARKS = /\p{M}+/gu;
+const PUNCT = /[\p{P}\p{S}]+/gu;
+const DIGITS = /\p{Nd}/gu;
+const SPACES = /\s+/gu;
+
+export function normalizeForMinhash(text: string, digitsToZero: boolean): string {
+  let t = text.toLowerCase().normalize('NFD').replace(MARKS, '');
+  t = t.replace(PUNCT, ' ');
+  if (digitsToZero) t = t.replace(DIGITS, '0');
+  return t.replace(SPACES, ' ').trim();
+}

@@ -1,0 +1,254 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { minhash, MINHASH_PRESETS, candidateProbability } from '../../stages/minhash/index.js';
+import type { MinhashConfig } from '../../stages/minhash/index.js';
+import { bandKeys } from '../../stages/minhash/kernel.js';
+import { referenceBands } from '../../stages/minhash/reference.js';
+import { normalizeForMinhash } from '../../stages/minhash/normalize.js';
+import { DocClusters } from '../../stages/minhash/clusters.js';
+import { encode } from '../../src/tokenizer/gpt2.js';
+import { localStorage } from '../../src/storage/local.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { encodeParquet, readParquetRows } from '../../src/formats/parquet.js';
+import { docToRow, rowToDoc } from '../../src/formats/schema.js';
+import { newDoc } from '../../src/doc.js';
+import type { Doc } from '../../src/doc.js';
+import type { TaskStats } from '../../src/stats.js';
+import { RefineryError } from '../../src/errors.js';
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Pairs of word sets with Jaccard exactly i/u (u = 100 distinct words in the union), shingled
+ * as 1-grams so the shingle sets are the word sets: this isolates the hashing and banding.
+ */
+function jaccardPairs(level: number, pairs: number, seed: number): { a: string[]; b: string[]; s: number } {
+  const u = 100;
+  const i = Math.round(level * u);
+  const a: string[] = [];
+  const b: string[] = [];
+  let next = seed * 1_000_000;
+  const word = () => `w${(next++).toString(36)}`;
+  for (let p = 0; p < pairs; p++) {
+    const common = Array.from({ length: i }, word);
+    const onlyA = Array.from({ length: Math.ceil((u - i) / 2) }, word);
+    const onlyB = Array.from({ length: Math.floor((u - i) / 2) }, word);
+    a.push([...common, ...onlyA].join(' '));
+    b.push([...onlyB, ...common].join(' '));
+  }
+  return { a, b, s: i / u };
+}
+
+function detected(ka: BigUint64Array, kb: BigUint64Array, bands: number, p: number): boolean {
+  for (let k = 0; k < bands; k++) if (ka[p * bands + k] === kb[p * bands + k]) return true;
+  return false;
+}
+
+for (const [preset, c] of Object.entries(MINHASH_PRESETS)) {
+  test(`minhash accuracy (${preset}, ${c.bands}x${c.rows}): detection rate per Jaccard level is 1-(1-s^r)^b within binomial error`, (t) => {
+    const pairs = 200;
+    const opts = { ...c, shingle: 'words', ngram: 1 };
+    const rows: string[] = [];
+    for (const [li, level] of [0.3, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0].entries()) {
+      const { a, b, s } = jaccardPairs(level, pairs, li + 1);
+      const ka = bandKeys(a, opts).keys;
+      const kb = bandKeys(b, opts).keys;
+      let hits = 0;
+      for (let p = 0; p < pairs; p++) if (detected(ka, kb, c.bands, p)) hits++;
+      const expected = candidateProbability(s, c.bands, c.rows);
+      const sigma = Math.sqrt((expected * (1 - expected)) / pairs);
+      rows.push(`s=${s} measured ${(hits / pairs).toFixed(3)} expected ${expected.toFixed(3)}`);
+      // 4 sigma (+ one pair) so the check is about the formula, not about luck.
+      assert.ok(Math.abs(hits / pairs - expected) <= 4 * sigma + 1 / pairs, rows.join('\n'));
+      if (s === 1) assert.equal(hits, pairs, 'exact duplicates are always caught');
+    }
+    t.diagnostic(rows.join('; '));
+    // Unrelated documents (different pairs of the 0.3 level) never share a band key.
+    const { a } = jaccardPairs(0.3, pairs, 1);
+    const keys = bandKeys(a, opts).keys;
+    assert.equal(new Set(keys).size, keys.length, 'unrelated documents share a band key');
+  });
+}
+
+test('minhash kernel: native band keys equal the TypeScript reference bit for bit (gpt2 and words)', () => {
+  const texts = ['The quick brown fox jumps over the lazy dog, again and again!', 'short', '', 'Ünïcödé 2023 text: naïve café, 42 times'].map((t) =>
+    normalizeForMinhash(t, true),
+  );
+  for (const shingle of ['gpt2', 'words'] as const) {
+    const p = { shingle, ngram: 5, bands: 9, rows: 4, seed: 7 };
+    const native = bandKeys(texts, p);
+    const ref = referenceBands(texts, p, encode);
+    assert.deepEqual(Array.from(native.shingles), Array.from(ref.shingles));
+    assert.deepEqual(Array.from(native.keys), Array.from(ref.keys));
+  }
+});
+
+test('minhash normalization: lowercase, accents and punctuation removed, whitespace collapsed, digits -> 0 (FineWeb)', () => {
+  assert.equal(normalizeForMinhash('  Héllo,   WÖRLD!!\n\nÇa va? 2023 — «ok»  ', false), 'hello world ca va 2023 ok');
+  assert.equal(normalizeForMinhash('Room 42, floor 7', true), 'room 00 floor 0');
+});
+
+test('union-find clusters: root is the smallest id, transitive, sizes counted', () => {
+  const uf = new DocClusters(10);
+  uf.addPairs(Uint32Array.from([5, 7, 7, 9, 2, 9, 3, 4]));
+  const { sizes, clusters, removed } = uf.finish();
+  assert.deepEqual(Array.from(uf.parent), [0, 1, 2, 3, 3, 2, 6, 2, 8, 2]);
+  assert.equal(sizes[2], 4);
+  assert.equal(clusters, 2);
+  assert.equal(removed, 4);
+});
+
+// ---- the four passes end to end, through a local run directory ----
+
+const VOCAB = Array.from({ length: 3000 }, (_, i) => `${'bcdfghjklmnpqrstvwz'[i % 19]}${'aeiou'[(i >> 2) % 5]}${(i * 7919).toString(36)}`);
+
+function article(r: () => number, words: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < words; i++) out.push(VOCAB[Math.floor(r() * VOCAB.length)]! + (r() < 0.08 ? '.' : ''));
+  return out.join(' ');
+}
+
+/** Originals, then exact and near copies (one word in 60 changed, case and punctuation noise). */
+function corpus(): { docs: Doc[]; copies: Set<string> } {
+  const r = rng(42);
+  const originals = Array.from({ length: 40 }, (_, i) => newDoc({ id: `orig-${i}`, text: article(r, 300 + Math.floor(r() * 200)), url: `https://a.example/${i}` }));
+  const docs = [...originals];
+  const copies = new Set<string>();
+  originals.forEach((o, i) => {
+    if (i % 4 === 0) {
+      docs.push(newDoc({ id: `exact-${i}`, text: o.text, url: `https://b.example/${i}` }));
+      copies.add(`exact-${i}`);
+    } else if (i % 4 === 1) {
+      const words = o.text.split(' ');
+      for (let k = 30; k < words.length; k += 60) words[k] = 'CHANGED';
+      docs.push(newDoc({ id: `near-${i}`, text: words.join(' ').toUpperCase().replace(/\./g, '!'), url: `https://c.example/${i}` }));
+      copies.add(`near-${i}`);
+    }
+  });
+  return { docs, copies };
+}
+
+async function writeShards(run: Storage, docs: Doc[], shards: number): Promise<void> {
+  const per = Math.ceil(docs.length / shards);
+  for (let s = 0; s < shards; s++) {
+    await run.writeAll(`filter/data/${String(s).padStart(5, '0')}.parquet`, encodeParquet(docs.slice(s * per, (s + 1) * per).map(docToRow), false));
+  }
+}
+
+async function runStep(run: Storage, options: MinhashConfig): Promise<TaskStats[]> {
+  const ctx = { run, input: 'filter', options, runConfig: {}, log: () => {} };
+  const stats: TaskStats[] = [];
+  for (const pass of minhash.passes) {
+    const n = await pass.plan(ctx);
+    for (let rank = 0; rank < n; rank++) stats.push(await pass.run(rank, ctx));
+  }
+  return stats;
+}
+
+async function keptIds(run: Storage): Promise<string[]> {
+  const ids: string[] = [];
+  for (const o of await run.list('minhash_filter/data/')) {
+    for await (const row of readParquetRows(await run.readAll(o.path))) ids.push(rowToDoc(row, '?').id);
+  }
+  return ids;
+}
+
+async function withRun<T>(fn: (run: Storage, dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'refinery-minhash-'));
+  try {
+    return await fn(localStorage(dir), dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const SMALL_RW = { ...MINHASH_PRESETS.refinedweb, bands: 90, rows: 20 };
+
+test('minhash passes: every injected exact and near copy removed, originals kept; same result for 1 and 3 shards', async () => {
+  const { docs, copies } = corpus();
+  const results: string[][] = [];
+  for (const shards of [1, 3]) {
+    const kept = await withRun(async (run) => {
+      await writeShards(run, docs, shards);
+      const stats = await runStep(run, { ...SMALL_RW, write_clusters: true });
+      const clusters = stats.find((s) => s.pass === 'minhash_clusters')!.stages[0]!.stats;
+      assert.equal(clusters.dropped.minhash_duplicate!.docs, copies.size);
+      assert.equal(clusters.events.clusters, copies.size);
+      const filtered = stats.filter((s) => s.pass === 'minhash_filter');
+      assert.equal(filtered.reduce((n, s) => n + s.docsWritten, 0), docs.length - copies.size);
+      const lines = (await run.readAll('minhash_clusters/clusters.jsonl')).toString().trim().split('\n');
+      assert.equal(lines.length, copies.size);
+      // Excluded documents name the survivor they duplicate.
+      const excluded = await run.list('minhash_filter/excluded/');
+      assert.ok(excluded.length > 0);
+      return keptIds(run);
+    });
+    assert.deepEqual(kept, docs.filter((d) => !copies.has(d.id)).map((d) => d.id));
+    results.push(kept);
+  }
+  assert.deepEqual(results[0], results[1]);
+});
+
+test('minhash passes (FineWeb preset): word 5-grams with digits -> 0 catch a copy that differs only in numbers', async () => {
+  const r = rng(7);
+  const base = article(r, 200);
+  const docs = [
+    newDoc({ id: 'a', text: `${base} in 2021 there were 15 cases` }),
+    newDoc({ id: 'b', text: article(r, 200) }),
+    newDoc({ id: 'c', text: `${base} in 2023 there were 17 cases` }),
+  ];
+  await withRun(async (run) => {
+    await writeShards(run, docs, 2);
+    await runStep(run, MINHASH_PRESETS.fineweb);
+    assert.deepEqual(await keptIds(run), ['a', 'b']);
+  });
+});
+
+test('minhash passes: a corrupt or truncated signature file is detected and named (ERR_CORRUPT)', async () => {
+  const { docs } = corpus();
+  await withRun(async (run, dir) => {
+    await writeShards(run, docs, 2);
+    const ctx = { run, input: 'filter', options: SMALL_RW, runConfig: {}, log: () => {} };
+    const [sig, buckets, clusters] = minhash.passes;
+    for (let r = 0; r < 2; r++) await sig!.run(r, ctx);
+    const file = join(dir, 'minhash_signatures/sigs/00001.bin');
+    const good = await readFile(file);
+    const isCorrupt = (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT' && String(e.location.file).endsWith('sigs/00001.bin');
+
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 100]! ^= 0x10; // a record in the last band's section
+    await writeFile(file, flipped);
+    await buckets!.run(0, ctx); // band 0 untouched: fine
+    await assert.rejects(buckets!.run(SMALL_RW.bands - 1, ctx), isCorrupt);
+
+    await truncate(file, good.length - 12);
+    await assert.rejects(buckets!.run(0, ctx), isCorrupt);
+
+    const header = Buffer.from(good);
+    header[9]! ^= 1; // band count
+    await writeFile(file, header);
+    await assert.rejects(buckets!.run(0, ctx), isCorrupt);
+
+    // Pairs files are checked too.
+    await writeFile(file, good);
+    for (let b = 0; b < SMALL_RW.bands; b++) await buckets!.run(b, ctx);
+    const pairs = join(dir, 'minhash_buckets/pairs/00003.bin');
+    const p = await readFile(pairs);
+    p[0]! ^= 1;
+    await writeFile(pairs, p);
+    await assert.rejects(clusters!.run(0, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT' && String(e.location.file).endsWith('00003.bin'));
+  });
+});
