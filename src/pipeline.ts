@@ -50,6 +50,9 @@ export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: 
   let docs = batch;
   for (const { stage, stats } of stages) {
     if (docs.length === 0) break;
+    // Sizes before the stage runs: a stage may change the document in place (the extractor
+    // swaps HTML for text).
+    const sizes = docs.map(docChars);
     const t0 = performance.now();
     let results: StepResult[];
     if (stage.applyBatch) {
@@ -67,11 +70,11 @@ export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: 
       const before = docs[i]!;
       const r = results[i]!;
       stats.docsIn++;
-      stats.charsIn += docChars(before);
+      stats.charsIn += sizes[i]!;
       if (isDrop(r)) {
         const d = (stats.dropped[r.reason] ??= { docs: 0, chars: 0 });
         d.docs++;
-        d.chars += docChars(before);
+        d.chars += sizes[i]!;
         await onDrop(stage.name, before, r);
       } else {
         stats.docsOut++;

@@ -101,6 +101,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   } finally {
     for (const s of stages) await s.stage.close?.();
   }
+  await writeSamples(run, sampler);
   const ms = performance.now() - t0;
   reader.ms = ms - stages.reduce((a, s) => a + s.stats.ms, 0);
   void readT0;
@@ -115,7 +116,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     retries: { ...env.retryCounts },
     ms,
   };
-  await writeSamples(run, sampler);
+  // (Retries of the stats file and the marker themselves cannot be in the stats.)
   await commitTask(run, stats);
   return stats;
 }

@@ -12,6 +12,7 @@
 // Merging is tiktoken's byte_pair_merge: repeatedly merge the adjacent pair whose
 // concatenation has the lowest rank, leftmost on ties; pieces longer than kHeapFrom bytes use
 // a heap with the same order so a 100 kB whitespace run is not quadratic.
+#include <mutex>
 #include "gpt2_bpe.h"
 
 #include <algorithm>
@@ -344,6 +345,11 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
     Napi::RangeError::New(env, "gpt2Load: offsets do not cover the bytes").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  // One vocabulary per process, shared by every worker thread (the addon is loaded once per
+  // process): load it once, under a lock, and never replace it while other threads read it.
+  static std::mutex load_mutex;
+  std::lock_guard<std::mutex> lock(load_mutex);
+  if (g_vocab.loaded) return Napi::Number::New(env, static_cast<double>(g_vocab.off.size() - 1));
   InitClasses();
   Vocab v;
   v.bytes.assign(bytes.Data(), bytes.Data() + bytes.ElementLength());

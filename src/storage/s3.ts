@@ -183,7 +183,8 @@ export function s3Storage(url: string, opts: S3Options = {}): Storage {
     root,
     async list(dir) {
       // Like a directory: `list('a')` is everything under `a/`, never `ab`.
-      const base = keyOf(dir);
+      // `list('a/')` is `list('a')`, as on local disk.
+      const base = keyOf(dir).replace(/\/+$/, '');
       const listPrefix = base ? `${base}/` : '';
       const strip = prefix ? prefix.length + 1 : 0;
       const out: ObjectInfo[] = (await listKeys(listPrefix))
