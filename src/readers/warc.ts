@@ -44,6 +44,8 @@ export const warcReadDefaults = {
 };
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+/** First look for a record's header block (most are < 2 KB); grown x4 up to MAX_HEADER_BYTES. */
+const FIRST_HEADER_LOOK = 4096;
 /** Largest header block (WARC or ARC line) we look for before calling a record corrupt. */
 const MAX_HEADER_BYTES = 64 * 1024;
 /** Least input tried for a gzip member; doubled while the member does not fit. */
@@ -97,7 +99,8 @@ class ByteWindow {
   /** Load until at least `n` bytes are available or the input ends; true when they are. */
   async ensure(n: number): Promise<boolean> {
     if (this.available >= n) return true;
-    const chunks: Buffer[] = [this.buf.subarray(this.pos)];
+    // An empty remainder is dropped so that a lone new chunk is used as is (no copy).
+    const chunks: Buffer[] = this.available > 0 ? [this.buf.subarray(this.pos)] : [];
     let have = this.available;
     while (have < n && !this.eof) {
       const chunk = await this.next();
@@ -106,7 +109,7 @@ class ByteWindow {
       have += chunk.length;
     }
     this.base += this.pos;
-    this.buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have);
+    this.buf = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, have);
     this.pos = 0;
     return have >= n;
   }
@@ -341,9 +344,14 @@ async function* frameRecords(win: ByteWindow, ctx: Ctx, offsetOf: (pos: number) 
       win.consume(1);
     }
     const offset = offsetOf(win.offset);
-    await win.ensure(MAX_HEADER_BYTES);
-    if (win.eof && isAllZero(win.view(0, win.available))) return win.consume(win.available);
-    const r = startsWith(win, WARC_LINE) ? frameWarc(win, ctx) : frameArc(win, ctx);
+    // Buffer enough to see the whole header block: a little first, more only when needed.
+    let r: Framed;
+    for (let look = FIRST_HEADER_LOOK; ; look *= 4) {
+      await win.ensure(look);
+      if (win.eof && isAllZero(win.view(0, win.available))) return win.consume(win.available);
+      r = startsWith(win, WARC_LINE) ? frameWarc(win, ctx) : frameArc(win, ctx);
+      if (!('problem' in r) || r.final || win.available < look || look >= MAX_HEADER_BYTES) break;
+    }
     if ('problem' in r) {
       skip(ctx, r.reason, offset, r.problem);
       if (!(await resync(win, ctx, r.resumeAt))) return;
@@ -400,7 +408,8 @@ function followsRecordStart(win: ByteWindow, at: number, format: 'warc' | 'arc')
 
 type Framed =
   | { format: 'warc' | 'arc'; header: Buffer; headerLength: number; length: number; block: 'inline' | null }
-  | { problem: { code: string; message: string }; reason: string; resumeAt: number };
+  /** `final`: more buffered bytes would not change the verdict (else the caller retries with more). */
+  | { problem: { code: string; message: string }; reason: string; resumeAt: number; final?: boolean };
 
 function frameWarc(win: ByteWindow, ctx: Ctx): Framed {
   ctx.format ??= 'warc';
@@ -417,7 +426,7 @@ function frameWarc(win: ByteWindow, ctx: Ctx): Framed {
   }
   const header = win.view(0, end);
   const m = /\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*\r?\n/i.exec(header.toString('latin1'));
-  if (!m) return { problem: { code: 'ERR_WARC_FORMAT', message: 'WARC record without a valid Content-Length' }, reason: 'corrupt', resumeAt: 1 };
+  if (!m) return { problem: { code: 'ERR_WARC_FORMAT', message: 'WARC record without a valid Content-Length' }, reason: 'corrupt', resumeAt: 1, final: true };
   const length = Number(m[1]);
   return { format: 'warc', header, headerLength: end, length, block: length > ctx.opts.maxInflatedBytes ? null : 'inline' };
 }
@@ -437,7 +446,7 @@ function frameArc(win: ByteWindow, ctx: Ctx): Framed {
   ctx.format ??= 'arc';
   const length = Number(m[5]);
   if (!Number.isSafeInteger(length) || length < 0) {
-    return { problem: { code: 'ERR_WARC_FORMAT', message: `ARC header with invalid length ${JSON.stringify(m[5])}` }, reason: 'corrupt', resumeAt: nl + 1 };
+    return { problem: { code: 'ERR_WARC_FORMAT', message: `ARC header with invalid length ${JSON.stringify(m[5])}` }, reason: 'corrupt', resumeAt: nl + 1, final: true };
   }
   const header = win.view(0, nl + 1);
   return { format: 'arc', header, headerLength: nl + 1, length, block: length > ctx.opts.maxInflatedBytes ? null : 'inline' };
@@ -483,6 +492,11 @@ interface HttpPart {
 
 const parserOpts = { headersClass: Headers };
 
+/** A Buffer view of bytes (Buffer.from(u8) would copy them). */
+function asBuffer(u8: Uint8Array): Buffer {
+  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
 /** Status line, headers and payload of an HTTP message block, or undefined when it isn't HTTP. */
 async function parseHttp(block: Buffer): Promise<HttpPart | undefined> {
   if (!block.subarray(0, 5).equals(Buffer.from('HTTP/'))) return undefined;
@@ -490,14 +504,14 @@ async function parseHttp(block: Buffer): Promise<HttpPart | undefined> {
   const sh = await new StatusAndHeadersParser().parse(reader, parserOpts);
   if (!sh) return undefined;
   const status = Number(sh.statusCode);
-  const payload = Buffer.from(await reader.readFully());
+  const payload = asBuffer(await reader.readFully());
   return { status, headers: sh.headers as Headers, payload };
 }
 
 /** Undo chunked transfer coding with warcio (it falls back to the raw bytes when not chunked). */
 async function dechunk(payload: Buffer): Promise<{ body: Buffer; errored: boolean }> {
   const r = new AsyncIterReader([payload], null, true);
-  const body = Buffer.from(await r.readFully());
+  const body = asBuffer(await r.readFully());
   return { body, errored: r.errored };
 }
 
