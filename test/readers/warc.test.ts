@@ -534,3 +534,32 @@ test('real: the same Heritrix crawl as WARC/0.17 and as ARC gives the same docum
   assert.match(arc.docs[0]!.id, /^<arc:heritrix-2008\.arc\.gz#\d+>$/);
   assert.equal(arc.docs[0]!.dump, 'archive.org-shallow');
 });
+
+test('WARC/1.1 records (sub-second WARC-Date) read like 1.0', async () => {
+  const rec = warcRecord({
+    version: 'WARC/1.1',
+    type: 'response',
+    recordId: '<urn:uuid:11111111-0000-4000-8000-000000000001>',
+    date: '2023-02-01T00:00:26.123456Z',
+    targetUri: 'https://a.example/v11',
+    block: httpMessage('HTTP/1.1 200 OK', [['Content-Type', 'text/html']], '<p>1.1</p>'),
+  });
+  for (const bytes of [rec, gzipMember(rec)]) {
+    const { docs } = await readAll(bytes);
+    assert.equal(docs.length, 1);
+    assert.equal(docs[0]!.timestamp, '2023-02-01T00:00:26.123Z');
+    assert.equal(docs[0]!.html, '<p>1.1</p>');
+  }
+});
+
+test('problems kept are capped at MAX_PROBLEMS_KEPT, all are counted', async () => {
+  const { MAX_PROBLEMS_KEPT } = await import('../../src/stats.js');
+  const parts: Buffer[] = [];
+  const n = MAX_PROBLEMS_KEPT + 50;
+  for (let i = 0; i < n; i++) parts.push(response(`https://a.example/${i}`, '<p>x</p>'), Buffer.from(`junk ${i}\r\n\r\n`));
+  const { docs, stats } = await readAll(Buffer.concat(parts));
+  assert.equal(docs.length, n);
+  assert.equal(stats.skipped.corrupt, n);
+  assert.equal(stats.problems.length, MAX_PROBLEMS_KEPT);
+  assertAllCounted(stats);
+});
