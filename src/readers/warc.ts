@@ -262,8 +262,10 @@ async function inflateMember(win: ByteWindow, rel: number, cap: number): Promise
   }
 }
 
-/** Each member's data and compressed offset; bad stretches are counted and skipped. */
-async function* gzipMembers(win: ByteWindow, ctx: Ctx): AsyncGenerator<{ offset: number; data: Buffer }> {
+type BadMember = { reason: string; offset: number; problem: { code: string; message: string } };
+
+/** Each member's data and compressed offset; bad stretches are passed to `bad` and skipped. */
+async function* gzipMembers(win: ByteWindow, ctx: Ctx, bad: (b: BadMember) => void): AsyncGenerator<{ offset: number; data: Buffer }> {
   const cap = ctx.opts.maxInflatedBytes;
   let pending: MemberResult | undefined;
   while (await win.ensure(1)) {
@@ -277,7 +279,7 @@ async function* gzipMembers(win: ByteWindow, ctx: Ctx): AsyncGenerator<{ offset:
     }
     // Trailing padding of NULs (some writers pad files): not a problem, nothing to lose.
     if (win.eof && isAllZero(win.view(0, win.available))) return win.consume(win.available);
-    skip(ctx, r.reason, offset, { code: r.code, message: r.message });
+    bad({ reason: r.reason, offset, problem: { code: r.code, message: r.message } });
     // Resync: the next member header that inflates and checks out.
     let from = 1;
     for (;;) {
@@ -680,20 +682,31 @@ export async function* readWarcDocs(
     (win.available >= 2 && win.byte(0) === 0x1f && win.byte(1) === 0x8b) ||
     (!startsWith(win, WARC_LINE) && !followsRecordStart(win, 0, 'arc') && win.indexOf(GZIP_MAGIC, 0) >= 0);
   let records: AsyncGenerator<RawRecord>;
+  let flushBad = (_pos: number): void => {};
   if (gzip) {
     // Records are framed over the concatenated member data, not member by member: writers may
     // split one record over several members (or put several in one). A record's offset is the
     // compressed offset of the member it starts in.
     const members: { start: number; offset: number }[] = [];
+    // Bad members are found ahead of the record being framed (the window reads ahead); they
+    // are counted when framing reaches their place, so record numbers stay in file order.
+    const badMembers: (BadMember & { start: number })[] = [];
     let inflated = 0;
     const data = (async function* () {
-      for await (const m of gzipMembers(win, ctx)) {
+      for await (const m of gzipMembers(win, ctx, (b) => badMembers.push({ ...b, start: inflated }))) {
         members.push({ start: inflated, offset: m.offset });
         inflated += m.data.length;
         yield m.data;
       }
     })();
+    flushBad = (pos: number): void => {
+      while (badMembers.length > 0 && badMembers[0]!.start <= pos) {
+        const b = badMembers.shift()!;
+        skip(ctx, b.reason, b.offset, b.problem);
+      }
+    };
     const offsetOf = (pos: number): number => {
+      flushBad(pos);
       while (members.length > 1 && members[1]!.start <= pos) members.shift();
       return members[0]?.offset ?? 0;
     };
@@ -722,6 +735,7 @@ export async function* readWarcDocs(
         skip(ctx, out.reason, rec.offset, out.problem);
       }
     }
+    flushBad(Infinity);
   } finally {
     stats.ms += performance.now() - t0;
   }

@@ -381,6 +381,13 @@ function memberAt(bytes: Buffer, start: number): { start: number; length: number
   return { start, length: 10 + r.engine.bytesWritten + 8, data: r.buffer };
 }
 
+/** Index of the member starting at `at` (the bench has one record per member), by walking them all. */
+function recordIndexAt(bytes: Buffer, at: number): number {
+  let i = 0;
+  for (let p = 0; p < at; i++) p += memberAt(bytes, p).length;
+  return i;
+}
+
 test('bench: 546 pages, every other record counted by reason', { skip: !benchFile && 'shared data absent' }, async () => {
   const { stats, docs } = await readAll(readFileSync(benchFile!), { file: 'bench.warc.gz' });
   assert.equal(stats.docs, 546);
@@ -399,7 +406,7 @@ test('bench corrupted: cut mid-member', { skip: !benchFile && 'shared data absen
   assert.equal(got.length, 100);
   assert.deepEqual(got.map((d) => d.id), docs.slice(0, 100).map((d) => d.id));
   assert.equal(stats.skipped.truncated, 1);
-  assert.deepEqual(stats.problems.map((p) => [p.code, p.offset]), [['ERR_WARC_TRUNCATED', at]]);
+  assert.deepEqual(stats.problems.map((p) => [p.code, p.record, p.offset]), [['ERR_WARC_TRUNCATED', recordIndexAt(bytes, at), at]]);
   assertAllCounted(stats);
 });
 
@@ -416,7 +423,7 @@ test('bench corrupted: garbage bytes between members', { skip: !benchFile && 'sh
   const { docs: got, stats } = await readAll(corrupted);
   assert.equal(got.length, 546);
   assert.equal(got[200]!.source!.offset, at + garbage.length);
-  assert.deepEqual(stats.problems.map((p) => [p.code, p.offset]), [['ERR_WARC_FORMAT', at]]);
+  assert.deepEqual(stats.problems.map((p) => [p.code, p.record, p.offset]), [['ERR_WARC_FORMAT', recordIndexAt(bytes, at), at]]);
   assert.deepEqual(stats.skipped, { ...BENCH_SKIPPED, corrupt: 1 });
   assertAllCounted(stats);
 });
@@ -431,7 +438,7 @@ test('bench corrupted: a flipped byte inside a member loses that record only', {
   assert.equal(got.length, 545);
   assert.ok(!got.some((d) => d.id === docs[300]!.id));
   assert.equal(got[300]!.id, docs[301]!.id);
-  assert.deepEqual(stats.problems.map((p) => [p.code, p.offset]), [['ERR_WARC_FORMAT', at]]);
+  assert.deepEqual(stats.problems.map((p) => [p.code, p.record, p.offset]), [['ERR_WARC_FORMAT', recordIndexAt(bytes, at), at]]);
   assert.equal(stats.skipped.corrupt, 1);
   assert.equal(stats.records, 1702);
   assertAllCounted(stats);
@@ -449,7 +456,7 @@ for (const delta of [+100, -100]) {
     const { docs: got, stats } = await readAll(corrupted);
     assert.equal(got.length, 545);
     assert.equal(got[400]!.id, docs[401]!.id);
-    assert.deepEqual(stats.problems.map((p) => [p.code, p.offset]), [['ERR_WARC_FORMAT', at]]);
+    assert.deepEqual(stats.problems.map((p) => [p.code, p.record, p.offset]), [['ERR_WARC_FORMAT', recordIndexAt(bytes, at), at]]);
     assert.deepEqual(stats.skipped, { ...BENCH_SKIPPED, bad_length: 1 });
     assertAllCounted(stats);
   });
