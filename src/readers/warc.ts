@@ -626,6 +626,7 @@ async function interpret(rec: RawRecord, ctx: Ctx): Promise<Outcome> {
   if (!media && looksLikeHtml(http.payload)) media = 'text/html';
   if (!HTML_TYPES.has(media)) return { reason: 'not_html' };
 
+  if (http.payload.length === 0) return { reason: 'empty' };
   let payload = http.payload;
   if ((http.headers.get('transfer-encoding') ?? '').toLowerCase().includes('chunked')) {
     const d = await dechunk(payload);

@@ -570,3 +570,12 @@ test('problems kept are capped at MAX_PROBLEMS_KEPT, all are counted', async () 
   assert.equal(stats.problems.length, MAX_PROBLEMS_KEPT);
   assertAllCounted(stats);
 });
+
+test('a whole file gzipped as one member (under the cap) reads record by record; an empty 200 body is counted as empty', async () => {
+  const recs = [info('CC-MAIN-2023-06'), response('https://a.example/1', '<p>one</p>'), response('https://a.example/empty', ''), response('https://a.example/2', '<p>two</p>')];
+  const { docs, stats } = await readAll(gzipMember(Buffer.concat(recs)));
+  assert.deepEqual(docs.map((d) => d.url), ['https://a.example/1', 'https://a.example/2']);
+  assert.ok(docs.every((d) => d.source!.offset === 0), 'records inside one member are located at the member');
+  assert.deepEqual(stats.skipped, { warcinfo: 1, empty: 1 });
+  assertAllCounted(stats);
+});
