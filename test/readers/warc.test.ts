@@ -579,3 +579,22 @@ test('a whole file gzipped as one member (under the cap) reads record by record;
   assert.deepEqual(stats.skipped, { warcinfo: 1, empty: 1 });
   assertAllCounted(stats);
 });
+
+test('fuzz: random corruptions of real ARC and ARC.gz files are all counted and located', { skip: !realDir && 'shared data absent', timeout: 120_000 }, async () => {
+  const sources = ['small-sample-1262850551027_8.arc', 'heritrix-2008.arc.gz'].map((f) => readFileSync(join(realDir!, f)).subarray(0, 300_000));
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  for (let i = 0; i < 60; i++) {
+    let b = Buffer.from(sources[i % 2]!);
+    for (let e = 1 + rnd(4); e > 0; e--) {
+      const at = rnd(b.length);
+      const op = rnd(3);
+      if (op === 0) b[at]! ^= 1 + rnd(255);
+      else if (op === 1) b = Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: 1 + rnd(300) }, () => rnd(256))), b.subarray(at)]);
+      else b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + rnd(2000)))]);
+    }
+    const { stats } = await readAll(b, {}, 1 + rnd(70000));
+    assertAllCounted(stats);
+    assert.ok(stats.problems.length >= 1, `case ${i}: a cut ARC always has at least one located problem`);
+  }
+});
