@@ -5,10 +5,11 @@
  * (Internet Archive "ARC file format", header line `URL IP date mime [...] length`), each either
  * uncompressed or as concatenated gzip members (RFC 1952), one or more records per member.
  *
- * Why not warcio's WARCParser over the whole stream: warcio (pako) inflates the concatenated
- * members as one stream and has no way back once a member is cut short, a byte is flipped or
- * garbage sits between members: it throws or silently stops, without an offset to report. It
- * also has no ARC support and no cap on inflated size. So the *framing* is ours:
+ * Why not warcio's WARCParser over the whole stream: it inflates the members with pako and
+ * has no way past damage. On the bench WARC (1702 records) with 5,000 junk bytes inserted
+ * between two members, with one flipped byte, or cut inside a member, warcio 2.4 yields the
+ * ~450 records before the damage and then ends *without an error*: the rest is lost silently.
+ * It also has no ARC support and no cap on inflated size. So the *framing* is ours:
  *  - gzip: each member is inflated with Node's native zlib (fast, `maxOutputLength` caps a bomb),
  *    its CRC-32 and ISIZE are checked, and its compressed offset is known exactly. A bad member
  *    is reported at its offset and we resync by scanning for the next `1f 8b 08` header that
