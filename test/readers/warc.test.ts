@@ -472,8 +472,10 @@ test('data-samples/sample.warc.gz is what scripts/make-samples.ts builds, and re
   assert.deepEqual(buildSampleWarc(), built, 'deterministic');
   const committed = await readAll(readFileSync(join(projectRoot, 'data-samples', 'sample.warc.gz')), { file: 'sample.warc.gz' });
   const fresh = await readAll(built, { file: 'sample.warc.gz' });
-  // Same documents (the gzip bytes may differ between zlib builds, the records may not).
-  assert.deepEqual(committed.docs, fresh.docs);
+  // Same documents (the gzip bytes, hence the offsets, may differ between zlib builds; the
+  // records may not).
+  const noSource = (docs: Doc[]): Doc[] => docs.map(({ source: _s, ...d }) => d as Doc);
+  assert.deepEqual(noSource(committed.docs), noSource(fresh.docs));
   assert.deepEqual(committed.stats.skipped, fresh.stats.skipped);
   const captures = sampleCaptures().length;
   const { docs, stats } = fresh;
