@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import iconv from 'iconv-lite';
+import { crc32 } from '../src/formats/crc32.js';
 import { gzipMember, httpMessage, sha1Digest, warcRecord } from '../src/formats/warc-writer.js';
 import { projectRoot } from '../src/paths.js';
 import {
@@ -200,18 +201,6 @@ export function sampleCaptures(): Capture[] {
   // The crawl was cut off while writing its last record.
   caps.push({ ...ok('https://trailnotes.blog/2023/01/', simplePage('January archive', '<h1>Posts from January 2023</h1><ul><li>Walking the Ridgeway loop in winter</li></ul>')), truncate: true });
   return caps;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** A gzip member (RFC 1952) of stored deflate blocks (RFC 1951 §3.2.4): same bytes everywhere. */

@@ -27,6 +27,7 @@ import { AsyncIterReader, StatusAndHeadersParser, WARCParser } from 'warcio';
 import type { Doc } from '../doc.js';
 import { newDoc } from '../doc.js';
 import { RefineryError } from '../errors.js';
+import { crc32 } from '../formats/crc32.js';
 import { MAX_PROBLEMS_KEPT, type ReaderStats } from '../stats.js';
 import { decodeBody } from './decode.js';
 
@@ -256,7 +257,7 @@ async function inflateMember(win: ByteWindow, rel: number, cap: number): Promise
     const trailer = win.view(end, end + 8);
     const crc = trailer.readUInt32LE(0);
     const isize = trailer.readUInt32LE(4);
-    if (isize !== out.buffer.length % 2 ** 32 || (zlib.crc32 && zlib.crc32(out.buffer) !== crc)) {
+    if (isize !== out.buffer.length % 2 ** 32 || crc32(out.buffer) !== crc) {
       return { ok: false, reason: 'corrupt', code: 'ERR_WARC_FORMAT', message: 'gzip member fails its CRC-32/ISIZE check (corrupt bytes)' };
     }
     return { ok: true, data: out.buffer, length: end + 8 - rel };
