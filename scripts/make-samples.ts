@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import zlib from 'node:zlib';
 import iconv from 'iconv-lite';
+import { crc32 } from '../src/formats/crc32.js';
 import { gzipMember, httpMessage, sha1Digest, warcRecord } from '../src/formats/warc-writer.js';
 import { projectRoot } from '../src/paths.js';
 import {
@@ -125,8 +125,10 @@ export function sampleCaptures(): Capture[] {
     const site = a.host.replace(/^www\./, '');
     const html = articlePage(a, { site });
     if (a.path.includes('phone-batteries')) {
-      // A server response stored still gzip-encoded (as some non-CC crawlers write it).
-      caps.push(ok(`https://${a.host}${a.path}`, zlib.gzipSync(html), [...HTML_UTF8, ['Content-Encoding', 'gzip']]));
+      // A server response stored still gzip-encoded (as some non-CC crawlers write it). Stored
+      // (uncompressed) deflate blocks, so these bytes, and the page's digest, do not depend on
+      // the zlib build that runs this script.
+      caps.push(ok(`https://${a.host}${a.path}`, storedGzip(Buffer.from(html)), [...HTML_UTF8, ['Content-Encoding', 'gzip']]));
     } else {
       caps.push(ok(`https://${a.host}${a.path}`, html));
     }
@@ -199,6 +201,25 @@ export function sampleCaptures(): Capture[] {
   // The crawl was cut off while writing its last record.
   caps.push({ ...ok('https://trailnotes.blog/2023/01/', simplePage('January archive', '<h1>Posts from January 2023</h1><ul><li>Walking the Ridgeway loop in winter</li></ul>')), truncate: true });
   return caps;
+}
+
+/** A gzip member (RFC 1952) of stored deflate blocks (RFC 1951 §3.2.4): same bytes everywhere. */
+function storedGzip(data: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3])];
+  for (let i = 0; i === 0 || i < data.length; i += 65535) {
+    const block = data.subarray(i, i + 65535);
+    const last = i + 65535 >= data.length;
+    const head = Buffer.alloc(5);
+    head[0] = last ? 1 : 0;
+    head.writeUInt16LE(block.length, 1);
+    head.writeUInt16LE(~block.length & 0xffff, 3);
+    parts.push(head, block);
+  }
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(data), 0);
+  trailer.writeUInt32LE(data.length >>> 0, 4);
+  parts.push(trailer);
+  return Buffer.concat(parts);
 }
 
 /** A tiny but well-formed one-page PDF showing `text`. */

@@ -18,6 +18,8 @@ export interface WarcRecordSpec {
   block: Uint8Array;
   /** Lie about the block length (tests of bad input). */
   contentLength?: number;
+  /** Version line; WARC/1.0 by default (CommonCrawl's). */
+  version?: 'WARC/1.0' | 'WARC/1.1' | 'WARC/0.17';
 }
 
 const DEFAULT_CT: Record<string, string> = {
@@ -67,7 +69,7 @@ export function warcRecord(spec: WarcRecordSpec): Buffer {
   if (spec.targetUri !== undefined) h.push(['WARC-Target-URI', spec.targetUri]);
   h.push(...(spec.headers ?? []));
   h.push(['Content-Length', String(spec.contentLength ?? spec.block.length)]);
-  const head = ['WARC/1.0', ...h.map(([k, v]) => `${k}: ${v}`)].join('\r\n') + '\r\n\r\n';
+  const head = [spec.version ?? 'WARC/1.0', ...h.map(([k, v]) => `${k}: ${v}`)].join('\r\n') + '\r\n\r\n';
   return Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(spec.block), Buffer.from('\r\n\r\n')]);
 }
 

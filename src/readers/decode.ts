@@ -67,6 +67,8 @@ export function undoContentEncoding(body: Buffer, contentEncoding: string | unde
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
         throw new RefineryError('ERR_TOO_LARGE', `Content-Encoding ${coding} inflates to more than ${maxBytes} bytes`);
       }
+      // Labelled but not encoded (a writer decoded it and kept the header): plain markup.
+      if (/^(\ufeff|\s)*</.test(out.subarray(0, 64).toString('latin1').replace(/^\xef\xbb\xbf/, ''))) continue;
       throw new RefineryError('ERR_DECODE', `Content-Encoding ${coding}: ${(err as Error).message}`, {}, { cause: err });
     }
   }

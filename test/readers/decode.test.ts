@@ -96,3 +96,17 @@ test('Content-Encoding: caps, corrupt streams, identity and already-decoded bodi
   assert.throws(() => undoContentEncoding(broken, 'gzip', CAP), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_DECODE');
   assert.throws(() => decodeBody(Buffer.alloc(2000, 0x20), {}, 1000), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_TOO_LARGE');
 });
+
+test('a body labelled deflate or br that is plain markup is taken as already decoded', () => {
+  const html = Buffer.from('  <!doctype html><p>already decoded</p>');
+  assert.deepEqual(undoContentEncoding(html, 'deflate', CAP), html);
+  assert.deepEqual(undoContentEncoding(html, 'br', CAP), html);
+  assert.throws(() => undoContentEncoding(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), 'deflate', CAP), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_DECODE');
+});
+
+test('CRC-32: the fallback agrees with zlib on the standard check value and random data', async () => {
+  const { crc32, crc32js } = await import('../../src/formats/crc32.js');
+  assert.equal(crc32js(Buffer.from('123456789')), 0xcbf43926);
+  const b = Buffer.from(Array.from({ length: 10000 }, (_, i) => (i * 7919) & 0xff));
+  assert.equal(crc32js(b), crc32(b));
+});
