@@ -23,7 +23,7 @@ const BOILER_TOKENS = [
   'share', 'sharing', 'social', 'sociallinks', 'socialmedia', 'likes', 'follow', 'addthis',
   // related / recommendation widgets
   'related', 'recommended', 'recommendations', 'recirc', 'trending', 'popular', 'outbrain',
-  'taboola', 'more', 'promo', 'promos', 'teaser', 'teasers',
+  'taboola', 'more', 'promo', 'promos', 'teaser', 'teasers', 'cta',
   // ads
   'ad', 'ads', 'advert', 'adverts', 'advertisement', 'advertising', 'sponsor', 'sponsored',
   'dfp', 'gpt', 'adslot', 'adunit', 'banner',
