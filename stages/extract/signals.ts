@@ -65,7 +65,7 @@ const STRONG = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond
   'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'related', 'share', 'share-', 'sharing',
   'social', 'sociallinks', 'socialmedia', 'taboola', 'outbrain', 'advert', 'advertisement',
   'sponsor', 'sponsored', 'pagination', 'pager', 'breadcrumb', 'breadcrumbs', 'popup', 'modal',
-  'subscri', 'paywall']);
+  'subscri', 'paywall', 'footer', 'masthead', 'cta']);
 
 export function isStrongBoilerplate(word: string): boolean {
   return STRONG.has(word) || word.startsWith('role-');
