@@ -479,6 +479,8 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
       // their container's link density)
       if ((TAG_FLAGS[t] & BLOCK) && t !== T.li && t !== T.td && t !== T.th && a.textLen[i] > 0
         && a.textLen[i] < 80 && a.linkLen[i] === a.textLen[i]) { i = end[i] - 1; continue; }
+      // ... and so is a paragraph that is mostly links ("Don't miss: A | B | C")
+      if ((TAG_FLAGS[t] & BLOCK) && t !== T.li && t !== T.td && t !== T.th && linkDensity(a, i) > 0.7) { i = end[i] - 1; continue; }
       // the page's title repeated as the article's heading is metadata (include_title puts it first)
       if ((TAG_FLAGS[t] & HEADING) && lowerTitle) {
         const h = plainText(tree, a, i).toLowerCase();

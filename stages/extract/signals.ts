@@ -41,7 +41,7 @@ const BOILER_TOKENS = [
 const BOILER_SUBSTRINGS = [
   'comment', 'sidebar', 'breadcrumb', 'cookie', 'newsletter', 'disqus', 'pagination',
   'advert', 'sponsor', 'taboola', 'outbrain', 'social', 'share-', 'sharing', 'related',
-  'footer', 'masthead', 'subscri', 'popup', 'consent',
+  'footer', 'masthead', 'subscri', 'popup', 'consent', 'caption',
 ];
 
 const ROLE_BOILER = ['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar',
@@ -65,7 +65,7 @@ const STRONG = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond
   'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'related', 'share', 'share-', 'sharing',
   'social', 'sociallinks', 'socialmedia', 'taboola', 'outbrain', 'advert', 'advertisement',
   'sponsor', 'sponsored', 'pagination', 'pager', 'breadcrumb', 'breadcrumbs', 'popup', 'modal',
-  'subscri', 'paywall', 'footer', 'masthead', 'cta']);
+  'subscri', 'paywall', 'footer', 'masthead', 'cta', 'caption']);
 
 export function isStrongBoilerplate(word: string): boolean {
   return STRONG.has(word) || word.startsWith('role-');
