@@ -23,7 +23,7 @@
 import { decodeHTML } from 'entities';
 import { buildTree, HIDDEN, ARTICLE_BODY, type HtmlTree } from './html-tree.js';
 import { TEXT, FIRST_DYNAMIC_TAG, TAG_FLAGS, BLOCK, SKIP, PARA, BOILER_TAG, HEADING, T } from './tags.js';
-import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate } from './signals.js';
+import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate, isLeafBoilerplate } from './signals.js';
 
 export interface ExtractOptions {
   /** Put the page's <title> as the first line. */
@@ -169,7 +169,9 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
       if (nm === undefined) continue;
       const word = boilerplateWord(nm);
       if (word === undefined) continue;
-      if (isStrongBoilerplate(word) || (nodeText[i] < spareAbove && !isContentName(nm))) removed[i] = SOFT;
+      if (isStrongBoilerplate(word)
+        || (nodeText[i] < spareAbove && !isContentName(nm))
+        || (isLeafBoilerplate(word) && nodeText[i] < nodeText[0] * 0.1)) removed[i] = SOFT;
     }
   }
 
@@ -409,6 +411,8 @@ const URL_RE = /\b(?:https?|ftp):\/\/[^\s<>"'\u00a0]+|\bwww\.[a-z0-9-]+\.[^\s<>"
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/g;
 
+const COPYRIGHT_RE = /^(?:copyright\b|\(c\) ?\d{4}|©)|©\s*(?:\d{4}|copyright)|all rights reserved/i;
+
 function decode(s: string): string {
   return s.indexOf('&') >= 0 ? decodeHTML(s) : s;
 }
@@ -431,7 +435,20 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
   const open: number[] = [];
 
   const brk = (level: number): void => { if (level > pending) pending = level; };
+  // A heading with nothing after it (its section was boilerplate: "Related stories", "Top
+  // stories") is dropped: `headingAt` is where its text starts in `out`.
+  let headingAt = -1;
+  let afterHeading = false;
+  const dropOrphanHeading = (): void => {
+    if (afterHeading && headingAt >= 0) {
+      out.length = headingAt;
+      started = out.length > 0;
+    }
+    headingAt = -1;
+    afterHeading = false;
+  };
   const write = (s: string): void => {
+    if (afterHeading) { headingAt = -1; afterHeading = false; }
     if (started && pending) out.push(BREAKS[pending]);
     started = true;
     pending = 0;
@@ -441,6 +458,7 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
   const closeElement = (j: number): void => {
     const t = tag[j];
     if (t === T.pre) preDepth--;
+    if ((TAG_FLAGS[t] & HEADING) && headingAt >= 0) afterHeading = true;
     const f = TAG_FLAGS[t];
     if (t === T.td || t === T.th) return;
     if (f & PARA) brk(BLANK);
@@ -486,6 +504,13 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
         const h = plainText(tree, a, i).toLowerCase();
         if (h.length >= 8 && lowerTitle.includes(h)) { i = end[i] - 1; continue; }
       }
+      // a short copyright / rights notice is the site's, not the article's
+      if ((t === T.p || t === T.div) && !a.hasBlockChild[i] && a.textLen[i] > 0 && a.textLen[i] < 200
+        && COPYRIGHT_RE.test(plainText(tree, a, i))) { i = end[i] - 1; continue; }
+      if (TAG_FLAGS[t] & HEADING) {
+        dropOrphanHeading();
+        headingAt = out.length;
+      }
       if (t === T.br) { brk(LINE); continue; }
       if (t === T.img) {
         if (opts.includeImages) addImage(tree, i, baseUrl, images, seenImages);
@@ -502,6 +527,7 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
     }
     while (open.length) closeElement(open.pop()!);
   }
+  dropOrphanHeading();
   let text = out.join('');
   if (text.indexOf('\n\n\n') >= 0) text = text.replace(/\n{3,}/g, '\n\n');
   return { text: text.trim(), images };

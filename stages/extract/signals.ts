@@ -34,8 +34,22 @@ const BOILER_TOKENS = [
   'pagination', 'pager', 'paging', 'tags', 'tagcloud', 'taglist', 'categories',
   // page metadata, hidden helpers
   'print', 'rss', 'hidden', 'visually', 'sr', 'screenreader', 'byline', 'dateline',
-  'author', 'bio', 'timestamp', 'meta', 'caption', 'credit', 'credits',
+  'author', 'bio', 'timestamp', 'meta', 'caption', 'credit', 'credits', 'date', 'posted',
+  'published', 'updated', 'submitted',
 ];
+
+/**
+ * Words for the small metadata blocks around an article (byline, date, tags): such a block is
+ * boilerplate even when its name also has a content word ("article-tags", "entry-date"), as
+ * long as it is small (the caller checks its share of the text).
+ */
+const LEAF = new Set(['byline', 'dateline', 'author', 'bio', 'timestamp', 'meta', 'credit',
+  'credits', 'date', 'posted', 'published', 'updated', 'submitted', 'tags', 'taglist',
+  'categories', 'print', 'rss']);
+
+export function isLeafBoilerplate(word: string): boolean {
+  return LEAF.has(word);
+}
 
 /** Substrings that are boilerplate wherever they appear in a class/id (camelCase ids too). */
 const BOILER_SUBSTRINGS = [

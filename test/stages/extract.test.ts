@@ -214,3 +214,21 @@ test('metric: shingle matching and averaging follow the ScrapingHub evaluate.py'
   assert.equal(m.precision, 1);
   assert.equal(m.recall, 0.5);
 });
+
+test('boilerplate: byline/date/tags blocks go even when their class also says "article"', () => {
+  const t = text(page(`<article><div class="article-byline">By Jane Doe</div><time class="entry-date">May 1, 2024</time>`
+    + `<p>${PARA}</p><p>${PARA2}</p><div class="article-tags"><span>budget</span> <span>council</span></div></article>`));
+  assert.equal(t, `${PARA}\n\n${PARA2}`);
+});
+
+test('boilerplate: a heading left with nothing after it, and a copyright line, are dropped', () => {
+  const links = Array.from({ length: 4 }, (_, i) => `<li><a href="/r${i}">Other story ${i}</a></li>`).join('');
+  const t = text(page(`<article><h2>What happened</h2><p>${PARA}</p><h3>Related stories</h3><ul>${links}</ul>`
+    + `<h2>What next</h2><p>${PARA2}</p><h3>Most read</h3><p>© 2024 Daily Paper. All rights reserved.</p></article>`));
+  assert.equal(t, `What happened\n\n${PARA}\n\nWhat next\n\n${PARA2}`);
+});
+
+test('boilerplate: the page title repeated as the first heading is not body text', () => {
+  const t = text(page(`<article><h1>Budget talks stall</h1><p>${PARA}</p></article>`, '<title>Budget talks stall | Daily Paper</title>'));
+  assert.equal(t, PARA);
+});
