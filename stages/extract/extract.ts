@@ -346,10 +346,15 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
   return roots;
 }
 
-/** The kept text of a (small) subtree, whitespace-normalized. */
+/**
+ * The kept text of a small subtree, whitespace-normalized. Reads at most PLAIN_TEXT_NODES
+ * nodes, so that calling it on nested elements (100k unclosed <h2>) stays linear.
+ */
+const PLAIN_TEXT_NODES = 512;
 function plainText(tree: HtmlTree, a: Analysis, i: number): string {
   let s = '';
-  for (let k = i + 1; k < tree.end[i]; k++) {
+  const stop = Math.min(tree.end[i], i + 1 + PLAIN_TEXT_NODES);
+  for (let k = i + 1; k < stop; k++) {
     if (a.removed[k]) { k = tree.end[k] - 1; continue; }
     if (tree.tag[k] === TEXT) s += tree.src.slice(tree.start[k], tree.stop[k]);
   }
@@ -500,7 +505,7 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
       // ... and so is a paragraph that is mostly links ("Don't miss: A | B | C")
       if ((TAG_FLAGS[t] & BLOCK) && t !== T.li && t !== T.td && t !== T.th && linkDensity(a, i) > 0.7) { i = end[i] - 1; continue; }
       // the page's title repeated as the article's heading is metadata (include_title puts it first)
-      if ((TAG_FLAGS[t] & HEADING) && lowerTitle) {
+      if ((TAG_FLAGS[t] & HEADING) && lowerTitle && a.textLen[i] <= lowerTitle.length) {
         const h = plainText(tree, a, i).toLowerCase();
         if (h.length >= 8 && lowerTitle.includes(h)) { i = end[i] - 1; continue; }
       }
@@ -509,7 +514,7 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
         && COPYRIGHT_RE.test(plainText(tree, a, i))) { i = end[i] - 1; continue; }
       if (TAG_FLAGS[t] & HEADING) {
         dropOrphanHeading();
-        headingAt = out.length;
+        if (a.textLen[i] < 200) headingAt = out.length; // a longer "heading" is a paragraph in disguise
       }
       if (t === T.br) { brk(LINE); continue; }
       if (t === T.img) {

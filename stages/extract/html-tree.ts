@@ -17,7 +17,7 @@
  * `truncated` says so).
  */
 import {
-  TEXT, TAG_IDS, FIRST_DYNAMIC_TAG, MAX_TAG_ID, TAG_FLAGS, VOID, RAW, CLOSES_P, T,
+  TEXT, TAG_IDS, FIRST_DYNAMIC_TAG, MAX_TAG_ID, TAG_FLAGS, VOID, RAW, CLOSES_P, HEADING, T,
 } from './tags.js';
 
 /** flags[i] bits */
@@ -58,6 +58,8 @@ function grow<A extends Int32Array | Uint8Array>(a: A, size: number): A {
 
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13 || c === 12;
 const isAlpha = (c: number): boolean => ((c | 32) >= 97 && (c | 32) <= 122);
+
+const SCOPE_SEARCH = 256;
 
 /** Table/list "scope" boundaries used when looking for an element to close implicitly. */
 const SCOPE_STOP = new Uint8Array(MAX_TAG_ID + 1);
@@ -114,10 +116,14 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
       openCount[tag[i]]--;
     }
   }
-  /** Close the nearest open element with tag t, not looking past a scope boundary. */
+  /**
+   * Close the nearest open element with tag t, not looking past a scope boundary, nor deeper
+   * than SCOPE_SEARCH levels: a failed search pops nothing, so an unbounded one would make
+   * 100k nested <div>s in a cell quadratic.
+   */
   function closeInScope(t: number, alsoStop?: number, alsoStop2?: number): void {
     if (openCount[t] === 0) return;
-    for (let d = depth - 1; d > 0; d--) {
+    for (let d = depth - 1, k = 0; d > 0 && k < SCOPE_SEARCH; d--, k++) {
       const tt = tag[stack[d]];
       if (tt === t) { popTo(d); return; }
       if (SCOPE_STOP[tt] || tt === alsoStop || tt === alsoStop2) return;
@@ -299,6 +305,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     else if (t === T.tr) { closeInScope(T.td, T.tr); closeInScope(T.th, T.tr); closeInScope(T.tr); }
     else if (t === T.td || t === T.th) { closeInScope(T.td, T.tr); closeInScope(T.th, T.tr); }
     else if (t === T.option) closeInScope(T.option);
+    else if ((TAG_FLAGS[t] & HEADING) && (TAG_FLAGS[tag[stack[depth - 1]]] & HEADING)) popTo(depth - 1); // <h2><h3>: a heading does not nest in a heading
     else if (t === T.tbody || t === T.thead || t === T.tfoot) {
       closeInScope(T.td, T.tr); closeInScope(T.th, T.tr); closeInScope(T.tr);
       closeInScope(T.tbody); closeInScope(T.thead); closeInScope(T.tfoot);

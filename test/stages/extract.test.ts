@@ -123,6 +123,24 @@ test('robust: 100k-deep nesting does not overflow the stack', () => {
   assert.ok(t.includes(PARA));
 });
 
+test('robust: shapes that make naive tree building or text walks quadratic stay linear', () => {
+  // each of these took minutes with an unbounded scope search or per-heading text walk
+  const cases = [
+    `<p><table><tr><td>${'<div>'.repeat(100_000)}<p>${PARA}`, // implied </p> search through deep divs
+    `<ul><li>${'<div><li>'.repeat(50_000)}<p>${PARA}`,
+    `<table><tr>${'<div><tr><td>'.repeat(50_000)}<p>${PARA}`,
+    `<title>${'x '.repeat(1000)}</title>${'<h1><b>x '.repeat(50_000)}<p>${PARA}`, // nested headings vs the title
+    `<body>${'<h2><span>'.repeat(50_000)}<p>${PARA}`,
+    `<p>${'<span></span>'.repeat(200_000)}${PARA}</p>`,
+    `${'<table><tr><td>'.repeat(30_000)}<p>${PARA}`,
+    `${Array.from({ length: 100_000 }, (_, i) => `<x-${i}>`).join('')}<p>${PARA}`, // 100k distinct unknown tags
+    `<div ${'a=1 '.repeat(500_000)}><p>${PARA}</p></div>`,
+  ];
+  for (const html of cases) assert.ok(text(html).includes(PARA), html.slice(0, 40));
+  // an unterminated attribute quote swallows the rest, as in a browser
+  assert.equal(text(`<div class="${'x'.repeat(100_000)}><p>${PARA}</p>`), '');
+});
+
 test('robust: a 50 MB single-line page is cut at the per-document budget and counted', () => {
   const html = `<html><body><article><p>${PARA}</p><p>${'word '.repeat(10_000_000)}</p></article></body></html>`;
   assert.ok(html.length > 50_000_000);
