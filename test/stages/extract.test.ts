@@ -129,8 +129,8 @@ test('robust: shapes that make naive tree building or text walks quadratic stay 
     `<p><table><tr><td>${'<div>'.repeat(100_000)}<p>${PARA}`, // implied </p> search through deep divs
     `<ul><li>${'<div><li>'.repeat(50_000)}<p>${PARA}`,
     `<table><tr>${'<div><tr><td>'.repeat(50_000)}<p>${PARA}`,
-    `<title>${'x '.repeat(1000)}</title>${'<h1><b>x '.repeat(50_000)}<p>${PARA}`, // nested headings vs the title
-    `<body>${'<h2><span>'.repeat(50_000)}<p>${PARA}`,
+    `<title>${'x '.repeat(1000)}</title>${'<h1><b>x '.repeat(50_000)}</b></h1><p>${PARA}`, // nested headings vs the title
+    `<body>${'<h2><span>'.repeat(50_000)}</span></h2><p>${PARA}`,
     `<p>${'<span></span>'.repeat(200_000)}${PARA}</p>`,
     `${'<table><tr><td>'.repeat(30_000)}<p>${PARA}`,
     `${Array.from({ length: 100_000 }, (_, i) => `<x-${i}>`).join('')}<p>${PARA}`, // 100k distinct unknown tags
