@@ -61,6 +61,15 @@ const isAlpha = (c: number): boolean => ((c | 32) >= 97 && (c | 32) <= 122);
 
 const SCOPE_SEARCH = 256;
 
+/** Known tag names grouped by length * 32 + (first char & 31), as [name, id, name, id, ...]. */
+const KNOWN_BY_KEY: (string | number)[][] = [];
+let MAX_KNOWN_LEN = 0;
+for (const [name, id] of TAG_IDS) {
+  const key = name.length * 32 + (name.charCodeAt(0) & 31);
+  (KNOWN_BY_KEY[key] ??= []).push(name, id);
+  MAX_KNOWN_LEN = Math.max(MAX_KNOWN_LEN, name.length);
+}
+
 /** Table/list "scope" boundaries used when looking for an element to close implicitly. */
 const SCOPE_STOP = new Uint8Array(MAX_TAG_ID + 1);
 for (const t of [T.table, T.td, T.th, T.html, T.button, T.template, T.object, T.applet, T.caption]) SCOPE_STOP[t] = 1;
@@ -130,6 +139,16 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     }
   }
   function lookupTag(a: number, b: number): number {
+    // fast path, no allocation: known lowercase names by (length, first letter)
+    const len = b - a;
+    if (len <= MAX_KNOWN_LEN) {
+      const cands = KNOWN_BY_KEY[len * 32 + (src.charCodeAt(a) & 31)];
+      if (cands !== undefined) {
+        for (let k = 0; k < cands.length; k += 2) {
+          if (src.startsWith(cands[k] as string, a)) return cands[k + 1] as number;
+        }
+      }
+    }
     let name = src.slice(a, b);
     let id = TAG_IDS.get(name);
     if (id !== undefined) return id;
