@@ -21,7 +21,7 @@
  *     rows one per line, cells joined by " | ", <br> as a line break, <pre> verbatim.
  */
 import { decodeHTML } from 'entities';
-import { buildTree, HIDDEN, ARTICLE_BODY, type HtmlTree } from './html-tree.js';
+import { buildTree, HIDDEN, ARTICLE_BODY, ARTICLE_TYPE, type HtmlTree } from './html-tree.js';
 import { TEXT, FIRST_DYNAMIC_TAG, TAG_FLAGS, BLOCK, SKIP, PARA, BOILER_TAG, HEADING, T } from './tags.js';
 import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate, isLeafBoilerplate } from './signals.js';
 
@@ -131,7 +131,7 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
   const holdsMarker = new Uint8Array(n);
   for (let i = n - 1; i > 0; i--) {
     const t = tag[i];
-    if (holdsMarker[i] || t === T.article || t === T.main || (flags[i] & ARTICLE_BODY)) holdsMarker[parent[i]] = 1;
+    if (holdsMarker[i] || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) holdsMarker[parent[i]] = 1;
   }
   // never-text elements first, then each element's share of the remaining text: a layout
   // wrapper whose class says "sidebar" but that holds most of the page is not a sidebar
@@ -158,7 +158,7 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     inLink[i] = inLink[p] | (t === T.a ? 1 : 0);
     if (t === TEXT) continue;
     const f = TAG_FLAGS[t];
-    if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & ARTICLE_BODY)) continue;
+    if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) continue;
     if (holdsMarker[i]) continue;
     if (f & BOILER_TAG) { removed[i] = SOFT; continue; }
     if (t === T.form) { if (nodeText[i] < spareAbove) removed[i] = SOFT; continue; }
@@ -261,13 +261,16 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
     let s = tagBaseScore(tag[i]) + classWeight(names[i]);
     if (tag[i] === T.article) s += 10;
     if (flags[i] & ARTICLE_BODY) s += 25;
+    else if (flags[i] & ARTICLE_TYPE) s += 10;
     score[i] = s;
   };
 
-  // schema.org articleBody: trusted when it holds a substantial part of the page's text
+  // schema.org: an element marked as the article (itemtype Article, below <body>) or as its
+  // body (itemprop articleBody) is trusted when it holds a substantial part of the text
   let bodyProp = -1;
   for (let i = 1; i < n; i++) {
-    if (!removed[i] && (flags[i] & ARTICLE_BODY) && tag[i] !== TEXT && a.textLen[i] >= 250) {
+    const marked = (flags[i] & ARTICLE_BODY) || ((flags[i] & ARTICLE_TYPE) && tag[i] !== T.html && tag[i] !== T.body);
+    if (marked && !removed[i] && tag[i] !== TEXT && a.textLen[i] >= 250) {
       // the innermost substantial marked element wins (itemtype=Article wraps itemprop=articleBody)
       if (bodyProp < 0 || (i < tree.end[bodyProp] && a.textLen[i] >= a.textLen[bodyProp] * 0.5)) bodyProp = i;
     }

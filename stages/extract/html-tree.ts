@@ -22,7 +22,8 @@ import {
 
 /** flags[i] bits */
 export const HIDDEN = 1;
-export const ARTICLE_BODY = 2; // itemprop="articleBody" / "text", or an Article schema.org type
+export const ARTICLE_BODY = 2; // itemprop="articleBody" / "text" / "reviewBody" (schema.org)
+export const ARTICLE_TYPE = 8; // itemtype of a schema.org Article / BlogPosting / Review (wraps title, byline, body)
 export const LINK_HREF = 4; // <a> with href
 
 export interface HtmlTree {
@@ -289,7 +290,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
             if (v === 'articlebody' || v === 'text' || v === 'reviewbody') nodeFlags |= ARTICLE_BODY;
           } else if (al === 8 && vs >= 0 && attrIs(src, an, 'itemtype')) {
             const v = src.slice(vs, ve);
-            if (/(?:Article|BlogPosting|Report|Review)\b/.test(v)) nodeFlags |= ARTICLE_BODY;
+            if (/(?:Article|BlogPosting|Report|Review)\b/.test(v)) nodeFlags |= ARTICLE_TYPE;
           }
           break;
         case 114: // r

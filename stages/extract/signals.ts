@@ -33,7 +33,7 @@ const BOILER_TOKENS = [
   // lists of pages and tags
   'pagination', 'pager', 'paging', 'tags', 'tagcloud', 'taglist', 'categories',
   // page metadata, hidden helpers
-  'print', 'rss', 'hidden', 'visually', 'sr', 'screenreader', 'byline', 'dateline',
+  'print', 'rss', 'visually', 'sr', 'screenreader', 'byline', 'dateline',
   'author', 'bio', 'timestamp', 'meta', 'caption', 'credit', 'credits', 'date', 'posted',
   'published', 'updated', 'submitted',
 ];

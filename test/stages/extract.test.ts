@@ -250,3 +250,10 @@ test('boilerplate: the page title repeated as the first heading is not body text
   const t = text(page(`<article><h1>Budget talks stall</h1><p>${PARA}</p></article>`, '<title>Budget talks stall | Daily Paper</title>'));
   assert.equal(t, PARA);
 });
+
+test('main content: a schema.org Article type on <html> does not make the whole page the article', () => {
+  const nav = Array.from({ length: 30 }, (_, i) => `<a href="/n${i}">Section number ${i}</a>`).join(' ');
+  const html = `<html itemscope itemtype="http://schema.org/NewsArticle"><body><div class="topnav">${nav}</div>`
+    + `<div class="post"><div itemprop="articleBody"><p>${PARA}</p><p>${PARA2}</p><p>${PARA}</p></div></div></body></html>`;
+  assert.equal(text(html), `${PARA}\n\n${PARA2}\n\n${PARA}`);
+});
