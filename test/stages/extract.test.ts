@@ -257,3 +257,28 @@ test('main content: a schema.org Article type on <html> does not make the whole 
     + `<div class="post"><div itemprop="articleBody"><p>${PARA}</p><p>${PARA2}</p><p>${PARA}</p></div></div></body></html>`;
   assert.equal(text(html), `${PARA}\n\n${PARA2}\n\n${PARA}`);
 });
+
+test('tree invariants hold on random tag soup: parents precede children, subtrees nest, text spans are in order', () => {
+  const pieces = ['<div>', '</div>', '<p>', '</p>', '<li>', '<ul>', '</ul>', '<table>', '<tr>', '<td>', '</td>', '</table>',
+    '<h2>', '</h2>', '<b>', '</i>', '<br>', '<img src=x>', '<script>x<y</script>', '<!-- c -->', '<a href="q">', '</a>',
+    'word ', ' ', '&amp;', '<', '>', '"', '<x-custom>', '</x-custom>', '<pre>', '</pre>', '<p/>', '</br>', '<!doctype html>'];
+  let s = 7;
+  const rand = (n: number): number => { s = (s * 1103515245 + 12345) & 0x7fffffff; return s % n; };
+  for (let round = 0; round < 200; round++) {
+    let html = '';
+    for (let k = 0, len = 1 + rand(300); k < len; k++) html += pieces[rand(pieces.length)];
+    const t = buildTree(html, { maxNodes: 100_000 });
+    let lastStop = 0;
+    for (let i = 1; i < t.n; i++) {
+      const p = t.parent[i];
+      assert.ok(p >= 0 && p < i, 'parent precedes child');
+      assert.ok(t.end[i] > i && t.end[i] <= t.end[p], 'subtree nests in its parent');
+      if (t.tag[i] === 1) {
+        assert.ok(t.start[i] >= lastStop && t.stop[i] > t.start[i] && t.stop[i] <= html.length, 'text spans in document order');
+        lastStop = t.stop[i];
+      }
+    }
+    assert.equal(t.end[0], t.n);
+    extractMainContent(html, ''); // and the extractor never throws on it
+  }
+});
