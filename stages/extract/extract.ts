@@ -455,11 +455,15 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
     headingAt = -1;
     afterHeading = false;
   };
+  // a list item's line starts with "- " (as trafilatura writes them; the Gopher bullet rule, spec §5, reads it)
+  let bullet = false;
+  let listDepth = 0;
   const write = (s: string): void => {
     if (afterHeading) { headingAt = -1; afterHeading = false; }
     if (started && pending) out.push(BREAKS[pending]);
     started = true;
     pending = 0;
+    if (bullet) { out.push('- '); bullet = false; }
     out.push(s);
     rowHasText = true;
   };
@@ -467,9 +471,11 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
     const t = tag[j];
     if (t === T.pre) preDepth--;
     if ((TAG_FLAGS[t] & HEADING) && headingAt >= 0) afterHeading = true;
+    if (t === T.li) bullet = false;
+    if (t === T.ul || t === T.ol || t === T.dl) listDepth--;
     const f = TAG_FLAGS[t];
     if (t === T.td || t === T.th) return;
-    if (f & PARA) brk(BLANK);
+    if ((f & PARA) && listDepth === 0) brk(BLANK);
     else if (f & BLOCK) brk(LINE);
   };
 
@@ -527,9 +533,11 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
       const f = TAG_FLAGS[t];
       if (t === T.tr) rowHasText = false;
       if (t === T.td || t === T.th) { if (rowHasText) brk(CELL); }
-      else if (f & PARA) brk(BLANK);
+      else if ((f & PARA) && listDepth === 0) brk(BLANK); // inside a list, every block is one line
       else if (f & BLOCK) brk(LINE);
       if (t === T.pre) preDepth++;
+      if (t === T.ul || t === T.ol || t === T.dl) listDepth++;
+      if (t === T.li) bullet = true;
       if (end[i] > i + 1) open.push(i);
       else closeElement(i);
     }

@@ -22,10 +22,10 @@ test('structure: paragraphs are separated by one blank line, headings are their 
   assert.equal(t, `Budget talks\n\n${PARA}\n\n${PARA2}`);
 });
 
-test('structure: list items one per line, table rows one per line with cells joined by " | "', () => {
+test('structure: list items one per line (as "- item"), table rows one per line with cells joined by " | "', () => {
   const t = text(page(`<article><p>${PARA}</p><ul><li>first item</li><li>second <b>item</b></li></ul>`
     + `<table><tr><th>name</th><th>votes</th></tr><tr><td>Ann</td><td>12</td></tr></table><p>${PARA2}</p></article>`));
-  assert.match(t, /\nfirst item\nsecond item\n/);
+  assert.match(t, /\n- first item\n- second item\n/);
   assert.match(t, /\nname \| votes\nAnn \| 12\n/);
 });
 
@@ -185,6 +185,11 @@ test('robust: comments, CDATA, processing instructions and raw-text elements are
 test('deterministic: the same input gives the same output', () => {
   const html = page(`<article><p>${PARA}</p><ul><li>a</li></ul></article>`);
   assert.deepEqual(extractMainContent(html, 'https://e.org/'), extractMainContent(html, 'https://e.org/'));
+});
+
+test('structure: nested lists keep one item per line; an item without text leaves no stray bullet', () => {
+  const t = text(page(`<article><p>${PARA}</p><ul><li>outer<ul><li><p>inner one</p></li><li>inner two</li></ul></li><li><img src="a.png"></li></ul><p>${PARA2}</p></article>`));
+  assert.equal(t, `${PARA}\n\n- outer\n- inner one\n- inner two\n\n${PARA2}`);
 });
 
 function ctx(): StageContext & { counts: Record<string, number> } {
