@@ -85,8 +85,25 @@ export function isStrongBoilerplate(word: string): boolean {
   return STRONG.has(word) || word.startsWith('role-');
 }
 
+/**
+ * Class names repeat within and across pages ("post", "col-md-8"): the verdict per distinct
+ * string is memoized (bounded; only speed depends on it).
+ */
+const memo = new Map<string, string | null>();
+const MEMO_MAX = 20_000;
+
 /** The first boilerplate word in `names`, or undefined. */
 export function boilerplateWord(names: string): string | undefined {
+  let w = memo.get(names);
+  if (w === undefined) {
+    w = findBoilerplateWord(names) ?? null;
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(names, w);
+  }
+  return w ?? undefined;
+}
+
+function findBoilerplateWord(names: string): string | undefined {
   const role = roleRe.exec(names);
   if (role) return role[0];
   const sub = boilerSubstringRe.exec(names);
