@@ -549,9 +549,12 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
   return { text: text.trim(), images };
 }
 
+/** At most this many images per page (a gallery of thousands is not "the images of the article"). */
+const MAX_IMAGES = 256;
+
 function addImage(tree: HtmlTree, i: number, baseUrl: string, images: [string, string][], seen: Set<string>): void {
   const raw = tree.imgSrc.get(i);
-  if (!raw) return;
+  if (!raw || images.length >= MAX_IMAGES) return;
   const s = decode(raw).trim();
   if (!s || s.startsWith('data:')) return;
   let abs: string;

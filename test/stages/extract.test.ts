@@ -287,3 +287,10 @@ test('tree invariants hold on random tag soup: parents precede children, subtree
     extractMainContent(html, ''); // and the extractor never throws on it
   }
 });
+
+test('images: at most 256 per page, duplicates once', () => {
+  const imgs = Array.from({ length: 400 }, (_, i) => `<img src="/i/${i % 300}.png" alt="${i}">`).join('');
+  const r = extractMainContent(page(`<article><p>${PARA}</p><div>${imgs}</div><p>${PARA2}</p></article>`), 'https://e.org/');
+  assert.equal(r.imageUrls.length, 256);
+  assert.equal(new Set(r.imageUrls.map(([u]) => u)).size, 256);
+});
