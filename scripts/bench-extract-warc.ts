@@ -19,10 +19,11 @@ async function readAll(file: string): Promise<Doc[]> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const file = argv.find((a) => !a.startsWith('--')) ?? sharedData('warc', 'bench', 'CC-MAIN-20230201000000-20230201030000-00000.warc.gz');
-  if (!file) { console.error('bench WARC absent'); return 2; }
   const ri = argv.indexOf('--rounds');
   const rounds = ri >= 0 ? Number(argv[ri + 1]) : 3;
+  const positional = argv.filter((a, i) => !a.startsWith('--') && !(ri >= 0 && i === ri + 1));
+  const file = positional[0] ?? sharedData('warc', 'bench', 'CC-MAIN-20230201000000-20230201030000-00000.warc.gz');
+  if (!file) { console.error('bench WARC absent'); return 2; }
   const cpu = (): number => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
   const readTimes: number[] = [];
   const extractTimes: number[] = [];
