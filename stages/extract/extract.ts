@@ -23,7 +23,7 @@
 import { decodeHTML } from 'entities';
 import { buildTree, HIDDEN, ARTICLE_BODY, ARTICLE_TYPE, type HtmlTree } from './html-tree.js';
 import { TEXT, FIRST_DYNAMIC_TAG, TAG_FLAGS, BLOCK, SKIP, PARA, BOILER_TAG, HEADING, T } from './tags.js';
-import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate, isLeafBoilerplate } from './signals.js';
+import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate, isLeafBoilerplate, isCommentWord } from './signals.js';
 
 export interface ExtractOptions {
   /** Put the page's <title> as the first line. */
@@ -169,7 +169,10 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
       if (nm === undefined) continue;
       const word = boilerplateWord(nm);
       if (word === undefined) continue;
-      if (isStrongBoilerplate(word)
+      // a strong word removes the block, except a content-named wrapper of most of the page
+      // ("post-content social-enabled"); comment threads are never spared this way
+      const spared = nodeText[i] >= spareAbove && isContentName(nm) && !isCommentWord(word);
+      if ((isStrongBoilerplate(word) && !spared)
         || (nodeText[i] < spareAbove && !isContentName(nm))
         || (isLeafBoilerplate(word) && nodeText[i] < nodeText[0] * 0.1)) removed[i] = SOFT;
     }

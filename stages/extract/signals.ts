@@ -81,6 +81,13 @@ const STRONG = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond
   'sponsor', 'sponsored', 'pagination', 'pager', 'breadcrumb', 'breadcrumbs', 'popup', 'modal',
   'subscri', 'paywall', 'footer', 'masthead', 'cta', 'caption']);
 
+const COMMENT_WORDS = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond', 'replies', 'reply']);
+
+/** Words of comment sections: a long thread is still comments, whatever else it is called. */
+export function isCommentWord(word: string): boolean {
+  return COMMENT_WORDS.has(word);
+}
+
 export function isStrongBoilerplate(word: string): boolean {
   return STRONG.has(word) || word.startsWith('role-');
 }

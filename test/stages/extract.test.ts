@@ -294,3 +294,12 @@ test('images: at most 256 per page, duplicates once', () => {
   assert.equal(r.imageUrls.length, 256);
   assert.equal(new Set(r.imageUrls.map(([u]) => u)).size, 256);
 });
+
+test('boilerplate words spare a content-named wrapper of most of the page, never a comment thread', () => {
+  const body = `<p>${PARA}</p><p>${PARA2}</p><p>${PARA}</p>`;
+  const side = `<div class="sidebar"><p>Short sidebar text that is about something else entirely, really.</p></div>`;
+  assert.equal(text(page(`<div class="post-content social-enabled">${body}</div>${side}`)), `${PARA}\n\n${PARA2}\n\n${PARA}`);
+  const comments = Array.from({ length: 6 }, (_, i) => `<p>Comment ${i}: ${PARA2}</p>`).join('');
+  const t = text(page(`<div class="story">${body}</div><div class="comment-content">${comments}</div>`));
+  assert.equal(t, `${PARA}\n\n${PARA2}\n\n${PARA}`);
+});
