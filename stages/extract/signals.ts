@@ -68,6 +68,7 @@ const boilerTokens = new Set(BOILER_TOKENS);
 const boilerSubstringRe = new RegExp(BOILER_SUBSTRINGS.join('|'));
 const roleRe = new RegExp(`role-(?:${ROLE_BOILER.join('|')})\\b`);
 const TOKEN_SPLIT = /[\s_-]+/;
+const WHITESPACE = /\s+/;
 
 /**
  * Words that name a boilerplate block itself, never a page-wide wrapper: an element named so
@@ -79,7 +80,7 @@ const STRONG = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond
   'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'related', 'share', 'share-', 'sharing',
   'social', 'sociallinks', 'socialmedia', 'taboola', 'outbrain', 'advert', 'advertisement',
   'sponsor', 'sponsored', 'pagination', 'pager', 'breadcrumb', 'breadcrumbs', 'popup', 'modal',
-  'subscri', 'paywall', 'footer', 'masthead', 'cta', 'caption']);
+  'subscri', 'paywall', 'footer', 'masthead', 'cta', 'caption', 'hidden']);
 
 const COMMENT_WORDS = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond', 'replies', 'reply']);
 
@@ -110,7 +111,16 @@ export function boilerplateWord(names: string): string | undefined {
   return w ?? undefined;
 }
 
+/**
+ * Whole class names that hide an element in the common CSS frameworks (Bootstrap's `hidden`,
+ * `d-none`, `sr-only`, WordPress's `screen-reader-text`): compared as whole names, so the
+ * responsive `hidden-xs` / `d-md-none` (shown on other screens) do not match.
+ */
+const HIDDEN_CLASSES = new Set(['hidden', 'hide', 'd-none', 'is-hidden', 'visually-hidden', 'sr-only',
+  'screen-reader-text', 'invisible', 'visuallyhidden']);
+
 function findBoilerplateWord(names: string): string | undefined {
+  for (const c of names.split(WHITESPACE)) if (HIDDEN_CLASSES.has(c)) return 'hidden';
   const role = roleRe.exec(names);
   if (role) return role[0];
   const sub = boilerSubstringRe.exec(names);

@@ -303,3 +303,9 @@ test('boilerplate words spare a content-named wrapper of most of the page, never
   const t = text(page(`<div class="story">${body}</div><div class="comment-content">${comments}</div>`));
   assert.equal(t, `${PARA}\n\n${PARA2}\n\n${PARA}`);
 });
+
+test('hidden by framework class: "hidden", "d-none", "sr-only" out; responsive "hidden-xs" stays', () => {
+  const t = text(page(`<article><p>${PARA}</p><div class="d-none">Invisible block of text here.</div>`
+    + `<span class="sr-only">Skip to content</span><p class="hidden-xs text-lg">${PARA2}</p><p class="note hidden">Hidden note text.</p></article>`));
+  assert.equal(t, `${PARA}\n\n${PARA2}`);
+});
