@@ -6,14 +6,19 @@
  * computes them (stages/extract/shingle-eval.ts), then pages/s and MB/s of extraction alone
  * on this one thread (the HTML is decoded into memory first; the median of --rounds runs).
  *
+ * For scale, the same timing of two reference points on the same pages: htmlparser2's
+ * Tokenizer doing nothing with its tokens (the issue's yardstick) and our tree builder alone.
+ *
  * Options: --rounds N (default 5), --worst K (list the K pages with the lowest F1),
- *          --dump DIR (write <id>.txt of each extraction), --data DIR.
+ *          --dump DIR (write <id>.txt of each extraction), --data DIR, --no-baselines.
  */
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { sharedData } from '../src/paths.js';
+import { Tokenizer } from 'htmlparser2';
 import { extractMainContent } from '../stages/extract/extract.js';
+import { buildTree } from '../stages/extract/html-tree.js';
 import { shingleMatching, metricsOf, bootstrapStd, accuracy, type TpFpFn } from '../stages/extract/shingle-eval.js';
 
 interface Page { id: string; url: string; html: string; bytes: number; truth: string }
@@ -88,21 +93,40 @@ async function main(argv: string[]): Promise<number> {
   const rounds = Number(arg(argv, '--rounds') ?? 5);
   const bytes = pages.reduce((a, p) => a + p.bytes, 0);
   for (const p of pages) extractMainContent(p.html, p.url); // warm-up (JIT)
-  // CPU time of this process (user+sys) as well as wall time: on a shared machine the wall
-  // clock also counts other processes' turns on the core
-  const walls: number[] = [];
-  const cpus: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = process.hrtime.bigint();
-    const c0 = process.cpuUsage();
-    for (const p of pages) extractMainContent(p.html, p.url);
-    const c = process.cpuUsage(c0);
-    walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    cpus.push((c.user + c.system) / 1e6);
-  }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  for (const [what, sec] of [['cpu', median(cpus)], ['wall', median(walls)]] as const) {
-    console.log(`speed (${what}): ${pages.length} pages, ${(bytes / 1e6).toFixed(1)} MB in ${sec.toFixed(3)} s (median of ${rounds}): ${(pages.length / sec).toFixed(0)} pages/s, ${(bytes / 1e6 / sec).toFixed(1)} MB/s on one core`);
+  const time = (label: string, run: (p: Page) => void): void => {
+    for (const p of pages) run(p); // warm-up (JIT)
+    // CPU time of this process (user+sys) as well as wall time: on a shared machine the wall
+    // clock also counts other processes' turns on the core
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
+      for (const p of pages) run(p);
+      const c = process.cpuUsage(c0);
+      walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      cpus.push((c.user + c.system) / 1e6);
+    }
+    const rate = (sec: number): string => `${(pages.length / sec).toFixed(0)} pages/s, ${(bytes / 1e6 / sec).toFixed(1)} MB/s`;
+    console.log(`${label.padEnd(34)} cpu ${median(cpus).toFixed(3)} s: ${rate(median(cpus))} | wall ${median(walls).toFixed(3)} s: ${rate(median(walls))}`);
+  };
+  console.log(`speed on one core, ${pages.length} pages, ${(bytes / 1e6).toFixed(1)} MB, median of ${rounds} rounds:`);
+  time('refinery extractMainContent', (p) => { extractMainContent(p.html, p.url); });
+  if (!argv.includes('--no-baselines')) {
+    time('  (tree builder alone)', (p) => { buildTree(p.html, { maxNodes: 400_000 }); });
+    const noop = (): void => {};
+    const cbs = {
+      onattribdata: noop, onattribentity: noop, onattribend: noop, onattribname: noop, oncdata: noop,
+      onclosetag: noop, oncomment: noop, ondeclaration: noop, onend: noop, onopentagend: noop,
+      onopentagname: noop, onprocessinginstruction: noop, onselfclosingtag: noop, ontext: noop,
+      ontextentity: noop,
+    };
+    time('htmlparser2 Tokenizer, no-op', (p) => {
+      const tok = new Tokenizer({ decodeEntities: true }, cbs);
+      tok.write(p.html);
+      tok.end();
+    });
   }
   return 0;
 }

@@ -6,20 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import iconv from 'iconv-lite';
+import { decodeBody } from '../../src/readers/decode.js';
 import { extractMainContent } from './extract.js';
 
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
 const USAGE = 'usage: refinery extract [--url URL] [--title] [--no-images] <file.html[.gz] ...|->';
-
-/** Bytes -> string: the charset a <meta> declares in the first 4 KB (a BOM wins), else UTF-8. */
-export function decodeHtmlBytes(buf: Buffer): string {
-  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.toString('utf8', 3);
-  const head = buf.toString('latin1', 0, Math.min(buf.length, 4096));
-  const m = /<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_:.-]+)/i.exec(head);
-  const charset = m?.[1].toLowerCase();
-  if (charset && charset !== 'utf-8' && charset !== 'utf8' && iconv.encodingExists(charset)) return iconv.decode(buf, charset);
-  return buf.toString('utf8');
-}
 
 async function readInput(file: string): Promise<Buffer> {
   let buf: Buffer;
@@ -53,7 +44,8 @@ export async function extractCommand(argv: string[]): Promise<number> {
   for (const file of files) {
     let html: string;
     try {
-      html = decodeHtmlBytes(await readInput(file));
+      // charset: BOM, else <meta>, else UTF-8 (the WARC reader's decoder, without HTTP headers)
+      html = decodeBody(await readInput(file), {}, MAX_FILE_BYTES).html;
     } catch (err) {
       console.error(`refinery extract: ${file}: ${(err as Error).message}`);
       failed++;

@@ -21,9 +21,9 @@
  *     rows one per line, cells joined by " | ", <br> as a line break, <pre> verbatim.
  */
 import { decodeHTML } from 'entities';
-import { buildTree, HIDDEN, ARTICLE_BODY, type HtmlTree } from './html-tree.js';
+import { buildTree, HIDDEN, ARTICLE_BODY, ARTICLE_TYPE, type HtmlTree } from './html-tree.js';
 import { TEXT, FIRST_DYNAMIC_TAG, TAG_FLAGS, BLOCK, SKIP, PARA, BOILER_TAG, HEADING, T } from './tags.js';
-import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate } from './signals.js';
+import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate, isLeafBoilerplate, isCommentWord } from './signals.js';
 
 export interface ExtractOptions {
   /** Put the page's <title> as the first line. */
@@ -131,7 +131,7 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
   const holdsMarker = new Uint8Array(n);
   for (let i = n - 1; i > 0; i--) {
     const t = tag[i];
-    if (holdsMarker[i] || t === T.article || t === T.main || (flags[i] & ARTICLE_BODY)) holdsMarker[parent[i]] = 1;
+    if (holdsMarker[i] || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) holdsMarker[parent[i]] = 1;
   }
   // never-text elements first, then each element's share of the remaining text: a layout
   // wrapper whose class says "sidebar" but that holds most of the page is not a sidebar
@@ -158,7 +158,7 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     inLink[i] = inLink[p] | (t === T.a ? 1 : 0);
     if (t === TEXT) continue;
     const f = TAG_FLAGS[t];
-    if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & ARTICLE_BODY)) continue;
+    if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) continue;
     if (holdsMarker[i]) continue;
     if (f & BOILER_TAG) { removed[i] = SOFT; continue; }
     if (t === T.form) { if (nodeText[i] < spareAbove) removed[i] = SOFT; continue; }
@@ -169,7 +169,12 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
       if (nm === undefined) continue;
       const word = boilerplateWord(nm);
       if (word === undefined) continue;
-      if (isStrongBoilerplate(word) || (nodeText[i] < spareAbove && !isContentName(nm))) removed[i] = SOFT;
+      // a strong word removes the block, except a content-named wrapper of most of the page
+      // ("post-content social-enabled"); comment threads are never spared this way
+      const spared = nodeText[i] >= spareAbove && isContentName(nm) && !isCommentWord(word);
+      if ((isStrongBoilerplate(word) && !spared)
+        || (nodeText[i] < spareAbove && !isContentName(nm))
+        || (isLeafBoilerplate(word) && nodeText[i] < nodeText[0] * 0.1)) removed[i] = SOFT;
     }
   }
 
@@ -259,13 +264,16 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
     let s = tagBaseScore(tag[i]) + classWeight(names[i]);
     if (tag[i] === T.article) s += 10;
     if (flags[i] & ARTICLE_BODY) s += 25;
+    else if (flags[i] & ARTICLE_TYPE) s += 10;
     score[i] = s;
   };
 
-  // schema.org articleBody: trusted when it holds a substantial part of the page's text
+  // schema.org: an element marked as the article (itemtype Article, below <body>) or as its
+  // body (itemprop articleBody) is trusted when it holds a substantial part of the text
   let bodyProp = -1;
   for (let i = 1; i < n; i++) {
-    if (!removed[i] && (flags[i] & ARTICLE_BODY) && tag[i] !== TEXT && a.textLen[i] >= 250) {
+    const marked = (flags[i] & ARTICLE_BODY) || ((flags[i] & ARTICLE_TYPE) && tag[i] !== T.html && tag[i] !== T.body);
+    if (marked && !removed[i] && tag[i] !== TEXT && a.textLen[i] >= 250) {
       // the innermost substantial marked element wins (itemtype=Article wraps itemprop=articleBody)
       if (bodyProp < 0 || (i < tree.end[bodyProp] && a.textLen[i] >= a.textLen[bodyProp] * 0.5)) bodyProp = i;
     }
@@ -344,10 +352,15 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
   return roots;
 }
 
-/** The kept text of a (small) subtree, whitespace-normalized. */
+/**
+ * The kept text of a small subtree, whitespace-normalized. Reads at most PLAIN_TEXT_NODES
+ * nodes, so that calling it on nested elements (100k unclosed <h2>) stays linear.
+ */
+const PLAIN_TEXT_NODES = 512;
 function plainText(tree: HtmlTree, a: Analysis, i: number): string {
   let s = '';
-  for (let k = i + 1; k < tree.end[i]; k++) {
+  const stop = Math.min(tree.end[i], i + 1 + PLAIN_TEXT_NODES);
+  for (let k = i + 1; k < stop; k++) {
     if (a.removed[k]) { k = tree.end[k] - 1; continue; }
     if (tree.tag[k] === TEXT) s += tree.src.slice(tree.start[k], tree.stop[k]);
   }
@@ -409,6 +422,8 @@ const URL_RE = /\b(?:https?|ftp):\/\/[^\s<>"'\u00a0]+|\bwww\.[a-z0-9-]+\.[^\s<>"
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/g;
 
+const COPYRIGHT_RE = /^(?:copyright\b|\(c\) ?\d{4}|©)|©\s*(?:\d{4}|copyright)|all rights reserved/i;
+
 function decode(s: string): string {
   return s.indexOf('&') >= 0 ? decodeHTML(s) : s;
 }
@@ -431,19 +446,39 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
   const open: number[] = [];
 
   const brk = (level: number): void => { if (level > pending) pending = level; };
+  // A heading with nothing after it (its section was boilerplate: "Related stories", "Top
+  // stories") is dropped: `headingAt` is where its text starts in `out`.
+  let headingAt = -1;
+  let afterHeading = false;
+  const dropOrphanHeading = (): void => {
+    if (afterHeading && headingAt >= 0) {
+      out.length = headingAt;
+      started = out.length > 0;
+    }
+    headingAt = -1;
+    afterHeading = false;
+  };
+  // a list item's line starts with "- " (as trafilatura writes them; the Gopher bullet rule, spec §5, reads it)
+  let bullet = false;
+  let listDepth = 0;
   const write = (s: string): void => {
+    if (afterHeading) { headingAt = -1; afterHeading = false; }
     if (started && pending) out.push(BREAKS[pending]);
     started = true;
     pending = 0;
+    if (bullet) { out.push('- '); bullet = false; }
     out.push(s);
     rowHasText = true;
   };
   const closeElement = (j: number): void => {
     const t = tag[j];
     if (t === T.pre) preDepth--;
+    if ((TAG_FLAGS[t] & HEADING) && headingAt >= 0) afterHeading = true;
+    if (t === T.li) bullet = false;
+    if (t === T.ul || t === T.ol || t === T.dl) listDepth--;
     const f = TAG_FLAGS[t];
     if (t === T.td || t === T.th) return;
-    if (f & PARA) brk(BLANK);
+    if ((f & PARA) && listDepth === 0) brk(BLANK);
     else if (f & BLOCK) brk(LINE);
   };
 
@@ -479,10 +514,19 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
       // their container's link density)
       if ((TAG_FLAGS[t] & BLOCK) && t !== T.li && t !== T.td && t !== T.th && a.textLen[i] > 0
         && a.textLen[i] < 80 && a.linkLen[i] === a.textLen[i]) { i = end[i] - 1; continue; }
+      // ... and so is a paragraph that is mostly links ("Don't miss: A | B | C")
+      if ((TAG_FLAGS[t] & BLOCK) && t !== T.li && t !== T.td && t !== T.th && linkDensity(a, i) > 0.7) { i = end[i] - 1; continue; }
       // the page's title repeated as the article's heading is metadata (include_title puts it first)
-      if ((TAG_FLAGS[t] & HEADING) && lowerTitle) {
+      if ((TAG_FLAGS[t] & HEADING) && lowerTitle && a.textLen[i] <= lowerTitle.length) {
         const h = plainText(tree, a, i).toLowerCase();
         if (h.length >= 8 && lowerTitle.includes(h)) { i = end[i] - 1; continue; }
+      }
+      // a short copyright / rights notice is the site's, not the article's
+      if ((t === T.p || t === T.div) && !a.hasBlockChild[i] && a.textLen[i] > 0 && a.textLen[i] < 200
+        && COPYRIGHT_RE.test(plainText(tree, a, i))) { i = end[i] - 1; continue; }
+      if (TAG_FLAGS[t] & HEADING) {
+        dropOrphanHeading();
+        if (a.textLen[i] < 200) headingAt = out.length; // a longer "heading" is a paragraph in disguise
       }
       if (t === T.br) { brk(LINE); continue; }
       if (t === T.img) {
@@ -492,22 +536,28 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
       const f = TAG_FLAGS[t];
       if (t === T.tr) rowHasText = false;
       if (t === T.td || t === T.th) { if (rowHasText) brk(CELL); }
-      else if (f & PARA) brk(BLANK);
+      else if ((f & PARA) && listDepth === 0) brk(BLANK); // inside a list, every block is one line
       else if (f & BLOCK) brk(LINE);
       if (t === T.pre) preDepth++;
+      if (t === T.ul || t === T.ol || t === T.dl) listDepth++;
+      if (t === T.li) bullet = true;
       if (end[i] > i + 1) open.push(i);
       else closeElement(i);
     }
     while (open.length) closeElement(open.pop()!);
   }
+  dropOrphanHeading();
   let text = out.join('');
   if (text.indexOf('\n\n\n') >= 0) text = text.replace(/\n{3,}/g, '\n\n');
   return { text: text.trim(), images };
 }
 
+/** At most this many images per page (a gallery of thousands is not "the images of the article"). */
+const MAX_IMAGES = 256;
+
 function addImage(tree: HtmlTree, i: number, baseUrl: string, images: [string, string][], seen: Set<string>): void {
   const raw = tree.imgSrc.get(i);
-  if (!raw) return;
+  if (!raw || images.length >= MAX_IMAGES) return;
   const s = decode(raw).trim();
   if (!s || s.startsWith('data:')) return;
   let abs: string;

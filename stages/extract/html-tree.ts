@@ -17,12 +17,13 @@
  * `truncated` says so).
  */
 import {
-  TEXT, TAG_IDS, FIRST_DYNAMIC_TAG, MAX_TAG_ID, TAG_FLAGS, VOID, RAW, CLOSES_P, T,
+  TEXT, TAG_IDS, FIRST_DYNAMIC_TAG, MAX_TAG_ID, TAG_FLAGS, VOID, RAW, CLOSES_P, HEADING, T,
 } from './tags.js';
 
 /** flags[i] bits */
 export const HIDDEN = 1;
-export const ARTICLE_BODY = 2; // itemprop="articleBody" / "text", or an Article schema.org type
+export const ARTICLE_BODY = 2; // itemprop="articleBody" / "text" / "reviewBody" (schema.org)
+export const ARTICLE_TYPE = 8; // itemtype of a schema.org Article / BlogPosting / Review (wraps title, byline, body)
 export const LINK_HREF = 4; // <a> with href
 
 export interface HtmlTree {
@@ -58,6 +59,17 @@ function grow<A extends Int32Array | Uint8Array>(a: A, size: number): A {
 
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13 || c === 12;
 const isAlpha = (c: number): boolean => ((c | 32) >= 97 && (c | 32) <= 122);
+
+const SCOPE_SEARCH = 256;
+
+/** Known tag names grouped by length * 32 + (first char & 31), as [name, id, name, id, ...]. */
+const KNOWN_BY_KEY: (string | number)[][] = [];
+let MAX_KNOWN_LEN = 0;
+for (const [name, id] of TAG_IDS) {
+  const key = name.length * 32 + (name.charCodeAt(0) & 31);
+  (KNOWN_BY_KEY[key] ??= []).push(name, id);
+  MAX_KNOWN_LEN = Math.max(MAX_KNOWN_LEN, name.length);
+}
 
 /** Table/list "scope" boundaries used when looking for an element to close implicitly. */
 const SCOPE_STOP = new Uint8Array(MAX_TAG_ID + 1);
@@ -114,16 +126,30 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
       openCount[tag[i]]--;
     }
   }
-  /** Close the nearest open element with tag t, not looking past a scope boundary. */
+  /**
+   * Close the nearest open element with tag t, not looking past a scope boundary, nor deeper
+   * than SCOPE_SEARCH levels: a failed search pops nothing, so an unbounded one would make
+   * 100k nested <div>s in a cell quadratic.
+   */
   function closeInScope(t: number, alsoStop?: number, alsoStop2?: number): void {
     if (openCount[t] === 0) return;
-    for (let d = depth - 1; d > 0; d--) {
+    for (let d = depth - 1, k = 0; d > 0 && k < SCOPE_SEARCH; d--, k++) {
       const tt = tag[stack[d]];
       if (tt === t) { popTo(d); return; }
       if (SCOPE_STOP[tt] || tt === alsoStop || tt === alsoStop2) return;
     }
   }
   function lookupTag(a: number, b: number): number {
+    // fast path, no allocation: known lowercase names by (length, first letter)
+    const len = b - a;
+    if (len <= MAX_KNOWN_LEN) {
+      const cands = KNOWN_BY_KEY[len * 32 + (src.charCodeAt(a) & 31)];
+      if (cands !== undefined) {
+        for (let k = 0; k < cands.length; k += 2) {
+          if (src.startsWith(cands[k] as string, a)) return cands[k + 1] as number;
+        }
+      }
+    }
     let name = src.slice(a, b);
     let id = TAG_IDS.get(name);
     if (id !== undefined) return id;
@@ -264,7 +290,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
             if (v === 'articlebody' || v === 'text' || v === 'reviewbody') nodeFlags |= ARTICLE_BODY;
           } else if (al === 8 && vs >= 0 && attrIs(src, an, 'itemtype')) {
             const v = src.slice(vs, ve);
-            if (/(?:Article|BlogPosting|Report|Review)\b/.test(v)) nodeFlags |= ARTICLE_BODY;
+            if (/(?:Article|BlogPosting|Report|Review)\b/.test(v)) nodeFlags |= ARTICLE_TYPE;
           }
           break;
         case 114: // r
@@ -299,6 +325,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     else if (t === T.tr) { closeInScope(T.td, T.tr); closeInScope(T.th, T.tr); closeInScope(T.tr); }
     else if (t === T.td || t === T.th) { closeInScope(T.td, T.tr); closeInScope(T.th, T.tr); }
     else if (t === T.option) closeInScope(T.option);
+    else if ((TAG_FLAGS[t] & HEADING) && (TAG_FLAGS[tag[stack[depth - 1]]] & HEADING)) popTo(depth - 1); // <h2><h3>: a heading does not nest in a heading
     else if (t === T.tbody || t === T.thead || t === T.tfoot) {
       closeInScope(T.td, T.tr); closeInScope(T.th, T.tr); closeInScope(T.tr);
       closeInScope(T.tbody); closeInScope(T.thead); closeInScope(T.tfoot);

@@ -56,3 +56,5 @@ export const extractStage: StageModule<ExtractConfig> = {
     };
   },
 };
+
+export { extractMainContent, DEFAULT_EXTRACT_OPTIONS, type ExtractOptions, type Extraction } from './extract.js';

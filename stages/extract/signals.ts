@@ -23,7 +23,7 @@ const BOILER_TOKENS = [
   'share', 'sharing', 'social', 'sociallinks', 'socialmedia', 'likes', 'follow', 'addthis',
   // related / recommendation widgets
   'related', 'recommended', 'recommendations', 'recirc', 'trending', 'popular', 'outbrain',
-  'taboola', 'more', 'promo', 'promos', 'teaser', 'teasers',
+  'taboola', 'more', 'promo', 'promos', 'teaser', 'teasers', 'cta',
   // ads
   'ad', 'ads', 'advert', 'adverts', 'advertisement', 'advertising', 'sponsor', 'sponsored',
   'dfp', 'gpt', 'adslot', 'adunit', 'banner',
@@ -33,15 +33,29 @@ const BOILER_TOKENS = [
   // lists of pages and tags
   'pagination', 'pager', 'paging', 'tags', 'tagcloud', 'taglist', 'categories',
   // page metadata, hidden helpers
-  'print', 'rss', 'hidden', 'visually', 'sr', 'screenreader', 'byline', 'dateline',
-  'author', 'bio', 'timestamp', 'meta', 'caption', 'credit', 'credits',
+  'print', 'rss', 'visually', 'sr', 'screenreader', 'byline', 'dateline',
+  'author', 'bio', 'timestamp', 'meta', 'caption', 'credit', 'credits', 'date', 'posted',
+  'published', 'updated', 'submitted',
 ];
+
+/**
+ * Words for the small metadata blocks around an article (byline, date, tags): such a block is
+ * boilerplate even when its name also has a content word ("article-tags", "entry-date"), as
+ * long as it is small (the caller checks its share of the text).
+ */
+const LEAF = new Set(['byline', 'dateline', 'author', 'bio', 'timestamp', 'meta', 'credit',
+  'credits', 'date', 'posted', 'published', 'updated', 'submitted', 'tags', 'taglist',
+  'categories', 'print', 'rss']);
+
+export function isLeafBoilerplate(word: string): boolean {
+  return LEAF.has(word);
+}
 
 /** Substrings that are boilerplate wherever they appear in a class/id (camelCase ids too). */
 const BOILER_SUBSTRINGS = [
   'comment', 'sidebar', 'breadcrumb', 'cookie', 'newsletter', 'disqus', 'pagination',
   'advert', 'sponsor', 'taboola', 'outbrain', 'social', 'share-', 'sharing', 'related',
-  'footer', 'masthead', 'subscri', 'popup', 'consent',
+  'footer', 'masthead', 'subscri', 'popup', 'consent', 'caption',
 ];
 
 const ROLE_BOILER = ['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar',
@@ -54,6 +68,7 @@ const boilerTokens = new Set(BOILER_TOKENS);
 const boilerSubstringRe = new RegExp(BOILER_SUBSTRINGS.join('|'));
 const roleRe = new RegExp(`role-(?:${ROLE_BOILER.join('|')})\\b`);
 const TOKEN_SPLIT = /[\s_-]+/;
+const WHITESPACE = /\s+/;
 
 /**
  * Words that name a boilerplate block itself, never a page-wide wrapper: an element named so
@@ -65,14 +80,47 @@ const STRONG = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond
   'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'related', 'share', 'share-', 'sharing',
   'social', 'sociallinks', 'socialmedia', 'taboola', 'outbrain', 'advert', 'advertisement',
   'sponsor', 'sponsored', 'pagination', 'pager', 'breadcrumb', 'breadcrumbs', 'popup', 'modal',
-  'subscri', 'paywall']);
+  'subscri', 'paywall', 'footer', 'masthead', 'cta', 'caption', 'hidden']);
+
+const COMMENT_WORDS = new Set(['comment', 'comments', 'commentlist', 'disqus', 'respond', 'replies', 'reply']);
+
+/** Words of comment sections: a long thread is still comments, whatever else it is called. */
+export function isCommentWord(word: string): boolean {
+  return COMMENT_WORDS.has(word);
+}
 
 export function isStrongBoilerplate(word: string): boolean {
   return STRONG.has(word) || word.startsWith('role-');
 }
 
+/**
+ * Class names repeat within and across pages ("post", "col-md-8"): the verdict per distinct
+ * string is memoized (bounded; only speed depends on it).
+ */
+const memo = new Map<string, string | null>();
+const MEMO_MAX = 20_000;
+
 /** The first boilerplate word in `names`, or undefined. */
 export function boilerplateWord(names: string): string | undefined {
+  let w = memo.get(names);
+  if (w === undefined) {
+    w = findBoilerplateWord(names) ?? null;
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(names, w);
+  }
+  return w ?? undefined;
+}
+
+/**
+ * Whole class names that hide an element in the common CSS frameworks (Bootstrap's `hidden`,
+ * `d-none`, `sr-only`, WordPress's `screen-reader-text`): compared as whole names, so the
+ * responsive `hidden-xs` / `d-md-none` (shown on other screens) do not match.
+ */
+const HIDDEN_CLASSES = new Set(['hidden', 'hide', 'd-none', 'is-hidden', 'visually-hidden', 'sr-only',
+  'screen-reader-text', 'invisible', 'visuallyhidden']);
+
+function findBoilerplateWord(names: string): string | undefined {
+  for (const c of names.split(WHITESPACE)) if (HIDDEN_CLASSES.has(c)) return 'hidden';
   const role = roleRe.exec(names);
   if (role) return role[0];
   const sub = boilerSubstringRe.exec(names);

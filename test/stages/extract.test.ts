@@ -22,10 +22,10 @@ test('structure: paragraphs are separated by one blank line, headings are their 
   assert.equal(t, `Budget talks\n\n${PARA}\n\n${PARA2}`);
 });
 
-test('structure: list items one per line, table rows one per line with cells joined by " | "', () => {
+test('structure: list items one per line (as "- item"), table rows one per line with cells joined by " | "', () => {
   const t = text(page(`<article><p>${PARA}</p><ul><li>first item</li><li>second <b>item</b></li></ul>`
     + `<table><tr><th>name</th><th>votes</th></tr><tr><td>Ann</td><td>12</td></tr></table><p>${PARA2}</p></article>`));
-  assert.match(t, /\nfirst item\nsecond item\n/);
+  assert.match(t, /\n- first item\n- second item\n/);
   assert.match(t, /\nname \| votes\nAnn \| 12\n/);
 });
 
@@ -123,6 +123,24 @@ test('robust: 100k-deep nesting does not overflow the stack', () => {
   assert.ok(t.includes(PARA));
 });
 
+test('robust: shapes that make naive tree building or text walks quadratic stay linear', () => {
+  // each of these took minutes with an unbounded scope search or per-heading text walk
+  const cases = [
+    `<p><table><tr><td>${'<div>'.repeat(100_000)}<p>${PARA}`, // implied </p> search through deep divs
+    `<ul><li>${'<div><li>'.repeat(50_000)}<p>${PARA}`,
+    `<table><tr>${'<div><tr><td>'.repeat(50_000)}<p>${PARA}`,
+    `<title>${'x '.repeat(1000)}</title>${'<h1><b>x '.repeat(50_000)}</b></h1><p>${PARA}`, // nested headings vs the title
+    `<body>${'<h2><span>'.repeat(50_000)}</span></h2><p>${PARA}`,
+    `<p>${'<span></span>'.repeat(200_000)}${PARA}</p>`,
+    `${'<table><tr><td>'.repeat(30_000)}<p>${PARA}`,
+    `${Array.from({ length: 100_000 }, (_, i) => `<x-${i}>`).join('')}<p>${PARA}`, // 100k distinct unknown tags
+    `<div ${'a=1 '.repeat(500_000)}><p>${PARA}</p></div>`,
+  ];
+  for (const html of cases) assert.ok(text(html).includes(PARA), html.slice(0, 40));
+  // an unterminated attribute quote swallows the rest, as in a browser
+  assert.equal(text(`<div class="${'x'.repeat(100_000)}><p>${PARA}</p>`), '');
+});
+
 test('robust: a 50 MB single-line page is cut at the per-document budget and counted', () => {
   const html = `<html><body><article><p>${PARA}</p><p>${'word '.repeat(10_000_000)}</p></article></body></html>`;
   assert.ok(html.length > 50_000_000);
@@ -169,6 +187,11 @@ test('deterministic: the same input gives the same output', () => {
   assert.deepEqual(extractMainContent(html, 'https://e.org/'), extractMainContent(html, 'https://e.org/'));
 });
 
+test('structure: nested lists keep one item per line; an item without text leaves no stray bullet', () => {
+  const t = text(page(`<article><p>${PARA}</p><ul><li>outer<ul><li><p>inner one</p></li><li>inner two</li></ul></li><li><img src="a.png"></li></ul><p>${PARA2}</p></article>`));
+  assert.equal(t, `${PARA}\n\n- outer\n- inner one\n- inner two\n\n${PARA2}`);
+});
+
 function ctx(): StageContext & { counts: Record<string, number> } {
   const counts: Record<string, number> = {};
   return { counts, observe() {}, count(e, n = 1) { counts[e] = (counts[e] ?? 0) + n; }, log() {} };
@@ -213,4 +236,76 @@ test('metric: shingle matching and averaging follow the ScrapingHub evaluate.py'
   const m = metricsOf([[1, 0, 0], [0, 0, 1]]);
   assert.equal(m.precision, 1);
   assert.equal(m.recall, 0.5);
+});
+
+test('boilerplate: byline/date/tags blocks go even when their class also says "article"', () => {
+  const t = text(page(`<article><div class="article-byline">By Jane Doe</div><time class="entry-date">May 1, 2024</time>`
+    + `<p>${PARA}</p><p>${PARA2}</p><div class="article-tags"><span>budget</span> <span>council</span></div></article>`));
+  assert.equal(t, `${PARA}\n\n${PARA2}`);
+});
+
+test('boilerplate: a heading left with nothing after it, and a copyright line, are dropped', () => {
+  const links = Array.from({ length: 4 }, (_, i) => `<li><a href="/r${i}">Other story ${i}</a></li>`).join('');
+  const t = text(page(`<article><h2>What happened</h2><p>${PARA}</p><h3>Related stories</h3><ul>${links}</ul>`
+    + `<h2>What next</h2><p>${PARA2}</p><h3>Most read</h3><p>© 2024 Daily Paper. All rights reserved.</p></article>`));
+  assert.equal(t, `What happened\n\n${PARA}\n\nWhat next\n\n${PARA2}`);
+});
+
+test('boilerplate: the page title repeated as the first heading is not body text', () => {
+  const t = text(page(`<article><h1>Budget talks stall</h1><p>${PARA}</p></article>`, '<title>Budget talks stall | Daily Paper</title>'));
+  assert.equal(t, PARA);
+});
+
+test('main content: a schema.org Article type on <html> does not make the whole page the article', () => {
+  const nav = Array.from({ length: 30 }, (_, i) => `<a href="/n${i}">Section number ${i}</a>`).join(' ');
+  const html = `<html itemscope itemtype="http://schema.org/NewsArticle"><body><div class="topnav">${nav}</div>`
+    + `<div class="post"><div itemprop="articleBody"><p>${PARA}</p><p>${PARA2}</p><p>${PARA}</p></div></div></body></html>`;
+  assert.equal(text(html), `${PARA}\n\n${PARA2}\n\n${PARA}`);
+});
+
+test('tree invariants hold on random tag soup: parents precede children, subtrees nest, text spans are in order', () => {
+  const pieces = ['<div>', '</div>', '<p>', '</p>', '<li>', '<ul>', '</ul>', '<table>', '<tr>', '<td>', '</td>', '</table>',
+    '<h2>', '</h2>', '<b>', '</i>', '<br>', '<img src=x>', '<script>x<y</script>', '<!-- c -->', '<a href="q">', '</a>',
+    'word ', ' ', '&amp;', '<', '>', '"', '<x-custom>', '</x-custom>', '<pre>', '</pre>', '<p/>', '</br>', '<!doctype html>'];
+  let s = 7;
+  const rand = (n: number): number => { s = (s * 1103515245 + 12345) & 0x7fffffff; return s % n; };
+  for (let round = 0; round < 200; round++) {
+    let html = '';
+    for (let k = 0, len = 1 + rand(300); k < len; k++) html += pieces[rand(pieces.length)];
+    const t = buildTree(html, { maxNodes: 100_000 });
+    let lastStop = 0;
+    for (let i = 1; i < t.n; i++) {
+      const p = t.parent[i];
+      assert.ok(p >= 0 && p < i, 'parent precedes child');
+      assert.ok(t.end[i] > i && t.end[i] <= t.end[p], 'subtree nests in its parent');
+      if (t.tag[i] === 1) {
+        assert.ok(t.start[i] >= lastStop && t.stop[i] > t.start[i] && t.stop[i] <= html.length, 'text spans in document order');
+        lastStop = t.stop[i];
+      }
+    }
+    assert.equal(t.end[0], t.n);
+    extractMainContent(html, ''); // and the extractor never throws on it
+  }
+});
+
+test('images: at most 256 per page, duplicates once', () => {
+  const imgs = Array.from({ length: 400 }, (_, i) => `<img src="/i/${i % 300}.png" alt="${i}">`).join('');
+  const r = extractMainContent(page(`<article><p>${PARA}</p><div>${imgs}</div><p>${PARA2}</p></article>`), 'https://e.org/');
+  assert.equal(r.imageUrls.length, 256);
+  assert.equal(new Set(r.imageUrls.map(([u]) => u)).size, 256);
+});
+
+test('boilerplate words spare a content-named wrapper of most of the page, never a comment thread', () => {
+  const body = `<p>${PARA}</p><p>${PARA2}</p><p>${PARA}</p>`;
+  const side = `<div class="sidebar"><p>Short sidebar text that is about something else entirely, really.</p></div>`;
+  assert.equal(text(page(`<div class="post-content social-enabled">${body}</div>${side}`)), `${PARA}\n\n${PARA2}\n\n${PARA}`);
+  const comments = Array.from({ length: 6 }, (_, i) => `<p>Comment ${i}: ${PARA2}</p>`).join('');
+  const t = text(page(`<div class="story">${body}</div><div class="comment-content">${comments}</div>`));
+  assert.equal(t, `${PARA}\n\n${PARA2}\n\n${PARA}`);
+});
+
+test('hidden by framework class: "hidden", "d-none", "sr-only" out; responsive "hidden-xs" stays', () => {
+  const t = text(page(`<article><p>${PARA}</p><div class="d-none">Invisible block of text here.</div>`
+    + `<span class="sr-only">Skip to content</span><p class="hidden-xs text-lg">${PARA2}</p><p class="note hidden">Hidden note text.</p></article>`));
+  assert.equal(t, `${PARA}\n\n${PARA2}`);
 });
