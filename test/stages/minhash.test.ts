@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { minhash, MINHASH_PRESETS, candidateProbability } from '../../stages/minhash/index.js';
@@ -18,6 +19,7 @@ import { newDoc } from '../../src/doc.js';
 import type { Doc } from '../../src/doc.js';
 import type { TaskStats } from '../../src/stats.js';
 import { RefineryError } from '../../src/errors.js';
+import { sharedData } from '../../src/paths.js';
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -251,4 +253,38 @@ test('minhash passes: a corrupt or truncated signature file is detected and name
     await writeFile(pairs, p);
     await assert.rejects(clusters!.run(0, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT' && String(e.location.file).endsWith('00003.bin'));
   });
+});
+
+const parityFile = sharedData('parity', 'datatrove-filters.jsonl');
+test('minhash passes on real web text (both presets): injected exact and near copies removed, nothing else changes', { skip: !parityFile && 'shared data absent' }, async () => {
+  const originals = readFileSync(parityFile!, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 80)
+    .map((l, i) => newDoc({ id: `orig-${i}`, text: (JSON.parse(l) as { text: string }).text }))
+    .filter((d) => d.text.split(/\s+/).length >= 150); // short pages change too much with one edit
+  const copies: Doc[] = [];
+  originals.forEach((o, i) => {
+    if (i % 5 === 0) copies.push(newDoc({ id: `exact-${i}`, text: o.text }));
+    if (i % 5 === 1) {
+      // One word in 100 replaced, different case and punctuation, extra whitespace.
+      const words = o.text.split(' ');
+      for (let k = 50; k < words.length; k += 100) words[k] = 'replaced';
+      copies.push(newDoc({ id: `near-${i}`, text: words.join('  ').toUpperCase().replace(/[.,]/g, ';') }));
+    }
+  });
+  assert.ok(copies.length >= 10);
+  for (const preset of [{ ...MINHASH_PRESETS.refinedweb }, MINHASH_PRESETS.fineweb]) {
+    const baseline = await withRun(async (run) => {
+      await writeShards(run, originals, 2);
+      await runStep(run, preset);
+      return keptIds(run);
+    });
+    const withCopies = await withRun(async (run) => {
+      await writeShards(run, [...originals, ...copies], 3);
+      await runStep(run, preset);
+      return keptIds(run);
+    });
+    assert.deepEqual(withCopies, baseline, `${preset.bands}x${preset.rows}: the copies are removed and the originals' fate is unchanged`);
+  }
 });
