@@ -288,3 +288,27 @@ test('minhash passes on real web text (both presets): injected exact and near co
     assert.deepEqual(withCopies, baseline, `${preset.bands}x${preset.rows}: the copies are removed and the originals' fate is unchanged`);
   }
 });
+
+test('minhash files: records stream back intact across read pieces that split records; a bad checksum is refused', async () => {
+  const { readRecords, encodeTrailerFile, readTrailer, REMOVE_MAGIC } = await import('../../stages/minhash/files.js');
+  await withRun(async (run) => {
+    const body = new Uint32Array(3 * 100_000).map((_, i) => (i * 2654435761) >>> 0); // 1.2 MB: several 256 KB pieces
+    await run.writeAll('x/records.bin', encodeTrailerFile(REMOVE_MAGIC, body, 7, 3));
+    const size = (await run.list('x/'))[0]!.size;
+    const t = await readTrailer(run, 'x/records.bin', size, REMOVE_MAGIC, 3);
+    assert.equal(t.count, 100_000);
+    assert.equal(t.aux, 7);
+    const back: number[] = [];
+    for await (const chunk of readRecords(run, 'x/records.bin', t.body, 3, t.bodyCrc)) {
+      assert.equal(chunk.length % 3, 0);
+      for (const w of chunk) back.push(w);
+    }
+    assert.deepEqual(back, Array.from(body));
+    await assert.rejects(
+      (async () => {
+        for await (const _ of readRecords(run, 'x/records.bin', t.body, 3, t.bodyCrc ^ 1)) void _;
+      })(),
+      (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT',
+    );
+  });
+});
