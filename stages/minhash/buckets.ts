@@ -122,6 +122,7 @@ export const bucketsPass: CorpusPass<MinhashConfig> = {
       throw e;
     }
     const pairs = await out.commit(total);
+    ctx.log(`${PASS_BUCKETS} band ${band}: ${buckets} buckets, ${pairs} pairs`);
     const stats = emptyStageStats();
     stats.events.pairs = pairs;
     stats.events.buckets = buckets;

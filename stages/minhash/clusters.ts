@@ -125,6 +125,7 @@ export const clustersPass: CorpusPass<MinhashConfig> = {
       const lines = [...members.values()].map((m) => JSON.stringify({ size: m.length, members: m })).join('\n');
       await ctx.run.writeAll(clustersPath, lines ? lines + '\n' : '');
     }
+    ctx.log(`${PASS_CLUSTERS}: ${total} docs, ${pairs} pairs, ${clusters} clusters, ${removed} to remove`);
     const stats = emptyStageStats();
     stats.docsIn = total;
     stats.docsOut = total - removed;

@@ -91,6 +91,18 @@ async function readRange(run: Storage, path: string, start: number, end: number)
 }
 
 /**
+ * Ranged reads of at most `piece` bytes each: the bucket merge holds one open stream per
+ * shard, so each must buffer little (a k-way merge over 1,000 shards stays at ~256 MB).
+ */
+const READ_PIECE_BYTES = 256 * 1024;
+
+async function* readInPieces(run: Storage, path: string, range: { start: number; end: number }, piece: number): AsyncGenerator<Uint8Array> {
+  for (let at = range.start; at < range.end; at += piece) {
+    yield* run.read(path, { start: at, end: Math.min(range.end, at + piece) });
+  }
+}
+
+/**
  * Streams [start, end) of a file as aligned Uint32Array chunks of whole records, checking
  * length and CRC-32 against `expectedCrc` at the end (throws ERR_CORRUPT before the last
  * chunk is handed out, so a consumer never finishes on bad data).
@@ -113,7 +125,7 @@ export async function* readRecords(
     if (expectedCrc !== crc32(new Uint8Array(0))) throw corrupt(path, 'checksum mismatch', range.start);
     return;
   }
-  for await (const chunk of run.read(path, range)) {
+  for await (const chunk of readInPieces(run, path, range, READ_PIECE_BYTES)) {
     crc = crc32(chunk, crc);
     got += chunk.length;
     const buf: Uint8Array = pending ? Buffer.concat([pending, chunk]) : chunk;

@@ -64,7 +64,10 @@ export const filterPass: CorpusPass<MinhashConfig> = {
     const dataPath = `${PASS_FILTER}/data/${pad(rank)}.parquet`;
     if (kept.length) await ctx.run.writeAll(dataPath, encodeParquet(kept, false));
     else await ctx.run.delete(dataPath);
-    if (excluded.length) await ctx.run.writeAll(`${PASS_FILTER}/excluded/${pad(rank)}.parquet`, encodeParquet(excluded, true));
+    const excludedPath = `${PASS_FILTER}/excluded/${pad(rank)}.parquet`;
+    if (excluded.length) await ctx.run.writeAll(excludedPath, encodeParquet(excluded, true));
+    else await ctx.run.delete(excludedPath);
+    ctx.log(`${PASS_FILTER} ${rank}: ${file.path}: kept ${kept.length} of ${docs}, removed ${excluded.length} near-duplicates`);
     stats.ms = Date.now() - started;
     return taskStats(PASS_FILTER, rank, stats, started, { input: file.path, docsWritten: kept.length, tokensWritten: tokens });
   },

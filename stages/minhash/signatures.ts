@@ -61,6 +61,7 @@ export const signaturesPass: CorpusPass<MinhashConfig> = {
     const include = Uint32Array.from(withShingles);
     const sections = sortedSections(keys, c.bands, include);
     await ctx.run.writeAll(sigPath(rank), encodeSigFile({ bands: c.bands, rows: c.rows, docs, m: include.length, tag: configTag(c) }, sections));
+    ctx.log(`${PASS_SIGNATURES} ${rank}: ${file.path}: ${docs} docs (${docs - include.length} without shingles), ${c.bands} bands`);
     stats.docsIn = stats.docsOut = docs;
     stats.charsOut = stats.charsIn;
     stats.events.no_shingles = docs - include.length;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { minhash, MINHASH_PRESETS, candidateProbability } from '../../stages/minhash/index.js';
@@ -18,6 +19,7 @@ import { newDoc } from '../../src/doc.js';
 import type { Doc } from '../../src/doc.js';
 import type { TaskStats } from '../../src/stats.js';
 import { RefineryError } from '../../src/errors.js';
+import { sharedData } from '../../src/paths.js';
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -250,5 +252,63 @@ test('minhash passes: a corrupt or truncated signature file is detected and name
     p[0]! ^= 1;
     await writeFile(pairs, p);
     await assert.rejects(clusters!.run(0, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT' && String(e.location.file).endsWith('00003.bin'));
+  });
+});
+
+const parityFile = sharedData('parity', 'datatrove-filters.jsonl');
+test('minhash passes on real web text (both presets): injected exact and near copies removed, nothing else changes', { skip: !parityFile && 'shared data absent' }, async () => {
+  const originals = readFileSync(parityFile!, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 80)
+    .map((l, i) => newDoc({ id: `orig-${i}`, text: (JSON.parse(l) as { text: string }).text }))
+    .filter((d) => d.text.split(/\s+/).length >= 150); // short pages change too much with one edit
+  const copies: Doc[] = [];
+  originals.forEach((o, i) => {
+    if (i % 5 === 0) copies.push(newDoc({ id: `exact-${i}`, text: o.text }));
+    if (i % 5 === 1) {
+      // One word in 100 replaced, different case and punctuation, extra whitespace.
+      const words = o.text.split(' ');
+      for (let k = 50; k < words.length; k += 100) words[k] = 'replaced';
+      copies.push(newDoc({ id: `near-${i}`, text: words.join('  ').toUpperCase().replace(/[.,]/g, ';') }));
+    }
+  });
+  assert.ok(copies.length >= 10);
+  for (const preset of [{ ...MINHASH_PRESETS.refinedweb }, MINHASH_PRESETS.fineweb]) {
+    const baseline = await withRun(async (run) => {
+      await writeShards(run, originals, 2);
+      await runStep(run, preset);
+      return keptIds(run);
+    });
+    const withCopies = await withRun(async (run) => {
+      await writeShards(run, [...originals, ...copies], 3);
+      await runStep(run, preset);
+      return keptIds(run);
+    });
+    assert.deepEqual(withCopies, baseline, `${preset.bands}x${preset.rows}: the copies are removed and the originals' fate is unchanged`);
+  }
+});
+
+test('minhash files: records stream back intact across read pieces that split records; a bad checksum is refused', async () => {
+  const { readRecords, encodeTrailerFile, readTrailer, REMOVE_MAGIC } = await import('../../stages/minhash/files.js');
+  await withRun(async (run) => {
+    const body = new Uint32Array(3 * 100_000).map((_, i) => (i * 2654435761) >>> 0); // 1.2 MB: several 256 KB pieces
+    await run.writeAll('x/records.bin', encodeTrailerFile(REMOVE_MAGIC, body, 7, 3));
+    const size = (await run.list('x/'))[0]!.size;
+    const t = await readTrailer(run, 'x/records.bin', size, REMOVE_MAGIC, 3);
+    assert.equal(t.count, 100_000);
+    assert.equal(t.aux, 7);
+    const back: number[] = [];
+    for await (const chunk of readRecords(run, 'x/records.bin', t.body, 3, t.bodyCrc)) {
+      assert.equal(chunk.length % 3, 0);
+      for (const w of chunk) back.push(w);
+    }
+    assert.deepEqual(back, Array.from(body));
+    await assert.rejects(
+      (async () => {
+        for await (const _ of readRecords(run, 'x/records.bin', t.body, 3, t.bodyCrc ^ 1)) void _;
+      })(),
+      (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT',
+    );
   });
 });
