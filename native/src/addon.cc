@@ -4,6 +4,7 @@
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   refinery::InitInfo(env, exports);
+  refinery::InitSuffixArray(env, exports);
   return exports;
 }
 

@@ -5,4 +5,5 @@
 
 namespace refinery {
 void InitInfo(Napi::Env env, Napi::Object exports);
+void InitSuffixArray(Napi::Env env, Napi::Object exports);
 }  // namespace refinery

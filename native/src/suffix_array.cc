@@ -1,0 +1,396 @@
+// Suffix array (SA-IS) and LCP (Kasai / PLCP) over an integer alphabet, and the exact-substring
+// window scan built on them (spec §8; Lee et al. 2022 "Deduplicating Training Data Makes
+// Language Models Better").
+//
+// SA-IS: Nong, Zhang & Chan, "Two Efficient Algorithms for Linear Time Suffix Array
+// Construction" (IEEE TC 2011). Linear time; the recursion reuses the SA buffer for the reduced
+// string, so construction needs the text (4 B/symbol) + SA (4 B/symbol) + a type bit per
+// symbol + one bucket array per level (alphabet-sized: 50,259 ints at the top level).
+// LCP: Kasai et al. (CPM 2001) in its PLCP form (Karkkainen, Manzini & Puglisi, CPM 2009):
+// Phi[SA[r]] = SA[r-1], then PLCP computed in place over Phi, so LCP needs 4 B/symbol more.
+// Peak for exactWindows: text 4 + SA 4 + PLCP 4 + type bits ~ 12.1 bytes per token, plus the
+// returned window records (4 B position + 8 B hash per distinct window).
+//
+// Document separators: every document is followed by the symbol 1 (tokens are shifted by 2,
+// 0 is the end sentinel). A match is never allowed to run across a separator: the LCP
+// comparison stops at a separator even when both suffixes have one there. Capping every LCP
+// at the first separator keeps Kasai's invariant (lcp(i+1) >= lcp(i) - 1), because a capped
+// common prefix of two suffixes is also a capped common prefix of any suffix sorted between them.
+#include "kernels.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace refinery {
+namespace {
+
+using idx_t = int32_t;  // texts up to 2^31 - 1 symbols (a part is far smaller)
+
+// Bucket boundaries for each symbol: starts (end=false) or one-past-ends (end=true).
+template <typename Sym>
+void Buckets(const Sym* s, idx_t n, idx_t k, idx_t* bkt, bool end) {
+  std::fill(bkt, bkt + k, 0);
+  for (idx_t i = 0; i < n; i++) bkt[s[i]]++;
+  idx_t sum = 0;
+  for (idx_t c = 0; c < k; c++) {
+    sum += bkt[c];
+    bkt[c] = end ? sum : sum - bkt[c];
+  }
+}
+
+struct Types {
+  std::vector<bool> s;  // true = S-type suffix
+  bool S(idx_t i) const { return s[i]; }
+  bool Lms(idx_t i) const { return i > 0 && s[i] && !s[i - 1]; }
+};
+
+// Induced sort: L-type suffixes left to right from bucket starts, then S-type right to left
+// from bucket ends.
+template <typename Sym>
+void Induce(const Sym* s, idx_t* sa, const Types& t, idx_t n, idx_t k, idx_t* bkt) {
+  Buckets(s, n, k, bkt, false);
+  for (idx_t i = 0; i < n; i++) {
+    idx_t j = sa[i] - 1;
+    if (sa[i] > 0 && !t.S(j)) sa[bkt[s[j]]++] = j;
+  }
+  Buckets(s, n, k, bkt, true);
+  for (idx_t i = n - 1; i >= 0; i--) {
+    idx_t j = sa[i] - 1;
+    if (sa[i] > 0 && t.S(j)) sa[--bkt[s[j]]] = j;
+  }
+}
+
+// s[n-1] must be the unique smallest symbol (0); all symbols < k.
+template <typename Sym>
+void Sais(const Sym* s, idx_t* sa, idx_t n, idx_t k) {
+  if (n == 1) {
+    sa[0] = 0;
+    return;
+  }
+  Types t;
+  t.s.assign(n, false);
+  t.s[n - 1] = true;
+  for (idx_t i = n - 2; i >= 0; i--) t.s[i] = s[i] < s[i + 1] || (s[i] == s[i + 1] && t.s[i + 1]);
+
+  std::vector<idx_t> bkt(k);
+  // Stage 1: place LMS suffixes at their bucket ends, induce, which sorts LMS substrings.
+  Buckets(s, n, k, bkt.data(), true);
+  std::fill(sa, sa + n, -1);
+  for (idx_t i = 1; i < n; i++)
+    if (t.Lms(i)) sa[--bkt[s[i]]] = i;
+  Induce(s, sa, t, n, k, bkt.data());
+
+  // Compact the sorted LMS positions into sa[0, n1).
+  idx_t n1 = 0;
+  for (idx_t i = 0; i < n; i++)
+    if (t.Lms(sa[i])) sa[n1++] = sa[i];
+
+  // Name LMS substrings: equal substrings get equal names. Names go to sa[n1 + pos/2]
+  // (LMS positions are at least 2 apart, so no two collide).
+  std::fill(sa + n1, sa + n, -1);
+  idx_t name = 0, prev = -1;
+  for (idx_t i = 0; i < n1; i++) {
+    idx_t pos = sa[i];
+    bool diff = false;
+    for (idx_t d = 0; d < n; d++) {
+      if (prev == -1 || s[pos + d] != s[prev + d] || t.S(pos + d) != t.S(prev + d)) {
+        diff = true;
+        break;
+      }
+      if (d > 0 && (t.Lms(pos + d) || t.Lms(prev + d))) break;
+    }
+    if (diff) {
+      name++;
+      prev = pos;
+    }
+    sa[n1 + pos / 2] = name - 1;
+  }
+  for (idx_t i = n - 1, j = n - 1; i >= n1; i--)
+    if (sa[i] >= 0) sa[j--] = sa[i];
+
+  // Stage 2: sort the reduced string (recursively when names repeat).
+  idx_t* sa1 = sa;
+  idx_t* s1 = sa + n - n1;
+  if (name < n1) {
+    Sais<idx_t>(s1, sa1, n1, name);
+  } else {
+    for (idx_t i = 0; i < n1; i++) sa1[s1[i]] = i;
+  }
+  bkt.assign(k, 0);  // (the recursion freed its own buckets)
+
+  // Stage 3: put the sorted LMS suffixes at their bucket ends and induce the rest.
+  Buckets(s, n, k, bkt.data(), true);
+  for (idx_t i = 1, j = 0; i < n; i++)
+    if (t.Lms(i)) s1[j++] = i;
+  for (idx_t i = 0; i < n1; i++) sa1[i] = s1[sa1[i]];
+  std::fill(sa + n1, sa + n, -1);
+  for (idx_t i = n1 - 1; i >= 0; i--) {
+    idx_t j = sa[i];
+    sa[i] = -1;
+    sa[--bkt[s[j]]] = j;
+  }
+  Induce(s, sa, t, n, k, bkt.data());
+}
+
+constexpr uint32_t kSentinel = 0;
+constexpr uint32_t kSeparator = 1;
+constexpr uint32_t kShift = 2;
+
+// PLCP in place: on input phi[i] = suffix sorted just before i (or -1), on output
+// plcp[i] = lcp(i, phi[i]) capped at the first separator.
+void PlcpInPlace(const uint32_t* s, idx_t n, idx_t* phi) {
+  idx_t h = 0;
+  for (idx_t i = 0; i < n; i++) {
+    idx_t j = phi[i];
+    if (j < 0) {
+      phi[i] = 0;
+      h = 0;
+      continue;
+    }
+    while (i + h < n && j + h < n && s[i + h] == s[j + h] && s[i + h] > kSeparator) h++;
+    phi[i] = h;
+    if (h > 0) h--;
+  }
+}
+
+void BuildPhi(const idx_t* sa, idx_t n, idx_t* phi) {
+  phi[sa[0]] = -1;
+  for (idx_t r = 1; r < n; r++) phi[sa[r]] = sa[r - 1];
+}
+
+Napi::Value TypeError(Napi::Env env, const char* msg) {
+  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// suffixArray(text: Uint32Array, alphabetSize: number): Int32Array
+// Plain suffix array of `text` (values < alphabetSize), no separators: for tests and bench.
+Napi::Value SuffixArray(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsNumber()) return TypeError(env, "suffixArray(text: Uint32Array, alphabetSize)");
+  auto text = info[0].As<Napi::Uint32Array>();
+  uint32_t k = info[1].As<Napi::Number>().Uint32Value();
+  size_t n = text.ElementLength();
+  if (n + 1 >= (size_t)INT32_MAX) return TypeError(env, "suffixArray: text too long");
+  std::vector<uint32_t> s(n + 1);
+  for (size_t i = 0; i < n; i++) {
+    if (text[i] >= k) return TypeError(env, "suffixArray: symbol >= alphabetSize");
+    s[i] = text[i] + 1;
+  }
+  s[n] = 0;
+  std::vector<idx_t> sa(n + 1);
+  Sais<uint32_t>(s.data(), sa.data(), (idx_t)(n + 1), (idx_t)k + 1);
+  auto out = Napi::Int32Array::New(env, n);
+  for (size_t i = 0; i < n; i++) out[i] = sa[i + 1];  // drop the sentinel, always first
+  return out;
+}
+
+// lcpArray(text: Uint32Array, sa: Int32Array): Int32Array  (lcp[r] = lcp(SA[r-1], SA[r]), lcp[0] = 0)
+Napi::Value LcpArray(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray()) return TypeError(env, "lcpArray(text: Uint32Array, sa: Int32Array)");
+  auto text = info[0].As<Napi::Uint32Array>();
+  auto saIn = info[1].As<Napi::Int32Array>();
+  idx_t n = (idx_t)text.ElementLength();
+  if ((idx_t)saIn.ElementLength() != n) return TypeError(env, "lcpArray: sa length differs from text");
+  if (n == 0) return Napi::Int32Array::New(env, 0);
+  std::vector<uint32_t> s(n);
+  for (idx_t i = 0; i < n; i++) s[i] = text[i] + kShift;  // no separators in a plain text
+  std::vector<idx_t> sa(saIn.Data(), saIn.Data() + n), phi(n);
+  BuildPhi(sa.data(), n, phi.data());
+  PlcpInPlace(s.data(), n, phi.data());
+  auto out = Napi::Int32Array::New(env, n);
+  for (idx_t r = 0; r < n; r++) out[r] = r == 0 ? 0 : phi[sa[r]];
+  return out;
+}
+
+// Polynomial hash of a window, mod 2^61 - 1 (only partitions work; matches are verified).
+constexpr uint64_t kMod = (1ULL << 61) - 1;
+constexpr uint64_t kBase = 0x5bd1e995ULL * 2654435761ULL % kMod;
+inline uint64_t MulMod(uint64_t a, uint64_t b) {
+  unsigned __int128 p = (unsigned __int128)a * b;
+  uint64_t lo = (uint64_t)(p & kMod), hi = (uint64_t)(p >> 61);
+  uint64_t r = lo + hi;
+  return r >= kMod ? r - kMod : r;
+}
+inline uint64_t AddMod(uint64_t a, uint64_t b) {
+  uint64_t r = a + b;
+  return r >= kMod ? r - kMod : r;
+}
+// Spread the 61-bit value over 64 bits so hash-range buckets are even.
+inline uint64_t Mix(uint64_t x) {
+  x ^= x >> 31;
+  x *= 0x9e3779b97f4a7c15ULL;
+  x ^= x >> 29;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 32;
+  return x;
+}
+
+// exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k: number):
+//   { dupStarts: Uint32Array, windowPos: Uint32Array, windowHash: BigUint64Array, windowLocalDup: Uint8Array }
+// Over the documents concatenated (token positions without separators):
+// - dupStarts: sorted starts of every k-token window (inside one document) that occurs at
+//   least twice in this part;
+// - one record per distinct k-token window: the smallest position holding it, its hash, and
+//   whether it occurs more than once here; sorted by (hash, position).
+Napi::Value ExactWindows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber())
+    return TypeError(env, "exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k)");
+  auto tokens = info[0].As<Napi::Uint32Array>();
+  auto lens = info[1].As<Napi::Uint32Array>();
+  uint32_t k = info[2].As<Napi::Number>().Uint32Value();
+  size_t ntok = tokens.ElementLength(), ndocs = lens.ElementLength();
+  if (k == 0) return TypeError(env, "exactWindows: k must be > 0");
+  uint64_t total = 0;
+  for (size_t d = 0; d < ndocs; d++) total += lens[d];
+  if (total != ntok) return TypeError(env, "exactWindows: docLengths do not sum to tokens.length");
+  if (ntok + ndocs + 1 >= (size_t)INT32_MAX) return TypeError(env, "exactWindows: part too large (split it)");
+
+  // Text: doc tokens shifted by 2, separator 1 after each doc, sentinel 0 at the end.
+  idx_t n = (idx_t)(ntok + ndocs + 1);
+  std::vector<uint32_t> s(n);
+  uint32_t maxSym = kShift;
+  {
+    size_t ti = 0, tp = 0;
+    for (size_t d = 0; d < ndocs; d++) {
+      for (uint32_t j = 0; j < lens[d]; j++) {
+        uint32_t v = tokens[tp++] + kShift;
+        if (v > maxSym) maxSym = v;
+        s[ti++] = v;
+      }
+      s[ti++] = kSeparator;
+    }
+    s[ti] = kSentinel;
+  }
+  std::vector<idx_t> sa(n);
+  Sais<uint32_t>(s.data(), sa.data(), n, (idx_t)maxSym + 1);
+  std::vector<idx_t> plcp(n);
+  BuildPhi(sa.data(), n, plcp.data());
+  PlcpInPlace(s.data(), n, plcp.data());
+
+  // Text position -> token position: subtract the separators before it, i.e. the documents
+  // ending before p, found by binary search (a per-position table would cost 4 B/token).
+  std::vector<uint32_t> docTextStart(ndocs + 1);
+  {
+    uint64_t p = 0;
+    for (size_t d = 0; d < ndocs; d++) {
+      docTextStart[d] = (uint32_t)p;
+      p += lens[d] + 1;
+    }
+    docTextStart[ndocs] = (uint32_t)p;
+  }
+  auto docOf = [&](idx_t p) -> size_t {
+    return (size_t)(std::upper_bound(docTextStart.begin(), docTextStart.end(), (uint32_t)p) - docTextStart.begin()) - 1;
+  };
+  // A window at text position p is valid when its k symbols hold no separator.
+  auto valid = [&](idx_t p) -> bool {
+    if (s[p] <= kSeparator) return false;
+    size_t d = docOf(p);
+    return (uint64_t)p + k <= (uint64_t)docTextStart[d] + lens[d];
+  };
+
+  // Scan SA: a run of consecutive suffixes with capped LCP >= k is one distinct window
+  // occurring (run length) times. Valid windows outside any run occur once.
+  std::vector<uint32_t> dupText;
+  struct Rec {
+    uint64_t hash;
+    uint32_t textPos;
+    uint8_t dup;
+  };
+  std::vector<Rec> recs;
+  for (idx_t r = 0; r < n;) {
+    idx_t e = r + 1;
+    while (e < n && plcp[sa[e]] >= (idx_t)k) e++;
+    // [r, e) share their first k symbols (when e - r > 1; all valid then, since the capped
+    // LCP >= k means k non-separator symbols).
+    if (e - r > 1) {
+      idx_t minPos = sa[r];
+      for (idx_t q = r; q < e; q++) {
+        dupText.push_back((uint32_t)sa[q]);
+        if (sa[q] < minPos) minPos = sa[q];
+      }
+      recs.push_back({0, (uint32_t)minPos, 1});
+    } else if (valid(sa[r])) {
+      recs.push_back({0, (uint32_t)sa[r], 0});
+    }
+    r = e;
+  }
+  plcp.clear();
+  plcp.shrink_to_fit();
+  sa.clear();
+  sa.shrink_to_fit();
+
+  // Hashes: one rolling pass over each document, records visited in text order.
+  std::sort(recs.begin(), recs.end(), [](const Rec& a, const Rec& b) { return a.textPos < b.textPos; });
+  {
+    uint64_t topPow = 1;  // base^(k-1)
+    for (uint32_t i = 1; i < k; i++) topPow = MulMod(topPow, kBase);
+    size_t ri = 0;
+    for (size_t d = 0; d < ndocs && ri < recs.size(); d++) {
+      uint32_t start = docTextStart[d], end = start + lens[d];
+      if (lens[d] < k) continue;
+      uint64_t h = 0;
+      for (uint32_t i = 0; i < k; i++) h = AddMod(MulMod(h, kBase), s[start + i]);
+      for (uint32_t p = start;; p++) {
+        while (ri < recs.size() && recs[ri].textPos < p) ri++;
+        if (ri < recs.size() && recs[ri].textPos == p) recs[ri].hash = Mix(h);
+        if (p + k >= end) break;
+        h = AddMod(MulMod(AddMod(h, kMod - MulMod(s[p], topPow)), kBase), s[p + k]);
+      }
+    }
+  }
+  auto toToken = [&](uint32_t p) -> uint32_t { return p - (uint32_t)docOf((idx_t)p); };
+
+  std::sort(dupText.begin(), dupText.end());
+  auto dupStarts = Napi::Uint32Array::New(env, dupText.size());
+  for (size_t i = 0; i < dupText.size(); i++) dupStarts[i] = toToken(dupText[i]);
+
+  for (Rec& rec : recs) rec.textPos = toToken(rec.textPos);  // monotone map: order kept
+  std::sort(recs.begin(), recs.end(), [](const Rec& a, const Rec& b) { return a.hash != b.hash ? a.hash < b.hash : a.textPos < b.textPos; });
+  auto pos = Napi::Uint32Array::New(env, recs.size());
+  auto hash = Napi::BigUint64Array::New(env, recs.size());
+  auto localDup = Napi::Uint8Array::New(env, recs.size());
+  for (size_t i = 0; i < recs.size(); i++) {
+    pos[i] = recs[i].textPos;
+    hash[i] = recs[i].hash;
+    localDup[i] = recs[i].dup;
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("dupStarts", dupStarts);
+  out.Set("windowPos", pos);
+  out.Set("windowHash", hash);
+  out.Set("windowLocalDup", localDup);
+  return out;
+}
+
+// windowHashes(windows: Uint32Array, k): BigUint64Array — the same hash as exactWindows for
+// each consecutive k tokens of `windows` (so a verifier can recompute hashes).
+Napi::Value WindowHashes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsNumber()) return TypeError(env, "windowHashes(windows: Uint32Array, k)");
+  auto w = info[0].As<Napi::Uint32Array>();
+  uint32_t k = info[1].As<Napi::Number>().Uint32Value();
+  if (k == 0 || w.ElementLength() % k) return TypeError(env, "windowHashes: length must be a multiple of k");
+  size_t m = w.ElementLength() / k;
+  auto out = Napi::BigUint64Array::New(env, m);
+  for (size_t j = 0; j < m; j++) {
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < k; i++) h = AddMod(MulMod(h, kBase), w[j * k + i] + kShift);
+    out[j] = Mix(h);
+  }
+  return out;
+}
+
+}  // namespace
+
+void InitSuffixArray(Napi::Env env, Napi::Object exports) {
+  exports.Set("suffixArray", Napi::Function::New(env, SuffixArray, "suffixArray"));
+  exports.Set("lcpArray", Napi::Function::New(env, LcpArray, "lcpArray"));
+  exports.Set("exactWindows", Napi::Function::New(env, ExactWindows, "exactWindows"));
+  exports.Set("windowHashes", Napi::Function::New(env, WindowHashes, "windowHashes"));
+}
+}  // namespace refinery
