@@ -5,6 +5,7 @@
 import type { StageModule } from '../src/stage.js';
 import type { CorpusStep } from '../src/pass.js';
 import { exactSubstring } from './exact_substring/index.js';
+import { urlDedup } from './url_dedup/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
@@ -13,4 +14,5 @@ export const stageModules: Record<string, StageModule<any>> = {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const corpusSteps: Record<string, CorpusStep<any>> = {
   exact_substring: exactSubstring,
+  url_dedup: urlDedup,
 };
