@@ -8,8 +8,9 @@
 // symbol + one bucket array per level (alphabet-sized: 50,259 ints at the top level).
 // LCP: Kasai et al. (CPM 2001) in its PLCP form (Karkkainen, Manzini & Puglisi, CPM 2009):
 // Phi[SA[r]] = SA[r-1], then PLCP computed in place over Phi, so LCP needs 4 B/symbol more.
-// Peak for exactWindows: text 4 + SA 4 + PLCP 4 + type bits ~ 12.1 bytes per token, plus the
-// returned window records (4 B position + 8 B hash per distinct window).
+// Peak for exactWindows: text 4 + SA 4 + PLCP 4 bytes per token + 3 bit sets (~12.4 B/token);
+// after the SA is freed, the returned window records (8 B hash + 4 B position per distinct
+// window, 4 B per duplicated start).
 //
 // Document separators: every document is followed by the symbol 1 (tokens are shifted by 2,
 // 0 is the end sentinel). A match is never allowed to run across a separator: the LCP
@@ -229,34 +230,41 @@ inline uint64_t Mix(uint64_t x) {
   return x;
 }
 
-// exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k: number):
-//   { dupStarts: Uint32Array, windowPos: Uint32Array, windowHash: BigUint64Array, windowLocalDup: Uint8Array }
-// Over the documents concatenated (token positions without separators):
-// - dupStarts: sorted starts of every k-token window (inside one document) that occurs at
-//   least twice in this part;
-// - one record per distinct k-token window: the smallest position holding it, its hash, and
-//   whether it occurs more than once here; sorted by (hash, position).
+// exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k, buckets, base):
+//   { dupStarts: Uint32Array, windowHash: BigUint64Array, windowPos: Uint32Array, bucketStarts: Uint32Array }
+// Over the documents concatenated (token positions without separators, plus `base`):
+// - dupStarts: sorted starts of every k-token window (inside one document) occurring at least
+//   twice in this part;
+// - one record per distinct k-token window (its smallest position and its hash), grouped by
+//   hash bucket (bucket b = records [bucketStarts[b], bucketStarts[b+1]), b = hash range) and
+//   sorted by (hash, position) inside a bucket.
+// Memory: while the suffix array lives, text 4 + SA 4 + PLCP 4 bytes per token + 3 bit sets;
+// after, the text and the returned records (12 B per distinct window, 4 B per duplicated start).
 Napi::Value ExactWindows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber())
-    return TypeError(env, "exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k)");
+  if (info.Length() < 5 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber())
+    return TypeError(env, "exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k, buckets, base)");
   auto tokens = info[0].As<Napi::Uint32Array>();
   auto lens = info[1].As<Napi::Uint32Array>();
   uint32_t k = info[2].As<Napi::Number>().Uint32Value();
+  uint32_t buckets = info[3].As<Napi::Number>().Uint32Value();
+  uint32_t base = info[4].As<Napi::Number>().Uint32Value();
   size_t ntok = tokens.ElementLength(), ndocs = lens.ElementLength();
-  if (k == 0) return TypeError(env, "exactWindows: k must be > 0");
+  if (k == 0 || buckets == 0) return TypeError(env, "exactWindows: k and buckets must be > 0");
   uint64_t total = 0;
   for (size_t d = 0; d < ndocs; d++) total += lens[d];
   if (total != ntok) return TypeError(env, "exactWindows: docLengths do not sum to tokens.length");
-  if (ntok + ndocs + 1 >= (size_t)INT32_MAX) return TypeError(env, "exactWindows: part too large (split it)");
+  if (ntok + ndocs + 1 >= (size_t)INT32_MAX || (uint64_t)base + ntok > UINT32_MAX) return TypeError(env, "exactWindows: part too large (split it)");
 
   // Text: doc tokens shifted by 2, separator 1 after each doc, sentinel 0 at the end.
   idx_t n = (idx_t)(ntok + ndocs + 1);
   std::vector<uint32_t> s(n);
+  std::vector<uint32_t> docTextStart(ndocs + 1);
   uint32_t maxSym = kShift;
   {
     size_t ti = 0, tp = 0;
     for (size_t d = 0; d < ndocs; d++) {
+      docTextStart[d] = (uint32_t)ti;
       for (uint32_t j = 0; j < lens[d]; j++) {
         uint32_t v = tokens[tp++] + kShift;
         if (v > maxSym) maxSym = v;
@@ -264,106 +272,99 @@ Napi::Value ExactWindows(const Napi::CallbackInfo& info) {
       }
       s[ti++] = kSeparator;
     }
+    docTextStart[ndocs] = (uint32_t)ti;
     s[ti] = kSentinel;
   }
-  std::vector<idx_t> sa(n);
-  Sais<uint32_t>(s.data(), sa.data(), n, (idx_t)maxSym + 1);
-  std::vector<idx_t> plcp(n);
-  BuildPhi(sa.data(), n, plcp.data());
-  PlcpInPlace(s.data(), n, plcp.data());
-
-  // Text position -> token position: subtract the separators before it, i.e. the documents
-  // ending before p, found by binary search (a per-position table would cost 4 B/token).
-  std::vector<uint32_t> docTextStart(ndocs + 1);
+  // Bit sets over text positions: window start is a record (distinct window's smallest
+  // position), and window start is duplicated in this part.
+  std::vector<bool> isRecord(n, false), isDup(n, false);
   {
-    uint64_t p = 0;
-    for (size_t d = 0; d < ndocs; d++) {
-      docTextStart[d] = (uint32_t)p;
-      p += lens[d] + 1;
-    }
-    docTextStart[ndocs] = (uint32_t)p;
-  }
-  auto docOf = [&](idx_t p) -> size_t {
-    return (size_t)(std::upper_bound(docTextStart.begin(), docTextStart.end(), (uint32_t)p) - docTextStart.begin()) - 1;
-  };
-  // A window at text position p is valid when its k symbols hold no separator.
-  auto valid = [&](idx_t p) -> bool {
-    if (s[p] <= kSeparator) return false;
-    size_t d = docOf(p);
-    return (uint64_t)p + k <= (uint64_t)docTextStart[d] + lens[d];
-  };
-
-  // Scan SA: a run of consecutive suffixes with capped LCP >= k is one distinct window
-  // occurring (run length) times. Valid windows outside any run occur once.
-  std::vector<uint32_t> dupText;
-  struct Rec {
-    uint64_t hash;
-    uint32_t textPos;
-    uint8_t dup;
-  };
-  std::vector<Rec> recs;
-  for (idx_t r = 0; r < n;) {
-    idx_t e = r + 1;
-    while (e < n && plcp[sa[e]] >= (idx_t)k) e++;
-    // [r, e) share their first k symbols (when e - r > 1; all valid then, since the capped
-    // LCP >= k means k non-separator symbols).
-    if (e - r > 1) {
-      idx_t minPos = sa[r];
-      for (idx_t q = r; q < e; q++) {
-        dupText.push_back((uint32_t)sa[q]);
-        if (sa[q] < minPos) minPos = sa[q];
+    std::vector<idx_t> sa(n);
+    Sais<uint32_t>(s.data(), sa.data(), n, (idx_t)maxSym + 1);
+    std::vector<idx_t> plcp(n);
+    BuildPhi(sa.data(), n, plcp.data());
+    PlcpInPlace(s.data(), n, plcp.data());
+    // A run of consecutive suffixes with capped LCP >= k is one distinct window occurring
+    // (run length) times; a capped LCP >= k means k non-separator symbols, so a valid window.
+    for (idx_t r = 0; r < n;) {
+      idx_t e = r + 1;
+      while (e < n && plcp[sa[e]] >= (idx_t)k) e++;
+      if (e - r > 1) {
+        idx_t minPos = sa[r];
+        for (idx_t q = r; q < e; q++) {
+          isDup[sa[q]] = true;
+          if (sa[q] < minPos) minPos = sa[q];
+        }
+        isRecord[minPos] = true;
       }
-      recs.push_back({0, (uint32_t)minPos, 1});
-    } else if (valid(sa[r])) {
-      recs.push_back({0, (uint32_t)sa[r], 0});
+      r = e;
     }
-    r = e;
+  }  // SA and PLCP freed here
+  // Windows outside any run occur once: every valid start not yet marked duplicated.
+  for (size_t d = 0; d < ndocs; d++) {
+    if (lens[d] < k) continue;
+    for (uint32_t p = docTextStart[d], last = docTextStart[d] + lens[d] - k; p <= last; p++)
+      if (!isDup[p]) isRecord[p] = true;
   }
-  plcp.clear();
-  plcp.shrink_to_fit();
-  sa.clear();
-  sa.shrink_to_fit();
 
-  // Hashes: one rolling pass over each document, records visited in text order.
-  std::sort(recs.begin(), recs.end(), [](const Rec& a, const Rec& b) { return a.textPos < b.textPos; });
-  {
-    uint64_t topPow = 1;  // base^(k-1)
-    for (uint32_t i = 1; i < k; i++) topPow = MulMod(topPow, kBase);
-    size_t ri = 0;
-    for (size_t d = 0; d < ndocs && ri < recs.size(); d++) {
-      uint32_t start = docTextStart[d], end = start + lens[d];
+  // Rolling hash over each document; visit(textPos, hash) for every record, in text order.
+  uint64_t topPow = 1;  // base^(k-1)
+  for (uint32_t i = 1; i < k; i++) topPow = MulMod(topPow, kBase);
+  auto forEachRecord = [&](auto&& visit) {
+    for (size_t d = 0; d < ndocs; d++) {
       if (lens[d] < k) continue;
+      uint32_t start = docTextStart[d], end = start + lens[d];
       uint64_t h = 0;
       for (uint32_t i = 0; i < k; i++) h = AddMod(MulMod(h, kBase), s[start + i]);
       for (uint32_t p = start;; p++) {
-        while (ri < recs.size() && recs[ri].textPos < p) ri++;
-        if (ri < recs.size() && recs[ri].textPos == p) recs[ri].hash = Mix(h);
+        if (isRecord[p]) visit(p, Mix(h), d);
         if (p + k >= end) break;
         h = AddMod(MulMod(AddMod(h, kMod - MulMod(s[p], topPow)), kBase), s[p + k]);
       }
     }
+  };
+  auto bucketOf = [&](uint64_t h) -> uint32_t { return (uint32_t)(((h >> 32) * buckets) >> 32); };
+  std::vector<uint32_t> counts(buckets + 1, 0);
+  size_t nrec = 0;
+  forEachRecord([&](uint32_t, uint64_t h, size_t) { counts[bucketOf(h) + 1]++, nrec++; });
+  for (uint32_t b = 0; b < buckets; b++) counts[b + 1] += counts[b];
+  auto bucketStarts = Napi::Uint32Array::New(env, buckets + 1);
+  for (uint32_t b = 0; b <= buckets; b++) bucketStarts[b] = counts[b];
+  auto hashOut = Napi::BigUint64Array::New(env, nrec);
+  auto posOut = Napi::Uint32Array::New(env, nrec);
+  uint64_t* hv = hashOut.Data();
+  uint32_t* pv = posOut.Data();
+  forEachRecord([&](uint32_t p, uint64_t h, size_t d) {
+    uint32_t at = counts[bucketOf(h)]++;
+    hv[at] = h;
+    pv[at] = p - (uint32_t)d + base;  // text -> token position: minus d separators
+  });
+  // Sort each bucket by (hash, position), one bucket at a time (temporary: 16 B per record of
+  // the largest bucket).
+  {
+    std::vector<std::pair<uint64_t, uint32_t>> tmp;
+    for (uint32_t b = 0; b < buckets; b++) {
+      uint32_t lo = bucketStarts[b], hi = bucketStarts[b + 1];
+      tmp.resize(hi - lo);
+      for (uint32_t i = lo; i < hi; i++) tmp[i - lo] = {hv[i], pv[i]};
+      std::sort(tmp.begin(), tmp.end());
+      for (uint32_t i = lo; i < hi; i++) hv[i] = tmp[i - lo].first, pv[i] = tmp[i - lo].second;
+    }
   }
-  auto toToken = [&](uint32_t p) -> uint32_t { return p - (uint32_t)docOf((idx_t)p); };
-
-  std::sort(dupText.begin(), dupText.end());
-  auto dupStarts = Napi::Uint32Array::New(env, dupText.size());
-  for (size_t i = 0; i < dupText.size(); i++) dupStarts[i] = toToken(dupText[i]);
-
-  for (Rec& rec : recs) rec.textPos = toToken(rec.textPos);  // monotone map: order kept
-  std::sort(recs.begin(), recs.end(), [](const Rec& a, const Rec& b) { return a.hash != b.hash ? a.hash < b.hash : a.textPos < b.textPos; });
-  auto pos = Napi::Uint32Array::New(env, recs.size());
-  auto hash = Napi::BigUint64Array::New(env, recs.size());
-  auto localDup = Napi::Uint8Array::New(env, recs.size());
-  for (size_t i = 0; i < recs.size(); i++) {
-    pos[i] = recs[i].textPos;
-    hash[i] = recs[i].hash;
-    localDup[i] = recs[i].dup;
+  size_t ndup = 0;
+  for (idx_t p = 0; p < n; p++) ndup += isDup[p];
+  auto dupStarts = Napi::Uint32Array::New(env, ndup);
+  {
+    size_t j = 0;
+    for (size_t d = 0; d < ndocs; d++)
+      for (uint32_t p = docTextStart[d], end = docTextStart[d] + lens[d]; p < end; p++)
+        if (isDup[p]) dupStarts[j++] = p - (uint32_t)d + base;
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("dupStarts", dupStarts);
-  out.Set("windowPos", pos);
-  out.Set("windowHash", hash);
-  out.Set("windowLocalDup", localDup);
+  out.Set("windowHash", hashOut);
+  out.Set("windowPos", posOut);
+  out.Set("bucketStarts", bucketStarts);
   return out;
 }
 

@@ -88,11 +88,6 @@ function checkOptions(o: ExactSubstringConfig): void {
   if (!(o.max_part_tokens >= 1)) throw new RefineryError('ERR_CONFIG', 'exact_substring.max_part_tokens: expected >= 1');
 }
 
-/** Bucket of each 64-bit hash: its range of the hash space, so a hash-sorted array splits into runs. */
-function bucketOf(hi32: Uint32Array, i: number, buckets: number): number {
-  return Math.floor((hi32[2 * i + 1]! * buckets) / 2 ** 32);
-}
-
 // ---- token file of a shard: per-document token counts, ids, UTF-16 start offsets ----------
 
 interface ShardTokens {
@@ -184,18 +179,13 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
         let d1 = d0;
         let t1 = tok0;
         while (d1 < docs.length && (d1 === d0 || t1 + docLengths[d1]! <= o.max_part_tokens)) t1 += docLengths[d1++]!;
-        const w = kernels.exactWindows(ids.subarray(tok0, t1), docLengths.subarray(d0, d1), k);
-        local.push(w.dupStarts.map((s) => s + tok0));
-        const hi32 = new Uint32Array(w.windowHash.buffer, w.windowHash.byteOffset, w.windowHash.length * 2);
-        // Records are sorted by hash, so each bucket is one contiguous run.
-        for (let i = 0; i < w.windowPos.length; ) {
-          const b = bucketOf(hi32, i, o.buckets);
-          let j = i + 1;
-          while (j < w.windowPos.length && bucketOf(hi32, j, o.buckets) === b) j++;
-          perBucket[b]!.hash.push(w.windowHash.slice(i, j));
+        const w = kernels.exactWindows(ids.subarray(tok0, t1), docLengths.subarray(d0, d1), k, o.buckets, tok0);
+        local.push(w.dupStarts);
+        for (let b = 0; b < o.buckets; b++) {
+          const [i, j] = [w.bucketStarts[b]!, w.bucketStarts[b + 1]!];
+          perBucket[b]!.hash.push(w.windowHash.subarray(i, j));
           perBucket[b]!.chunk.push(new Uint32Array(j - i).fill(chunk));
-          perBucket[b]!.pos.push(w.windowPos.slice(i, j).map((p) => p + tok0));
-          i = j;
+          perBucket[b]!.pos.push(w.windowPos.subarray(i, j));
         }
         d0 = d1;
         tok0 = t1;

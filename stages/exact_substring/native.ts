@@ -2,19 +2,20 @@
 import { loadNative } from '../../src/native.js';
 
 export interface ExactWindows {
-  /** Sorted starts of k-token windows that occur at least twice in the part. */
+  /** Sorted starts (+ base) of k-token windows that occur at least twice in the part. */
   dupStarts: Uint32Array;
-  /** One record per distinct window, sorted by (hash, position): its smallest position... */
-  windowPos: Uint32Array;
+  /** One record per distinct window: its hash and smallest position (+ base)... */
   windowHash: BigUint64Array;
-  /** ...and whether it occurs more than once in the part. */
-  windowLocalDup: Uint8Array;
+  windowPos: Uint32Array;
+  /** ...grouped by hash bucket: bucket b is [bucketStarts[b], bucketStarts[b+1]), sorted by (hash, position). */
+  bucketStarts: Uint32Array;
 }
 
 interface SuffixArrayKernels {
   suffixArray(text: Uint32Array, alphabetSize: number): Int32Array;
   lcpArray(text: Uint32Array, sa: Int32Array): Int32Array;
-  exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k: number): ExactWindows;
+  /** Bucket of a hash: its range of the 64-bit space, floor(hash / 2^32 * buckets / 2^32). */
+  exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k: number, buckets: number, base: number): ExactWindows;
   windowHashes(windows: Uint32Array, k: number): BigUint64Array;
 }
 

@@ -217,7 +217,9 @@ test('exactWindows: duplicated window starts equal brute force, one record per d
     const k = 1 + Math.floor(r() * 6);
     const lens = Uint32Array.from({ length: 1 + Math.floor(r() * 6) }, () => Math.floor(r() * 25));
     const tokens = Uint32Array.from({ length: lens.reduce((a, b) => a + b, 0) }, () => Math.floor(r() * 3));
-    const w = exactWindows(tokens, lens, k);
+    const buckets = 1 + Math.floor(r() * 4);
+    const base = Math.floor(r() * 1000);
+    const w = exactWindows(tokens, lens, k, buckets, base);
     // Brute force: every window inside a document, as a string key.
     const windows = new Map<string, number[]>();
     let t = 0;
@@ -230,12 +232,18 @@ test('exactWindows: duplicated window starts equal brute force, one record per d
       t += len;
     }
     const dup = [...windows.values()].filter((p) => p.length > 1).flat().sort((a, b) => a - b);
-    assert.deepEqual(Array.from(w.dupStarts), dup);
-    assert.deepEqual(Array.from(w.windowPos).sort((a, b) => a - b), [...windows.values()].map((p) => p[0]!).sort((a, b) => a - b));
-    const direct = windowHashes(Uint32Array.from(Array.from(w.windowPos).flatMap((p) => Array.from(tokens.subarray(p, p + k)))), k);
+    assert.deepEqual(Array.from(w.dupStarts), dup.map((p) => p + base));
+    const pos = Array.from(w.windowPos, (p) => p - base);
+    assert.deepEqual([...pos].sort((a, b) => a - b), [...windows.values()].map((p) => p[0]!).sort((a, b) => a - b));
+    const direct = windowHashes(Uint32Array.from(pos.flatMap((p) => Array.from(tokens.subarray(p, p + k)))), k);
     assert.deepEqual(Array.from(w.windowHash), Array.from(direct));
-    for (let i = 0; i < w.windowPos.length; i++) {
-      assert.equal(w.windowLocalDup[i], windows.get(Array.from(tokens.subarray(w.windowPos[i]!, w.windowPos[i]! + k)).join(','))!.length > 1 ? 1 : 0);
+    // Buckets are hash ranges, each sorted by (hash, position).
+    assert.equal(w.bucketStarts[buckets], pos.length);
+    for (let b = 0; b < buckets; b++) {
+      for (let i = w.bucketStarts[b]!; i < w.bucketStarts[b + 1]!; i++) {
+        assert.equal(Math.floor(Number(w.windowHash[i]! >> 32n) * buckets / 2 ** 32), b);
+        if (i > w.bucketStarts[b]!) assert.ok(w.windowHash[i - 1]! < w.windowHash[i]! || (w.windowHash[i - 1] === w.windowHash[i] && pos[i - 1]! < pos[i]!));
+      }
     }
   }
 });
