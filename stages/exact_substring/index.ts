@@ -31,7 +31,7 @@ import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { gpt2Tokenizer } from '../../src/tokenizer/gpt2-js.js';
 import { dropFor } from '../../src/stage.js';
 import { RefineryError } from '../../src/errors.js';
-import { addToHistogram, FRACTION_EDGES, newHistogram } from '../../src/stats.js';
+import { addToHistogram, emptyStageStats, FRACTION_EDGES, newHistogram } from '../../src/stats.js';
 import type { TaskStats } from '../../src/stats.js';
 import { auxTaskStats, filterStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
 import type { Excluded } from '../../src/pass-io.js';
@@ -163,7 +163,12 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       const shard = (await inputShards(run, ctx.input))[rank]!;
       const docs = await readShardDocs(run, shard);
       const tok = tokenizer();
+      const tk0 = performance.now();
       const encoded = docs.map((d) => tok.encodeWithOffsets(d.text));
+      const tokenize = emptyStageStats();
+      tokenize.docsIn = tokenize.docsOut = docs.length;
+      tokenize.charsIn = tokenize.charsOut = docs.reduce((a, d) => a + d.text.length, 0);
+      tokenize.ms = performance.now() - tk0;
       const docLengths = Uint32Array.from(encoded, (e) => e.ids.length);
       const ids = concatU32(encoded.map((e) => e.ids));
       const offsets = concatU32(encoded.map((e) => e.offsets));
@@ -197,6 +202,7 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       }
       ctx.log(`${shard}: ${docs.length} docs, ${ids.length} tokens, ${chunk} part(s)`);
       const stats = auxTaskStats(P.index, rank, performance.now() - t0, shard);
+      stats.stages.push({ name: 'gpt2_tokenize', stats: tokenize });
       stats.tokensWritten = ids.length;
       return stats;
     },
