@@ -93,7 +93,7 @@ function child(kernel: string, input: string, targetMB: number): KernelResult {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   if (kernel === 'suffixArray') k.suffixArray(tokens, GPT2_VOCAB_SIZE);
-  else k.exactWindows(tokens, lens, 50, 16, 0);
+  else k.exactWindows(tokens, lens, 50, 16, 0, 0);
   const cpu = process.cpuUsage(c0);
   const seconds = (cpu.user + cpu.system) / 1e6;
   const wallSeconds = (performance.now() - t0) / 1000;

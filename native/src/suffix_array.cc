@@ -242,9 +242,10 @@ Napi::Value LcpArray(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// Polynomial hash of a window, mod 2^61 - 1 (only partitions work; matches are verified).
+// A window's fingerprint: two polynomial hashes mod 2^61 - 1 with bases drawn from a seed
+// (~122 bits). Fingerprints only route and pair windows; every cross-part match is then
+// checked token by token, so a collision can never remove text (it is reported instead).
 constexpr uint64_t kMod = (1ULL << 61) - 1;
-constexpr uint64_t kBase = 0x5bd1e995ULL * 2654435761ULL % kMod;
 inline uint64_t MulMod(uint64_t a, uint64_t b) {
   unsigned __int128 p = (unsigned __int128)a * b;
   uint64_t lo = (uint64_t)(p & kMod), hi = (uint64_t)(p >> 61);
@@ -265,25 +266,36 @@ inline uint64_t Mix(uint64_t x) {
   return x;
 }
 
-// exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k, buckets, base):
-//   { dupStarts: Uint32Array, windowHash: BigUint64Array, windowPos: Uint32Array, bucketStarts: Uint32Array }
+struct Bases {
+  uint64_t b1, b2;
+  explicit Bases(uint32_t seed) {
+    b1 = 256 + Mix(2 * (uint64_t)seed + 1) % (kMod - 512);
+    b2 = 256 + Mix(2 * (uint64_t)seed + 2) % (kMod - 512);
+  }
+};
+
+// exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k, buckets, base, seed):
+//   { dupStarts: Uint32Array, windowHash: BigUint64Array, windowHash2: BigUint64Array,
+//     windowPos: Uint32Array, bucketStarts: Uint32Array }
 // Over the documents concatenated (token positions without separators, plus `base`):
 // - dupStarts: sorted starts of every k-token window (inside one document) occurring at least
 //   twice in this part;
-// - one record per distinct k-token window (its smallest position and its hash), grouped by
-//   hash bucket (bucket b = records [bucketStarts[b], bucketStarts[b+1]), b = hash range) and
-//   sorted by (hash, position) inside a bucket.
+// - one record per distinct k-token window (its smallest position and its fingerprint
+//   (windowHash, windowHash2)), grouped by bucket (bucket b = records
+//   [bucketStarts[b], bucketStarts[b+1]), b = range of windowHash) and sorted by
+//   (windowHash, windowHash2, position) inside a bucket.
 // Memory: while the suffix array lives, text 4 + SA 4 + PLCP 4 bytes per token + 3 bit sets;
 // after, the text and the returned records (12 B per distinct window, 4 B per duplicated start).
 Napi::Value ExactWindows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber())
-    return TypeError(env, "exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k, buckets, base)");
+  if (info.Length() < 6 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() || !info[5].IsNumber())
+    return TypeError(env, "exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k, buckets, base, seed)");
   auto tokens = info[0].As<Napi::Uint32Array>();
   auto lens = info[1].As<Napi::Uint32Array>();
   uint32_t k = info[2].As<Napi::Number>().Uint32Value();
   uint32_t buckets = info[3].As<Napi::Number>().Uint32Value();
   uint32_t base = info[4].As<Napi::Number>().Uint32Value();
+  const Bases hb(info[5].As<Napi::Number>().Uint32Value());
   size_t ntok = tokens.ElementLength(), ndocs = lens.ElementLength();
   if (k == 0 || buckets == 0) return TypeError(env, "exactWindows: k and buckets must be > 0");
   uint64_t total = 0;
@@ -342,48 +354,58 @@ Napi::Value ExactWindows(const Napi::CallbackInfo& info) {
       if (!isDup[p]) isRecord[p] = true;
   }
 
-  // Rolling hash over each document; visit(textPos, hash) for every record, in text order.
-  uint64_t topPow = 1;  // base^(k-1)
-  for (uint32_t i = 1; i < k; i++) topPow = MulMod(topPow, kBase);
+  // Rolling fingerprints over each document; visit(textPos, h1, h2, doc) for every record,
+  // in text order.
+  uint64_t top1 = 1, top2 = 1;  // base^(k-1)
+  for (uint32_t i = 1; i < k; i++) top1 = MulMod(top1, hb.b1), top2 = MulMod(top2, hb.b2);
   auto forEachRecord = [&](auto&& visit) {
     for (size_t d = 0; d < ndocs; d++) {
       if (lens[d] < k) continue;
       uint32_t start = docTextStart[d], end = start + lens[d];
-      uint64_t h = 0;
-      for (uint32_t i = 0; i < k; i++) h = AddMod(MulMod(h, kBase), s[start + i]);
+      uint64_t h1 = 0, h2 = 0;
+      for (uint32_t i = 0; i < k; i++) h1 = AddMod(MulMod(h1, hb.b1), s[start + i]), h2 = AddMod(MulMod(h2, hb.b2), s[start + i]);
       for (uint32_t p = start;; p++) {
-        if (isRecord[p]) visit(p, Mix(h), d);
+        if (isRecord[p]) visit(p, Mix(h1), Mix(h2), d);
         if (p + k >= end) break;
-        h = AddMod(MulMod(AddMod(h, kMod - MulMod(s[p], topPow)), kBase), s[p + k]);
+        h1 = AddMod(MulMod(AddMod(h1, kMod - MulMod(s[p], top1)), hb.b1), s[p + k]);
+        h2 = AddMod(MulMod(AddMod(h2, kMod - MulMod(s[p], top2)), hb.b2), s[p + k]);
       }
     }
   };
   auto bucketOf = [&](uint64_t h) -> uint32_t { return (uint32_t)(((h >> 32) * buckets) >> 32); };
   std::vector<uint32_t> counts(buckets + 1, 0);
   size_t nrec = 0;
-  forEachRecord([&](uint32_t, uint64_t h, size_t) { counts[bucketOf(h) + 1]++, nrec++; });
+  forEachRecord([&](uint32_t, uint64_t h, uint64_t, size_t) { counts[bucketOf(h) + 1]++, nrec++; });
   for (uint32_t b = 0; b < buckets; b++) counts[b + 1] += counts[b];
   auto bucketStarts = Napi::Uint32Array::New(env, buckets + 1);
   for (uint32_t b = 0; b <= buckets; b++) bucketStarts[b] = counts[b];
   auto hashOut = Napi::BigUint64Array::New(env, nrec);
+  auto hash2Out = Napi::BigUint64Array::New(env, nrec);
   auto posOut = Napi::Uint32Array::New(env, nrec);
   uint64_t* hv = hashOut.Data();
+  uint64_t* hv2 = hash2Out.Data();
   uint32_t* pv = posOut.Data();
-  forEachRecord([&](uint32_t p, uint64_t h, size_t d) {
-    uint32_t at = counts[bucketOf(h)]++;
-    hv[at] = h;
+  forEachRecord([&](uint32_t p, uint64_t h1, uint64_t h2, size_t d) {
+    uint32_t at = counts[bucketOf(h1)]++;
+    hv[at] = h1;
+    hv2[at] = h2;
     pv[at] = p - (uint32_t)d + base;  // text -> token position: minus d separators
   });
-  // Sort each bucket by (hash, position), one bucket at a time (temporary: 16 B per record of
-  // the largest bucket).
+  // Sort each bucket by (h1, h2, position), one bucket at a time (temporary: 24 B per record
+  // of the largest bucket).
   {
-    std::vector<std::pair<uint64_t, uint32_t>> tmp;
+    struct R {
+      uint64_t h1, h2;
+      uint32_t pos;
+      bool operator<(const R& o) const { return h1 != o.h1 ? h1 < o.h1 : h2 != o.h2 ? h2 < o.h2 : pos < o.pos; }
+    };
+    std::vector<R> tmp;
     for (uint32_t b = 0; b < buckets; b++) {
       uint32_t lo = bucketStarts[b], hi = bucketStarts[b + 1];
       tmp.resize(hi - lo);
-      for (uint32_t i = lo; i < hi; i++) tmp[i - lo] = {hv[i], pv[i]};
+      for (uint32_t i = lo; i < hi; i++) tmp[i - lo] = {hv[i], hv2[i], pv[i]};
       std::sort(tmp.begin(), tmp.end());
-      for (uint32_t i = lo; i < hi; i++) hv[i] = tmp[i - lo].first, pv[i] = tmp[i - lo].second;
+      for (uint32_t i = lo; i < hi; i++) hv[i] = tmp[i - lo].h1, hv2[i] = tmp[i - lo].h2, pv[i] = tmp[i - lo].pos;
     }
   }
   size_t ndup = 0;
@@ -398,25 +420,31 @@ Napi::Value ExactWindows(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("dupStarts", dupStarts);
   out.Set("windowHash", hashOut);
+  out.Set("windowHash2", hash2Out);
   out.Set("windowPos", posOut);
   out.Set("bucketStarts", bucketStarts);
   return out;
 }
 
-// windowHashes(windows: Uint32Array, k): BigUint64Array — the same hash as exactWindows for
-// each consecutive k tokens of `windows` (so a verifier can recompute hashes).
+// windowHashes(windows: Uint32Array, k, seed): BigUint64Array [h1, h2, h1, h2, ...] — the
+// fingerprint exactWindows gives each consecutive k tokens of `windows` (for tests).
 Napi::Value WindowHashes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsNumber()) return TypeError(env, "windowHashes(windows: Uint32Array, k)");
+  if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsNumber() || !info[2].IsNumber()) return TypeError(env, "windowHashes(windows: Uint32Array, k, seed)");
   auto w = info[0].As<Napi::Uint32Array>();
   uint32_t k = info[1].As<Napi::Number>().Uint32Value();
+  const Bases hb(info[2].As<Napi::Number>().Uint32Value());
   if (k == 0 || w.ElementLength() % k) return TypeError(env, "windowHashes: length must be a multiple of k");
   size_t m = w.ElementLength() / k;
-  auto out = Napi::BigUint64Array::New(env, m);
+  auto out = Napi::BigUint64Array::New(env, 2 * m);
   for (size_t j = 0; j < m; j++) {
-    uint64_t h = 0;
-    for (uint32_t i = 0; i < k; i++) h = AddMod(MulMod(h, kBase), w[j * k + i] + kShift);
-    out[j] = Mix(h);
+    uint64_t h1 = 0, h2 = 0;
+    for (uint32_t i = 0; i < k; i++) {
+      h1 = AddMod(MulMod(h1, hb.b1), w[j * k + i] + kShift);
+      h2 = AddMod(MulMod(h2, hb.b2), w[j * k + i] + kShift);
+    }
+    out[2 * j] = Mix(h1);
+    out[2 * j + 1] = Mix(h2);
   }
   return out;
 }

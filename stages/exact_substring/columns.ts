@@ -4,6 +4,7 @@
  * Lengths are checked on read, so a truncated file fails here (ERR_CORRUPT), not later.
  */
 import { RefineryError } from '../../src/errors.js';
+import type { Storage } from '../../src/storage/storage.js';
 
 export type Column = Uint8Array | Uint32Array | BigUint64Array;
 
@@ -62,4 +63,54 @@ export function decodeColumns(buf: Uint8Array, types: (keyof typeof TYPE_CODE)[]
   }
   if (at !== buf.byteLength) throw corrupt(`has ${buf.byteLength - at} trailing bytes`);
   return out;
+}
+
+/** Where each column of a column file lies: byte offset and element count. */
+export interface ColumnLayout {
+  offsets: number[];
+  lengths: number[];
+  sizes: number[];
+}
+
+/** The layout of a column file from its header alone (two small ranged reads). */
+export async function readColumnLayout(run: Storage, path: string): Promise<ColumnLayout> {
+  const first = await readRange(run, path, 0, 8);
+  const view = new DataView(first.buffer, first.byteOffset, first.byteLength);
+  if (first.byteLength < 8 || view.getUint32(0, true) !== MAGIC) throw new RefineryError('ERR_CORRUPT', 'exact-substring column file: bad header', { file: path });
+  const n = view.getUint32(4, true);
+  const header = await readRange(run, path, 0, 8 + n * 12);
+  const hv = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const layout: ColumnLayout = { offsets: [], lengths: [], sizes: [] };
+  let at = pad8(8 + n * 12);
+  for (let i = 0; i < n; i++) {
+    const size = hv.getUint32(8 + i * 12, true);
+    const len = Number(hv.getBigUint64(8 + i * 12 + 4, true));
+    layout.offsets.push(at);
+    layout.lengths.push(len);
+    layout.sizes.push(size);
+    at += pad8(len * size);
+  }
+  return layout;
+}
+
+/** Elements [start, end) of u32 column `col` of a column file, by one ranged read. */
+export async function readU32Slice(run: Storage, path: string, layout: ColumnLayout, col: number, start: number, end: number): Promise<Uint32Array> {
+  if (layout.sizes[col] !== 4 || start < 0 || end > layout.lengths[col]! || start > end) {
+    throw new RefineryError('ERR_CORRUPT', `exact-substring column file: slice [${start}, ${end}) of column ${col} is out of range`, { file: path });
+  }
+  const bytes = await readRange(run, path, layout.offsets[col]! + start * 4, layout.offsets[col]! + end * 4);
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Uint32Array(copy.buffer, 0, end - start);
+}
+
+async function readRange(run: Storage, path: string, start: number, end: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of run.read(path, { start, end })) {
+    parts.push(chunk);
+    n += chunk.byteLength;
+  }
+  if (n !== end - start) throw new RefineryError('ERR_CORRUPT', `exact-substring column file: wanted bytes [${start}, ${end}), got ${n}`, { file: path });
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

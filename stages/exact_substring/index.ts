@@ -10,19 +10,20 @@
  *  1. `exact_substring_index` (task per input shard): tokenize; per part (documents of the
  *     shard, at most `max_part_tokens` tokens) build the suffix array + LCP natively. A run of
  *     suffixes with LCP >= k is one distinct window repeated inside the part: those positions
- *     are duplicated, exactly. Every distinct window (one record: hash, part, smallest
- *     position) goes to a bucket file by hash range.
- *  2. `exact_substring_match` (task per hash bucket): windows whose hash is seen in two or more
- *     parts are candidates.
- *  3. `exact_substring_gather` (task per shard): the candidates' tokens, to their bucket.
- *  4. `exact_substring_verify` (task per hash bucket): candidates with equal hash *and equal
- *     tokens* in two or more parts are confirmed (hash collisions are ruled out here).
- *  5. `exact_substring` (task per shard): windows duplicated inside a part or confirmed across
- *     parts cover the duplicated tokens; mapped to characters, merged, cut (or the document
- *     dropped, per `mode`).
- * Memory per task: pass 1 ~12 B/token of one part (suffix array, PLCP, text) plus ~17 B per
- * distinct window; passes 2 and 4 hold one bucket (20 B per window record, + 4k B per
- * candidate); 3 and 5 one shard's tokens.
+ *     are duplicated, exactly. Every distinct window (one record: 128-bit fingerprint, part,
+ *     smallest position) goes to a bucket file by fingerprint range.
+ *  2. `exact_substring_match` (task per bucket): a fingerprint seen in two or more parts makes
+ *     each of its records a candidate, paired with a witness: a record of another part.
+ *  3. `exact_substring` (task per shard): every candidate window is compared token by token
+ *     with its witness (ranged reads of the witness shard's token file, coalesced over the
+ *     runs that duplicated spans make). Equal: duplicated across parts. Different: a
+ *     fingerprint collision, never silently trusted: the task fails with ERR_CORRUPT and
+ *     names `hash_seed` (~2^-122 per pair of distinct windows). Then the windows duplicated
+ *     inside a part or across parts cover the duplicated tokens; mapped to characters,
+ *     merged, cut (or the document dropped, per `mode`).
+ * Memory per task: pass 1 ~12.3 B/token of one part while the suffix array lives, then 20 B
+ * per distinct window record; pass 2 one bucket (28 B per record); pass 3 one shard's tokens
+ * and candidates (12 B each).
  */
 import type { CorpusPass, CorpusStep, PassContext } from '../../src/pass.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -35,7 +36,7 @@ import { addToHistogram, emptyStageStats, FRACTION_EDGES, newHistogram } from '.
 import type { TaskStats } from '../../src/stats.js';
 import { auxTaskStats, filterStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
 import type { Excluded } from '../../src/pass-io.js';
-import { decodeColumns, encodeColumns } from './columns.js';
+import { decodeColumns, encodeColumns, readColumnLayout, readU32Slice } from './columns.js';
 import { suffixArrayKernels } from './native.js';
 import { coveredTokenRanges, cutRanges, rangesLength, tokenRangesToChars } from './spans.js';
 import type { Range } from './spans.js';
@@ -55,6 +56,8 @@ export interface ExactSubstringConfig {
   max_part_tokens: number;
   /** Write the removed spans to `exact_substring/spans/<rank>.jsonl` for inspection. */
   write_spans: boolean;
+  /** Seed of the window fingerprints (change it only if a run reports a fingerprint collision). */
+  hash_seed: number;
 }
 
 export const defaults: ExactSubstringConfig = {
@@ -65,14 +68,13 @@ export const defaults: ExactSubstringConfig = {
   buckets: 16,
   max_part_tokens: 50_000_000,
   write_spans: false,
+  hash_seed: 0,
 };
 
 const MODES = ['cut', 'droppartial', 'dropany'];
 const P = {
   index: 'exact_substring_index',
   match: 'exact_substring_match',
-  gather: 'exact_substring_gather',
-  verify: 'exact_substring_verify',
   apply: 'exact_substring',
 };
 
@@ -113,18 +115,18 @@ async function readAllColumns(run: Storage, folder: string, types: ('u8' | 'u32'
   return out;
 }
 
-/** Sort order of records by (hash, rank, chunk, pos), comparing the hash as two u32 halves. */
-function sortByHash(hash: BigUint64Array, keys: Uint32Array[]): Uint32Array {
-  const h32 = new Uint32Array(hash.buffer, hash.byteOffset, hash.length * 2);
-  const order = new Uint32Array(hash.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
+/** Sort order of records by (h1, h2, then `keys`), comparing each hash as two u32 halves. */
+function sortByFingerprint(h1: BigUint64Array, h2: BigUint64Array, keys: Uint32Array[]): Uint32Array {
+  const a32 = new Uint32Array(h1.buffer, h1.byteOffset, h1.length * 2);
+  const b32 = new Uint32Array(h2.buffer, h2.byteOffset, h2.length * 2);
+  const order = Array.from({ length: h1.length }, (_, i) => i);
   order.sort((a, b) => {
-    const d = h32[2 * a + 1]! - h32[2 * b + 1]! || h32[2 * a]! - h32[2 * b]!;
+    const d = a32[2 * a + 1]! - a32[2 * b + 1]! || a32[2 * a]! - a32[2 * b]! || b32[2 * a + 1]! - b32[2 * b + 1]! || b32[2 * a]! - b32[2 * b]!;
     if (d) return d;
     for (const k of keys) if (k[a] !== k[b]) return k[a]! - k[b]!;
     return 0;
   });
-  return order;
+  return Uint32Array.from(order);
 }
 
 function concatU32(parts: Uint32Array[]): Uint32Array {
@@ -178,17 +180,18 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       const kernels = suffixArrayKernels();
       const k = o.min_tokens;
       const local: Uint32Array[] = [];
-      const perBucket: { hash: BigUint64Array[]; chunk: Uint32Array[]; pos: Uint32Array[] }[] = Array.from({ length: o.buckets }, () => ({ hash: [], chunk: [], pos: [] }));
+      const perBucket: { h1: BigUint64Array[]; h2: BigUint64Array[]; chunk: Uint32Array[]; pos: Uint32Array[] }[] = Array.from({ length: o.buckets }, () => ({ h1: [], h2: [], chunk: [], pos: [] }));
       let chunk = 0;
       for (let d0 = 0, tok0 = 0; d0 < docs.length; chunk++) {
         let d1 = d0;
         let t1 = tok0;
         while (d1 < docs.length && (d1 === d0 || t1 + docLengths[d1]! <= o.max_part_tokens)) t1 += docLengths[d1++]!;
-        const w = kernels.exactWindows(ids.subarray(tok0, t1), docLengths.subarray(d0, d1), k, o.buckets, tok0);
+        const w = kernels.exactWindows(ids.subarray(tok0, t1), docLengths.subarray(d0, d1), k, o.buckets, tok0, o.hash_seed);
         local.push(w.dupStarts);
         for (let b = 0; b < o.buckets; b++) {
           const [i, j] = [w.bucketStarts[b]!, w.bucketStarts[b + 1]!];
-          perBucket[b]!.hash.push(w.windowHash.subarray(i, j));
+          perBucket[b]!.h1.push(w.windowHash.subarray(i, j));
+          perBucket[b]!.h2.push(w.windowHash2.subarray(i, j));
           perBucket[b]!.chunk.push(new Uint32Array(j - i).fill(chunk));
           perBucket[b]!.pos.push(w.windowPos.subarray(i, j));
         }
@@ -198,7 +201,7 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       await run.writeAll(`${P.index}/local/${pad(rank)}.bin`, encodeColumns([concatU32(local)]));
       for (let b = 0; b < o.buckets; b++) {
         const pb = perBucket[b]!;
-        await run.writeAll(`${P.index}/windows/${pad(b)}/${pad(rank)}.bin`, encodeColumns([concatU64(pb.hash), concatU32(pb.chunk), concatU32(pb.pos)]));
+        await run.writeAll(`${P.index}/windows/${pad(b)}/${pad(rank)}.bin`, encodeColumns([concatU64(pb.h1), concatU64(pb.h2), concatU32(pb.chunk), concatU32(pb.pos)]));
       }
       ctx.log(`${shard}: ${docs.length} docs, ${ids.length} tokens, ${chunk} part(s)`);
       const stats = auxTaskStats(P.index, rank, performance.now() - t0, shard);
@@ -209,7 +212,7 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
   };
 }
 
-// ---- pass 2: hashes seen in two or more parts -> candidates, per shard --------------------
+// ---- pass 2: fingerprints seen in two or more parts -> candidates with a witness ----------
 
 const matchPass: CorpusPass<ExactSubstringConfig> = {
   name: P.match,
@@ -219,125 +222,94 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
   },
   async run(bucket, ctx) {
     const t0 = performance.now();
-    const files = await readAllColumns(ctx.run, `${P.index}/windows/${pad(bucket)}/`, ['u64', 'u32', 'u32']);
-    const hash = concatU64(files.map((f) => f.cols[0] as BigUint64Array));
+    const files = await readAllColumns(ctx.run, `${P.index}/windows/${pad(bucket)}/`, ['u64', 'u64', 'u32', 'u32']);
+    const h1 = concatU64(files.map((f) => f.cols[0] as BigUint64Array));
+    const h2 = concatU64(files.map((f) => f.cols[1] as BigUint64Array));
     const rank = concatU32(files.map((f) => new Uint32Array(f.cols[0]!.length).fill(f.rank)));
-    const chunk = concatU32(files.map((f) => f.cols[1] as Uint32Array));
-    const pos = concatU32(files.map((f) => f.cols[2] as Uint32Array));
-    const order = sortByHash(hash, [rank, chunk, pos]);
-    const out = new Map<number, number[]>(); // rank -> record indices
+    const chunk = concatU32(files.map((f) => f.cols[2] as Uint32Array));
+    const pos = concatU32(files.map((f) => f.cols[3] as Uint32Array));
+    const order = sortByFingerprint(h1, h2, [rank, chunk, pos]);
+    const samePart = (a: number, b: number) => rank[a] === rank[b] && chunk[a] === chunk[b];
+    const out = new Map<number, number[]>(); // rank -> [pos, witness rank, witness pos]...
+    let candidates = 0;
     for (let i = 0; i < order.length; ) {
       let j = i + 1;
-      let parts = 1;
-      while (j < order.length && hash[order[j]!] === hash[order[i]!]) {
-        const a = order[j - 1]!;
-        const b = order[j]!;
-        if (rank[a] !== rank[b] || chunk[a] !== chunk[b]) parts++;
-        j++;
-      }
-      if (parts >= 2) for (let q = i; q < j; q++) {
-        const r = rank[order[q]!]!;
-        if (!out.has(r)) out.set(r, []);
-        out.get(r)!.push(order[q]!);
+      while (j < order.length && h1[order[j]!] === h1[order[i]!] && h2[order[j]!] === h2[order[i]!]) j++;
+      // Records of a group are sorted by part: the group spans two parts iff its first and
+      // last records differ in part.
+      const first = order[i]!;
+      if (!samePart(first, order[j - 1]!)) {
+        let other = i + 1;
+        while (samePart(first, order[other]!)) other++;
+        for (let q = i; q < j; q++) {
+          const x = order[q]!;
+          const w = samePart(x, first) ? order[other]! : first;
+          const r = rank[x]!;
+          if (!out.has(r)) out.set(r, []);
+          out.get(r)!.push(pos[x]!, rank[w]!, pos[w]!);
+          candidates++;
+        }
       }
       i = j;
     }
-    for (const [r, idx] of [...out].sort((a, b) => a[0] - b[0])) {
+    for (const [r, triples] of [...out].sort((a, b) => a[0] - b[0])) {
+      const m = triples.length / 3;
       await ctx.run.writeAll(`${P.match}/candidates/${pad(r)}/${pad(bucket)}.bin`, encodeColumns([
-        BigUint64Array.from(idx, (i) => hash[i]!),
-        Uint32Array.from(idx, (i) => chunk[i]!),
-        Uint32Array.from(idx, (i) => pos[i]!),
+        Uint32Array.from({ length: m }, (_, i) => triples[3 * i]!),
+        Uint32Array.from({ length: m }, (_, i) => triples[3 * i + 1]!),
+        Uint32Array.from({ length: m }, (_, i) => triples[3 * i + 2]!),
       ]));
     }
     const stats = auxTaskStats(P.match, bucket, performance.now() - t0);
+    stats.stages.push({ name: 'exact_substring_match', stats: { ...emptyStageStats(), events: { windows: order.length, candidates } } });
     return stats;
   },
 };
 
-// ---- pass 3: the candidates' tokens, to their hash bucket ---------------------------------
-
-const gatherPass: CorpusPass<ExactSubstringConfig> = {
-  name: P.gather,
-  writesDocs: false,
-  async plan(ctx) {
-    return (await inputShards(ctx.run, ctx.input)).length;
-  },
-  async run(rank, ctx) {
-    const t0 = performance.now();
-    const k = ctx.options.min_tokens;
-    const files = await readAllColumns(ctx.run, `${P.match}/candidates/${pad(rank)}/`, ['u64', 'u32', 'u32']);
-    if (files.length) {
-      const { ids } = await readShardTokens(ctx.run, rank);
-      for (const { rank: bucket, cols } of files) {
-        const pos = cols[2] as Uint32Array;
-        const windows = new Uint32Array(pos.length * k);
-        for (let i = 0; i < pos.length; i++) windows.set(ids.subarray(pos[i]!, pos[i]! + k), i * k);
-        await ctx.run.writeAll(`${P.gather}/windows/${pad(bucket)}/${pad(rank)}.bin`, encodeColumns([cols[0]!, cols[1]!, pos, windows]));
-      }
-    }
-    return auxTaskStats(P.gather, rank, performance.now() - t0);
-  },
-};
-
-// ---- pass 4: equal tokens in two or more parts -> confirmed -------------------------------
-
-const verifyPass: CorpusPass<ExactSubstringConfig> = {
-  name: P.verify,
-  writesDocs: false,
-  async plan(ctx) {
-    return ctx.options.buckets;
-  },
-  async run(bucket, ctx) {
-    const t0 = performance.now();
-    const k = ctx.options.min_tokens;
-    const files = await readAllColumns(ctx.run, `${P.gather}/windows/${pad(bucket)}/`, ['u64', 'u32', 'u32', 'u32']);
-    const hash = concatU64(files.map((f) => f.cols[0] as BigUint64Array));
-    const rank = concatU32(files.map((f) => new Uint32Array(f.cols[0]!.length).fill(f.rank)));
-    const chunk = concatU32(files.map((f) => f.cols[1] as Uint32Array));
-    const pos = concatU32(files.map((f) => f.cols[2] as Uint32Array));
-    const windows = concatU32(files.map((f) => f.cols[3] as Uint32Array));
-    const cmpTokens = (a: number, b: number) => {
-      for (let i = 0; i < k; i++) {
-        const d = windows[a * k + i]! - windows[b * k + i]!;
-        if (d) return d;
-      }
-      return 0;
-    };
-    const order = sortByHash(hash, [rank, chunk, pos]);
-    const confirmed = new Map<number, number[]>(); // rank -> positions
-    let collisions = 0;
-    for (let i = 0; i < order.length; ) {
-      let j = i + 1;
-      while (j < order.length && hash[order[j]!] === hash[order[i]!]) j++;
-      // Within one hash, group by exact tokens (collisions land in different groups).
-      const group = Array.from(order.subarray(i, j)).sort((a, b) => cmpTokens(a, b) || rank[a]! - rank[b]! || chunk[a]! - chunk[b]! || pos[a]! - pos[b]!);
-      for (let g = 0; g < group.length; ) {
-        let h = g + 1;
-        let parts = 1;
-        while (h < group.length && cmpTokens(group[g]!, group[h]!) === 0) {
-          if (rank[group[h]!] !== rank[group[h - 1]!] || chunk[group[h]!] !== chunk[group[h - 1]!]) parts++;
-          h++;
-        }
-        if (parts >= 2) {
-          for (let q = g; q < h; q++) {
-            const r = rank[group[q]!]!;
-            if (!confirmed.has(r)) confirmed.set(r, []);
-            confirmed.get(r)!.push(pos[group[q]!]!);
+/**
+ * Check every candidate window of this shard against its witness, token by token. Witness
+ * windows are read by ranged reads of the witness shard's token ids, one read per run of
+ * overlapping or nearby witness windows. Returns the candidate positions (all confirmed).
+ */
+async function checkCandidates(run: Storage, rank: number, ids: Uint32Array, k: number, seed: number): Promise<Uint32Array> {
+  const files = await readAllColumns(run, `${P.match}/candidates/${pad(rank)}/`, ['u32', 'u32', 'u32']);
+  const pos = concatU32(files.map((f) => f.cols[0] as Uint32Array));
+  const wRank = concatU32(files.map((f) => f.cols[1] as Uint32Array));
+  const wPos = concatU32(files.map((f) => f.cols[2] as Uint32Array));
+  const order = Uint32Array.from(Array.from({ length: pos.length }, (_, i) => i).sort((a, b) => wRank[a]! - wRank[b]! || wPos[a]! - wPos[b]!));
+  const GAP = 4 * k; // read through gaps this short rather than issue another read
+  for (let i = 0; i < order.length; ) {
+    const r = wRank[order[i]!]!;
+    let j = i;
+    while (j < order.length && wRank[order[j]!] === r) j++;
+    const path = tokensPath(r);
+    const layout = r === rank ? undefined : await readColumnLayout(run, path);
+    for (let a = i; a < j; ) {
+      const start = wPos[order[a]!]!;
+      let end = start + k;
+      let b = a + 1;
+      while (b < j && wPos[order[b]!]! <= end + GAP) end = Math.max(end, wPos[order[b++]!]! + k);
+      const witness = layout ? await readU32Slice(run, path, layout, 1, start, end) : ids.subarray(start, end);
+      for (let q = a; q < b; q++) {
+        const x = order[q]!;
+        const w = wPos[x]! - start;
+        for (let t = 0; t < k; t++) {
+          if (ids[pos[x]! + t] !== witness[w + t]) {
+            throw new RefineryError(
+              'ERR_CORRUPT',
+              `exact_substring: window fingerprint collision (shard ${rank} token ${pos[x]} vs shard ${r} token ${wPos[x]}, seed ${seed}); rerun the step with another exact_substring.hash_seed`,
+            );
           }
-        } else collisions += h - g;
-        g = h;
+        }
       }
-      i = j;
+      a = b;
     }
-    for (const [r, p] of [...confirmed].sort((a, b) => a[0] - b[0])) {
-      await ctx.run.writeAll(`${P.verify}/confirmed/${pad(r)}/${pad(bucket)}.bin`, encodeColumns([Uint32Array.from(p).sort()]));
-    }
-    if (collisions) ctx.log(`bucket ${bucket}: ${collisions} candidate window(s) were hash collisions, not duplicates`);
-    return auxTaskStats(P.verify, bucket, performance.now() - t0);
-  },
-};
+    i = j;
+  }
+  return pos;
+}
 
-// ---- pass 5: cut the duplicated spans -------------------------------------------------------
+// ---- pass 3: check candidates, cut the duplicated spans -------------------------------------------------------
 
 /** Sorted, unique union of sorted arrays. */
 function mergeSortedUnique(lists: Uint32Array[]): Uint32Array {
@@ -360,14 +332,14 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
     const k = o.min_tokens;
     const shard = (await inputShards(run, ctx.input))[rank]!;
     const docs = await readShardDocs(run, shard);
-    const { docLengths, offsets } = await readShardTokens(run, rank);
+    const { docLengths, ids, offsets } = await readShardTokens(run, rank);
     if (docLengths.length !== docs.length) {
       throw new RefineryError('ERR_CORRUPT', `token file has ${docLengths.length} documents, shard has ${docs.length}`, { file: tokensPath(rank) });
     }
     const localPath = `${P.index}/local/${pad(rank)}.bin`;
-    const lists = [decodeColumns(await run.readAll(localPath), ['u32'], localPath)[0] as Uint32Array];
-    for (const f of await readAllColumns(run, `${P.verify}/confirmed/${pad(rank)}/`, ['u32'])) lists.push(f.cols[0] as Uint32Array);
-    const starts = mergeSortedUnique(lists);
+    const local = decodeColumns(await run.readAll(localPath), ['u32'], localPath)[0] as Uint32Array;
+    const crossPart = await checkCandidates(run, rank, ids, k, o.hash_seed);
+    const starts = mergeSortedUnique([local, crossPart]);
 
     const kept: Doc[] = [];
     const excluded: Excluded[] = [];
@@ -439,7 +411,7 @@ export function exactSubstringStep(tokenizer: () => Tokenizer): CorpusStep<Exact
     name: 'exact_substring',
     description: 'Remove every span of >= 50 GPT-2 tokens that occurs twice in the corpus (suffix arrays, CUT)',
     defaults,
-    passes: [indexPass(tokenizer), matchPass, gatherPass, verifyPass, applyPass],
+    passes: [indexPass(tokenizer), matchPass, applyPass],
   };
 }
 

@@ -219,7 +219,8 @@ test('exactWindows: duplicated window starts equal brute force, one record per d
     const tokens = Uint32Array.from({ length: lens.reduce((a, b) => a + b, 0) }, () => Math.floor(r() * 3));
     const buckets = 1 + Math.floor(r() * 4);
     const base = Math.floor(r() * 1000);
-    const w = exactWindows(tokens, lens, k, buckets, base);
+    const seed = it % 3;
+    const w = exactWindows(tokens, lens, k, buckets, base, seed);
     // Brute force: every window inside a document, as a string key.
     const windows = new Map<string, number[]>();
     let t = 0;
@@ -235,34 +236,47 @@ test('exactWindows: duplicated window starts equal brute force, one record per d
     assert.deepEqual(Array.from(w.dupStarts), dup.map((p) => p + base));
     const pos = Array.from(w.windowPos, (p) => p - base);
     assert.deepEqual([...pos].sort((a, b) => a - b), [...windows.values()].map((p) => p[0]!).sort((a, b) => a - b));
-    const direct = windowHashes(Uint32Array.from(pos.flatMap((p) => Array.from(tokens.subarray(p, p + k)))), k);
-    assert.deepEqual(Array.from(w.windowHash), Array.from(direct));
+    const direct = windowHashes(Uint32Array.from(pos.flatMap((p) => Array.from(tokens.subarray(p, p + k)))), k, seed);
+    assert.deepEqual(Array.from(w.windowHash), Array.from(direct).filter((_, i) => i % 2 === 0));
+    assert.deepEqual(Array.from(w.windowHash2), Array.from(direct).filter((_, i) => i % 2 === 1));
+    // Distinct windows have distinct fingerprints (tiny inputs: a collision would be a bug).
+    assert.equal(new Set(Array.from(w.windowHash, (h, i) => `${h}:${w.windowHash2[i]}`)).size, pos.length);
     // Buckets are hash ranges, each sorted by (hash, position).
     assert.equal(w.bucketStarts[buckets], pos.length);
     for (let b = 0; b < buckets; b++) {
       for (let i = w.bucketStarts[b]!; i < w.bucketStarts[b + 1]!; i++) {
         assert.equal(Math.floor(Number(w.windowHash[i]! >> 32n) * buckets / 2 ** 32), b);
-        if (i > w.bucketStarts[b]!) assert.ok(w.windowHash[i - 1]! < w.windowHash[i]! || (w.windowHash[i - 1] === w.windowHash[i] && pos[i - 1]! < pos[i]!));
+        if (i > w.bucketStarts[b]!) assert.ok(w.windowHash[i - 1]! < w.windowHash[i]! || (w.windowHash[i - 1] === w.windowHash[i] && w.windowHash2[i - 1]! <= w.windowHash2[i]!));
       }
     }
   }
 });
 
-test('exact_substring_verify: windows with the same hash but different tokens are not duplicates (collisions ruled out)', async () => {
+test('exact_substring: a fingerprint collision is caught by the token check and fails the task (ERR_CORRUPT), never cuts text', async () => {
+  const r = rng(21);
+  const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
   const run = await tempRun();
-  const k = 3;
-  const h = BigUint64Array.of(77n, 77n);
-  // Two parts (ranks 0 and 1) hold hash 77 with different tokens: a collision.
-  await run.writeAll('exact_substring_gather/windows/00000/00000.bin', encodeColumns([h.subarray(0, 1), Uint32Array.of(0), Uint32Array.of(5), Uint32Array.of(1, 2, 3)]));
-  await run.writeAll('exact_substring_gather/windows/00000/00001.bin', encodeColumns([h.subarray(1, 2), Uint32Array.of(0), Uint32Array.of(9), Uint32Array.of(1, 2, 4)]));
-  // And one real match between ranks 1 and 2.
-  await run.writeAll('exact_substring_gather/windows/00000/00002.bin', encodeColumns([BigUint64Array.of(77n), Uint32Array.of(0), Uint32Array.of(4), Uint32Array.of(1, 2, 4)]));
-  const verify = step.passes.find((p) => p.name === 'exact_substring_verify')!;
-  await verify.run(0, { run, input: 'filter', options: { ...step.defaults, min_tokens: k }, runConfig: {}, log: () => {} });
-  assert.equal(await run.exists('exact_substring_verify/confirmed/00000/00000.bin'), false);
-  const c1 = decodeColumns(await run.readAll('exact_substring_verify/confirmed/00001/00000.bin'), ['u32'], 'c1')[0] as Uint32Array;
-  const c2 = decodeColumns(await run.readAll('exact_substring_verify/confirmed/00002/00000.bin'), ['u32'], 'c2')[0] as Uint32Array;
-  assert.deepEqual([Array.from(c1), Array.from(c2)], [[9], [4]]);
+  const docs = [fresh(80), fresh(80)];
+  await writeShards(run, docs.map((d, i) => [newDoc({ id: `d${i}`, text: render(d) })]));
+  const opts = { ...step.defaults, buckets: 1 };
+  const ctx = { run, input: 'filter', options: opts, runConfig: {}, log: () => {} };
+  const [index, match, apply] = step.passes;
+  for (let rank = 0; rank < 2; rank++) await index!.run(rank, ctx);
+  // Forge a collision: give shard 1's window at token 0 the fingerprint of a shard-0 window.
+  const f0 = decodeColumns(await run.readAll('exact_substring_index/windows/00000/00000.bin'), ['u64', 'u64', 'u32', 'u32'], 'w0');
+  const f1 = decodeColumns(await run.readAll('exact_substring_index/windows/00000/00001.bin'), ['u64', 'u64', 'u32', 'u32'], 'w1');
+  const at = Array.from(f1[3] as Uint32Array).indexOf(0);
+  (f1[0] as BigUint64Array)[at] = (f0[0] as BigUint64Array)[0]!;
+  (f1[1] as BigUint64Array)[at] = (f0[1] as BigUint64Array)[0]!;
+  await run.writeAll('exact_substring_index/windows/00000/00001.bin', encodeColumns(f1));
+  await match!.run(0, ctx);
+  await assert.rejects(apply!.run(0, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT' && /collision/.test(e.message));
+  await assert.rejects(apply!.run(1, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT');
+});
+
+test('exact_substring: another hash_seed gives the same result', async () => {
+  const docs = randomCorpus(8, 12);
+  assert.deepEqual(await runNative(docs, 3, { hash_seed: 12345 }), oracle(docs, 50));
 });
 
 test('column files: a truncated file is ERR_CORRUPT, not garbage', () => {
