@@ -151,6 +151,22 @@ function concatU64(parts: BigUint64Array[]): BigUint64Array {
 
 // ---- pass 1: tokenize, suffix array per part, distinct windows to buckets ----------------
 
+async function tokenizeShard(run: Storage, shard: string, tok: Tokenizer) {
+  const docs = await readShardDocs(run, shard);
+  const t0 = performance.now();
+  const encoded = docs.map((d) => tok.encodeWithOffsets(d.text));
+  const tokenize = emptyStageStats();
+  tokenize.docsIn = tokenize.docsOut = docs.length;
+  tokenize.charsIn = tokenize.charsOut = docs.reduce((a, d) => a + d.text.length, 0);
+  tokenize.ms = performance.now() - t0;
+  return {
+    docLengths: Uint32Array.from(encoded, (e) => e.ids.length),
+    ids: concatU32(encoded.map((e) => e.ids)),
+    offsets: concatU32(encoded.map((e) => e.offsets)),
+    tokenize,
+  };
+}
+
 function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig> {
   return {
     name: P.index,
@@ -163,18 +179,10 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       const t0 = performance.now();
       const { options: o, run } = ctx;
       const shard = (await inputShards(run, ctx.input))[rank]!;
-      const docs = await readShardDocs(run, shard);
-      const tok = tokenizer();
-      const tk0 = performance.now();
-      const encoded = docs.map((d) => tok.encodeWithOffsets(d.text));
-      const tokenize = emptyStageStats();
-      tokenize.docsIn = tokenize.docsOut = docs.length;
-      tokenize.charsIn = tokenize.charsOut = docs.reduce((a, d) => a + d.text.length, 0);
-      tokenize.ms = performance.now() - tk0;
-      const docLengths = Uint32Array.from(encoded, (e) => e.ids.length);
-      const ids = concatU32(encoded.map((e) => e.ids));
-      const offsets = concatU32(encoded.map((e) => e.offsets));
+      // Only the tokens outlive this call: the texts are released before the suffix arrays.
+      const { docLengths, ids, offsets, tokenize } = await tokenizeShard(run, shard, tokenizer());
       await run.writeAll(tokensPath(rank), encodeColumns([docLengths, ids, offsets]));
+      const nDocs = docLengths.length;
 
       // Parts: consecutive documents up to max_part_tokens (a longer document is its own part).
       const kernels = suffixArrayKernels();
@@ -182,10 +190,10 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       const local: Uint32Array[] = [];
       const perBucket: { h1: BigUint64Array[]; h2: BigUint64Array[]; chunk: Uint32Array[]; pos: Uint32Array[] }[] = Array.from({ length: o.buckets }, () => ({ h1: [], h2: [], chunk: [], pos: [] }));
       let chunk = 0;
-      for (let d0 = 0, tok0 = 0; d0 < docs.length; chunk++) {
+      for (let d0 = 0, tok0 = 0; d0 < nDocs; chunk++) {
         let d1 = d0;
         let t1 = tok0;
-        while (d1 < docs.length && (d1 === d0 || t1 + docLengths[d1]! <= o.max_part_tokens)) t1 += docLengths[d1++]!;
+        while (d1 < nDocs && (d1 === d0 || t1 + docLengths[d1]! <= o.max_part_tokens)) t1 += docLengths[d1++]!;
         const w = kernels.exactWindows(ids.subarray(tok0, t1), docLengths.subarray(d0, d1), k, o.buckets, tok0, o.hash_seed);
         local.push(w.dupStarts);
         for (let b = 0; b < o.buckets; b++) {
@@ -203,7 +211,7 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
         const pb = perBucket[b]!;
         await run.writeAll(`${P.index}/windows/${pad(b)}/${pad(rank)}.bin`, encodeColumns([concatU64(pb.h1), concatU64(pb.h2), concatU32(pb.chunk), concatU32(pb.pos)]));
       }
-      ctx.log(`${shard}: ${docs.length} docs, ${ids.length} tokens, ${chunk} part(s)`);
+      ctx.log(`${shard}: ${nDocs} docs, ${ids.length} tokens, ${chunk} part(s)`);
       const stats = auxTaskStats(P.index, rank, performance.now() - t0, shard);
       stats.stages.push({ name: 'gpt2_tokenize', stats: tokenize });
       stats.tokensWritten = ids.length;
