@@ -274,6 +274,14 @@ test('exact_substring: a fingerprint collision is caught by the token check and 
   await assert.rejects(apply!.run(1, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT');
 });
 
+test('exact_substring: a shard whose documents are all dropped still writes a (zero-row) data file', async () => {
+  const span = Array.from({ length: 60 }, (_, i) => 300 + i);
+  const docs = [[...span], [...span], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]];
+  const got = await runNative(docs, 3);
+  assert.deepEqual(got, oracle(docs, 50));
+  assert.deepEqual(got.dropped.map((d) => d.id), ['d0', 'd1']);
+});
+
 test('exact_substring: another hash_seed gives the same result', async () => {
   const docs = randomCorpus(8, 12);
   assert.deepEqual(await runNative(docs, 3, { hash_seed: 12345 }), oracle(docs, 50));
