@@ -10,8 +10,8 @@
  *  1. `exact_substring_index` (task per input shard): tokenize; per part (documents of the
  *     shard, at most `max_part_tokens` tokens) build the suffix array + LCP natively. A run of
  *     suffixes with LCP >= k is one distinct window repeated inside the part: those positions
- *     are duplicated, exactly. Every distinct window (one record: 128-bit fingerprint, part,
- *     smallest position) goes to a bucket file by fingerprint range.
+ *     are duplicated, exactly. Every distinct window (one record: 128-bit fingerprint and
+ *     smallest position, 16 B) goes to a bucket file by fingerprint range.
  *  2. `exact_substring_match` (task per bucket): a fingerprint seen in two or more parts makes
  *     each of its records a candidate, paired with a witness: a record of another part.
  *  3. `exact_substring` (task per shard): every candidate window is compared token by token
@@ -21,9 +21,12 @@
  *     names `hash_seed` (~2^-122 per pair of distinct windows). Then the windows duplicated
  *     inside a part or across parts cover the duplicated tokens; mapped to characters,
  *     merged, cut (or the document dropped, per `mode`).
- * Memory per task: pass 1 ~12.3 B/token of one part while the suffix array lives, then 20 B
- * per distinct window record; pass 2 one bucket (28 B per record); pass 3 one shard's tokens
- * and candidates (12 B each).
+ * Memory per task: pass 1 ~12.3 B/token of one part while the suffix array lives, then the text
+ * (4 B/token) and 20 B per distinct window (~26 B/token at worst, when every window is
+ * unique), plus the shard's ids and offsets (8 B/token); pass 2 one bucket (~40 B per record
+ * with the sort); pass 3 one shard's tokens, documents and candidates (12 B each).
+ * Written: pass 1 ~8 B/token (ids + offsets) + 16 B per distinct window; pass 2 12 B per
+ * candidate; pass 3 reads ~4 B per cross-part duplicated token of the witness shards.
  */
 import type { CorpusPass, CorpusStep, PassContext } from '../../src/pass.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -188,6 +191,7 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       const kernels = suffixArrayKernels();
       const k = o.min_tokens;
       const local: Uint32Array[] = [];
+      // Per bucket: fingerprints and positions, part after part, and how many records each part has.
       const perBucket: { h1: BigUint64Array[]; h2: BigUint64Array[]; chunk: Uint32Array[]; pos: Uint32Array[] }[] = Array.from({ length: o.buckets }, () => ({ h1: [], h2: [], chunk: [], pos: [] }));
       let chunk = 0;
       for (let d0 = 0, tok0 = 0; d0 < nDocs; chunk++) {
@@ -200,7 +204,7 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
           const [i, j] = [w.bucketStarts[b]!, w.bucketStarts[b + 1]!];
           perBucket[b]!.h1.push(w.windowHash.subarray(i, j));
           perBucket[b]!.h2.push(w.windowHash2.subarray(i, j));
-          perBucket[b]!.chunk.push(new Uint32Array(j - i).fill(chunk));
+          perBucket[b]!.chunk.push(Uint32Array.of(j - i)); // records of this part, in part order
           perBucket[b]!.pos.push(w.windowPos.subarray(i, j));
         }
         d0 = d1;
@@ -220,6 +224,18 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
   };
 }
 
+/** The part index of each record of a window file, from its per-part record counts. */
+function partOfRecords(counts: Uint32Array, records: number, rank: number): Uint32Array {
+  const out = new Uint32Array(records);
+  let at = 0;
+  counts.forEach((n, part) => {
+    out.fill(part, at, at + n);
+    at += n;
+  });
+  if (at !== records) throw new RefineryError('ERR_CORRUPT', `window file of shard ${rank}: part counts sum to ${at}, records ${records}`);
+  return out;
+}
+
 // ---- pass 2: fingerprints seen in two or more parts -> candidates with a witness ----------
 
 const matchPass: CorpusPass<ExactSubstringConfig> = {
@@ -234,7 +250,7 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
     const h1 = concatU64(files.map((f) => f.cols[0] as BigUint64Array));
     const h2 = concatU64(files.map((f) => f.cols[1] as BigUint64Array));
     const rank = concatU32(files.map((f) => new Uint32Array(f.cols[0]!.length).fill(f.rank)));
-    const chunk = concatU32(files.map((f) => f.cols[2] as Uint32Array));
+    const chunk = concatU32(files.map((f) => partOfRecords(f.cols[2] as Uint32Array, f.cols[0]!.length, f.rank)));
     const pos = concatU32(files.map((f) => f.cols[3] as Uint32Array));
     const order = sortByFingerprint(h1, h2, [rank, chunk, pos]);
     const samePart = (a: number, b: number) => rank[a] === rank[b] && chunk[a] === chunk[b];
@@ -399,6 +415,9 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
     const stage = filterStats(docs, kept, excluded, ms);
     stage.histograms.dup_char_fraction = dupFraction;
     stage.events.cut_chars = cutChars;
+    // Window starts duplicated inside a part (suffix array) and across parts (checked).
+    stage.events.windows_dup_in_part = local.length;
+    stage.events.windows_dup_across_parts = crossPart.length;
     const stats: TaskStats = {
       pass: P.apply,
       rank,
