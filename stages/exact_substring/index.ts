@@ -28,7 +28,7 @@
  * Written: pass 1 ~8 B/token (ids + offsets) + 16 B per distinct window; pass 2 12 B per
  * candidate; pass 3 reads ~4 B per cross-part duplicated token of the witness shards.
  */
-import type { CorpusPass, CorpusStep, PassContext } from '../../src/pass.js';
+import type { CorpusPass, CorpusStep } from '../../src/pass.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { Doc } from '../../src/doc.js';
 import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
@@ -81,7 +81,6 @@ const P = {
   apply: 'exact_substring',
 };
 
-type Ctx = PassContext & { options: ExactSubstringConfig };
 
 const pad = (n: number) => String(n).padStart(5, '0');
 const rankOfFile = (path: string) => Number(path.slice(path.lastIndexOf('/') + 1).replace(/\.bin$/, ''));
