@@ -17,6 +17,8 @@ import { finewebQuality } from './fineweb_quality/index.js';
 import { pii } from './pii/index.js';
 import { tokenCount } from './token_count/index.js';
 import { minhash } from './minhash/index.js';
+import { exactSubstring } from './exact_substring/index.js';
+import { urlDedup } from './url_dedup/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
@@ -35,6 +37,8 @@ export const stageModules: Record<string, StageModule<any>> = {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const corpusSteps: Record<string, CorpusStep<any>> = {
   minhash,
+  exact_substring: exactSubstring,
+  url_dedup: urlDedup,
 };
 
 export const commands: Record<string, { summary: string; run(argv: string[]): Promise<number> }> = {

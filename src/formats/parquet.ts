@@ -66,7 +66,8 @@ export function encodeParquet(rows: DocRow[] | ExcludedRow[], excluded: boolean,
     });
     columns[f.name] = arrow.vectorFromArray(values, f.type);
   }
-  const table = new arrow.Table(schema, columns);
+  // Zero rows: vectorFromArray's empty batches do not match the schema; an empty table does.
+  const table = rows.length ? new arrow.Table(schema, columns) : new arrow.Table(schema);
   const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
   const props = new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression.ZSTD)

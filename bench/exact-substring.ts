@@ -1,0 +1,240 @@
+/**
+ * Exact-substring benchmark (issue #6): suffix-array construction MB/s and tokens/s on one
+ * core and peak bytes per token, on real text repeated to >= 200 MB; then the whole
+ * exact_substring step (5 passes, one process, so per core) in MB/s of input text.
+ *
+ *   node dist/bench/exact-substring.js [--sa-mb 200] [--stage-mb 20] [--json]
+ *
+ * Source text: the parity documents (../shared/data/parity), else generated words. Each
+ * kernel measurement runs in a child process so its peak RSS (VmHWM) is its own.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sharedData } from '../src/paths.js';
+import { encodeWithOffsets, GPT2_VOCAB_SIZE } from '../src/tokenizer/gpt2-js.js';
+import { suffixArrayKernels } from '../stages/exact_substring/native.js';
+import { exactSubstring } from '../stages/exact_substring/index.js';
+import { localStorage } from '../src/storage/local.js';
+import { newDoc } from '../src/doc.js';
+import { encodeParquet, readParquetRows } from '../src/formats/parquet.js';
+import { docToRow } from '../src/formats/schema.js';
+import { validateOptions } from '../src/options.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+
+function sourceTexts(): { texts: string[]; source: string } {
+  const parity = sharedData('parity', 'datatrove-filters.jsonl');
+  if (parity) {
+    const texts = readFileSync(parity, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+    return { texts, source: 'parity/datatrove-filters.jsonl' };
+  }
+  // Generated: Zipf-ish words, deterministic.
+  let seed = 1;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const words = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
+  const texts = Array.from({ length: 400 }, () => Array.from({ length: 800 }, () => words[Math.floor(words.length * rand() ** 3)]).join(' '));
+  return { texts, source: 'generated words' };
+}
+
+function hwmBytes(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+function rssBytes(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+interface KernelResult {
+  kernel: string;
+  input: string;
+  tokens: number;
+  textMB: number;
+  /** CPU seconds of the (single-threaded) kernel: what one core spends, whatever the load. */
+  seconds: number;
+  wallSeconds: number;
+  mbPerS: number;
+  tokensPerS: number;
+  peakBytesPerToken: number;
+}
+
+/** Child: build the token array, run one kernel, report time and peak RSS above the baseline. */
+function child(kernel: string, input: string, targetMB: number): KernelResult {
+  const { texts } = sourceTexts();
+  const docs = texts.map((t) => ({ ids: encodeWithOffsets(t).ids, bytes: Buffer.byteLength(t) }));
+  const bytesPerRound = docs.reduce((a, d) => a + d.bytes, 0);
+  const tokensPerRound = docs.reduce((a, d) => a + d.ids.length, 0);
+  const rounds = Math.ceil((targetMB * 1e6) / bytesPerRound);
+  const tokens = new Uint32Array(rounds * tokensPerRound);
+  const lens = new Uint32Array(rounds * docs.length);
+  let at = 0;
+  for (let r = 0; r < rounds; r++) {
+    docs.forEach((d, i) => {
+      tokens.set(d.ids, at);
+      lens[r * docs.length + i] = d.ids.length;
+      at += d.ids.length;
+    });
+  }
+  if (input === 'random') {
+    let seed = 7;
+    for (let i = 0; i < tokens.length; i++) tokens[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % GPT2_VOCAB_SIZE;
+  }
+  const k = suffixArrayKernels();
+  global.gc?.();
+  const base = rssBytes();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  if (kernel === 'suffixArray') k.suffixArray(tokens, GPT2_VOCAB_SIZE);
+  else k.exactWindows(tokens, lens, 50, 16, 0, 0);
+  const cpu = process.cpuUsage(c0);
+  const seconds = (cpu.user + cpu.system) / 1e6;
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const textMB = (rounds * bytesPerRound) / 1e6;
+  return {
+    kernel,
+    input,
+    tokens: tokens.length,
+    textMB,
+    seconds,
+    wallSeconds,
+    mbPerS: textMB / seconds,
+    tokensPerS: tokens.length / seconds,
+    peakBytesPerToken: (hwmBytes() - base) / tokens.length,
+  };
+}
+
+async function inChild(kernel: string, input: string, targetMB: number): Promise<KernelResult> {
+  return new Promise((resolve, reject) => {
+    const p = fork(fileURLToPath(import.meta.url), ['--child', kernel, input, String(targetMB)], { execArgv: ['--expose-gc', '--max-old-space-size=8192'] });
+    p.on('message', (m) => resolve(m as KernelResult));
+    p.on('error', reject);
+    p.on('exit', (code) => code && reject(new Error(`bench child exited with ${code}`)));
+  });
+}
+
+/** The whole step on a corpus built from the source: copies of documents, half of them edited. */
+function stageCorpus(targetMB: number) {
+  const { texts } = sourceTexts();
+  let seed = 3;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const docs = [];
+  let bytes = 0;
+  // Each document: a source document with every word changed with probability 1/6 (so its
+  // own 50-token windows are unique), and with probability 0.4 a verbatim passage (300-3000
+  // characters at word boundaries) of another source document: shared boilerplate/quotes.
+  for (let i = 0; bytes < targetMB * 1e6; i++) {
+    const src = texts[i % texts.length]!;
+    let text = src.split(' ').map((w) => (rand() < 1 / 6 ? `${w}${Math.floor(rand() * 1e6)}` : w)).join(' ');
+    if (rand() < 0.4) {
+      const other = texts[Math.floor(rand() * texts.length)]!;
+      const a = other.indexOf(' ', Math.floor(rand() * other.length * 0.5));
+      const len = 300 + Math.floor(rand() * 2700);
+      const b = other.indexOf(' ', a + len);
+      if (a >= 0 && b > a) text += `\n\n${other.slice(a + 1, b)}`;
+    }
+    docs.push(newDoc({ id: `d${i}`, url: `https://example.com/${i}`, text }));
+    bytes += Buffer.byteLength(text);
+  }
+  return { docs, bytes };
+}
+
+/** Child: CPU seconds of tokenizing the stage corpus (cold, as pass 1 does). */
+function tokenizeChild(targetMB: number): number {
+  const { docs } = stageCorpus(targetMB);
+  const c0 = process.cpuUsage();
+  for (const d of docs) encodeWithOffsets(d.text);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+}
+
+async function stageBench(targetMB: number, shards: number) {
+  const { docs, bytes } = stageCorpus(targetMB);
+  const dir = await mkdtemp(join(tmpdir(), 'refinery-bench-'));
+  const run = localStorage(dir);
+  const per = Math.ceil(docs.length / shards);
+  for (let s = 0; s < shards; s++) await run.writeAll(`filter/data/${String(s).padStart(5, '0')}.parquet`, encodeParquet(docs.slice(s * per, (s + 1) * per).map(docToRow), false));
+  const options = validateOptions('exact_substring', exactSubstring.defaults, {});
+  const passMs: Record<string, number> = {};
+  let tokens = 0;
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  for (const pass of exactSubstring.passes) {
+    const ctx = { run, input: 'filter', options: options as typeof options & Record<string, unknown>, runConfig: {}, log: () => {} };
+    const p0 = process.cpuUsage();
+    const n = await pass.plan(ctx);
+    for (let r = 0; r < n; r++) {
+      const st = await pass.run(r, ctx);
+      if (pass.name === 'exact_substring_index') tokens += st.tokensWritten;
+    }
+    const pc = process.cpuUsage(p0);
+    passMs[pass.name] = (pc.user + pc.system) / 1000;
+  }
+  const cpu = process.cpuUsage(c0);
+  const seconds = (cpu.user + cpu.system) / 1e6;
+  const wallSeconds = (performance.now() - t0) / 1000;
+  // Tokenizing (the JS stand-in; the native GPT-2 BPE replaces it), CPU-timed in a fresh process.
+  const tokenizeSeconds = (await inChild('tokenize', '', targetMB)) as unknown as number;
+  // Bytes each pass wrote (the shuffle volume), per input token.
+  const passBytesPerToken: Record<string, number> = {};
+  for (const pass of exactSubstring.passes) {
+    const files = await run.list(`${pass.name}/`);
+    passBytesPerToken[pass.name] = +(files.reduce((a, f) => a + f.size, 0) / tokens).toFixed(2);
+  }
+  let outChars = 0;
+  let inChars = 0;
+  for (const d of docs) inChars += d.text.length;
+  for (const f of await run.list('exact_substring/data/')) for await (const row of readParquetRows(await run.readAll(f.path))) outChars += String(row.content).length;
+  await rm(dir, { recursive: true, force: true });
+  return {
+    textMB: bytes / 1e6,
+    docs: docs.length,
+    shards,
+    seconds,
+    wallSeconds,
+    mbPerS: bytes / 1e6 / seconds,
+    tokenizeSeconds,
+    mbPerSWithoutTokenizer: bytes / 1e6 / (seconds - tokenizeSeconds),
+    tokens,
+    removedCharFraction: 1 - outChars / inChars,
+    passBytesPerToken,
+    passSeconds: Object.fromEntries(Object.entries(passMs).map(([k, v]) => [k, +(v / 1000).toFixed(2)])),
+  };
+}
+
+async function main() {
+  if (args[0] === '--child') {
+    process.send!(args[1] === 'tokenize' ? tokenizeChild(Number(args[3])) : child(args[1]!, args[2]!, Number(args[3])));
+    return;
+  }
+  const saMB = arg('--sa-mb', 200);
+  const stageMB = arg('--stage-mb', 20);
+  const { source } = sourceTexts();
+  console.log(`exact-substring bench: source ${source}; kernels on >= ${saMB} MB of text, stage on ${stageMB} MB`);
+  const kernels: KernelResult[] = [];
+  for (const [kernel, input] of [['suffixArray', 'repeated'], ['exactWindows', 'repeated'], ['suffixArray', 'random'], ['exactWindows', 'random']] as const) {
+    const r = await inChild(kernel, input, saMB);
+    kernels.push(r);
+    console.log(
+      `${kernel.padEnd(13)} ${input.padEnd(9)} ${(r.tokens / 1e6).toFixed(1)}M tokens (${r.textMB.toFixed(0)} MB text): ${r.seconds.toFixed(2)} s CPU (${r.wallSeconds.toFixed(1)} s wall), ` +
+        `${r.mbPerS.toFixed(1)} MB/s, ${(r.tokensPerS / 1e6).toFixed(2)}M tokens/s, peak ${r.peakBytesPerToken.toFixed(1)} B/token`,
+    );
+  }
+  const stage = await stageBench(stageMB, 4);
+  console.log(
+    `exact_substring step: ${stage.textMB.toFixed(1)} MB, ${stage.docs} docs, ${stage.shards} shards: ${stage.seconds.toFixed(1)} s CPU (${stage.wallSeconds.toFixed(1)} s wall) = ${stage.mbPerS.toFixed(2)} MB/s per core; ` +
+      `without the JS tokenizer (${stage.tokenizeSeconds.toFixed(1)} s): ${stage.mbPerSWithoutTokenizer.toFixed(2)} MB/s; ` +
+      `removed ${(stage.removedCharFraction * 100).toFixed(1)}% of characters; per pass (s): ${JSON.stringify(stage.passSeconds)}; ` +
+      `bytes written per input token: ${JSON.stringify(stage.passBytesPerToken)}`,
+  );
+  if (args.includes('--json')) console.log(JSON.stringify({ kernels, stage }));
+}
+
+await main();

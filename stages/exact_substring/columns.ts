@@ -1,0 +1,116 @@
+/**
+ * The intermediate files of the exact-substring passes: a few typed columns in one file,
+ * `RXC1` + column count + (type, length) per column, then each column's bytes (padded to 8).
+ * Lengths are checked on read, so a truncated file fails here (ERR_CORRUPT), not later.
+ */
+import { RefineryError } from '../../src/errors.js';
+import type { Storage } from '../../src/storage/storage.js';
+
+export type Column = Uint8Array | Uint32Array | BigUint64Array;
+
+const MAGIC = 0x31435852; // 'RXC1' little-endian
+const TYPE_CODE = { u8: 1, u32: 4, u64: 8 } as const;
+
+function typeOf(c: Column): number {
+  return c instanceof BigUint64Array ? TYPE_CODE.u64 : c instanceof Uint32Array ? TYPE_CODE.u32 : TYPE_CODE.u8;
+}
+
+const pad8 = (n: number) => (n + 7) & ~7;
+
+export function encodeColumns(columns: Column[]): Uint8Array {
+  const headerBytes = pad8(8 + columns.length * 12);
+  let total = headerBytes;
+  for (const c of columns) total += pad8(c.byteLength);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, columns.length, true);
+  columns.forEach((c, i) => {
+    view.setUint32(8 + i * 12, typeOf(c), true);
+    view.setBigUint64(8 + i * 12 + 4, BigInt(c.length), true);
+  });
+  let at = headerBytes;
+  for (const c of columns) {
+    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
+    at += pad8(c.byteLength);
+  }
+  return out;
+}
+
+/** Decode a file written by encodeColumns; `types` is what the caller expects ('u8' | 'u32' | 'u64'). */
+export function decodeColumns(buf: Uint8Array, types: (keyof typeof TYPE_CODE)[], file: string): Column[] {
+  const corrupt = (why: string) => new RefineryError('ERR_CORRUPT', `exact-substring column file: ${why}`, { file });
+  if (buf.byteLength < 8) throw corrupt('shorter than its header');
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw corrupt('bad magic');
+  const n = view.getUint32(4, true);
+  if (n !== types.length) throw corrupt(`expected ${types.length} columns, found ${n}`);
+  const headerBytes = pad8(8 + n * 12);
+  if (buf.byteLength < headerBytes) throw corrupt('truncated header');
+  let at = headerBytes;
+  const out: Column[] = [];
+  for (let i = 0; i < n; i++) {
+    const code = view.getUint32(8 + i * 12, true);
+    if (code !== TYPE_CODE[types[i]!]) throw corrupt(`column ${i} has type ${code}, expected ${types[i]}`);
+    const len = Number(view.getBigUint64(8 + i * 12 + 4, true));
+    const bytes = len * code;
+    if (at + bytes > buf.byteLength) throw corrupt(`truncated (column ${i} needs ${at + bytes} bytes, file has ${buf.byteLength})`);
+    // Copy, so the column is aligned whatever the Buffer's offset in its pool.
+    const raw = new Uint8Array(bytes);
+    raw.set(buf.subarray(at, at + bytes));
+    out.push(code === 8 ? new BigUint64Array(raw.buffer, raw.byteOffset, len) : code === 4 ? new Uint32Array(raw.buffer, raw.byteOffset, len) : new Uint8Array(raw.buffer, raw.byteOffset, len));
+    at += pad8(bytes);
+  }
+  if (at !== buf.byteLength) throw corrupt(`has ${buf.byteLength - at} trailing bytes`);
+  return out;
+}
+
+/** Where each column of a column file lies: byte offset and element count. */
+export interface ColumnLayout {
+  offsets: number[];
+  lengths: number[];
+  sizes: number[];
+}
+
+/** The layout of a column file from its header alone (two small ranged reads). */
+export async function readColumnLayout(run: Storage, path: string): Promise<ColumnLayout> {
+  const first = await readRange(run, path, 0, 8);
+  const view = new DataView(first.buffer, first.byteOffset, first.byteLength);
+  if (first.byteLength < 8 || view.getUint32(0, true) !== MAGIC) throw new RefineryError('ERR_CORRUPT', 'exact-substring column file: bad header', { file: path });
+  const n = view.getUint32(4, true);
+  const header = await readRange(run, path, 0, 8 + n * 12);
+  const hv = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const layout: ColumnLayout = { offsets: [], lengths: [], sizes: [] };
+  let at = pad8(8 + n * 12);
+  for (let i = 0; i < n; i++) {
+    const size = hv.getUint32(8 + i * 12, true);
+    const len = Number(hv.getBigUint64(8 + i * 12 + 4, true));
+    layout.offsets.push(at);
+    layout.lengths.push(len);
+    layout.sizes.push(size);
+    at += pad8(len * size);
+  }
+  return layout;
+}
+
+/** Elements [start, end) of u32 column `col` of a column file, by one ranged read. */
+export async function readU32Slice(run: Storage, path: string, layout: ColumnLayout, col: number, start: number, end: number): Promise<Uint32Array> {
+  if (layout.sizes[col] !== 4 || start < 0 || end > layout.lengths[col]! || start > end) {
+    throw new RefineryError('ERR_CORRUPT', `exact-substring column file: slice [${start}, ${end}) of column ${col} is out of range`, { file: path });
+  }
+  const bytes = await readRange(run, path, layout.offsets[col]! + start * 4, layout.offsets[col]! + end * 4);
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Uint32Array(copy.buffer, 0, end - start);
+}
+
+async function readRange(run: Storage, path: string, start: number, end: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of run.read(path, { start, end })) {
+    parts.push(chunk);
+    n += chunk.byteLength;
+  }
+  if (n !== end - start) throw new RefineryError('ERR_CORRUPT', `exact-substring column file: wanted bytes [${start}, ${end}), got ${n}`, { file: path });
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}

@@ -1,0 +1,174 @@
+/**
+ * URL dedup across dumps (spec §9, RW 3.3): a document whose normalized URL was already kept
+ * earlier is dropped. "Earlier" is the documented order: dump name (CommonCrawl's
+ * `CC-MAIN-YYYY-WW` sorts chronologically; a missing dump sorts first), then input file (shard
+ * path order), then record (row in the file). Documents with an empty URL are never deduped.
+ *
+ *  1. `url_dedup_keys` (task per shard): each document's normalized URL and order key, to a
+ *     bucket file by URL hash.
+ *  2. `url_dedup_select` (task per bucket): per URL the first document wins; the others are
+ *     listed for their shard.
+ *  3. `url_dedup` (task per shard): drop the listed documents.
+ * Memory: pass 2 holds one bucket's URLs; passes 1 and 3 one shard.
+ */
+import { createHash } from 'node:crypto';
+import type { CorpusPass, CorpusStep } from '../../src/pass.js';
+import type { Doc } from '../../src/doc.js';
+import type { TaskStats } from '../../src/stats.js';
+import { RefineryError } from '../../src/errors.js';
+import { auxTaskStats, filterStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
+import type { Excluded } from '../../src/pass-io.js';
+
+export interface UrlDedupConfig {
+  /** URL-hash buckets (tasks of the select pass). */
+  buckets: number;
+}
+
+export const defaults: UrlDedupConfig = { buckets: 16 };
+
+const P = { keys: 'url_dedup_keys', select: 'url_dedup_select', apply: 'url_dedup' };
+const pad = (n: number) => String(n).padStart(5, '0');
+const fileNumber = (path: string, ext: string) => Number(path.slice(path.lastIndexOf('/') + 1).replace(ext, ''));
+
+/**
+ * Normalized URL (spec §9 **choice**): scheme and host lowercased, default port and fragment
+ * removed (the WHATWG URL parser does the first two, and also punycodes IDN hosts and resolves
+ * `.`/`..` path segments); path and query are kept as they are (they are case-sensitive).
+ * A string that does not parse as a URL is compared as itself, trimmed.
+ */
+export function normalizeUrl(url: string): string {
+  const raw = url.trim();
+  if (!raw) return '';
+  try {
+    const u = new URL(raw);
+    u.hash = '';
+    return u.href;
+  } catch {
+    return raw;
+  }
+}
+
+function bucketOfUrl(norm: string, buckets: number): number {
+  const h = createHash('md5').update(norm).digest();
+  return Math.floor((h.readUInt32BE(0) * buckets) / 2 ** 32);
+}
+
+interface KeyRecord {
+  url: string;
+  dump: string;
+  row: number;
+}
+
+const keysPass: CorpusPass<UrlDedupConfig> = {
+  name: P.keys,
+  writesDocs: false,
+  async plan(ctx) {
+    if (!(Number.isInteger(ctx.options.buckets) && ctx.options.buckets >= 1)) throw new RefineryError('ERR_CONFIG', 'url_dedup.buckets: expected a positive integer');
+    return (await inputShards(ctx.run, ctx.input)).length;
+  },
+  async run(rank, ctx) {
+    const t0 = performance.now();
+    const shard = (await inputShards(ctx.run, ctx.input))[rank]!;
+    const docs = await readShardDocs(ctx.run, shard);
+    const lines: string[][] = Array.from({ length: ctx.options.buckets }, () => []);
+    docs.forEach((doc, row) => {
+      const url = normalizeUrl(doc.url);
+      if (!url) return;
+      const rec: KeyRecord = { url, dump: doc.dump ?? '', row };
+      lines[bucketOfUrl(url, ctx.options.buckets)]!.push(JSON.stringify(rec));
+    });
+    for (let b = 0; b < lines.length; b++) {
+      if (lines[b]!.length) await ctx.run.writeAll(`${P.keys}/${pad(b)}/${pad(rank)}.jsonl`, lines[b]!.join('\n') + '\n');
+    }
+    return auxTaskStats(P.keys, rank, performance.now() - t0, shard);
+  },
+};
+
+interface Loser {
+  row: number;
+  /** Where the kept copy is. */
+  kept: { dump: string; shard: number; row: number };
+}
+
+const selectPass: CorpusPass<UrlDedupConfig> = {
+  name: P.select,
+  writesDocs: false,
+  async plan(ctx) {
+    return ctx.options.buckets;
+  },
+  async run(bucket, ctx) {
+    const t0 = performance.now();
+    const first = new Map<string, { dump: string; shard: number; row: number }>();
+    const all: { url: string; dump: string; shard: number; row: number }[] = [];
+    for (const f of await ctx.run.list(`${P.keys}/${pad(bucket)}/`)) {
+      const shard = fileNumber(f.path, '.jsonl');
+      for (const line of (await ctx.run.readAll(f.path)).toString('utf8').split('\n')) {
+        if (!line) continue;
+        const r = JSON.parse(line) as KeyRecord;
+        all.push({ url: r.url, dump: r.dump, shard, row: r.row });
+      }
+    }
+    const before = (a: { dump: string; shard: number; row: number }, b: { dump: string; shard: number; row: number }) =>
+      a.dump !== b.dump ? a.dump < b.dump : a.shard !== b.shard ? a.shard < b.shard : a.row < b.row;
+    for (const r of all) {
+      const cur = first.get(r.url);
+      if (!cur || before(r, cur)) first.set(r.url, r);
+    }
+    const losers = new Map<number, Loser[]>();
+    for (const r of all) {
+      const win = first.get(r.url)!;
+      if (win.shard === r.shard && win.row === r.row) continue;
+      if (!losers.has(r.shard)) losers.set(r.shard, []);
+      losers.get(r.shard)!.push({ row: r.row, kept: { dump: win.dump, shard: win.shard, row: win.row } });
+    }
+    for (const [shard, list] of [...losers].sort((a, b) => a[0] - b[0])) {
+      list.sort((a, b) => a.row - b.row);
+      await ctx.run.writeAll(`${P.select}/drop/${pad(shard)}/${pad(bucket)}.json`, JSON.stringify(list));
+    }
+    return auxTaskStats(P.select, bucket, performance.now() - t0);
+  },
+};
+
+const applyPass: CorpusPass<UrlDedupConfig> = {
+  name: P.apply,
+  writesDocs: true,
+  async plan(ctx) {
+    return (await inputShards(ctx.run, ctx.input)).length;
+  },
+  async run(rank, ctx) {
+    const t0 = performance.now();
+    const shard = (await inputShards(ctx.run, ctx.input))[rank]!;
+    const docs = await readShardDocs(ctx.run, shard);
+    const drop = new Map<number, Loser['kept']>();
+    for (const f of await ctx.run.list(`${P.select}/drop/${pad(rank)}/`)) {
+      for (const l of JSON.parse((await ctx.run.readAll(f.path)).toString('utf8')) as Loser[]) drop.set(l.row, l.kept);
+    }
+    const kept: Doc[] = [];
+    const excluded: Excluded[] = [];
+    docs.forEach((doc, row) => {
+      const k = drop.get(row);
+      if (!k) kept.push(doc);
+      else excluded.push({ doc, drop: { reason: 'duplicate_url', detail: `kept: ${k.dump || '(no dump)'} shard ${k.shard} row ${k.row}` } });
+    });
+    await writeTaskDocs(ctx.run, P.apply, rank, 'url_dedup', kept, excluded);
+    const ms = performance.now() - t0;
+    const stats: TaskStats = {
+      pass: P.apply,
+      rank,
+      input: shard,
+      stages: [{ name: 'url_dedup', stats: filterStats(docs, kept, excluded, ms) }],
+      docsWritten: kept.length,
+      tokensWritten: kept.reduce((a, d) => a + (d.tokenCount ?? 0), 0),
+      retries: {},
+      ms,
+    };
+    return stats;
+  },
+};
+
+export const urlDedup: CorpusStep<UrlDedupConfig> = {
+  name: 'url_dedup',
+  description: 'Drop a document whose normalized URL was kept from an earlier dump, file or record',
+  defaults,
+  passes: [keysPass, selectPass, applyPass],
+};

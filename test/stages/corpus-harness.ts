@@ -1,0 +1,56 @@
+/**
+ * Runs a corpus step the way the task runner does (plan each pass, run every rank in order)
+ * over a local run directory whose input shards the test writes under `filter/data/`.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localStorage } from '../../src/storage/local.js';
+import type { Storage } from '../../src/storage/storage.js';
+import type { CorpusStep } from '../../src/pass.js';
+import type { Doc } from '../../src/doc.js';
+import { encodeParquet, readParquetRows } from '../../src/formats/parquet.js';
+import { docToRow, rowToDoc } from '../../src/formats/schema.js';
+import { validateOptions } from '../../src/options.js';
+
+export async function tempRun(): Promise<Storage> {
+  return localStorage(await mkdtemp(join(tmpdir(), 'refinery-test-')));
+}
+
+export async function writeShards(run: Storage, shards: Doc[][], folder = 'filter'): Promise<void> {
+  for (let i = 0; i < shards.length; i++) {
+    await run.writeAll(`${folder}/data/${String(i).padStart(5, '0')}.parquet`, encodeParquet(shards[i]!.map(docToRow), false));
+  }
+}
+
+export async function runStep<C extends object>(step: CorpusStep<C>, run: Storage, options: Partial<C> = {}, input = 'filter'): Promise<void> {
+  const opts = validateOptions(step.name, step.defaults, options);
+  for (const pass of step.passes) {
+    const ctx = { run, input, options: opts as C & Record<string, unknown>, runConfig: {}, log: () => {} };
+    const n = await pass.plan(ctx);
+    for (let r = 0; r < n; r++) await pass.run(r, ctx);
+  }
+}
+
+/** Every document under `<folder>/data/` (or `excluded/`), in shard then row order. */
+export async function readFolderDocs(run: Storage, folder: string, kind: 'data' | 'excluded' = 'data'): Promise<(Doc & { reason?: string })[]> {
+  const out: (Doc & { reason?: string })[] = [];
+  for (const f of await run.list(`${folder}/${kind}/`)) {
+    for await (const row of readParquetRows(await run.readAll(f.path))) {
+      out.push({ ...rowToDoc(row, '?'), ...(typeof row.reason === 'string' ? { reason: row.reason } : {}) });
+    }
+  }
+  return out;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

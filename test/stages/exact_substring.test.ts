@@ -1,0 +1,343 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exactSubstringStep } from '../../stages/exact_substring/index.js';
+import type { ExactSubstringConfig } from '../../stages/exact_substring/index.js';
+import { suffixArrayKernels } from '../../stages/exact_substring/native.js';
+import { decodeColumns, encodeColumns } from '../../stages/exact_substring/columns.js';
+import { newDoc } from '../../src/doc.js';
+import type { Doc } from '../../src/doc.js';
+import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
+import { encodeWithOffsets } from '../../src/tokenizer/gpt2-js.js';
+import { RefineryError } from '../../src/errors.js';
+import { readFolderDocs, rng, runStep, tempRun, writeShards } from './corpus-harness.js';
+
+// ---- a tokenizer whose tokens the test controls: "<prefix><id> " per token ------------------
+// Prefixes of 1 and 2 UTF-16 units (an emoji is a surrogate pair) so character mapping is tested.
+const PREFIX = ['w', 'é', '😀'];
+const word = (id: number) => `${PREFIX[id % 3]}${id} `;
+const render = (ids: number[]) => ids.map(word).join('');
+const wordTokenizer = (): Tokenizer => ({
+  encodeWithOffsets(text) {
+    const ids: number[] = [];
+    const offsets: number[] = [];
+    for (const m of text.matchAll(/\S+ /g)) {
+      ids.push(Number(m[0].replace(/\D/g, '')));
+      offsets.push(m.index!);
+    }
+    return { ids: Uint32Array.from(ids), offsets: Uint32Array.from(offsets) };
+  },
+});
+const step = exactSubstringStep(wordTokenizer);
+
+// ---- the oracle: all pairs of positions, no suffix array, no hashing -----------------------
+interface Expected {
+  kept: { id: string; text: string }[];
+  dropped: { id: string; reason: string }[];
+}
+
+function oracle(docs: number[][], k: number, o: Partial<ExactSubstringConfig> = {}): Expected {
+  const mode = o.mode ?? 'cut';
+  const minChars = o.min_chars_left ?? 20;
+  const maxFrac = o.max_dup_fraction ?? 0.2;
+  // Every token position (doc, index) in one list; matches never cross documents.
+  const pos: [number, number][] = [];
+  docs.forEach((d, di) => d.forEach((_, ti) => pos.push([di, ti])));
+  const dup = docs.map((d) => new Array<boolean>(d.length).fill(false));
+  for (let a = 0; a < pos.length; a++) {
+    for (let b = a + 1; b < pos.length; b++) {
+      const [da, ta] = pos[a]!;
+      const [db, tb] = pos[b]!;
+      let len = 0;
+      while (ta + len < docs[da]!.length && tb + len < docs[db]!.length && docs[da]![ta + len] === docs[db]![tb + len]) len++;
+      if (len >= k) {
+        for (let i = 0; i < len; i++) {
+          dup[da]![ta + i] = true;
+          dup[db]![tb + i] = true;
+        }
+      }
+    }
+  }
+  const out: Expected = { kept: [], dropped: [] };
+  docs.forEach((d, di) => {
+    const id = `d${di}`;
+    const text = render(d);
+    const removed = d.reduce((a, t, i) => a + (dup[di]![i] ? word(t).length : 0), 0);
+    const cut = d.filter((_, i) => !dup[di]![i]).map(word).join('');
+    if (removed === 0) out.kept.push({ id, text });
+    else if (mode === 'dropany') out.dropped.push({ id, reason: 'exact_substring_any' });
+    else if (mode === 'droppartial') {
+      if (removed / text.length > maxFrac) out.dropped.push({ id, reason: 'exact_substring_partial' });
+      else out.kept.push({ id, text });
+    } else if (cut.length < minChars) out.dropped.push({ id, reason: 'exact_substring_short' });
+    else out.kept.push({ id, text: cut });
+  });
+  return out;
+}
+
+async function runNative(docs: number[][], shards: number, o: Partial<ExactSubstringConfig> = {}): Promise<Expected> {
+  const run = await tempRun();
+  const all = docs.map((d, i) => newDoc({ id: `d${i}`, url: `https://e.com/${i}`, text: render(d) }));
+  const per = Math.ceil(all.length / shards);
+  await writeShards(run, Array.from({ length: shards }, (_, s) => all.slice(s * per, (s + 1) * per)));
+  await runStep(step, run, o);
+  const kept = await readFolderDocs(run, 'exact_substring');
+  const dropped = await readFolderDocs(run, 'exact_substring', 'excluded');
+  return { kept: kept.map((d) => ({ id: d.id, text: d.text })), dropped: dropped.map((d) => ({ id: d.id, reason: d.reason! })) };
+}
+
+// ---- random corpora with planted repeats ---------------------------------------------------
+function randomCorpus(seed: number, nDocs: number): number[][] {
+  const r = rng(seed);
+  const int = (n: number) => Math.floor(r() * n);
+  // A large alphabet: chance repeats of 50 tokens cannot happen; short ones do.
+  const docs = Array.from({ length: nDocs }, () => Array.from({ length: 20 + int(120) }, () => int(5000)));
+  const plant = (src: number[], dst: number[], at: number) => dst.splice(at, 0, ...src);
+  const lengths = [49, 50, 51, 50, 49, 75, 120];
+  for (let p = 0; p < 10; p++) {
+    const len = lengths[int(lengths.length)]!;
+    const from = docs[int(nDocs)]!;
+    if (from.length < len) continue;
+    const start = int(from.length - len + 1);
+    const span = from.slice(start, start + len);
+    const to = docs[int(nDocs)]!;
+    const where = int(3); // doc start, doc end, or anywhere
+    plant(span, to, where === 0 ? 0 : where === 1 ? to.length : int(to.length + 1));
+    if (int(2) === 0) {
+      // An overlapping repeat: the span's second half plus fresh tokens, elsewhere.
+      const half = span.slice(len >> 1).concat(Array.from({ length: 40 }, () => int(5000)));
+      const to2 = docs[int(nDocs)]!;
+      plant(half, to2, int(to2.length + 1));
+    }
+  }
+  return docs;
+}
+
+test('exact_substring: removed text equals the all-pairs oracle on random corpora with planted repeats (49, 50, 51+ tokens, doc starts/ends, overlaps), 1 and N shards', async () => {
+  for (let seed = 1; seed <= 6; seed++) {
+    const docs = randomCorpus(seed, 14);
+    const expected = oracle(docs, 50);
+    assert.ok(expected.kept.some((d, i) => d.text !== render(docs[Number(d.id.slice(1))]!)) || expected.dropped.length > 0, `seed ${seed}: the corpus has duplicates`);
+    for (const shards of [1, 3, 7]) {
+      const got = await runNative(docs, shards, { buckets: 3 });
+      assert.deepEqual(got, expected, `seed ${seed}, ${shards} shard(s)`);
+    }
+  }
+});
+
+test('exact_substring: several suffix arrays per shard (max_part_tokens) give the same result as one', async () => {
+  const docs = randomCorpus(42, 16);
+  const expected = oracle(docs, 50);
+  assert.deepEqual(await runNative(docs, 2, { max_part_tokens: 150, buckets: 2 }), expected);
+  assert.deepEqual(await runNative(docs, 1, { max_part_tokens: 1 }), expected);
+});
+
+test('exact_substring: a repeat of 49 tokens stays, a repeat of 50 is cut from every copy', async () => {
+  const r = rng(7);
+  const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
+  const span = fresh(50);
+  const a49 = [...fresh(10), ...span.slice(0, 49), ...fresh(10)];
+  const b49 = [...fresh(10), ...span.slice(0, 49), ...fresh(10)];
+  const got49 = await runNative([a49, b49], 2);
+  assert.deepEqual(got49.kept.map((d) => d.text), [render(a49), render(b49)]);
+  const a50 = [...fresh(10), ...span, ...fresh(10)];
+  const b50 = [...fresh(12), ...span, ...fresh(8)];
+  const got50 = await runNative([a50, b50], 2);
+  assert.deepEqual(got50.kept.map((d) => d.text), [render([...a50.slice(0, 10), ...a50.slice(60)]), render([...b50.slice(0, 12), ...b50.slice(62)])]);
+});
+
+test('exact_substring: a match never runs across a document boundary', async () => {
+  const r = rng(9);
+  const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
+  const p = fresh(30);
+  const q = fresh(30);
+  // Doc 0 ends with p, doc 1 starts with q, doc 2 holds p+q: no 50-token span repeats inside documents.
+  const docs = [[...fresh(20), ...p], [...q, ...fresh(20)], [...fresh(5), ...p, ...q, ...fresh(5)]];
+  const got = await runNative(docs, 1);
+  assert.deepEqual(got.kept.map((d) => d.text), docs.map(render));
+});
+
+test('exact_substring: modes DROPANY and DROPPARTIAL (> 20% duplicated) and the 20-character floor of CUT agree with the oracle', async () => {
+  for (const seed of [11, 12]) {
+    const docs = randomCorpus(seed, 12);
+    for (const mode of ['dropany', 'droppartial']) {
+      assert.deepEqual(await runNative(docs, 3, { mode }), oracle(docs, 50, { mode }), `${mode} seed ${seed}`);
+    }
+    assert.deepEqual(await runNative(docs, 2, { min_chars_left: 600 }), oracle(docs, 50, { min_chars_left: 600 }));
+  }
+  await assert.rejects(runNative([[1]], 1, { mode: 'mask' }), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CONFIG');
+});
+
+test('exact_substring: duplicated spans are written out for inspection when write_spans is set', async () => {
+  const span = Array.from({ length: 60 }, (_, i) => 100 + i);
+  const docs = [[1, 2, 3, ...span, 4, 5, 6, 7, 8, 9, 10, 11], [...span, 20, 21, 22, 23, 24, 25, 26, 27]];
+  const run = await tempRun();
+  await writeShards(run, [docs.map((d, i) => newDoc({ id: `d${i}`, text: render(d) }))]);
+  await runStep(step, run, { write_spans: true });
+  const lines = (await run.readAll('exact_substring/spans/00000.jsonl')).toString().trim().split('\n').map((l) => JSON.parse(l) as { id: string; text: string; start: number });
+  assert.deepEqual(lines.map((l) => [l.id, l.text, l.start]), [['d0', render(span), render([1, 2, 3]).length], ['d1', render(span), 0]]);
+});
+
+// ---- the native kernels against naive references -------------------------------------------
+function naiveSuffixArray(t: ArrayLike<number>): number[] {
+  const idx = Array.from({ length: t.length }, (_, i) => i);
+  return idx.sort((a, b) => {
+    for (let i = 0; ; i++) {
+      if (a + i >= t.length) return -1;
+      if (b + i >= t.length) return 1;
+      if (t[a + i] !== t[b + i]) return t[a + i]! - t[b + i]!;
+    }
+  });
+}
+
+test('SA-IS equals a naive sort of suffixes, and Kasai LCP equals direct comparison, on random texts', () => {
+  const { suffixArray, lcpArray } = suffixArrayKernels();
+  const r = rng(123);
+  for (let it = 0; it < 600; it++) {
+    const n = Math.floor(r() * (it % 10 === 0 ? 2000 : 80));
+    const alphabet = [1, 2, 3, 4, 26, 50257][it % 6]!;
+    // Low-entropy texts (periodic, runs) stress the LMS recursion.
+    const period = 1 + Math.floor(r() * 7);
+    const text = Uint32Array.from({ length: n }, (_, i) => (it % 4 === 0 ? (i % period) % alphabet : Math.floor(r() * alphabet)));
+    const sa = suffixArray(text, alphabet);
+    const ref = naiveSuffixArray(text);
+    assert.deepEqual(Array.from(sa), ref, `text ${Array.from(text).join(',')}`);
+    const lcp = lcpArray(text, sa);
+    for (let i = 1; i < n; i++) {
+      let l = 0;
+      while (ref[i - 1]! + l < n && ref[i]! + l < n && text[ref[i - 1]! + l] === text[ref[i]! + l]) l++;
+      assert.equal(lcp[i], l);
+    }
+  }
+});
+
+test('exactWindows: duplicated window starts equal brute force, one record per distinct window, hashes reproducible', () => {
+  const { exactWindows, windowHashes } = suffixArrayKernels();
+  const r = rng(5);
+  for (let it = 0; it < 200; it++) {
+    const k = 1 + Math.floor(r() * 6);
+    const lens = Uint32Array.from({ length: 1 + Math.floor(r() * 6) }, () => Math.floor(r() * 25));
+    const tokens = Uint32Array.from({ length: lens.reduce((a, b) => a + b, 0) }, () => Math.floor(r() * 3));
+    const buckets = 1 + Math.floor(r() * 4);
+    const base = Math.floor(r() * 1000);
+    const seed = it % 3;
+    const w = exactWindows(tokens, lens, k, buckets, base, seed);
+    // Brute force: every window inside a document, as a string key.
+    const windows = new Map<string, number[]>();
+    let t = 0;
+    for (const len of lens) {
+      for (let s = t; s + k <= t + len; s++) {
+        const key = Array.from(tokens.subarray(s, s + k)).join(',');
+        if (!windows.has(key)) windows.set(key, []);
+        windows.get(key)!.push(s);
+      }
+      t += len;
+    }
+    const dup = [...windows.values()].filter((p) => p.length > 1).flat().sort((a, b) => a - b);
+    assert.deepEqual(Array.from(w.dupStarts), dup.map((p) => p + base));
+    const pos = Array.from(w.windowPos, (p) => p - base);
+    assert.deepEqual([...pos].sort((a, b) => a - b), [...windows.values()].map((p) => p[0]!).sort((a, b) => a - b));
+    const direct = windowHashes(Uint32Array.from(pos.flatMap((p) => Array.from(tokens.subarray(p, p + k)))), k, seed);
+    assert.deepEqual(Array.from(w.windowHash), Array.from(direct).filter((_, i) => i % 2 === 0));
+    assert.deepEqual(Array.from(w.windowHash2), Array.from(direct).filter((_, i) => i % 2 === 1));
+    // Distinct windows have distinct fingerprints (tiny inputs: a collision would be a bug).
+    assert.equal(new Set(Array.from(w.windowHash, (h, i) => `${h}:${w.windowHash2[i]}`)).size, pos.length);
+    // Buckets are hash ranges, each sorted by (hash, position).
+    assert.equal(w.bucketStarts[buckets], pos.length);
+    for (let b = 0; b < buckets; b++) {
+      for (let i = w.bucketStarts[b]!; i < w.bucketStarts[b + 1]!; i++) {
+        assert.equal(Math.floor(Number(w.windowHash[i]! >> 32n) * buckets / 2 ** 32), b);
+        if (i > w.bucketStarts[b]!) assert.ok(w.windowHash[i - 1]! < w.windowHash[i]! || (w.windowHash[i - 1] === w.windowHash[i] && w.windowHash2[i - 1]! <= w.windowHash2[i]!));
+      }
+    }
+  }
+});
+
+test('exact_substring: a fingerprint collision is caught by the token check and fails the task (ERR_CORRUPT), never cuts text', async () => {
+  const r = rng(21);
+  const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
+  const run = await tempRun();
+  const docs = [fresh(80), fresh(80)];
+  await writeShards(run, docs.map((d, i) => [newDoc({ id: `d${i}`, text: render(d) })]));
+  const opts = { ...step.defaults, buckets: 1 };
+  const ctx = { run, input: 'filter', options: opts, runConfig: {}, log: () => {} };
+  const [index, match, apply] = step.passes;
+  for (let rank = 0; rank < 2; rank++) await index!.run(rank, ctx);
+  // Forge a collision: give shard 1's window at token 0 the fingerprint of a shard-0 window.
+  const f0 = decodeColumns(await run.readAll('exact_substring_index/windows/00000/00000.bin'), ['u64', 'u64', 'u32', 'u32'], 'w0');
+  const f1 = decodeColumns(await run.readAll('exact_substring_index/windows/00000/00001.bin'), ['u64', 'u64', 'u32', 'u32'], 'w1');
+  const at = Array.from(f1[3] as Uint32Array).indexOf(0);
+  (f1[0] as BigUint64Array)[at] = (f0[0] as BigUint64Array)[0]!;
+  (f1[1] as BigUint64Array)[at] = (f0[1] as BigUint64Array)[0]!;
+  await run.writeAll('exact_substring_index/windows/00000/00001.bin', encodeColumns(f1));
+  await match!.run(0, ctx);
+  await assert.rejects(apply!.run(0, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT' && /collision/.test(e.message));
+  await assert.rejects(apply!.run(1, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT');
+});
+
+test('exact_substring: a shard whose documents are all dropped still writes a (zero-row) data file', async () => {
+  const span = Array.from({ length: 60 }, (_, i) => 300 + i);
+  const docs = [[...span], [...span], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]];
+  const got = await runNative(docs, 3);
+  assert.deepEqual(got, oracle(docs, 50));
+  assert.deepEqual(got.dropped.map((d) => d.id), ['d0', 'd1']);
+});
+
+test('exact_substring: another hash_seed gives the same result', async () => {
+  const docs = randomCorpus(8, 12);
+  assert.deepEqual(await runNative(docs, 3, { hash_seed: 12345 }), oracle(docs, 50));
+});
+
+test('column files: a truncated file is ERR_CORRUPT, not garbage', () => {
+  const bytes = encodeColumns([BigUint64Array.of(1n, 2n), Uint32Array.of(3, 4)]);
+  const [a, b] = decodeColumns(bytes, ['u64', 'u32'], 'f');
+  assert.deepEqual([Array.from(a as BigUint64Array), Array.from(b as Uint32Array)], [[1n, 2n], [3, 4]]);
+  assert.throws(() => decodeColumns(bytes.subarray(0, bytes.length - 8), ['u64', 'u32'], 'f'), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT');
+  assert.throws(() => decodeColumns(bytes, ['u32', 'u32'], 'f'), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT');
+});
+
+// ---- with the real GPT-2 tokenizer ----------------------------------------------------------
+test('GPT-2 offsets: each token starts where its decoded prefix ends (UTF-16, multi-byte characters included)', () => {
+  const text = 'Hello wörld ✓ 😀 — naïve café\n\n<|endoftext|> 日本語のテキスト';
+  const { ids, offsets } = encodeWithOffsets(text);
+  assert.ok(ids.length > 10);
+  for (let i = 1; i < offsets.length; i++) assert.ok(offsets[i]! >= offsets[i - 1]!);
+  assert.equal(offsets[0], 0);
+  assert.ok(offsets[offsets.length - 1]! < text.length);
+  // A token starting on a character boundary: its offset is that character's index.
+  assert.equal(offsets[1], 'Hello'.length);
+  const iCafe = text.indexOf(' café');
+  assert.ok(Array.from(offsets).includes(iCafe));
+});
+
+test('exact_substring with GPT-2 tokens: a shared paragraph of > 50 tokens is cut from both documents, the rest kept', async () => {
+  const shared =
+    'The committee met on Tuesday to review the annual budget, and after a long discussion about the costs of maintenance, ' +
+    'staffing, and the new library wing, it voted to postpone the final decision until the regional grant applications were answered in the spring. ' +
+    'Members of the public who attended the session asked several questions about the opening hours of the swimming pool.';
+  const a = `Opening remarks from the mayor about the weather. ${shared} Closing note: the next meeting is in May.`;
+  const b = `A completely different introduction, written by someone else entirely. ${shared} Questions can be sent by post.`;
+  const run = await tempRun();
+  await writeShards(run, [[newDoc({ id: 'a', text: a })], [newDoc({ id: 'b', text: b })]]);
+  await runStep(exactSubstringStep(() => ({ encodeWithOffsets })), run);
+  const kept = await readFolderDocs(run, 'exact_substring');
+  assert.equal(kept.length, 2);
+  for (const d of kept) {
+    assert.ok(!d.text.includes('regional grant'), d.text);
+    assert.ok(d.text.length < (d.id === 'a' ? a : b).length - shared.length + 5);
+  }
+  assert.ok(kept[0]!.text.startsWith('Opening remarks from the mayor'));
+  assert.ok(kept[1]!.text.endsWith('Questions can be sent by post.'));
+  assert.equal(kept[0]!.meta.exact_substring_removed_chars, a.length - kept[0]!.text.length);
+});
+
+test('exact_substring: the output is byte-identical across runs', async () => {
+  const docs = randomCorpus(3, 10);
+  const outs: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const run = await tempRun();
+    await writeShards(run, [docs.slice(0, 5), docs.slice(5)].map((s, j) => s.map((d, q) => newDoc({ id: `d${j}-${q}`, text: render(d) }))));
+    await runStep(step, run);
+    outs.push((await run.readAll('exact_substring/data/00000.parquet')).toString('hex') + (await run.readAll('exact_substring/data/00001.parquet')).toString('hex'));
+  }
+  assert.equal(outs[0], outs[1]);
+});
