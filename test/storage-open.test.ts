@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,21 @@ test('expandInputs: a directory gives its WARC/ARC/JSONL/Parquet files recursive
     await assert.rejects(expandInputs([join(dir, 'sub', 'deeper', 'none')]), { code: 'ERR_INPUT' });
   } finally {
     await rm(dir, { recursive: true });
+  }
+});
+
+test('expandInputs: links in a directory count as the files they point to; dangling and folder links do not', async () => {
+  const dir = await tree();
+  const links = await mkdtemp(join(tmpdir(), 'refinery-links-'));
+  try {
+    await symlink(join(dir, 'a.warc.gz'), join(links, 'copy-1.warc.gz'));
+    await symlink(join(dir, 'b.warc.gz'), join(links, 'copy-2.warc.gz'));
+    await symlink(join(dir, 'gone.warc.gz'), join(links, 'dangling.warc.gz'));
+    await symlink(join(dir, 'sub'), join(links, 'folder.warc'));
+    assert.deepEqual(await expandInputs([links]), [join(links, 'copy-1.warc.gz'), join(links, 'copy-2.warc.gz')]);
+  } finally {
+    await rm(dir, { recursive: true });
+    await rm(links, { recursive: true });
   }
 });
 

@@ -180,7 +180,12 @@ async function inputFilesUnder(dir: string): Promise<ListedInput[]> {
   for (const ent of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, ent.name);
     if (ent.isDirectory()) out.push(...(await inputFilesUnder(p)));
-    else if (ent.isFile() && isInputFile(ent.name) && !ent.name.includes('.tmp-')) out.push({ uri: p, size: (await stat(p)).size });
+    else if ((ent.isFile() || ent.isSymbolicLink()) && isInputFile(ent.name) && !ent.name.includes('.tmp-')) {
+      // A link to a file is that file (folders of links to WARCs are common); a dangling link
+      // or a link to a folder is left out (no cycles).
+      const st = await stat(p).catch(() => undefined);
+      if (st?.isFile()) out.push({ uri: p, size: st.size });
+    }
   }
   return out;
 }
