@@ -44,3 +44,31 @@ test('the pipeline on Slurm job arrays gives the same final shards as the local 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a detached Slurm run can be cancelled, and the same command then resumes it to the end', { skip, timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-slurm-cancel-'));
+  try {
+    const config = join(projectDir, 'test/fixtures/pipeline-small.yaml');
+    const args = ['run', config, '-i', join(projectDir, 'data-samples'), '-o', join(dir, 'run'), '--executor', 'slurm', '-q'];
+    const submitted = refinery([...args, '--detach']);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const cancel = refinery(['cancel', join(dir, 'run')]);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.match(cancel.stdout, /cancelled \d+ Slurm job/);
+    const jobs = readFileSync(join(dir, 'run/slurm/jobs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).jobId).filter(Boolean);
+    // Cancelled jobs leave the queue within seconds (they may show as CANCELLING first).
+    let queued = '';
+    for (let i = 0; i < 40; i++) {
+      queued = spawnSync('squeue', ['-h', '-o', '%i %T', '-j', jobs.join(',')], { encoding: 'utf8' }).stdout.trim();
+      if (queued === '' || /^(\S+ CANCELLED\n?)+$/.test(queued)) break;
+      spawnSync('sleep', ['0.25']);
+    }
+    assert.match(queued, /^(\S+ CANCELLED\n?)*$/, `no job of the run is left in the queue: ${queued}`);
+    const resumed = refinery(args);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    const manifest = JSON.parse(readFileSync(join(dir, 'run/final/manifest.json'), 'utf8'));
+    assert.ok(manifest.rows > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
