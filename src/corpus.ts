@@ -48,12 +48,18 @@ export function findPass(config: RunConfig, registry: Registry, name: string): P
   return found;
 }
 
-export async function passContext(run: Storage, manifest: RunManifest, _registry: Registry, p: PlannedPass): Promise<PassContext> {
+export async function passContext(
+  run: Storage,
+  manifest: RunManifest,
+  _registry: Registry,
+  p: PlannedPass,
+  log: (message: string) => void = () => {},
+): Promise<PassContext> {
   return {
     run,
     input: p.input,
     options: p.options,
     runConfig: manifest.config as unknown as Record<string, unknown>,
-    log: (m) => process.stderr.write(`${p.pass.name}: ${m}\n`),
+    log,
   };
 }

@@ -5,7 +5,7 @@
 import type { Registry } from '../config.js';
 import type { TaskStats } from '../stats.js';
 import { openStorage, openInput } from '../storage/open.js';
-import { readManifest, STREAM_PASS } from '../run-dir.js';
+import { paths, readManifest, STREAM_PASS } from '../run-dir.js';
 import { runPassTask, runStreamingTask, type TaskEnv } from '../task.js';
 import { findPass, passContext } from '../corpus.js';
 import type { TaskSpec } from './task-spec.js';
@@ -30,11 +30,31 @@ export async function runTaskSpec(spec: TaskSpec): Promise<TaskStats> {
       return { name: input.uri, read: () => input.read() };
     },
     progress: spec.progress ? new BigInt64Array(spec.progress) : undefined,
-    log: (m) => process.stderr.write(`${spec.pass}/${spec.rank}: ${m}\n`),
+    log: (m) => logLines.push(m),
   };
-  if (spec.pass === STREAM_PASS) return runStreamingTask(env, spec.rank);
-  const manifest = await readManifest(run);
-  const found = findPass(manifest.config, registry, spec.pass);
-  const ctx = await passContext(run, manifest, registry, found);
-  return runPassTask(env, found.pass, ctx, spec.rank);
+  // A task's log lines go to `<pass>/logs/<rank>.log` in the run (every executor alike), and to
+  // stderr too with REFINERY_VERBOSE=1. Thousands of tasks must not flood the terminal.
+  const logLines: string[] = [];
+  if (process.env.REFINERY_VERBOSE) {
+    const push = logLines.push.bind(logLines);
+    env.log = (m) => {
+      process.stderr.write(`${spec.pass}/${spec.rank}: ${m}\n`);
+      push(m);
+    };
+  }
+  const writeLog = async () => {
+    if (logLines.length) await run.writeAll(paths.taskLog(spec.pass, spec.rank), logLines.join('\n') + '\n');
+  };
+  try {
+    if (spec.pass === STREAM_PASS) return await runStreamingTask(env, spec.rank);
+    const manifest = await readManifest(run);
+    const found = findPass(manifest.config, registry, spec.pass);
+    const ctx = await passContext(run, manifest, registry, found, (m) => env.log(m));
+    return await runPassTask(env, found.pass, ctx, spec.rank);
+  } catch (e) {
+    env.log(`failed: ${(e as Error)?.stack ?? String(e)}`);
+    throw e;
+  } finally {
+    await writeLog().catch(() => undefined);
+  }
 }
