@@ -10,6 +10,6 @@ command -v "$check" >/dev/null 2>&1 && exit 0
 command -v apt-get >/dev/null || { echo "ensure-apt: no apt-get" >&2; exit 4; }
 export DEBIAN_FRONTEND=noninteractive
 log=/tmp/refinery-apt-$check.log
-(apt-get update -q && apt-get install -y -q --no-install-recommends "$@") >"$log" 2>&1 \
+(apt-get update -q -o DPkg::Lock::Timeout=600 && apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "$@") >"$log" 2>&1 \
   || { echo "ensure-apt: apt-get install $* failed (see $log)" >&2; exit 5; }
 command -v "$check" >/dev/null 2>&1

@@ -12,7 +12,7 @@ start() {
   if [ "$(id -u)" != 0 ]; then echo "slurm-local: needs root" >&2; exit 3; fi
   if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    (apt-get update -q && apt-get install -y -q slurm-wlm munge) >/tmp/refinery-slurm-apt.log 2>&1 \
+    (apt-get update -q -o DPkg::Lock::Timeout=600 && apt-get install -y -q -o DPkg::Lock::Timeout=600 slurm-wlm munge) >/tmp/refinery-slurm-apt.log 2>&1 \
       || { echo "slurm-local: apt-get install slurm-wlm munge failed (see /tmp/refinery-slurm-apt.log)" >&2; exit 4; }
   fi
   if [ -f "$STATE/slurmd.pid" ] && kill -0 "$(cat "$STATE/slurmd.pid")" 2>/dev/null && sinfo -h -o %T 2>/dev/null | grep -q idle; then
