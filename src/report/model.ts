@@ -231,9 +231,12 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
   const statsPasses = run.stats?.passes ?? [];
   const sections = configSections(run.runJson);
 
-  // Funnel: every stage of every pass, in run order.
+  // Funnel: every stage of every pass that wrote documents, in run order. Bookkeeping passes
+  // (MinHash signatures and clusters, index passes) write none: their removals are decided
+  // there but made, and counted again, by the pass that writes the documents.
   const rows: FunnelRow[] = [];
-  for (const p of statsPasses) for (const s of p.stages) rows.push({ pass: p.pass, stage: s.name, docsIn: s.stats.docsIn, docsOut: s.stats.docsOut, charsIn: s.stats.charsIn, charsOut: s.stats.charsOut, docsKept: 0, charsKept: null });
+  const docPasses = statsPasses.filter((p, i) => i === 0 || p.docsWritten > 0);
+  for (const p of docPasses) for (const s of p.stages) rows.push({ pass: p.pass, stage: s.name, docsIn: s.stats.docsIn, docsOut: s.stats.docsOut, charsIn: s.stats.charsIn, charsOut: s.stats.charsOut, docsKept: 0, charsKept: null });
   const startDocs = rows[0]?.docsIn ?? statsPasses[0]?.reader?.docs ?? 0;
   const startChars = rows[0]?.charsIn ?? 0;
   let baseIdx = -1;
