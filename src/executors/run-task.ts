@@ -27,7 +27,7 @@ export async function runTaskSpec(spec: TaskSpec): Promise<TaskStats> {
     registry,
     openInput: async (uri) => {
       const input = await openInput(uri, { retryCounts });
-      return { name: input.uri, read: () => input.read() };
+      return { name: input.uri, size: input.size, read: () => input.read(), readRange: (start, end) => input.read({ start, end }) };
     },
     progress: spec.progress ? new BigInt64Array(spec.progress) : undefined,
     log: (m) => logLines.push(m),

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import type { Doc } from '../doc.js';
 import { rowToDoc } from '../formats/schema.js';
-import { readParquetRows } from '../formats/parquet.js';
+import { readParquetRows, type ParquetSource } from '../formats/parquet.js';
 import type { ReaderStats } from '../stats.js';
 import { MAX_PROBLEMS_KEPT } from '../stats.js';
 
@@ -95,8 +95,8 @@ export async function* readJsonlDocs(input: AsyncIterable<Uint8Array>, file: str
   }
 }
 
-/** Documents of a Parquet file (read whole: Parquet needs random access to its footer). */
-export async function* readParquetDocs(bytes: Uint8Array, file: string, stats: ReaderStats): AsyncGenerator<Doc> {
+/** Documents of a Parquet file (bytes, or ranged reads: Parquet needs random access to its footer). */
+export async function* readParquetDocs(bytes: ParquetSource, file: string, stats: ReaderStats): AsyncGenerator<Doc> {
   const name = baseName(file);
   let index = 0;
   try {

@@ -12,6 +12,9 @@ export interface InputSource {
   /** The full path or URI: named in every problem, and the source of dump/segment. */
   name: string;
   read(): AsyncIterable<Uint8Array>;
+  /** Size and ranged reads, when the storage has them: Parquet is then read a row group at a time. */
+  size?: number;
+  readRange?(start: number, end: number): AsyncIterable<Uint8Array>;
 }
 
 async function* tapped(input: AsyncIterable<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<Uint8Array> {
@@ -35,9 +38,26 @@ export async function* readInputDocs(
       progress(n);
     });
     if (/\.parquet$/i.test(source.name)) {
-      const chunks: Uint8Array[] = [];
-      for await (const c of bytes) chunks.push(c);
-      yield* readParquetDocs(Buffer.concat(chunks), source.name, stats);
+      if (source.size !== undefined && source.readRange) {
+        // Footer first, then one row group at a time: memory bounded by a row group.
+        const { size, readRange } = source;
+        const file = {
+          byteLength: size,
+          async slice(start: number, end?: number) {
+            const chunks: Uint8Array[] = [];
+            for await (const c of readRange(start, end ?? size)) chunks.push(c);
+            const buf = Buffer.concat(chunks);
+            stats.bytes += buf.length;
+            progress(buf.length);
+            return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+          },
+        };
+        yield* readParquetDocs(file, source.name, stats);
+      } else {
+        const chunks: Uint8Array[] = [];
+        for await (const c of bytes) chunks.push(c);
+        yield* readParquetDocs(Buffer.concat(chunks), source.name, stats);
+      }
     } else {
       yield* readJsonlDocs(bytes, source.name, stats);
     }
