@@ -20,18 +20,7 @@ import type { Doc } from '../../src/doc.js';
 import type { TaskStats } from '../../src/stats.js';
 import { RefineryError } from '../../src/errors.js';
 import { sharedData } from '../../src/paths.js';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/random.js';
 
 /**
  * Pairs of word sets with Jaccard exactly i/u (u = 100 distinct words in the union), shingled
@@ -125,7 +114,7 @@ function article(r: () => number, words: number): string {
 
 /** Originals, then exact and near copies (one word in 60 changed, case and punctuation noise). */
 function corpus(): { docs: Doc[]; copies: Set<string> } {
-  const r = rng(42);
+  const r = seededRandom(42);
   const originals = Array.from({ length: 40 }, (_, i) => newDoc({ id: `orig-${i}`, text: article(r, 300 + Math.floor(r() * 200)), url: `https://a.example/${i}` }));
   const docs = [...originals];
   const copies = new Set<string>();
@@ -205,7 +194,7 @@ test('minhash passes: every injected exact and near copy removed, originals kept
 });
 
 test('minhash passes (FineWeb preset): word 5-grams with digits -> 0 catch a copy that differs only in numbers', async () => {
-  const r = rng(7);
+  const r = seededRandom(7);
   const base = article(r, 200);
   const docs = [
     newDoc({ id: 'a', text: `${base} in 2021 there were 15 cases` }),
