@@ -12,6 +12,7 @@ import type { Drop } from '../stage.js';
 import type { Storage } from '../storage/storage.js';
 import { FRACTION_EDGES, LOG_EDGES, addToHistogram, mergeHistogram, newHistogram, type Histogram } from '../stats.js';
 import { seededRandom } from '../random.js';
+import { paths } from '../run-dir.js';
 
 /** One sampled document, reduced to what a reader of the report needs. */
 export interface SampleDoc {
@@ -88,7 +89,7 @@ export interface TaskSampler {
 
 /** `<pass>/samples/<rank>.json`, the rank zero-padded to 5 digits like the run directory's other per-task files. */
 export function samplesPath(pass: string, rank: number): string {
-  return `${pass}/samples/${String(rank).padStart(5, '0')}.json`;
+  return paths.samples(pass, rank);
 }
 
 /** FNV-1a, to seed each reservoir from its key so the result does not depend on call timing. */
