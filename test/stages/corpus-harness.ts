@@ -9,6 +9,7 @@ import { localStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { CorpusStep } from '../../src/pass.js';
 import type { Doc } from '../../src/doc.js';
+import type { TaskStats } from '../../src/stats.js';
 import { encodeParquet, readParquetRows } from '../../src/formats/parquet.js';
 import { docToRow, rowToDoc } from '../../src/formats/schema.js';
 import { validateOptions } from '../../src/options.js';
@@ -23,13 +24,22 @@ export async function writeShards(run: Storage, shards: Doc[][], folder = 'filte
   }
 }
 
-export async function runStep<C extends object>(step: CorpusStep<C>, run: Storage, options: Partial<C> = {}, input = 'filter'): Promise<void> {
+/** `docs` cut into `n` shards of equal size (the last may be shorter), in order. */
+export function splitShards(docs: Doc[], n: number): Doc[][] {
+  const per = Math.ceil(docs.length / n);
+  return Array.from({ length: n }, (_, s) => docs.slice(s * per, (s + 1) * per));
+}
+
+/** Every pass of the step, every rank in order; the task stats in that order. */
+export async function runStep<C extends object>(step: CorpusStep<C>, run: Storage, options: Partial<C> = {}, input = 'filter'): Promise<TaskStats[]> {
   const opts = validateOptions(step.name, step.defaults, options);
+  const stats: TaskStats[] = [];
   for (const pass of step.passes) {
     const ctx = { run, input, options: opts as C & Record<string, unknown>, runConfig: {}, log: () => {} };
     const n = await pass.plan(ctx);
-    for (let r = 0; r < n; r++) await pass.run(r, ctx);
+    for (let r = 0; r < n; r++) stats.push(await pass.run(r, ctx));
   }
+  return stats;
 }
 
 /** Every document under `<folder>/data/` (or `excluded/`), in shard then row order. */
