@@ -13,6 +13,7 @@ import type { TaskStats } from '../../src/stats.js';
 import { encodeParquet, readParquetRows } from '../../src/formats/parquet.js';
 import { docToRow, rowToDoc } from '../../src/formats/schema.js';
 import { validateOptions } from '../../src/options.js';
+import { pad } from '../../src/run-dir.js';
 
 export async function tempRun(): Promise<Storage> {
   return localStorage(await mkdtemp(join(tmpdir(), 'refinery-test-')));
@@ -20,7 +21,7 @@ export async function tempRun(): Promise<Storage> {
 
 export async function writeShards(run: Storage, shards: Doc[][], folder = 'filter'): Promise<void> {
   for (let i = 0; i < shards.length; i++) {
-    await run.writeAll(`${folder}/data/${String(i).padStart(5, '0')}.parquet`, encodeParquet(shards[i]!.map(docToRow), false));
+    await run.writeAll(`${folder}/data/${pad(i)}.parquet`, encodeParquet(shards[i]!.map(docToRow), false));
   }
 }
 
