@@ -8,9 +8,8 @@
  * (I(8) - I(3)) / 5 is the steady-state cost of one pass (JIT compilation and loading cancel
  * out); the same for `tokenizer` gives the yardstick.
  */
-import { Tokenizer } from 'htmlparser2';
 import { sharedData } from '../src/paths.js';
-import { loadBenchmark } from './eval-extract.js';
+import { loadBenchmark, tokenizeOnly } from './eval-extract.js';
 import { extractMainContent } from '../stages/extract/extract.js';
 
 const dir = sharedData('extraction', 'scrapinghub');
@@ -21,22 +20,10 @@ if (!dir) {
   const pages = loadBenchmark(dir).slice(0, 40);
   const mode = process.argv[2] ?? 'extract';
   const reps = Number(process.argv[3] ?? 3);
-  const noop = (): void => {};
-  const cbs = {
-    onattribdata: noop, onattribentity: noop, onattribend: noop, onattribname: noop, oncdata: noop,
-    onclosetag: noop, oncomment: noop, ondeclaration: noop, onend: noop, onopentagend: noop,
-    onopentagname: noop, onprocessinginstruction: noop, onselfclosingtag: noop, ontext: noop,
-    ontextentity: noop,
-  };
   for (let r = 0; r < reps; r++) {
     for (const p of pages) {
-      if (mode === 'tokenizer') {
-        const t = new Tokenizer({ decodeEntities: true }, cbs);
-        t.write(p.html);
-        t.end();
-      } else {
-        extractMainContent(p.html, p.url);
-      }
+      if (mode === 'tokenizer') tokenizeOnly(p.html);
+      else extractMainContent(p.html, p.url);
     }
   }
 }

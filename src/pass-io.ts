@@ -3,7 +3,8 @@
  * shards of a step (`<input>/data/*.parquet`, in path order, which is the documented "file"
  * order), reading a shard's documents, and writing a task's kept and excluded documents.
  */
-import type { Storage } from './storage/storage.js';
+import type { ObjectInfo, Storage } from './storage/storage.js';
+import { pad } from './run-dir.js';
 import type { Doc } from './doc.js';
 import type { Drop } from './stage.js';
 import type { StageStats, TaskStats } from './stats.js';
@@ -12,9 +13,19 @@ import { encodeParquet, readParquetRows } from './formats/parquet.js';
 import { docToRow, rowToDoc } from './formats/schema.js';
 import type { ExcludedRow } from './formats/schema.js';
 
-/** The input shards of a step, sorted by path (rank r reads shard r). */
+/** The input shard files of a step, sorted by path (rank r reads shard r). */
+export async function inputShardFiles(run: Storage, input: string): Promise<ObjectInfo[]> {
+  return (await run.list(`${input}/data/`)).filter((o) => o.path.endsWith('.parquet'));
+}
+
+/** The paths of the input shards of a step, sorted (rank r reads shard r). */
 export async function inputShards(run: Storage, input: string): Promise<string[]> {
-  return (await run.list(`${input}/data/`)).map((o) => o.path).filter((p) => p.endsWith('.parquet'));
+  return (await inputShardFiles(run, input)).map((o) => o.path);
+}
+
+/** The number a per-task file is named by: `dir/00007.jsonl` -> 7. */
+export function fileNumber(path: string): number {
+  return Number(path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, ''));
 }
 
 /** Every document of a shard, in file order. */
@@ -35,7 +46,7 @@ export interface Excluded {
  * `<pass>/excluded/<rank>.parquet` (removed, with stage and reason).
  */
 export async function writeTaskDocs(run: Storage, pass: string, rank: number, stage: string, kept: Doc[], excluded: Excluded[]): Promise<void> {
-  const name = String(rank).padStart(5, '0');
+  const name = pad(rank);
   await run.writeAll(`${pass}/data/${name}.parquet`, encodeParquet(kept.map(docToRow), false));
   if (excluded.length) {
     const rows: ExcludedRow[] = excluded.map(({ doc, drop }) => ({
@@ -63,6 +74,11 @@ export function filterStats(input: Doc[], kept: Doc[], excluded: Excluded[], ms:
   }
   s.ms = ms;
   return s;
+}
+
+/** TaskStats of a pass that filters input shard `input` with one stage and writes the kept documents. */
+export function filterTaskStats(pass: string, rank: number, input: string, stage: { name: string; stats: StageStats }, kept: Doc[], tokensWritten: number, ms: number): TaskStats {
+  return { pass, rank, input, stages: [stage], docsWritten: kept.length, tokensWritten, retries: {}, ms };
 }
 
 /** TaskStats of a pass that writes no documents (an index, a shuffle). */

@@ -1,4 +1,4 @@
-/** Thin wrapper over node:util parseArgs that turns its errors into readable ones. */
+/** Argument parsing for the CLI commands: node:util parseArgs with readable errors, whole-number flags. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RefineryError } from '../errors.js';
 
@@ -8,4 +8,54 @@ export function parse<T extends ParseArgsConfig['options']>(argv: string[], opti
   } catch (e) {
     throw new RefineryError('ERR_CONFIG', `${(e as Error).message.replace(/^.*?: /, '')} (see --help)`);
   }
+}
+
+/**
+ * The value of `--<flag>` as a whole number (undefined when the flag was not given). `min` is 1
+ * for counts that must be positive (workers, limits), 0 where 0 means "none" (samples, chars).
+ */
+export function wholeNumberArg(flag: string, value: string, min?: 0 | 1): number;
+export function wholeNumberArg(flag: string, value: string | undefined, min?: 0 | 1): number | undefined;
+export function wholeNumberArg(flag: string, value: string | undefined, min: 0 | 1 = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new RefineryError('ERR_CONFIG', `--${flag}: expected a ${min > 0 ? 'positive ' : ''}whole number, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<T extends Options> = ReturnType<typeof parse<T>>;
+
+/**
+ * The front of a command that takes one target (`refinery inspect <run>`, `refinery report
+ * <run>`): its flags and target, or the exit code to stop with, after telling the user why
+ * (bad flags: the parser's message and the usage, 2; --help: the usage, 0; not exactly one
+ * target: the usage, 2).
+ */
+export function parseTargetCommand<T extends Options>(
+  command: string,
+  usage: string,
+  argv: string[],
+  options: T,
+  log: (line: string) => void,
+): { values: Parsed<T>['values']; target: string } | number {
+  let parsed: Parsed<T>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    log(`refinery ${command}: ${(e as Error).message}\n${usage}`);
+    return 2;
+  }
+  if ((parsed.values as Record<string, unknown>).help) {
+    log(usage);
+    return 0;
+  }
+  const target = parsed.positionals[0];
+  if (!target || parsed.positionals.length > 1) {
+    log(usage);
+    return 2;
+  }
+  return { values: parsed.values, target };
 }

@@ -6,7 +6,7 @@
  * pass's sample files.
  */
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { parseTargetCommand, wholeNumberArg } from './args.js';
 import type { Storage } from '../storage/storage.js';
 import { openRun } from '../report/index.js';
 import { loadRun, scanExcluded, scanKept, type RemovedSample } from '../report/load.js';
@@ -153,45 +153,20 @@ function page(text: string): Promise<void> {
   });
 }
 
-function intArg(name: string, v: string | undefined, def: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a whole number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 export async function inspectCommand(argv: string[], deps: InspectDeps = {}): Promise<number> {
   const log = deps.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        stage: { type: 'string' },
-        reason: { type: 'string' },
-        pass: { type: 'string' },
-        n: { type: 'string', short: 'n' },
-        kept: { type: 'boolean' },
-        chars: { type: 'string' },
-        'max-rows': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    log(`refinery inspect: ${(e as Error).message}\n${INSPECT_USAGE}`);
-    return 2;
-  }
-  const v = parsed.values;
-  if (v.help) {
-    log(INSPECT_USAGE);
-    return 0;
-  }
-  const target = parsed.positionals[0];
-  if (!target || parsed.positionals.length > 1) {
-    log(INSPECT_USAGE);
-    return 2;
-  }
+  const parsed = parseTargetCommand('inspect', INSPECT_USAGE, argv, {
+    stage: { type: 'string' },
+    reason: { type: 'string' },
+    pass: { type: 'string' },
+    n: { type: 'string', short: 'n' },
+    kept: { type: 'boolean' },
+    chars: { type: 'string' },
+    'max-rows': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, log);
+  if (typeof parsed === 'number') return parsed;
+  const { values: v, target } = parsed;
   const write = deps.write ?? ((t: string) => void page(t));
   const color = deps.color ?? (!!process.stdout.isTTY && !process.env.NO_COLOR);
   try {
@@ -202,7 +177,7 @@ export async function inspectCommand(argv: string[], deps: InspectDeps = {}): Pr
       else await page(text);
       return 0;
     }
-    const q: InspectQuery = { pass: v.pass, stage: v.stage, reason: v.reason, kept: !!v.kept, n: intArg('n', v.n, 5), chars: intArg('chars', v.chars, 2000), maxRows: intArg('max-rows', v['max-rows'], 1_000_000) };
+    const q: InspectQuery = { pass: v.pass, stage: v.stage, reason: v.reason, kept: !!v.kept, n: wholeNumberArg('n', v.n) ?? 5, chars: wholeNumberArg('chars', v.chars) ?? 2000, maxRows: wholeNumberArg('max-rows', v['max-rows']) ?? 1_000_000 };
     const found = await findDocs(storage, q);
     const what = (n: number) => `${n === 1 ? 'document' : 'documents'}${q.kept ? ' kept' : ` removed${q.stage ? ` by ${q.stage}` : ''}${q.reason ? ` for ${q.reason}` : ''}`}`;
     if (!found.docs.length) {

@@ -4,9 +4,9 @@
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Storage } from '../storage/storage.js';
 import { buildReport } from '../report/index.js';
+import { parseTargetCommand, wholeNumberArg } from './args.js';
 
 export interface ReportDeps {
   /** Opens `s3://...` (or any non-local URL) runs; the CLI dispatcher passes the storage resolver. */
@@ -27,50 +27,26 @@ function isRemote(target: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !target.startsWith('file://');
 }
 
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a whole number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 export async function reportCommand(argv: string[], deps: ReportDeps = {}): Promise<number> {
   const log = deps.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        samples: { type: 'string' },
-        excerpt: { type: 'string' },
-        'max-scan-rows': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    log(`refinery report: ${(e as Error).message}\n${REPORT_USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    log(REPORT_USAGE);
-    return 0;
-  }
-  const target = parsed.positionals[0];
-  if (!target || parsed.positionals.length > 1) {
-    log(REPORT_USAGE);
-    return 2;
-  }
+  const parsed = parseTargetCommand('report', REPORT_USAGE, argv, {
+    output: { type: 'string', short: 'o' },
+    samples: { type: 'string' },
+    excerpt: { type: 'string' },
+    'max-scan-rows': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, log);
+  if (typeof parsed === 'number') return parsed;
+  const { values, target } = parsed;
   try {
     const started = performance.now();
     const report = await buildReport(target, {
       openStorage: deps.openStorage,
-      perKey: positiveInt('samples', parsed.values.samples),
-      excerptChars: positiveInt('excerpt', parsed.values.excerpt),
-      maxScanRows: positiveInt('max-scan-rows', parsed.values['max-scan-rows']),
+      perKey: wholeNumberArg('samples', values.samples),
+      excerptChars: wholeNumberArg('excerpt', values.excerpt),
+      maxScanRows: wholeNumberArg('max-scan-rows', values['max-scan-rows']),
     });
-    const out = resolve(parsed.values.output ?? (isRemote(target) ? 'report.html' : resolve(target.replace(/^file:\/\//, ''), 'report.html')));
+    const out = resolve(values.output ?? (isRemote(target) ? 'report.html' : resolve(target.replace(/^file:\/\//, ''), 'report.html')));
     const md = /\.html?$/i.test(out) ? out.replace(/\.html?$/i, '.md') : `${out}.md`;
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, report.html);

@@ -12,7 +12,7 @@ import { loadRegistry } from '../executors/run-task.js';
 import { projectRoot } from '../paths.js';
 import { executeRun, prepareRunDir } from '../run.js';
 import { expandInputSources, openStorage } from '../storage/open.js';
-import { parse } from './args.js';
+import { parse, wholeNumberArg } from './args.js';
 import { formatSummary } from './summary.js';
 import type { CliEnv } from './main.js';
 
@@ -72,8 +72,8 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
   if (values.excluded) config.output.excluded = true;
   if (values.format) config.output.format = values.format;
   if (values.strict) config.reader.strict = true;
-  const workers = values.workers ? positiveInt('--workers', values.workers) : availableParallelism();
-  const limit = values.limit ? positiveInt('--limit', values.limit) : undefined;
+  const workers = values.workers ? wholeNumberArg('workers', values.workers, 1) : availableParallelism();
+  const limit = values.limit ? wholeNumberArg('limit', values.limit, 1) : undefined;
   const sources = values.input ?? [join(projectRoot, 'data-samples')];
   const listed = await expandInputSources(sources, { baseUrl: values['base-url'] });
   const inputs = listed.map((i) => i.uri);
@@ -157,10 +157,4 @@ async function runOnSlurm(a: {
   const stats = JSON.parse((await a.run.readAll(paths.stats)).toString('utf8')) as RunStats;
   process.stdout.write(formatSummary(stats, a.run.root) + '\n');
   return 0;
-}
-
-function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new RefineryError('ERR_CONFIG', `${flag}: expected a positive whole number, got "${v}"`);
-  return n;
 }

@@ -11,6 +11,8 @@ import type { Doc } from '../doc.js';
 import type { Drop } from '../stage.js';
 import type { Storage } from '../storage/storage.js';
 import { FRACTION_EDGES, LOG_EDGES, addToHistogram, mergeHistogram, newHistogram, type Histogram } from '../stats.js';
+import { seededRandom } from '../random.js';
+import { paths } from '../run-dir.js';
 
 /** One sampled document, reduced to what a reader of the report needs. */
 export interface SampleDoc {
@@ -87,7 +89,7 @@ export interface TaskSampler {
 
 /** `<pass>/samples/<rank>.json`, the rank zero-padded to 5 digits like the run directory's other per-task files. */
 export function samplesPath(pass: string, rank: number): string {
-  return `${pass}/samples/${String(rank).padStart(5, '0')}.json`;
+  return paths.samples(pass, rank);
 }
 
 /** FNV-1a, to seed each reservoir from its key so the result does not depend on call timing. */
@@ -98,18 +100,6 @@ function fnv1a(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** mulberry32: a tiny seeded PRNG, enough for reservoir positions. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Reservoir sampling, Algorithm R (Vitter 1985): each offered item is kept with probability k/n. */
@@ -254,7 +244,7 @@ function sampleDoc(doc: Doc, excerptChars: number, drop?: Drop): SampleDoc {
 export function newSampler(pass: string, rank: number, options: Partial<SamplerOptions> = {}): TaskSampler {
   const opts = { ...DEFAULT_SAMPLER, ...options };
   const groups = new Map<string, Reservoir & { stage: string; reason: string }>();
-  const keptRes: Reservoir = { seen: 0, docs: [], random: prng(fnv1a(`${pass}\0${rank}\0kept`)) };
+  const keptRes: Reservoir = { seen: 0, docs: [], random: seededRandom(fnv1a(`${pass}\0${rank}\0kept`)) };
   const keptProfile: LiveProfile = { p: emptyProfile(), hosts: new Map() };
   const removedProfile: LiveProfile = { p: emptyProfile(), hosts: new Map() };
   const finishProfile = (lp: LiveProfile): SampleProfile => ({ ...lp.p, hosts: Object.fromEntries(topCounts(lp.hosts, opts.maxHosts)) });
@@ -263,7 +253,7 @@ export function newSampler(pass: string, rank: number, options: Partial<SamplerO
       const key = `${stage}\0${drop.reason}`;
       let g = groups.get(key);
       if (!g) {
-        g = { stage, reason: drop.reason, seen: 0, docs: [], random: prng(fnv1a(`${pass}\0${rank}\0${key}`)) };
+        g = { stage, reason: drop.reason, seen: 0, docs: [], random: seededRandom(fnv1a(`${pass}\0${rank}\0${key}`)) };
         groups.set(key, g);
       }
       offer(g, opts.perKey, () => sampleDoc(doc, opts.excerptChars, drop));

@@ -36,8 +36,8 @@ import { encodeWithOffsets } from '../../src/tokenizer/gpt2.js';
 import { dropFor } from '../../src/stage.js';
 import { RefineryError } from '../../src/errors.js';
 import { addToHistogram, emptyStageStats, FRACTION_EDGES, newHistogram } from '../../src/stats.js';
-import type { TaskStats } from '../../src/stats.js';
-import { auxTaskStats, filterStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
+import { auxTaskStats, fileNumber, filterStats, filterTaskStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
+import { pad } from '../../src/run-dir.js';
 import type { Excluded } from '../../src/pass-io.js';
 import { decodeColumns, encodeColumns, readColumnLayout, readU32Slice } from './columns.js';
 import { suffixArrayKernels } from './native.js';
@@ -82,8 +82,6 @@ const P = {
 };
 
 
-const pad = (n: number) => String(n).padStart(5, '0');
-const rankOfFile = (path: string) => Number(path.slice(path.lastIndexOf('/') + 1).replace(/\.bin$/, ''));
 
 function checkOptions(o: ExactSubstringConfig): void {
   if (!MODES.includes(o.mode.toLowerCase())) throw new RefineryError('ERR_CONFIG', `exact_substring.mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(o.mode)}`);
@@ -112,7 +110,7 @@ async function readAllColumns(run: Storage, folder: string, types: ('u8' | 'u32'
   const out: { rank: number; cols: ReturnType<typeof decodeColumns> }[] = [];
   for (const f of await run.list(folder)) {
     if (!f.path.endsWith('.bin')) continue;
-    out.push({ rank: rankOfFile(f.path), cols: decodeColumns(await run.readAll(f.path), types, f.path) });
+    out.push({ rank: fileNumber(f.path), cols: decodeColumns(await run.readAll(f.path), types, f.path) });
   }
   return out;
 }
@@ -417,17 +415,7 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
     // Window starts duplicated inside a part (suffix array) and across parts (checked).
     stage.events.windows_dup_in_part = local.length;
     stage.events.windows_dup_across_parts = crossPart.length;
-    const stats: TaskStats = {
-      pass: P.apply,
-      rank,
-      input: shard,
-      stages: [{ name: 'exact_substring', stats: stage }],
-      docsWritten: kept.length,
-      tokensWritten: tokensKept,
-      retries: {},
-      ms,
-    };
-    return stats;
+    return filterTaskStats(P.apply, rank, shard, { name: 'exact_substring', stats: stage }, kept, tokensKept, ms);
   },
 };
 

@@ -5,6 +5,8 @@ import type { ObjectInfo, Storage } from '../../src/storage/storage.js';
 import type { StageStats, TaskStats } from '../../src/stats.js';
 import { emptyStageStats } from '../../src/stats.js';
 import { RefineryError } from '../../src/errors.js';
+import { pad } from '../../src/run-dir.js';
+import { inputShardFiles } from '../../src/pass-io.js';
 import type { MinhashConfig } from './config.js';
 
 export const PASS_SIGNATURES = 'minhash_signatures';
@@ -17,15 +19,13 @@ export const pairsPath = (band: number) => `${PASS_BUCKETS}/pairs/${pad(band)}.b
 export const removePath = (shard: number) => `${PASS_CLUSTERS}/remove/${pad(shard)}.bin`;
 export const clustersPath = `${PASS_CLUSTERS}/clusters.jsonl`;
 
-export function pad(n: number): string {
-  return String(n).padStart(5, '0');
-}
+export { pad };
 
 export type MinhashContext = PassContext & { options: MinhashConfig };
 
 /** The input documents: `<input>/data/*.parquet`, sorted by path; shard i = rank i. */
 export async function inputShards(ctx: PassContext): Promise<ObjectInfo[]> {
-  return (await ctx.run.list(`${ctx.input}/data/`)).filter((o) => o.path.endsWith('.parquet'));
+  return inputShardFiles(ctx.run, ctx.input);
 }
 
 /**

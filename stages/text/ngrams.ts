@@ -183,6 +183,15 @@ export class NgramScanner {
     }
   }
 
+  /** The number of n-grams of n words (0: fewer than n words), their hashes and candidates made ready, the table emptied. */
+  private begin(n: number): number {
+    const total = this.w.ids.length - n + 1;
+    if (total <= 0) return 0;
+    this.advance(n);
+    gramTable.reset(total);
+    return total;
+  }
+
   private chars(first: number, n: number): number {
     return this.w.lenPrefix[first + n]! - this.w.lenPrefix[first]!;
   }
@@ -192,12 +201,10 @@ export class NgramScanner {
    * n-gram's characters being its words joined by single spaces. 0 with fewer than n words.
    */
   topNgramChars(n: number): number {
+    const total = this.begin(n);
+    if (total === 0) return 0;
     const ids = this.w.ids;
-    const total = ids.length - n + 1;
-    if (total <= 0) return 0;
-    this.advance(n);
     const { hashes, maybe } = this;
-    gramTable.reset(total);
     const counts = gramTable.count;
     const keys = gramTable.key;
     let bestCount = 1;
@@ -231,12 +238,10 @@ export class NgramScanner {
    * fraction"; the same greedy scan as datatrove's `find_all_duplicate`.)
    */
   duplicateNgramChars(n: number): number {
+    const total = this.begin(n);
+    if (total === 0) return 0;
     const ids = this.w.ids;
-    const total = ids.length - n + 1;
-    if (total <= 0) return 0;
-    this.advance(n);
     const { hashes, maybe } = this;
-    gramTable.reset(total);
     let chars = 0;
     let i = 0;
     while (i < total) {

@@ -14,9 +14,9 @@
 import { createHash } from 'node:crypto';
 import type { CorpusPass, CorpusStep } from '../../src/pass.js';
 import type { Doc } from '../../src/doc.js';
-import type { TaskStats } from '../../src/stats.js';
 import { RefineryError } from '../../src/errors.js';
-import { auxTaskStats, filterStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
+import { auxTaskStats, fileNumber, filterStats, filterTaskStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
+import { pad } from '../../src/run-dir.js';
 import type { Excluded } from '../../src/pass-io.js';
 
 export interface UrlDedupConfig {
@@ -27,8 +27,6 @@ export interface UrlDedupConfig {
 export const defaults: UrlDedupConfig = { buckets: 16 };
 
 const P = { keys: 'url_dedup_keys', select: 'url_dedup_select', apply: 'url_dedup' };
-const pad = (n: number) => String(n).padStart(5, '0');
-const fileNumber = (path: string, ext: string) => Number(path.slice(path.lastIndexOf('/') + 1).replace(ext, ''));
 
 /**
  * Normalized URL (spec §9 **choice**): scheme and host lowercased, default port and fragment
@@ -101,7 +99,7 @@ const selectPass: CorpusPass<UrlDedupConfig> = {
     const first = new Map<string, { dump: string; shard: number; row: number }>();
     const all: { url: string; dump: string; shard: number; row: number }[] = [];
     for (const f of await ctx.run.list(`${P.keys}/${pad(bucket)}/`)) {
-      const shard = fileNumber(f.path, '.jsonl');
+      const shard = fileNumber(f.path);
       for (const line of (await ctx.run.readAll(f.path)).toString('utf8').split('\n')) {
         if (!line) continue;
         const r = JSON.parse(line) as KeyRecord;
@@ -152,17 +150,8 @@ const applyPass: CorpusPass<UrlDedupConfig> = {
     });
     await writeTaskDocs(ctx.run, P.apply, rank, 'url_dedup', kept, excluded);
     const ms = performance.now() - t0;
-    const stats: TaskStats = {
-      pass: P.apply,
-      rank,
-      input: shard,
-      stages: [{ name: 'url_dedup', stats: filterStats(docs, kept, excluded, ms) }],
-      docsWritten: kept.length,
-      tokensWritten: kept.reduce((a, d) => a + (d.tokenCount ?? 0), 0),
-      retries: {},
-      ms,
-    };
-    return stats;
+    const tokens = kept.reduce((a, d) => a + (d.tokenCount ?? 0), 0);
+    return filterTaskStats(P.apply, rank, shard, { name: 'url_dedup', stats: filterStats(docs, kept, excluded, ms) }, kept, tokens, ms);
   },
 };
 

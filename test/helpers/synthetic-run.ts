@@ -13,6 +13,7 @@ import { encodeParquet } from '../../src/formats/parquet.js';
 import { docToRow, type ExcludedRow } from '../../src/formats/schema.js';
 import { localStorage } from '../../src/storage/local.js';
 import { newSampler, writeSamples, type TaskSampler } from '../../src/report/samples.js';
+import { seededRandom } from '../../src/random.js';
 
 export interface SyntheticOptions {
   /** Documents read per task of the streaming pass. */
@@ -31,18 +32,6 @@ export interface SyntheticOptions {
 }
 
 const DEFAULTS: SyntheticOptions = { docsPerTask: 400, tasks: 3, samples: true, failedRanks: [], dedup: true, stages: 6, writeStatsJson: true, writeRunJson: true };
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTS = ['example.com', 'news.example.org', 'blog.test.net', 'shop.example.de', 'wiki.sample.fr', 'forum.demo.co.uk', 'casino-win.biz', 'recipes.example.com', 'docs.example.io'];
 const LANGS = ['en', 'en', 'en', 'en', 'de', 'fr', 'es', 'ru'];
@@ -143,7 +132,7 @@ export async function buildSyntheticRun(dir: string, options: Partial<SyntheticO
   const tasks: TaskStats[] = [];
   const keptAll: Doc[] = [];
   for (let rank = 0; rank < o.tasks; rank++) {
-    const r = rng(1000 + rank);
+    const r = seededRandom(1000 + rank);
     const reader = emptyReaderStats();
     reader.files = 1;
     reader.bytes = 1_000_000 + rank * 12345;
@@ -224,7 +213,7 @@ export async function buildSyntheticRun(dir: string, options: Partial<SyntheticO
     const kept: Doc[] = [];
     const excluded: ExcludedRow[] = [];
     const sampler = newSampler('minhash_filter', 0, { perKey: 10 });
-    const r = rng(77);
+    const r = seededRandom(77);
     for (let i = 0; i < keptAll.length; i++) {
       const d = keptAll[i]!;
       st.docsIn++;

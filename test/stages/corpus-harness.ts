@@ -9,9 +9,11 @@ import { localStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { CorpusStep } from '../../src/pass.js';
 import type { Doc } from '../../src/doc.js';
+import type { TaskStats } from '../../src/stats.js';
 import { encodeParquet, readParquetRows } from '../../src/formats/parquet.js';
 import { docToRow, rowToDoc } from '../../src/formats/schema.js';
 import { validateOptions } from '../../src/options.js';
+import { pad } from '../../src/run-dir.js';
 
 export async function tempRun(): Promise<Storage> {
   return localStorage(await mkdtemp(join(tmpdir(), 'refinery-test-')));
@@ -19,17 +21,26 @@ export async function tempRun(): Promise<Storage> {
 
 export async function writeShards(run: Storage, shards: Doc[][], folder = 'filter'): Promise<void> {
   for (let i = 0; i < shards.length; i++) {
-    await run.writeAll(`${folder}/data/${String(i).padStart(5, '0')}.parquet`, encodeParquet(shards[i]!.map(docToRow), false));
+    await run.writeAll(`${folder}/data/${pad(i)}.parquet`, encodeParquet(shards[i]!.map(docToRow), false));
   }
 }
 
-export async function runStep<C extends object>(step: CorpusStep<C>, run: Storage, options: Partial<C> = {}, input = 'filter'): Promise<void> {
+/** `docs` cut into `n` shards of equal size (the last may be shorter), in order. */
+export function splitShards(docs: Doc[], n: number): Doc[][] {
+  const per = Math.ceil(docs.length / n);
+  return Array.from({ length: n }, (_, s) => docs.slice(s * per, (s + 1) * per));
+}
+
+/** Every pass of the step, every rank in order; the task stats in that order. */
+export async function runStep<C extends object>(step: CorpusStep<C>, run: Storage, options: Partial<C> = {}, input = 'filter'): Promise<TaskStats[]> {
   const opts = validateOptions(step.name, step.defaults, options);
+  const stats: TaskStats[] = [];
   for (const pass of step.passes) {
     const ctx = { run, input, options: opts as C & Record<string, unknown>, runConfig: {}, log: () => {} };
     const n = await pass.plan(ctx);
-    for (let r = 0; r < n; r++) await pass.run(r, ctx);
+    for (let r = 0; r < n; r++) stats.push(await pass.run(r, ctx));
   }
+  return stats;
 }
 
 /** Every document under `<folder>/data/` (or `excluded/`), in shard then row order. */
@@ -41,16 +52,4 @@ export async function readFolderDocs(run: Storage, folder: string, kind: 'data' 
     }
   }
   return out;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

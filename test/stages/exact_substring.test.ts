@@ -9,7 +9,8 @@ import type { Doc } from '../../src/doc.js';
 import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { encodeWithOffsets } from '../../src/tokenizer/gpt2-js.js';
 import { RefineryError } from '../../src/errors.js';
-import { readFolderDocs, rng, runStep, tempRun, writeShards } from './corpus-harness.js';
+import { readFolderDocs, runStep, tempRun, writeShards } from './corpus-harness.js';
+import { seededRandom } from '../../src/random.js';
 
 // ---- a tokenizer whose tokens the test controls: "<prefix><id> " per token ------------------
 // Prefixes of 1 and 2 UTF-16 units (an emoji is a surrogate pair) so character mapping is tested.
@@ -87,7 +88,7 @@ async function runNative(docs: number[][], shards: number, o: Partial<ExactSubst
 
 // ---- random corpora with planted repeats ---------------------------------------------------
 function randomCorpus(seed: number, nDocs: number): number[][] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const int = (n: number) => Math.floor(r() * n);
   // A large alphabet: chance repeats of 50 tokens cannot happen; short ones do.
   const docs = Array.from({ length: nDocs }, () => Array.from({ length: 20 + int(120) }, () => int(5000)));
@@ -132,7 +133,7 @@ test('exact_substring: several suffix arrays per shard (max_part_tokens) give th
 });
 
 test('exact_substring: a repeat of 49 tokens stays, a repeat of 50 is cut from every copy', async () => {
-  const r = rng(7);
+  const r = seededRandom(7);
   const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
   const span = fresh(50);
   const a49 = [...fresh(10), ...span.slice(0, 49), ...fresh(10)];
@@ -146,7 +147,7 @@ test('exact_substring: a repeat of 49 tokens stays, a repeat of 50 is cut from e
 });
 
 test('exact_substring: a match never runs across a document boundary', async () => {
-  const r = rng(9);
+  const r = seededRandom(9);
   const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
   const p = fresh(30);
   const q = fresh(30);
@@ -191,7 +192,7 @@ function naiveSuffixArray(t: ArrayLike<number>): number[] {
 
 test('SA-IS equals a naive sort of suffixes, and Kasai LCP equals direct comparison, on random texts', () => {
   const { suffixArray, lcpArray } = suffixArrayKernels();
-  const r = rng(123);
+  const r = seededRandom(123);
   for (let it = 0; it < 600; it++) {
     const n = Math.floor(r() * (it % 10 === 0 ? 2000 : 80));
     const alphabet = [1, 2, 3, 4, 26, 50257][it % 6]!;
@@ -212,7 +213,7 @@ test('SA-IS equals a naive sort of suffixes, and Kasai LCP equals direct compari
 
 test('exactWindows: duplicated window starts equal brute force, one record per distinct window, hashes reproducible', () => {
   const { exactWindows, windowHashes } = suffixArrayKernels();
-  const r = rng(5);
+  const r = seededRandom(5);
   for (let it = 0; it < 200; it++) {
     const k = 1 + Math.floor(r() * 6);
     const lens = Uint32Array.from({ length: 1 + Math.floor(r() * 6) }, () => Math.floor(r() * 25));
@@ -253,7 +254,7 @@ test('exactWindows: duplicated window starts equal brute force, one record per d
 });
 
 test('exact_substring: a fingerprint collision is caught by the token check and fails the task (ERR_CORRUPT), never cuts text', async () => {
-  const r = rng(21);
+  const r = seededRandom(21);
   const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
   const run = await tempRun();
   const docs = [fresh(80), fresh(80)];

@@ -1,5 +1,6 @@
 /** A StageContext that records what a stage observed, counted and logged. */
 import type { StageContext } from '../../src/stage.js';
+import { seededRandom } from '../../src/random.js';
 
 export interface RecordingContext extends StageContext {
   observed: Record<string, number[]>;
@@ -23,18 +24,6 @@ export function recordingContext(): RecordingContext {
     },
   };
   return ctx;
-}
-
-/** A deterministic pseudo-random generator (mulberry32) for generated test texts. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** About `bytes` characters of space-separated words drawn from a fixed vocabulary, in lines. */

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { minhash, MINHASH_PRESETS, candidateProbability } from '../../stages/minhash/index.js';
-import type { MinhashConfig } from '../../stages/minhash/index.js';
 import { bandKeys } from '../../stages/minhash/kernel.js';
 import { referenceBands } from '../../stages/minhash/reference.js';
 import { normalizeForMinhash } from '../../stages/minhash/normalize.js';
@@ -13,25 +12,12 @@ import { DocClusters } from '../../stages/minhash/clusters.js';
 import { encode } from '../../src/tokenizer/gpt2.js';
 import { localStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { encodeParquet, readParquetRows } from '../../src/formats/parquet.js';
-import { docToRow, rowToDoc } from '../../src/formats/schema.js';
 import { newDoc } from '../../src/doc.js';
 import type { Doc } from '../../src/doc.js';
-import type { TaskStats } from '../../src/stats.js';
 import { RefineryError } from '../../src/errors.js';
 import { sharedData } from '../../src/paths.js';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { readFolderDocs, runStep, splitShards, writeShards } from './corpus-harness.js';
+import { seededRandom } from '../../src/random.js';
 
 /**
  * Pairs of word sets with Jaccard exactly i/u (u = 100 distinct words in the union), shingled
@@ -125,7 +111,7 @@ function article(r: () => number, words: number): string {
 
 /** Originals, then exact and near copies (one word in 60 changed, case and punctuation noise). */
 function corpus(): { docs: Doc[]; copies: Set<string> } {
-  const r = rng(42);
+  const r = seededRandom(42);
   const originals = Array.from({ length: 40 }, (_, i) => newDoc({ id: `orig-${i}`, text: article(r, 300 + Math.floor(r() * 200)), url: `https://a.example/${i}` }));
   const docs = [...originals];
   const copies = new Set<string>();
@@ -143,29 +129,8 @@ function corpus(): { docs: Doc[]; copies: Set<string> } {
   return { docs, copies };
 }
 
-async function writeShards(run: Storage, docs: Doc[], shards: number): Promise<void> {
-  const per = Math.ceil(docs.length / shards);
-  for (let s = 0; s < shards; s++) {
-    await run.writeAll(`filter/data/${String(s).padStart(5, '0')}.parquet`, encodeParquet(docs.slice(s * per, (s + 1) * per).map(docToRow), false));
-  }
-}
-
-async function runStep(run: Storage, options: MinhashConfig): Promise<TaskStats[]> {
-  const ctx = { run, input: 'filter', options, runConfig: {}, log: () => {} };
-  const stats: TaskStats[] = [];
-  for (const pass of minhash.passes) {
-    const n = await pass.plan(ctx);
-    for (let rank = 0; rank < n; rank++) stats.push(await pass.run(rank, ctx));
-  }
-  return stats;
-}
-
 async function keptIds(run: Storage): Promise<string[]> {
-  const ids: string[] = [];
-  for (const o of await run.list('minhash_filter/data/')) {
-    for await (const row of readParquetRows(await run.readAll(o.path))) ids.push(rowToDoc(row, '?').id);
-  }
-  return ids;
+  return (await readFolderDocs(run, 'minhash_filter')).map((d) => d.id);
 }
 
 async function withRun<T>(fn: (run: Storage, dir: string) => Promise<T>): Promise<T> {
@@ -184,8 +149,8 @@ test('minhash passes: every injected exact and near copy removed, originals kept
   const results: string[][] = [];
   for (const shards of [1, 3]) {
     const kept = await withRun(async (run) => {
-      await writeShards(run, docs, shards);
-      const stats = await runStep(run, { ...SMALL_RW, write_clusters: true });
+      await writeShards(run, splitShards(docs, shards));
+      const stats = await runStep(minhash, run, { ...SMALL_RW, write_clusters: true });
       const clusters = stats.find((s) => s.pass === 'minhash_clusters')!.stages[0]!.stats;
       assert.equal(clusters.dropped.minhash_duplicate!.docs, copies.size);
       assert.equal(clusters.events.clusters, copies.size);
@@ -205,7 +170,7 @@ test('minhash passes: every injected exact and near copy removed, originals kept
 });
 
 test('minhash passes (FineWeb preset): word 5-grams with digits -> 0 catch a copy that differs only in numbers', async () => {
-  const r = rng(7);
+  const r = seededRandom(7);
   const base = article(r, 200);
   const docs = [
     newDoc({ id: 'a', text: `${base} in 2021 there were 15 cases` }),
@@ -213,8 +178,8 @@ test('minhash passes (FineWeb preset): word 5-grams with digits -> 0 catch a cop
     newDoc({ id: 'c', text: `${base} in 2023 there were 17 cases` }),
   ];
   await withRun(async (run) => {
-    await writeShards(run, docs, 2);
-    await runStep(run, MINHASH_PRESETS.fineweb);
+    await writeShards(run, splitShards(docs, 2));
+    await runStep(minhash, run, MINHASH_PRESETS.fineweb);
     assert.deepEqual(await keptIds(run), ['a', 'b']);
   });
 });
@@ -222,7 +187,7 @@ test('minhash passes (FineWeb preset): word 5-grams with digits -> 0 catch a cop
 test('minhash passes: a corrupt or truncated signature file is detected and named (ERR_CORRUPT)', async () => {
   const { docs } = corpus();
   await withRun(async (run, dir) => {
-    await writeShards(run, docs, 2);
+    await writeShards(run, splitShards(docs, 2));
     const ctx = { run, input: 'filter', options: SMALL_RW, runConfig: {}, log: () => {} };
     const [sig, buckets, clusters] = minhash.passes;
     for (let r = 0; r < 2; r++) await sig!.run(r, ctx);
@@ -276,13 +241,13 @@ test('minhash passes on real web text (both presets): injected exact and near co
   assert.ok(copies.length >= 10);
   for (const preset of [{ ...MINHASH_PRESETS.refinedweb }, MINHASH_PRESETS.fineweb]) {
     const baseline = await withRun(async (run) => {
-      await writeShards(run, originals, 2);
-      await runStep(run, preset);
+      await writeShards(run, splitShards(originals, 2));
+      await runStep(minhash, run, preset);
       return keptIds(run);
     });
     const withCopies = await withRun(async (run) => {
-      await writeShards(run, [...originals, ...copies], 3);
-      await runStep(run, preset);
+      await writeShards(run, splitShards([...originals, ...copies], 3));
+      await runStep(minhash, run, preset);
       return keptIds(run);
     });
     assert.deepEqual(withCopies, baseline, `${preset.bands}x${preset.rows}: the copies are removed and the originals' fate is unchanged`);

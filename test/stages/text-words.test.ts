@@ -5,7 +5,7 @@ import {
   splitParagraphs, tokenize, tokenizeReference, wordStrings, words, isWordLike, hasAlpha, hashSpan,
 } from '../../stages/text/words.js';
 import { NgramScanner, duplicateSpans, wordIds } from '../../stages/text/ngrams.js';
-import { seededRandom } from './helpers.js';
+import { seededRandom } from '../../src/random.js';
 import { bigText } from './helpers.js';
 import { readFileSync } from 'node:fs';
 import { sharedData } from '../../src/paths.js';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { normalizeUrl, urlDedup } from '../../stages/url_dedup/index.js';
 import { newDoc } from '../../src/doc.js';
 import type { Doc } from '../../src/doc.js';
-import { readFolderDocs, rng, runStep, tempRun, writeShards } from './corpus-harness.js';
+import { readFolderDocs, runStep, tempRun, writeShards } from './corpus-harness.js';
+import { seededRandom } from '../../src/random.js';
 
 test('normalizeUrl: scheme and host lowercased, fragment and default port dropped, path and query kept', () => {
   assert.equal(normalizeUrl('HTTP://Example.COM:80/Path/A?q=B#frag'), 'http://example.com/Path/A?q=B');
@@ -40,7 +41,7 @@ test('url_dedup: the first copy in (dump, file, record) order wins; other dumps,
 });
 
 test('url_dedup: same result for 1 shard and N shards, for any bucket count, and equal to a sequential reference', async () => {
-  const r = rng(3);
+  const r = seededRandom(3);
   const dumps = ['CC-MAIN-2022-49', 'CC-MAIN-2023-06', 'CC-MAIN-2023-14'];
   const docs = Array.from({ length: 200 }, (_, i) =>
     newDoc({ id: `d${i}`, url: `https://site${Math.floor(r() * 5)}.com/p${Math.floor(r() * 40)}`, dump: dumps[Math.floor(r() * 3)], text: `t${i}` }),
