@@ -35,7 +35,7 @@ test('the pipeline on Slurm job arrays gives the same final shards as the local 
     assert.deepEqual(b, a);
     // One array per pass, chained: the job record names every pass, and status says done.
     const jobs = readFileSync(join(dir, 'slurm/slurm/jobs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual([...new Set(jobs.filter((j) => j.kind === 'array').map((j) => j.pass))], ['filter', 'minhash_signatures', 'minhash_buckets', 'minhash_clusters', 'minhash_filter', 'final_shards', 'final_manifest']);
+    assert.deepEqual([...new Set(jobs.filter((j) => j.kind === 'array').map((j) => j.pass))], ['filter', 'minhash_signatures', 'minhash_buckets', 'minhash_clusters', 'minhash_filter', 'exact_substring_index', 'exact_substring_match', 'exact_substring', 'url_dedup_keys', 'url_dedup_select', 'url_dedup', 'final_shards', 'final_manifest']);
     assert.equal(jobs.find((j) => j.pass === 'filter').tasks, 3);
     const status = refinery(['status', join(dir, 'slurm')]);
     assert.match(status.stdout, /run finished/);
