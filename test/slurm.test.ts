@@ -48,7 +48,7 @@ test('the pipeline on Slurm job arrays gives the same final shards as the local 
 test('a detached Slurm run can be cancelled, and the same command then resumes it to the end', { skip, timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'refinery-slurm-cancel-'));
   try {
-    const config = join(projectDir, 'test/fixtures/pipeline-small.yaml');
+    const config = join(projectDir, 'test/fixtures/pipeline-tiny.yaml');
     const args = ['run', config, '-i', join(projectDir, 'data-samples'), '-o', join(dir, 'run'), '--executor', 'slurm', '-q'];
     const submitted = refinery([...args, '--detach']);
     assert.equal(submitted.code, 0, submitted.stderr);

@@ -1,6 +1,7 @@
 /** The table printed at the end of a run: what each stage removed, and why. */
 import type { RunStats } from '../stats.js';
 import { formatBytes, formatDuration } from '../progress.js';
+import { RW_FUNNEL } from '../report/model.js';
 
 const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 
@@ -25,6 +26,21 @@ export function formatSummary(stats: RunStats, outputRoot: string): string {
     }
     lines.push(`  written ${p.docsWritten} documents${p.tokensWritten ? `, ${p.tokensWritten.toLocaleString('en-US')} tokens` : ''}`);
   }
-  lines.push(`output: ${outputRoot} (stats.json has every count)`);
+  lines.push(...funnelLines(stats));
+  lines.push(`output: ${outputRoot} (stats.json has every count; \`refinery report\` draws it)`);
   return lines.join('\n');
+}
+
+/**
+ * Documents kept after each step that writes documents, as a share of the documents read,
+ * then the RefinedWeb paper's funnel for comparison (spec, "Removal funnel"; the paper counts
+ * its later stages in tokens, of all CommonCrawl).
+ */
+function funnelLines(stats: RunStats): string[] {
+  const docPasses = stats.passes.filter((p, i) => i === 0 || p.docsWritten > 0);
+  const start = docPasses[0]?.stages[0]?.stats.docsIn ?? 0;
+  if (!start) return [];
+  const ours = docPasses.flatMap((p) => p.stages.map((s) => `${s.name} ${pct(s.stats.docsOut, start)}`));
+  const paper = RW_FUNNEL.map((r) => `${r.stage} ${r.keptPct.toFixed(1)}%${r.unit === 'tokens' ? 't' : ''}`);
+  return [`kept (documents, of those read): ${ours.join(' > ')}`, `RefinedWeb paper (of CommonCrawl; t = tokens): ${paper.join(' > ')}`];
 }
