@@ -2,7 +2,8 @@
 # A real one-node Slurm cluster on this machine, for the Slurm tests (recipe:
 # ../shared/docs/slurm-local.md). Needs root. `start` installs Debian's slurm-wlm and munge
 # when missing, writes a minimal slurm.conf, starts munged, slurmctld and slurmd, and waits
-# for the node to be idle; it prints nothing else and exits non-zero if anything fails.
+# for the node to be idle; it prints `started` (or `already running`, when it was up before)
+# and exits non-zero if anything fails.
 # `stop` ends exactly the daemons that `start` started (by the pids it recorded).
 set -euo pipefail
 STATE=/run/refinery-slurm
@@ -16,7 +17,7 @@ start() {
       || { echo "slurm-local: apt-get install slurm-wlm munge failed (see /tmp/refinery-slurm-apt.log)" >&2; exit 4; }
   fi
   if [ -f "$STATE/slurmd.pid" ] && kill -0 "$(cat "$STATE/slurmd.pid")" 2>/dev/null && sinfo -h -o %T 2>/dev/null | grep -q idle; then
-    exit 0 # already up
+    echo "already running"; exit 0
   fi
   mkdir -p "$STATE" /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/munge /etc/slurm
   local host cpus mem
@@ -49,24 +50,37 @@ CONF
   mkdir -p /var/lib/munge /var/log/munge
   chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge
   chmod 400 /etc/munge/munge.key
-  if ! pgrep -x munged >/dev/null; then
-    runuser -u munge -- munged --pid-file=/run/munge/munged.pid
+  if ! pgrep -x munged >/dev/null || [ ! -S /run/munge/munge.socket.2 ]; then
+    rm -f /run/munge/munged.pid
+    runuser -u munge -- munged --force --pid-file=/run/munge/munged.pid
     cp /run/munge/munged.pid "$STATE/munged.pid"
   fi
+  for _ in $(seq 1 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
   slurmctld
   slurmd
-  for _ in $(seq 1 60); do
-    if sinfo -h -o %T 2>/dev/null | grep -q idle; then exit 0; fi
+  for _ in $(seq 1 240); do
+    if sinfo -h -o %T 2>/dev/null | grep -q idle; then echo started; exit 0; fi
     sleep 0.5
   done
   echo "slurm-local: the node did not become idle (see /var/log/slurm/)" >&2
   exit 5
 }
 
+# End one daemon by its recorded pid: TERM, then KILL if it is still there after 10 s, and wait
+# until it is gone (a half-stopped munged or slurmd breaks the next start).
+stop_pid() {
+  local f=$1 pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  rm -f "$f"
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}
+
 stop() {
-  for d in slurmd slurmctld munged; do
-    if [ -f "$STATE/$d.pid" ]; then kill "$(cat "$STATE/$d.pid")" 2>/dev/null || true; rm -f "$STATE/$d.pid"; fi
-  done
+  for d in slurmd slurmctld munged; do stop_pid "$STATE/$d.pid"; done
 }
 
 case "$cmd" in

@@ -1,6 +1,6 @@
 // The whole pipeline as Slurm job arrays on a real one-node cluster (scripts/slurm-local.sh)
 // produces the same final shards (manifest checksums) as the local executor.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,14 +11,20 @@ import { projectDir, refinery, splitWarc } from './helpers/cli.js';
 
 const bench = sharedData('warc', 'bench', 'CC-MAIN-20230201000000-20230201030000-00000.warc.gz');
 
+// The test starts the cluster it needs, and stops it at the end if it was not running before.
+let startedHere = false;
 function startSlurm(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root to start a Slurm cluster';
   if (process.env.REFINERY_SKIP_SLURM) return 'REFINERY_SKIP_SLURM is set';
   const r = spawnSync('bash', [join(projectDir, 'scripts/slurm-local.sh'), 'start'], { encoding: 'utf8', timeout: 300_000 });
+  startedHere = r.stdout.trim() === 'started';
   return r.status === 0 ? undefined : `could not start Slurm: ${r.stderr.trim()}`;
 }
 
 const skip = !bench ? 'shared data absent' : startSlurm();
+after(() => {
+  if (startedHere) spawnSync('bash', [join(projectDir, 'scripts/slurm-local.sh'), 'stop'], { timeout: 60_000 });
+});
 
 test('the pipeline on Slurm job arrays gives the same final shards as the local pool', { skip, timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'refinery-slurm-'));
