@@ -64,3 +64,25 @@ export interface StageModule<C extends object> {
   defaults: C;
   create(config: C, ctx: StageContext): Stage | Promise<Stage>;
 }
+
+/**
+ * The common stage: a check of the document's text that returns a Drop to remove it, or
+ * nothing to keep it unchanged, observing its measured values on the way (datatrove's
+ * `filter(doc) -> bool | reason`). Counting and timing are the pipeline's, as for every stage.
+ */
+export function textFilter<C extends object>(def: {
+  name: string;
+  description: string;
+  defaults: C;
+  check(text: string, config: C, observe: (metric: string, value: number) => void): Drop | undefined;
+}): StageModule<C> {
+  return {
+    name: def.name,
+    description: def.description,
+    defaults: def.defaults,
+    create(config, ctx) {
+      const observe = (m: string, v: number) => ctx.observe(m, v);
+      return { name: def.name, apply: (doc) => def.check(doc.text, config, observe) ?? doc };
+    },
+  };
+}

@@ -5,8 +5,7 @@
  * default) too many newlines per word (`list_ratio`). Lines are the `\n`-separated lines
  * that are not blank, as in the released filter whose thresholds these are.
  */
-import type { Doc } from '../../src/doc.js';
-import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
+import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { countOccurrences, findDuplicates, splitLinesKeepEmpty, words } from '../text/words.js';
 
 export interface FinewebQualityConfig {
@@ -50,7 +49,7 @@ function endTest(stops: string[]): (line: string) => boolean {
   return f;
 }
 
-export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m: string, v: number) => void): StepResult | undefined {
+export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m: string, v: number) => void): Drop | undefined {
   const obs = observe ?? (() => {});
   const all = splitLinesKeepEmpty(text);
   const lines = all.filter((l) => l.trim().length > 0);
@@ -85,16 +84,9 @@ export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m
   return undefined;
 }
 
-export const finewebQuality: StageModule<FinewebQualityConfig> = {
+export const finewebQuality = textFilter<FinewebQualityConfig>({
   name: 'fineweb_quality',
   description: 'FineWeb quality filters: punctuated lines, duplicated-line characters, short lines, newline ratio',
   defaults,
-  create(config, ctx) {
-    return {
-      name: 'fineweb_quality',
-      apply(doc: Doc): StepResult {
-        return checkFineweb(doc.text, config, (m, v) => ctx.observe(m, v)) ?? doc;
-      },
-    };
-  },
-};
+  check: checkFineweb,
+});

@@ -7,8 +7,7 @@
  * word count and mean length count only tokens with a letter, digit or mark; the `#`,
  * ellipsis and alphabetic ratios divide by all tokens (as datatrove does).
  */
-import type { Doc } from '../../src/doc.js';
-import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
+import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { ALPHA, WS, classOf } from '../text/chars.js';
 import { WORD_BITS, countOccurrences, lineSpans, wordClasses, words } from '../text/words.js';
 
@@ -52,7 +51,7 @@ export const defaults: GopherQualityConfig = {
   bullets: ['•', '‣', '◦', '⁃', '●', '○', '▪', '■', '-', '*'],
 };
 
-export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m: string, v: number) => void): StepResult | undefined {
+export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m: string, v: number) => void): Drop | undefined {
   const obs = observe ?? (() => {});
   const w = words(text);
   const nTokens = w.count;
@@ -127,16 +126,9 @@ export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m:
   return undefined;
 }
 
-export const gopherQuality: StageModule<GopherQualityConfig> = {
+export const gopherQuality = textFilter<GopherQualityConfig>({
   name: 'gopher_quality',
   description: 'Gopher document-wise quality rules: length, word length, symbols, bullets, alphabetic words, stop words (spec §5)',
   defaults,
-  create(config, ctx) {
-    return {
-      name: 'gopher_quality',
-      apply(doc: Doc): StepResult {
-        return checkQuality(doc.text, config, (m, v) => ctx.observe(m, v)) ?? doc;
-      },
-    };
-  },
-};
+  check: checkQuality,
+});

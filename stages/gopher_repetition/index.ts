@@ -5,8 +5,7 @@
  * `duplicated_5_n_grams`, ...); measures are checked in that order and the first one over its
  * threshold drops the document (the ones after it are not computed).
  */
-import type { Doc } from '../../src/doc.js';
-import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
+import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { lineSpans, paragraphSpans, words } from '../text/words.js';
 import { NgramScanner, duplicateSpans, wordIds } from '../text/ngrams.js';
 
@@ -35,7 +34,7 @@ export const defaults: GopherRepetitionConfig = {
 };
 
 /** Thresholds that are 0 are off (as in datatrove, where a falsy threshold disables a rule). */
-export function checkRepetition(text: string, c: GopherRepetitionConfig, observe?: (m: string, v: number) => void): StepResult | undefined {
+export function checkRepetition(text: string, c: GopherRepetitionConfig, observe?: (m: string, v: number) => void): Drop | undefined {
   const len = text.length;
   if (len === 0) return undefined;
   const obs = observe ?? (() => {});
@@ -78,16 +77,9 @@ export function checkRepetition(text: string, c: GopherRepetitionConfig, observe
   return undefined;
 }
 
-export const gopherRepetition: StageModule<GopherRepetitionConfig> = {
+export const gopherRepetition = textFilter<GopherRepetitionConfig>({
   name: 'gopher_repetition',
   description: 'Gopher repetition removal: duplicated lines, paragraphs and word n-grams (RW 3.2, spec §4)',
   defaults,
-  create(config, ctx) {
-    return {
-      name: 'gopher_repetition',
-      apply(doc: Doc): StepResult {
-        return checkRepetition(doc.text, config, (m, v) => ctx.observe(m, v)) ?? doc;
-      },
-    };
-  },
-};
+  check: checkRepetition,
+});
