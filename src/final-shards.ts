@@ -6,14 +6,13 @@
  * of tasks of every pass.
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import type { CorpusPass, CorpusStep, PassContext } from './pass.js';
 import type { OutputOptions } from './config.js';
-import { parquetRowCount, readParquetRows, storageParquet } from './formats/parquet.js';
+import { encodeParquet, parquetRowCount, readParquetRows, storageParquet } from './formats/parquet.js';
 import { docToRow, rowToDoc, type DocRow } from './formats/schema.js';
-import { encodeParquet } from './formats/parquet.js';
 import { paths } from './run-dir.js';
-import { emptyStageStats, type TaskStats } from './stats.js';
+import type { TaskStats } from './stats.js';
 import type { Storage } from './storage/storage.js';
 
 export const FINAL_DIR = 'final';
@@ -30,6 +29,13 @@ interface ShardInfo {
   size: number;
   rows: number;
 }
+
+type PartFacts = FinalManifest['files'][number];
+
+/** Where `plan` leaves the input shards' row counts, so each task need not read every footer. */
+const LAYOUT_FILE = 'final_shards/layout.json';
+/** What each task records of a part it wrote (the manifest only gathers them). */
+const partFactsFile = (part: number) => `final_shards/parts/${String(part).padStart(5, '0')}.json`;
 
 async function inputShards(run: Storage, input: string): Promise<ShardInfo[]> {
   const files = (await run.list(paths.data(input))).filter((f) => f.path.endsWith('.parquet'));
@@ -56,27 +62,6 @@ function encodePart(rows: DocRow[], opts: OutputOptions): Uint8Array {
   if (opts.format === 'parquet') return encodeParquet(rows, false, { rowGroupRows: opts.row_group_rows, zstdLevel: opts.zstd_level });
   const text = rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
   return opts.format === 'jsonl.gz' ? gzipSync(text, { level: 6 }) : Buffer.from(text);
-}
-
-/** Rows and tokens of a final part, whatever its format. */
-async function partCounts(run: Storage, path: string, size: number): Promise<{ rows: number; tokens: number }> {
-  let rows = 0;
-  let tokens = 0;
-  if (path.endsWith('.parquet')) {
-    for await (const r of readParquetRows(storageParquet(run, path, size), { columns: ['token_count'] })) {
-      rows++;
-      tokens += Number(r.token_count ?? 0);
-    }
-    return { rows, tokens };
-  }
-  let text = (await run.readAll(path)) as Buffer;
-  if (path.endsWith('.gz')) text = gunzipSync(text);
-  for (const line of text.toString('utf8').split('\n')) {
-    if (!line) continue;
-    rows++;
-    tokens += Number((JSON.parse(line) as DocRow).token_count ?? 0);
-  }
-  return { rows, tokens };
 }
 
 function layout(opts: OutputOptions, shards: ShardInfo[]) {
@@ -107,11 +92,14 @@ const finalShards: CorpusPass<OutputOptions> = {
   name: 'final_shards',
   writesDocs: false,
   async plan(ctx) {
-    return layout(ctx.options, await inputShards(ctx.run, ctx.input)).tasks;
+    // Footers are read once, here; the input is committed and fixed, so tasks reuse the list.
+    const shards = await inputShards(ctx.run, ctx.input);
+    await ctx.run.writeAll(LAYOUT_FILE, JSON.stringify(shards));
+    return layout(ctx.options, shards).tasks;
   },
   async run(rank, ctx) {
     const t0 = performance.now();
-    const shards = await inputShards(ctx.run, ctx.input);
+    const shards = JSON.parse((await ctx.run.readAll(LAYOUT_FILE)).toString('utf8')) as ShardInfo[];
     const { total, perPart, parts } = layout(ctx.options, shards);
     const first = rank * ctx.options.final_parts_per_task;
     const last = Math.min(parts, first + ctx.options.final_parts_per_task);
@@ -119,13 +107,26 @@ const finalShards: CorpusPass<OutputOptions> = {
     let tokens = 0;
     for (let part = first; part < last; part++) {
       const rows: DocRow[] = [];
+      let partTokens = 0;
       for await (const r of rowsInRange(ctx.run, shards, part * perPart, Math.min(total, (part + 1) * perPart))) {
         const row = docToRow(rowToDoc(r, String(r.id)));
         rows.push(row);
-        tokens += row.token_count ?? 0;
+        partTokens += row.token_count ?? 0;
       }
+      const name = partName(part, ctx.options.format);
+      const bytes = encodePart(rows, ctx.options);
+      await ctx.run.writeAll(name, bytes);
+      // The part's bytes are in hand: hash and count them now rather than re-read the corpus.
+      const facts: PartFacts = {
+        path: name.slice(FINAL_DIR.length + 1),
+        rows: rows.length,
+        tokens: partTokens,
+        bytes: bytes.byteLength,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      };
+      await ctx.run.writeAll(partFactsFile(part), JSON.stringify(facts));
       docs += rows.length;
-      await ctx.run.writeAll(partName(part, ctx.options.format), encodePart(rows, ctx.options));
+      tokens += partTokens;
     }
     return taskStats('final_shards', rank, docs, tokens, performance.now() - t0);
   },
@@ -138,21 +139,18 @@ const finalManifest: CorpusPass<OutputOptions> = {
   async run(rank, ctx: PassContext & { options: OutputOptions }) {
     const t0 = performance.now();
     const manifest: FinalManifest = { files: [], rows: 0, tokens: 0, bytes: 0 };
-    for (const f of (await ctx.run.list(FINAL_DIR)).filter((x) => /\/part-\d+\.(parquet|jsonl|jsonl\.gz)$/.test(x.path))) {
-      const hash = createHash('sha256');
-      for await (const c of ctx.run.read(f.path)) hash.update(c);
-      const { rows, tokens } = await partCounts(ctx.run, f.path, f.size);
-      manifest.files.push({ path: f.path.slice(FINAL_DIR.length + 1), rows, tokens, bytes: f.size, sha256: hash.digest('hex') });
-      manifest.rows += rows;
-      manifest.tokens += tokens;
-      manifest.bytes += f.size;
+    for (const f of await ctx.run.list('final_shards/parts')) {
+      const facts = JSON.parse((await ctx.run.readAll(f.path)).toString('utf8')) as PartFacts;
+      manifest.files.push(facts);
+      manifest.rows += facts.rows;
+      manifest.tokens += facts.tokens;
+      manifest.bytes += facts.bytes;
     }
     await ctx.run.writeAll(`${FINAL_DIR}/manifest.json`, JSON.stringify(manifest, null, 1) + '\n');
     return taskStats('final_manifest', rank, manifest.rows, manifest.tokens, performance.now() - t0);
   },
 };
 
-void emptyStageStats;
 
 /** Options come from the config's `output` section. */
 export const finalStep: CorpusStep<OutputOptions> = {

@@ -92,6 +92,15 @@ export interface RunStats {
   }[];
 }
 
+/**
+ * The passes whose stages belong in a removal funnel: the first (streaming) pass and every pass
+ * that wrote documents. Bookkeeping passes (MinHash signatures and clusters, index passes)
+ * decide removals that the pass writing the documents makes, and counts, again.
+ */
+export function documentPasses(stats: RunStats): RunStats['passes'] {
+  return stats.passes.filter((p, i) => i === 0 || p.docsWritten > 0);
+}
+
 export function emptyStageStats(): StageStats {
   return { docsIn: 0, docsOut: 0, charsIn: 0, charsOut: 0, dropped: {}, events: {}, histograms: {}, ms: 0 };
 }

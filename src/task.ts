@@ -69,7 +69,6 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
 
   const reader = emptyReaderStats();
   let tokens = 0;
-  const readT0 = performance.now();
   let source: InputSource;
   try {
     source = await env.openInput(input);
@@ -104,7 +103,6 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   await writeSamples(run, sampler);
   const ms = performance.now() - t0;
   reader.ms = ms - stages.reduce((a, s) => a + s.stats.ms, 0);
-  void readT0;
   const stats: TaskStats = {
     pass: STREAM_PASS,
     rank,

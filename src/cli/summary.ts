@@ -1,5 +1,5 @@
 /** The table printed at the end of a run: what each stage removed, and why. */
-import type { RunStats } from '../stats.js';
+import { documentPasses, type RunStats } from '../stats.js';
 import { formatBytes, formatDuration } from '../progress.js';
 import { RW_FUNNEL } from '../report/model.js';
 
@@ -37,7 +37,7 @@ export function formatSummary(stats: RunStats, outputRoot: string): string {
  * its later stages in tokens, of all CommonCrawl).
  */
 function funnelLines(stats: RunStats): string[] {
-  const docPasses = stats.passes.filter((p, i) => i === 0 || p.docsWritten > 0);
+  const docPasses = documentPasses(stats);
   const start = docPasses[0]?.stages[0]?.stats.docsIn ?? 0;
   if (!start) return [];
   const ours = docPasses.flatMap((p) => p.stages.map((s) => `${s.name} ${pct(s.stats.docsOut, start)}`));

@@ -92,11 +92,16 @@ function asBuffer(file: ParquetSource): ArrayBuffer | AsyncBuffer {
  * pass over large shards never holds a whole file. Local and S3 alike.
  */
 export function storageParquet(storage: Storage, path: string, size: number): AsyncBuffer {
+  return rangedParquet(size, (start, end) => storage.read(path, { start, end }));
+}
+
+/** A Parquet file of `size` bytes read through any ranged reader (storage, an input, ...). */
+export function rangedParquet(size: number, readRange: (start: number, end: number) => AsyncIterable<Uint8Array>): AsyncBuffer {
   return {
     byteLength: size,
     async slice(start: number, end?: number) {
       const chunks: Uint8Array[] = [];
-      for await (const c of storage.read(path, { start, end: end ?? size })) chunks.push(c);
+      for await (const c of readRange(start, end ?? size)) chunks.push(c);
       return toArrayBuffer(Buffer.concat(chunks));
     },
   };

@@ -7,6 +7,7 @@ import type { ReaderOptions } from '../config.js';
 import type { ReaderStats } from '../stats.js';
 import { isCorpusFile, readJsonlDocs, readParquetDocs } from './corpus.js';
 import { readWarcDocs } from './warc.js';
+import { rangedParquet } from '../formats/parquet.js';
 
 export interface InputSource {
   /** The full path or URI: named in every problem, and the source of dump/segment. */
@@ -33,33 +34,20 @@ export async function* readInputDocs(
   const progress = onBytes ?? (() => {});
   if (isCorpusFile(source.name)) {
     stats.files++;
-    const bytes = tapped(source.read(), (n) => {
+    const counted = (n: number) => {
       stats.bytes += n;
       progress(n);
-    });
-    if (/\.parquet$/i.test(source.name)) {
-      if (source.size !== undefined && source.readRange) {
-        // Footer first, then one row group at a time: memory bounded by a row group.
-        const { size, readRange } = source;
-        const file = {
-          byteLength: size,
-          async slice(start: number, end?: number) {
-            const chunks: Uint8Array[] = [];
-            for await (const c of readRange(start, end ?? size)) chunks.push(c);
-            const buf = Buffer.concat(chunks);
-            stats.bytes += buf.length;
-            progress(buf.length);
-            return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-          },
-        };
-        yield* readParquetDocs(file, source.name, stats);
-      } else {
-        const chunks: Uint8Array[] = [];
-        for await (const c of bytes) chunks.push(c);
-        yield* readParquetDocs(Buffer.concat(chunks), source.name, stats);
-      }
+    };
+    if (!/\.parquet$/i.test(source.name)) {
+      yield* readJsonlDocs(tapped(source.read(), counted), source.name, stats);
+    } else if (source.size !== undefined && source.readRange) {
+      // Footer first, then one row group at a time: memory bounded by a row group.
+      const { readRange } = source;
+      yield* readParquetDocs(rangedParquet(source.size, (start, end) => tapped(readRange(start, end), counted)), source.name, stats);
     } else {
-      yield* readJsonlDocs(bytes, source.name, stats);
+      const chunks: Uint8Array[] = [];
+      for await (const c of tapped(source.read(), counted)) chunks.push(c);
+      yield* readParquetDocs(Buffer.concat(chunks), source.name, stats);
     }
     return;
   }

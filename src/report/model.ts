@@ -3,7 +3,7 @@
  * and Markdown). Knows no specific stage: it reads stage names, reasons and histogram names
  * from the statistics, and matches histograms to thresholds by a naming rule (`thresholdsFor`).
  */
-import { LOG_EDGES, addToHistogram, emptyReaderStats, mergeHistogram, mergeReaderStats, newHistogram, type Histogram, type InputProblem, type ReaderStats } from '../stats.js';
+import { documentPasses, LOG_EDGES, addToHistogram, emptyReaderStats, mergeHistogram, mergeReaderStats, newHistogram, type Histogram, type InputProblem, type ReaderStats } from '../stats.js';
 import type { PassData, RunData } from './load.js';
 import { emptyProfile, tldOf, topCounts, type SampleDoc, type SampleGroup, type SampleProfile } from './samples.js';
 import type { Threshold } from './svg.js';
@@ -231,12 +231,9 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
   const statsPasses = run.stats?.passes ?? [];
   const sections = configSections(run.runJson);
 
-  // Funnel: every stage of every pass that wrote documents, in run order. Bookkeeping passes
-  // (MinHash signatures and clusters, index passes) write none: their removals are decided
-  // there but made, and counted again, by the pass that writes the documents.
+  // Funnel: every stage of every pass that wrote documents, in run order.
   const rows: FunnelRow[] = [];
-  const docPasses = statsPasses.filter((p, i) => i === 0 || p.docsWritten > 0);
-  for (const p of docPasses) for (const s of p.stages) rows.push({ pass: p.pass, stage: s.name, docsIn: s.stats.docsIn, docsOut: s.stats.docsOut, charsIn: s.stats.charsIn, charsOut: s.stats.charsOut, docsKept: 0, charsKept: null });
+  for (const p of documentPasses({ passes: statsPasses })) for (const s of p.stages) rows.push({ pass: p.pass, stage: s.name, docsIn: s.stats.docsIn, docsOut: s.stats.docsOut, charsIn: s.stats.charsIn, charsOut: s.stats.charsOut, docsKept: 0, charsKept: null });
   const startDocs = rows[0]?.docsIn ?? statsPasses[0]?.reader?.docs ?? 0;
   const startChars = rows[0]?.charsIn ?? 0;
   let baseIdx = -1;
