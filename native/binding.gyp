@@ -5,7 +5,7 @@
       "sources": [ "<!@(node -p \"require('fs').readdirSync('src').filter(f => f.endsWith('.cc')).map(f => 'src/' + f).join(' ')\")" ],
       "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")" ],
       "defines": [ "NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS" ],
-      "cflags_cc": [ "-std=c++17", "-O3", "-march=x86-64-v2", "-fno-exceptions" ],
+      "cflags_cc": [ "-std=c++17", "-O3", "-march=x86-64-v2", "-fno-exceptions", "-ffp-contract=off" ],
       "cflags_cc!": [ "-fno-exceptions", "-std=gnu++17" ]
     }
   ]

@@ -1,11 +1,24 @@
 // MinHash band keys for fuzzy dedup (spec §7; RefinedWeb G.3.1, FineWeb's 14x8 preset).
 //
-// Classic MinHash: b*r independent hash functions h_j(x) = a_j*x + b_j (mod 2^64, a_j odd,
-// a_j and b_j drawn from a seeded splitmix64) applied to each distinct shingle's 64-bit hash x;
-// component j is the minimum over the document's shingles. A pair with Jaccard s agrees on a
-// component with probability s, on a whole band of r components with s^r, and so on some of
-// b bands with 1-(1-s^r)^b (the accuracy test checks this). Each band's r minima are hashed
-// into one 64-bit band key; two documents are candidates when a band key matches.
+// The signature is K = b*r independent MinHash components, computed by an "exponential race"
+// instead of K hash evaluations per shingle. Each distinct shingle x (a 64-bit hash) owns a
+// Poisson process of rate K on the time axis, seeded by x alone; every arrival lands in a
+// uniformly random component. By the splitting theorem, the first arrival of x in component k
+// is then an Exp(1) time, independent across x and k: exactly the value a truly random hash
+// function h_k(x) would give, so component k's minimum over a document is a classic MinHash
+// and a pair with Jaccard s agrees on a component with probability s, on a band of r with
+// s^r, and on some of b bands with 1-(1-s^r)^b (the accuracy test checks this, for short
+// documents too). The document's processes race slot by slot; the race stops at the end of
+// the first slot after which every component holds an arrival, since later slots only carry
+// later times. Work per document is about K*ln(K) arrivals (coupon collector: ~87k for
+// 9,000 components) plus one draw per shingle and slot, instead of n*K multiply-mins: the
+// idea of Dahlgaard, Knudsen and Thorup, "Fast Similarity Sketching" (FOCS 2017) and of
+// FastGM (Qi et al., 2020), with Poisson slots so that no logarithm or permutation state
+// is needed.
+//
+// Time is cut into slots; in each slot, shingle x gets Poisson(kSlotRate) arrivals, each at a
+// uniform 32-bit offset within the slot. An arrival's value is (slot << 32) | offset, so
+// values order as times do, and a component's value is the 64-bit minimum.
 //
 // Shingles: 5-grams (configurable) of GPT-2 token ids of the (already normalized) text, or of
 // its space-separated words. A document shorter than n units is one shingle; an empty one
@@ -40,65 +53,118 @@ uint64_t HashUnits(const char16_t* p, size_t n) {
   return Mix64(h ^ w ^ 0x9e3779b97f4a7c15ull);
 }
 
-// Hash of the window units[i, i+len).
-inline uint64_t ShingleHash(const uint64_t* units, size_t len) {
-  uint64_t h = 0x6a09e667f3bcc909ull;
-  for (size_t k = 0; k < len; k++) h = Mix64(h + units[k] * 0x9e3779b97f4a7c15ull);
-  return h;
+// Odd multipliers by position, for hashing a short sequence of 64-bit values as
+// Mix64(len + sum_k v[k] * mul[k]): the products are independent, so windows and bands
+// hash in parallel instead of through a chain of dependent mixes.
+std::vector<uint64_t> PositionMultipliers(size_t n) {
+  std::vector<uint64_t> mul(n);
+  for (size_t k = 0; k < n; k++) mul[k] = Mix64(0x6a09e667f3bcc909ull + (k + 1) * 0x9e3779b97f4a7c15ull) | 1;
+  return mul;
 }
 
-// sig[j] = min(sig[j], a[j]*x + b[j]) over all x: the hot loop. Components go in tiles of
-// kTile whose a, b and running minima stay in registers while every shingle streams by;
-// cloned per ISA so the 64-bit multiplies vectorize where the CPU has them (AVX-512DQ
-// vpmullq) and stay scalar elsewhere.
-constexpr size_t kTile = 32;
+inline uint64_t SequenceHash(const uint64_t* v, size_t len, const uint64_t* mul) {
+  uint64_t h = len;
+  for (size_t k = 0; k < len; k++) h += v[k] * mul[k];
+  return Mix64(h);
+}
 
+// Arrivals per shingle and slot: Poisson with mean 16*ln(2) (~11.1), so that P(0) = 2^-16
+// exactly and the table is the same double arithmetic in C++ and in the TypeScript reference
+// (stages/minhash/reference.ts), bit for bit. bound[c] = floor(2^64 * P(N <= c)); a uniform
+// u gives N = the number of bounds <= u (at most kPoissonMax - 1); `first` jumps to the
+// answer's neighbourhood by u's top byte.
+constexpr int kPoissonMax = 64;
+struct PoissonTable {
+  uint64_t bound[kPoissonMax];
+  uint8_t first[256];
+  PoissonTable() {
+    const double rate = 16 * 0.6931471805599453;  // Math.LN2
+    double p = 1.0 / 65536, cdf = 0;
+    for (int c = 0; c < kPoissonMax; c++) {
+      if (c > 0) p = p * rate / c;
+      cdf = cdf + p;
+      const double scaled = cdf * 18446744073709551616.0;  // exact: a power of two
+      bound[c] = scaled >= 18446744073709551616.0 ? ~0ull : static_cast<uint64_t>(scaled);
+    }
+    for (int t = 0; t < 256; t++) first[t] = static_cast<uint8_t>(Count(static_cast<uint64_t>(t) << 56, 0));
+  }
+  int Count(uint64_t u, int c) const {
+    while (c < kPoissonMax - 1 && u >= bound[c]) c++;
+    return c;
+  }
+};
+const PoissonTable kPoisson;
+
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
+constexpr int kUnrolled = 16;  // arrivals written per shingle without a loop (P(N > 16) ~ 7%)
+
+// The arrivals of every shingle in one slot, as 32-bit words w: the component is
+// (w * k) >> 32 and the time within the slot is w itself (monotone in the component, uniform
+// within it). Arrival j of shingle x is the top half of Mix64(e + (j+1)*golden), where
+// e = Mix64(x ^ slotKey) also draws the count. Cloned per ISA: the mixing vectorizes.
 __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-void UpdateMins(const uint64_t* xs, size_t nx, const uint64_t* a, const uint64_t* b, uint64_t* sig, size_t k) {
-  size_t j0 = 0;
-  for (; j0 + kTile <= k; j0 += kTile) {
-    uint64_t ta[kTile], tb[kTile], tm[kTile];
-    for (size_t j = 0; j < kTile; j++) {
-      ta[j] = a[j0 + j];
-      tb[j] = b[j0 + j];
-      tm[j] = sig[j0 + j];
+size_t SlotArrivals(const uint64_t* xs, size_t nx, uint64_t slotKey, std::vector<uint64_t>& seeds, std::vector<uint32_t>& words) {
+  if (seeds.size() < nx * kUnrolled + kUnrolled) seeds.resize(nx * kUnrolled + kUnrolled);
+  uint64_t* sd = seeds.data();
+  size_t m = 0;
+  for (size_t i = 0; i < nx; i++) {
+    const uint64_t e = Mix64(xs[i] ^ slotKey);
+    const int n = kPoisson.Count(e, kPoisson.first[e >> 56]);
+    if (m + n + kUnrolled > seeds.size()) {
+      seeds.resize(2 * seeds.size() + n + kUnrolled);
+      sd = seeds.data();
     }
-    for (size_t i = 0; i < nx; i++) {
-      const uint64_t x = xs[i];
-      for (size_t j = 0; j < kTile; j++) {
-        uint64_t v = ta[j] * x + tb[j];
-        tm[j] = v < tm[j] ? v : tm[j];
-      }
-    }
-    for (size_t j = 0; j < kTile; j++) sig[j0 + j] = tm[j];
+    for (int j = 0; j < kUnrolled; j++) sd[m + j] = e + static_cast<uint64_t>(j + 1) * kGolden;
+    for (int j = kUnrolled; j < n; j++) sd[m + j] = e + static_cast<uint64_t>(j + 1) * kGolden;
+    m += n;
   }
-  for (; j0 < k; j0++) {
-    uint64_t m = sig[j0];
-    for (size_t i = 0; i < nx; i++) {
-      uint64_t v = a[j0] * xs[i] + b[j0];
-      m = v < m ? v : m;
-    }
-    sig[j0] = m;
-  }
+  if (words.size() < m) words.resize(m);
+  uint32_t* w = words.data();
+  for (size_t t = 0; t < m; t++) w[t] = static_cast<uint32_t>(Mix64(sd[t]) >> 32);
+  return m;
 }
 
 struct Params {
   int shingle = 0;  // 0 = GPT-2 tokens, 1 = words
   size_t ngram = 5, bands = 450, rows = 20;
   uint64_t seed = 1;
-  std::vector<uint64_t> a, b;
+  uint64_t key = 0;  // the race's key, from the seed
+  std::vector<uint64_t> mul;  // PositionMultipliers(max(ngram, rows))
 };
 
-void MakeCoefficients(Params& p) {
-  size_t k = p.bands * p.rows;
-  p.a.resize(k);
-  p.b.resize(k);
-  uint64_t s = p.seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
-  for (size_t j = 0; j < k; j++) {
-    s += 0x9e3779b97f4a7c15ull;
-    p.a[j] = Mix64(s) | 1;
-    s += 0x9e3779b97f4a7c15ull;
-    p.b[j] = Mix64(s);
+struct RaceScratch {
+  std::vector<uint64_t> seeds;
+  std::vector<uint32_t> words, open, filled;
+};
+
+// Components sig[0..k) of the distinct shingles xs: the race described at the top. During a
+// slot, open[c] holds component c's smallest word so far (~0: no arrival yet); when the slot
+// ends, the components that got their first arrival in it are final, and open[c] = 0 makes
+// every later arrival a no-op for them without a branch.
+void RaceMins(const uint64_t* xs, size_t nx, uint64_t key, uint64_t* sig, size_t k, RaceScratch& sc) {
+  sc.open.assign(k, ~0u);
+  sc.filled.resize(k + 1);
+  uint32_t* open = sc.open.data();
+  uint32_t* filled = sc.filled.data();
+  size_t empty = k;
+  for (uint64_t slot = 0; empty > 0; slot++) {
+    const size_t m = SlotArrivals(xs, nx, Mix64(key + slot * kGolden), sc.seeds, sc.words);
+    const uint32_t* words = sc.words.data();
+    size_t nf = 0;
+    for (size_t t = 0; t < m; t++) {
+      const uint32_t w = words[t];
+      const size_t c = static_cast<size_t>((static_cast<uint64_t>(w) * k) >> 32);
+      const uint32_t old = open[c];
+      filled[nf] = static_cast<uint32_t>(c);
+      nf += old == ~0u;
+      open[c] = w < old ? w : old;
+    }
+    for (size_t f = 0; f < nf; f++) {
+      const size_t c = filled[f];
+      sig[c] = (slot << 32) | open[c];
+      open[c] = 0;
+    }
+    empty -= nf;
   }
 }
 
@@ -108,7 +174,8 @@ void Units(const Params& p, const char16_t* s, size_t n, std::vector<uint32_t>& 
   if (p.shingle == 0) {
     ids.clear();
     gpt2::Encode(s, n, ids, nullptr);
-    for (uint32_t id : ids) units.push_back(Mix64(id + 0x51ed27ull));
+    units.resize(ids.size());
+    for (size_t i = 0; i < ids.size(); i++) units[i] = Mix64(ids[i] + 0x51ed27ull);
     return;
   }
   size_t i = 0;
@@ -121,22 +188,55 @@ void Units(const Params& p, const char16_t* s, size_t n, std::vector<uint32_t>& 
   }
 }
 
+// Keeps the first occurrence of each value, in order: a linear-probing set sized to the input
+// (sorting was a tenth of the signature time).
+void Distinct(std::vector<uint64_t>& v, std::vector<uint64_t>& table) {
+  size_t cap = 16;
+  while (cap < 2 * v.size()) cap <<= 1;
+  table.assign(cap, 0);
+  bool zero = false;
+  size_t out = 0;
+  for (size_t i = 0; i < v.size(); i++) {
+    const uint64_t x = v[i];
+    bool fresh;
+    if (x == 0) {  // 0 marks a free slot; the value itself is kept aside
+      fresh = !zero;
+      zero = true;
+    } else {
+      size_t h = Mix64(x) & (cap - 1);
+      while (table[h] != 0 && table[h] != x) h = (h + 1) & (cap - 1);
+      fresh = table[h] == 0;
+      table[h] = x;
+    }
+    if (fresh) v[out++] = x;
+  }
+  v.resize(out);
+}
+
+struct SignatureScratch {
+  std::vector<uint64_t> shingles, table, sig;
+  RaceScratch race;
+};
+
 // Band keys of one document into out[0..bands); returns the number of distinct shingles.
-size_t Signature(const Params& p, const std::vector<uint64_t>& units, std::vector<uint64_t>& shingles,
-                 std::vector<uint64_t>& sig, uint64_t* out) {
+size_t Signature(const Params& p, const std::vector<uint64_t>& units, SignatureScratch& sc, uint64_t* out) {
+  std::vector<uint64_t>& shingles = sc.shingles;
   shingles.clear();
   if (units.empty()) return 0;
+  const uint64_t* mul = p.mul.data();
   if (units.size() < p.ngram) {
-    shingles.push_back(ShingleHash(units.data(), units.size()));
+    shingles.push_back(SequenceHash(units.data(), units.size(), mul));
   } else {
-    for (size_t i = 0; i + p.ngram <= units.size(); i++) shingles.push_back(ShingleHash(units.data() + i, p.ngram));
+    shingles.resize(units.size() - p.ngram + 1);
+    for (size_t i = 0; i < shingles.size(); i++) shingles[i] = SequenceHash(units.data() + i, p.ngram, mul);
   }
-  std::sort(shingles.begin(), shingles.end());
-  shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
-  size_t k = p.bands * p.rows;
-  sig.assign(k, ~0ull);
-  UpdateMins(shingles.data(), shingles.size(), p.a.data(), p.b.data(), sig.data(), k);
-  for (size_t band = 0; band < p.bands; band++) out[band] = ShingleHash(sig.data() + band * p.rows, p.rows);
+  Distinct(shingles, sc.table);
+  const size_t k = p.bands * p.rows;
+  std::vector<uint64_t>& sig = sc.sig;
+  sig.resize(k);
+  RaceMins(shingles.data(), shingles.size(), p.key, sig.data(), k, sc.race);
+  for (size_t j = 0; j < k; j++) sig[j] = Mix64(sig[j]);
+  for (size_t band = 0; band < p.bands; band++) out[band] = SequenceHash(sig.data() + band * p.rows, p.rows, mul);
   return shingles.size();
 }
 
@@ -173,14 +273,16 @@ Napi::Value BandsJs(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, "minhashBands: GPT-2 ranks not loaded (call gpt2Load first)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  MakeCoefficients(p);
+  p.key = Mix64(p.seed * kGolden + 0x2545f4914f6cdd1dull);
+  p.mul = PositionMultipliers(std::max(p.ngram, p.rows));
   auto arr = info[0].As<Napi::Array>();
   uint32_t n = arr.Length();
   Napi::BigUint64Array keys = Napi::BigUint64Array::New(env, static_cast<size_t>(n) * p.bands);
   Napi::Uint32Array counts = Napi::Uint32Array::New(env, n);
   std::u16string buf;
   std::vector<uint32_t> ids;
-  std::vector<uint64_t> units, shingles, sig;
+  std::vector<uint64_t> units;
+  SignatureScratch scratch;
   for (uint32_t i = 0; i < n; i++) {
     napi_value v = arr.Get(i);
     size_t len = 0;
@@ -191,7 +293,7 @@ Napi::Value BandsJs(const Napi::CallbackInfo& info) {
     buf.resize(len + 1);
     napi_get_value_string_utf16(env, v, buf.data(), len + 1, &len);
     Units(p, buf.data(), len, ids, units);
-    counts[i] = static_cast<uint32_t>(Signature(p, units, shingles, sig, keys.Data() + static_cast<size_t>(i) * p.bands));
+    counts[i] = static_cast<uint32_t>(Signature(p, units, scratch, keys.Data() + static_cast<size_t>(i) * p.bands));
   }
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, keys);

@@ -86,18 +86,29 @@ function wordUnits(s: string): Units {
   return out;
 }
 
-/** Hash of units[from, from+len) (pairs), into H:L. */
-function shingleHash(u: ArrayLike<number>, from: number, len: number): void {
-  let h = 0x6a09e667, l = 0xf3bcc909;
-  for (let k = from; k < from + len; k++) {
-    mul(u[2 * k]!, u[2 * k + 1]!, 0x9e3779b9, 0x7f4a7c15);
-    add(h, l, H, L);
+/** PositionMultipliers (minhash.cc): odd 64-bit multipliers as (hi, lo) pairs. */
+function positionMultipliers(n: number): Uint32Array {
+  const m = new Uint32Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    mul(0, k + 1, 0x9e3779b9, 0x7f4a7c15);
+    add(H, L, 0x6a09e667, 0xf3bcc909);
     mix(H, L);
+    m[2 * k] = H;
+    m[2 * k + 1] = (L | 1) >>> 0;
+  }
+  return m;
+}
+
+/** SequenceHash (minhash.cc) of v[from, from+len) (pairs), into H:L. */
+function sequenceHash(v: ArrayLike<number>, from: number, len: number, m: Uint32Array): void {
+  let h = 0, l = len;
+  for (let k = 0; k < len; k++) {
+    mul(v[2 * (from + k)]!, v[2 * (from + k) + 1]!, m[2 * k]!, m[2 * k + 1]!);
+    add(h, l, H, L);
     h = H;
     l = L;
   }
-  H = h;
-  L = l;
+  mix(h, l);
 }
 
 export interface ReferenceParams {
@@ -108,28 +119,61 @@ export interface ReferenceParams {
   seed: number;
 }
 
-/** a_j, b_j of the b*r hash functions, as in MakeCoefficients (minhash.cc). */
-function coefficients(p: ReferenceParams): { a: Uint32Array; b: Uint32Array } {
-  const k = p.bands * p.rows;
-  const a = new Uint32Array(2 * k), b = new Uint32Array(2 * k);
-  const seed = BigInt(p.seed);
-  const s0 = BigInt.asUintN(64, seed * 0x9e3779b97f4a7c15n + 0x2545f4914f6cdd1dn);
-  let sh = Number(s0 >> 32n), sl = Number(s0 & 0xffffffffn);
-  for (let j = 0; j < k; j++) {
-    add(sh, sl, 0x9e3779b9, 0x7f4a7c15);
-    sh = H;
-    sl = L;
-    mix(sh, sl);
-    a[2 * j] = H;
-    a[2 * j + 1] = (L | 1) >>> 0;
-    add(sh, sl, 0x9e3779b9, 0x7f4a7c15);
-    sh = H;
-    sl = L;
-    mix(sh, sl);
-    b[2 * j] = H;
-    b[2 * j + 1] = L;
+const M64 = (1n << 64n) - 1n;
+const u64 = (h: number, l: number) => (BigInt(h) << 32n) | BigInt(l);
+
+/** The Poisson bounds of PoissonTable (minhash.cc): the same doubles, so the same integers. */
+function poissonBounds(): bigint[] {
+  const rate = 16 * Math.LN2;
+  let p = 1 / 65536, cdf = 0;
+  const bound: bigint[] = [];
+  for (let c = 0; c < 64; c++) {
+    if (c > 0) p = (p * rate) / c;
+    cdf = cdf + p;
+    const scaled = cdf * 2 ** 64;
+    bound.push(scaled >= 2 ** 64 ? M64 : BigInt(Math.floor(scaled)));
   }
-  return { a, b };
+  return bound;
+}
+
+/**
+ * The race of RaceMins (minhash.cc), written as its definition: slot by slot, every shingle
+ * draws Poisson arrivals; a component takes the smallest (slot, word) that lands on it.
+ */
+function raceMins(xs: number[], key: bigint, k: number, bound: bigint[]): Uint32Array {
+  const sig = new Uint32Array(2 * k);
+  const set = new Uint8Array(k);
+  let empty = k;
+  for (let slot = 0; empty > 0; slot++) {
+    const sk = BigInt.asUintN(64, key + BigInt(slot) * 0x9e3779b97f4a7c15n);
+    mix(Number(sk >> 32n), Number(sk & 0xffffffffn));
+    const kh = H, kl = L;
+    const best = new Map<number, number>();
+    for (let i = 0; i < xs.length; i += 2) {
+      mix((xs[i]! ^ kh) >>> 0, (xs[i + 1]! ^ kl) >>> 0);
+      const eh = H, el = L;
+      const e = u64(eh, el);
+      let n = 0;
+      while (n < 63 && e >= bound[n]!) n++;
+      for (let j = 1; j <= n; j++) {
+        mul(0, j, 0x9e3779b9, 0x7f4a7c15);
+        add(eh, el, H, L);
+        mix(H, L);
+        const w = H;
+        const c = Math.floor((w * k) / 2 ** 32);
+        if (set[c]) continue;
+        const old = best.get(c);
+        if (old === undefined || w < old) best.set(c, w);
+      }
+    }
+    for (const [c, w] of best) {
+      set[c] = 1;
+      sig[2 * c] = slot;
+      sig[2 * c + 1] = w;
+      empty--;
+    }
+  }
+  return sig;
 }
 
 /**
@@ -141,11 +185,14 @@ export function referenceBands(
   p: ReferenceParams,
   tokenize: (text: string) => ArrayLike<number>,
 ): { keys: BigUint64Array; shingles: Uint32Array } {
-  const { a, b } = coefficients(p);
   const k = p.bands * p.rows;
+  const m = positionMultipliers(Math.max(p.ngram, p.rows));
+  const key = BigInt.asUintN(64, BigInt(p.seed) * 0x9e3779b97f4a7c15n + 0x2545f4914f6cdd1dn);
+  mix(Number(key >> 32n), Number(key & 0xffffffffn));
+  const raceKey = u64(H, L);
+  const bound = poissonBounds();
   const keys = new BigUint64Array(texts.length * p.bands);
   const counts = new Uint32Array(texts.length);
-  const sig = new Uint32Array(2 * k);
   texts.forEach((text, d) => {
     const units = p.shingle === 'gpt2' ? tokenUnits(tokenize(text)) : wordUnits(text);
     const n = units.length / 2;
@@ -154,30 +201,23 @@ export function referenceBands(
     const xs: number[] = [];
     const windows = n < p.ngram ? 1 : n - p.ngram + 1;
     for (let i = 0; i < windows; i++) {
-      shingleHash(units, i, Math.min(p.ngram, n));
-      const key = (BigInt(H) << 32n) | BigInt(L);
-      if (!seen.has(key)) {
-        seen.add(key);
+      sequenceHash(units, i, Math.min(p.ngram, n), m);
+      const x = u64(H, L);
+      if (!seen.has(x)) {
+        seen.add(x);
         xs.push(H, L);
       }
     }
     counts[d] = seen.size;
-    sig.fill(0xffffffff);
-    for (let i = 0; i < xs.length; i += 2) {
-      const xh = xs[i]!, xl = xs[i + 1]!;
-      for (let j = 0; j < k; j++) {
-        mul(a[2 * j]!, a[2 * j + 1]!, xh, xl);
-        add(H, L, b[2 * j]!, b[2 * j + 1]!);
-        const sh = sig[2 * j]!;
-        if (H < sh || (H === sh && L < sig[2 * j + 1]!)) {
-          sig[2 * j] = H;
-          sig[2 * j + 1] = L;
-        }
-      }
+    const sig = raceMins(xs, raceKey, k, bound);
+    for (let j = 0; j < k; j++) {
+      mix(sig[2 * j]!, sig[2 * j + 1]!);
+      sig[2 * j] = H;
+      sig[2 * j + 1] = L;
     }
     for (let band = 0; band < p.bands; band++) {
-      shingleHash(sig, band * p.rows, p.rows);
-      keys[d * p.bands + band] = (BigInt(H) << 32n) | BigInt(L);
+      sequenceHash(sig, band * p.rows, p.rows, m);
+      keys[d * p.bands + band] = u64(H, L);
     }
   });
   return { keys, shingles: counts };
