@@ -16,9 +16,9 @@ namespace refinery::normalize {
 namespace {
 using tables::Kind;
 
-// BMP table entry: a fast kind in bits 16..23, the image unit in bits 0..15.
-enum Fast : uint32_t { kKeep = 0, kSkip = 1, kBlank = 2, kNumeral = 3, kSyllable = 4, kSlow = 5 };
-constexpr uint32_t Entry(Fast kind, uint32_t unit) { return (static_cast<uint32_t>(kind) << 16) | unit; }
+// BMP table entry: the unit written in bits 0..15, kSpace if it is a collapsible space, and the
+// other kinds above (so `e < kDrop` is the common case: one unit or a space, branch-free).
+constexpr uint32_t kSpace = 1u << 16, kDrop = 1u << 17, kSyllable = 2u << 17, kSlow = 3u << 17;
 
 const tables::Run* FindRun(uint32_t cp) {
   const tables::Run* end = tables::kRuns + sizeof(tables::kRuns) / sizeof(tables::kRuns[0]);
@@ -28,31 +28,33 @@ const tables::Run* FindRun(uint32_t cp) {
   return cp <= r->hi ? r : nullptr;
 }
 
-const std::vector<uint32_t>& BmpTable() {
-  static const std::vector<uint32_t> table = [] {
-    std::vector<uint32_t> t(0x10000);
-    for (uint32_t c = 0; c < 0x10000; c++) t[c] = Entry(kKeep, c);  // lone surrogates included
-    for (uint32_t c = 0xd800; c < 0xe000; c++) t[c] = Entry(kSlow, c);  // surrogates: Slow()
-    for (const tables::Run& r : tables::kRuns) {
-      if (r.lo > 0xffff) break;
-      for (uint32_t c = r.lo; c <= r.hi; c++) {
-        switch (r.kind) {
-          case Kind::kMap: {
-            uint32_t to = static_cast<uint32_t>(static_cast<int32_t>(c) + r.arg);
-            t[c] = to <= 0xffff ? Entry(kKeep, to) : Entry(kSlow, c);
-            break;
-          }
-          case Kind::kDrop: t[c] = Entry(kSkip, 0); break;
-          case Kind::kSpace: t[c] = Entry(kBlank, ' '); break;
-          case Kind::kDigit: t[c] = Entry(kNumeral, c); break;
-          case Kind::kHangul: t[c] = Entry(kSyllable, c); break;
-          default: t[c] = Entry(kSlow, c); break;
+// The 64K table for one digits setting, built from the runs at first use.
+std::vector<uint32_t> BuildBmpTable(bool digitsToZero) {
+  std::vector<uint32_t> t(0x10000);
+  for (uint32_t c = 0; c < 0x10000; c++) t[c] = c >= 0xd800 && c < 0xe000 ? kSlow : c;  // surrogates: Slow()
+  for (const tables::Run& r : tables::kRuns) {
+    if (r.lo > 0xffff) break;
+    for (uint32_t c = r.lo; c <= r.hi; c++) {
+      switch (r.kind) {
+        case Kind::kMap: {
+          uint32_t to = static_cast<uint32_t>(static_cast<int32_t>(c) + r.arg);
+          t[c] = to <= 0xffff ? to : kSlow;
+          break;
         }
+        case Kind::kDrop: t[c] = kDrop; break;
+        case Kind::kSpace: t[c] = kSpace | u' '; break;
+        case Kind::kDigit: t[c] = digitsToZero ? u'0' : c; break;
+        case Kind::kHangul: t[c] = kSyllable; break;
+        default: t[c] = kSlow; break;
       }
     }
-    return t;
-  }();
-  return table;
+  }
+  return t;
+}
+
+const uint32_t* BmpTable(bool digitsToZero) {
+  static const std::vector<uint32_t> keep = BuildBmpTable(false), zero = BuildBmpTable(true);
+  return digitsToZero ? zero.data() : keep.data();
 }
 
 bool InRanges(const tables::Range* begin, const tables::Range* end, uint32_t cp) {
@@ -92,52 +94,53 @@ bool FinalSigma(const char16_t* s, size_t n, size_t i) {
   return true;
 }
 
-// Output with whitespace collapsed and trimmed: a space is written only before the next text.
+// Output with whitespace collapsed and trimmed: a space is written only after text, and a
+// trailing one is dropped at the end.
 struct Writer {
   std::u16string& out;
   char16_t* begin;
   char16_t* w;
   char16_t* cap;
-  bool pending = false;
-  char16_t* joinable = nullptr;  // w just after a lone high surrogate, if nothing else since
+  bool afterSpace = true;  // nothing written yet, or a space last: a space now adds nothing
+  char16_t* joinable = nullptr;  // w just after a lone high surrogate, if nothing written since
 
-  // Room for `units` more units plus one pending space; the caller keeps writing at most one
-  // unit per remaining input unit otherwise, so only expansions need to ask.
+  // Room for `units` more units; the main loop writes at most one unit per input unit, so only
+  // expansions need to ask.
   void Reserve(size_t units) {
-    if (static_cast<size_t>(cap - w) >= units + 1) return;
+    if (static_cast<size_t>(cap - w) >= units) return;
     size_t used = w - begin;
     ptrdiff_t join = joinable ? joinable - begin : -1;
-    out.resize(std::max(out.size() * 2, used + units + 1));
+    out.resize(std::max(out.size() * 2, used + units));
     begin = &out[0];
     w = begin + used;
     cap = begin + out.size();
     joinable = join < 0 ? nullptr : begin + join;
   }
   void Text(char16_t u) {
-    if (pending) *w++ = u' ';
-    pending = false;
     *w++ = u;
+    afterSpace = false;
   }
   void Code(uint32_t cp) {
     if (cp <= 0xffff) return Text(static_cast<char16_t>(cp));
-    Text(static_cast<char16_t>(0xd800 + ((cp - 0x10000) >> 10)));
-    *w++ = static_cast<char16_t>(0xdc00 + ((cp - 0x10000) & 0x3ff));
+    *w++ = static_cast<char16_t>(0xd800 + ((cp - 0x10000) >> 10));
+    Text(static_cast<char16_t>(0xdc00 + ((cp - 0x10000) & 0x3ff)));
   }
   void Space() {
-    pending = w != begin;
-    joinable = nullptr;
+    if (!afterSpace) *w++ = u' ';
+    afterSpace = true;
   }
   // The lone high surrogate just written and the lone low one now read form a pair in JS (the
   // marks between them were removed before the P/S and Nd steps): apply those steps to it.
   void Join(char16_t low, bool digitsToZero, const tables::Run* r) {
     joinable = nullptr;
     if (r && r->kind == Kind::kSpace) {
-      if (--w > begin && w[-1] == u' ') --w;  // the space flushed before the high one
-      pending = w != begin;
+      --w;
+      afterSpace = w == begin || w[-1] == u' ';  // spaces are written only by Space()
+      Space();
     } else if (r && r->kind == Kind::kDigit && digitsToZero) {
       w[-1] = u'0';
     } else {
-      *w++ = low;
+      Text(low);
     }
   }
 };
@@ -147,7 +150,7 @@ size_t Slow(const char16_t* s, size_t n, size_t i, bool digitsToZero, Writer& ou
   uint32_t cp = s[i];
   size_t len = 1;
   if (IsHigh(s[i]) && i + 1 < n && IsLow(s[i + 1])) cp = Pair(s[i], s[i + 1]), len = 2;
-  out.Reserve(n - i + 3);
+  out.Reserve(n - i + 4);
   if (cp >= 0xd800 && cp < 0xdc00) {  // lone high surrogate
     out.Text(s[i]);
     out.joinable = out.w;
@@ -184,28 +187,42 @@ size_t Slow(const char16_t* s, size_t n, size_t i, bool digitsToZero, Writer& ou
 }  // namespace
 
 void ForMinhash(const char16_t* s, size_t n, bool digitsToZero, std::u16string& out) {
-  const uint32_t* table = BmpTable().data();
+  const uint32_t* table = BmpTable(digitsToZero);
   if (out.size() < n + 1) out.resize(n + 1);
   Writer wr{out, &out[0], &out[0], &out[0] + out.size()};
+  char16_t* w = wr.w;
+  bool afterSpace = true;
   for (size_t i = 0; i < n;) {
     uint32_t e = table[s[i]];
-    switch (e >> 16) {
-      case kKeep: wr.Text(static_cast<char16_t>(e)); i++; break;
-      case kBlank: wr.Space(); i++; break;
-      case kSkip: i++; break;
-      case kNumeral: wr.Text(digitsToZero ? u'0' : static_cast<char16_t>(e)); i++; break;
-      case kSyllable: {  // Unicode §3.12 Hangul syllable decomposition
-        uint32_t si = s[i++] - 0xac00, t = si % 28;
-        wr.Reserve(n - i + 3);
-        wr.Text(static_cast<char16_t>(0x1100 + si / 588));
-        *wr.w++ = static_cast<char16_t>(0x1161 + (si % 588) / 28);
-        if (t) *wr.w++ = static_cast<char16_t>(0x11a7 + t);
-        break;
-      }
-      default: i += Slow(s, n, i, digitsToZero, wr); break;
+    if (e < kDrop) {  // a unit, or a space that counts unless one was just written
+      bool space = e & kSpace;
+      *w = static_cast<char16_t>(e);
+      w += !(space & afterSpace);
+      afterSpace = space;
+      i++;
+      continue;
     }
+    if (e == kDrop) {
+      i++;
+      continue;
+    }
+    wr.w = w;
+    wr.afterSpace = afterSpace;
+    if (e == kSyllable) {  // Unicode §3.12 Hangul syllable decomposition
+      uint32_t si = s[i++] - 0xac00, t = si % 28;
+      wr.Reserve(n - i + 3);
+      *wr.w++ = static_cast<char16_t>(0x1100 + si / 588);
+      *wr.w++ = static_cast<char16_t>(0x1161 + (si % 588) / 28);
+      if (t) *wr.w++ = static_cast<char16_t>(0x11a7 + t);
+      wr.afterSpace = false;
+    } else {
+      i += Slow(s, n, i, digitsToZero, wr);
+    }
+    w = wr.w;
+    afterSpace = wr.afterSpace;
   }
-  out.resize(wr.w - wr.begin);
+  if (afterSpace && w != wr.begin) w--;  // the trailing space
+  out.resize(w - wr.begin);
 }
 
 namespace {
