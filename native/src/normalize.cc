@@ -206,18 +206,23 @@ void ForMinhash(const char16_t* s, size_t n, bool digitsToZero, std::u16string& 
       i++;
       continue;
     }
+    if (e == kSyllable) {  // Unicode §3.12 Hangul syllable decomposition: L V (T) jamo
+      uint32_t si = s[i++] - 0xac00, t = si % 28;
+      if (static_cast<size_t>(wr.cap - w) < n - i + 3) {
+        wr.w = w;
+        wr.Reserve(n - i + 3);
+        w = wr.w;
+      }
+      w[0] = static_cast<char16_t>(0x1100 + si / 588);
+      w[1] = static_cast<char16_t>(0x1161 + (si % 588) / 28);
+      w[2] = static_cast<char16_t>(0x11a7 + t);  // kept only when t != 0
+      w += 2 + (t != 0);
+      afterSpace = false;
+      continue;
+    }
     wr.w = w;
     wr.afterSpace = afterSpace;
-    if (e == kSyllable) {  // Unicode §3.12 Hangul syllable decomposition
-      uint32_t si = s[i++] - 0xac00, t = si % 28;
-      wr.Reserve(n - i + 3);
-      *wr.w++ = static_cast<char16_t>(0x1100 + si / 588);
-      *wr.w++ = static_cast<char16_t>(0x1161 + (si % 588) / 28);
-      if (t) *wr.w++ = static_cast<char16_t>(0x11a7 + t);
-      wr.afterSpace = false;
-    } else {
-      i += Slow(s, n, i, digitsToZero, wr);
-    }
+    i += Slow(s, n, i, digitsToZero, wr);
     w = wr.w;
     afterSpace = wr.afterSpace;
   }
