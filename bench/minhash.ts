@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { encode as gptTokenizerEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import { bandKeys } from '../stages/minhash/kernel.js';
 import { referenceBands } from '../stages/minhash/reference.js';
-import { normalizeForMinhash } from '../stages/minhash/normalize.js';
+import { normalizeForMinhash, normalizeForMinhashNative } from '../stages/minhash/normalize.js';
 import { MINHASH_PRESETS } from '../stages/minhash/config.js';
 import { countTokens } from '../src/tokenizer/gpt2.js';
 import { benchTexts, medianSeconds, utf8Bytes } from './corpus.js';
@@ -38,6 +38,7 @@ if (!all) {
     bandKeys(norm.slice(0, 5), c);
     line(`${preset} ${c.bands}x${c.rows} native, whole (normalize + sign)`, texts.length, bytes / 1e6, medianSeconds(() => bandKeys(texts.map((t) => normalizeForMinhash(t, c.digits_to_zero)), c), 3));
     line(`  of which normalize (JS)`, texts.length, bytes / 1e6, medianSeconds(() => texts.map((t) => normalizeForMinhash(t, c.digits_to_zero)), 3));
+    line(`  normalize (native, same output)`, texts.length, bytes / 1e6, medianSeconds(() => texts.map((t) => normalizeForMinhashNative(t, c.digits_to_zero)), 3));
     if (c.shingle === 'gpt2') line(`  of which GPT-2 tokens (native)`, texts.length, bytes / 1e6, medianSeconds(() => countTokens(norm), 3));
     line(`  of which ${c.shingle === 'gpt2' ? 'tokens + ' : ''}shingles + ${c.bands * c.rows} hashes (native)`, texts.length, bytes / 1e6, medianSeconds(() => bandKeys(norm, c), 3));
     // The TypeScript implementation is slow: time a slice of the documents.

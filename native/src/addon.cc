@@ -7,6 +7,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   refinery::InitFastText(env, exports);
   refinery::InitGpt2(env, exports);
   refinery::InitMinhash(env, exports);
+  refinery::InitNormalize(env, exports);
   refinery::InitSuffixArray(env, exports);
   return exports;
 }

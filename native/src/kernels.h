@@ -8,5 +8,6 @@ void InitInfo(Napi::Env env, Napi::Object exports);
 void InitFastText(Napi::Env env, Napi::Object exports);
 void InitGpt2(Napi::Env env, Napi::Object exports);
 void InitMinhash(Napi::Env env, Napi::Object exports);
+void InitNormalize(Napi::Env env, Napi::Object exports);
 void InitSuffixArray(Napi::Env env, Napi::Object exports);
 }  // namespace refinery
