@@ -1,6 +1,6 @@
 /**
- * Pass 1, one task per input shard: normalize each document, compute its band keys
- * (native kernel), and write one signature file with every band's records sorted by
+ * Pass 1, one task per input shard: normalize each document and compute its band keys
+ * (both in the native kernel), and write one signature file with every band's records sorted by
  * (key, doc) and checksummed (files.ts).
  */
 import type { CorpusPass } from '../../src/pass.js';
@@ -10,7 +10,6 @@ import { addToHistogram, LOG_EDGES, newHistogram } from '../../src/stats.js';
 import { RefineryError } from '../../src/errors.js';
 import type { MinhashConfig } from './config.js';
 import { checkConfig } from './config.js';
-import { normalizeForMinhash } from './normalize.js';
 import { bandKeys, sortedSections } from './kernel.js';
 import { encodeSigFile } from './files.js';
 import { configTag, emptyStageStats, inputShards, PASS_SIGNATURES, sigPath, taskStats } from './common.js';
@@ -40,7 +39,7 @@ export const signaturesPass: CorpusPass<MinhashConfig> = {
     let done = 0;
     const flush = () => {
       if (!batch.length) return;
-      const r = bandKeys(batch, c);
+      const r = bandKeys(batch, c, { normalize: true });
       keys.set(r.keys, done * c.bands);
       r.shingles.forEach((n, i) => {
         if (n > 0) withShingles.push(done + i);
@@ -53,7 +52,7 @@ export const signaturesPass: CorpusPass<MinhashConfig> = {
     for await (const row of readParquetRows(bytes)) {
       const doc = rowToDoc(row, `${file.path}#${i++}`);
       stats.charsIn += doc.text.length;
-      batch.push(normalizeForMinhash(doc.text, c.digits_to_zero));
+      batch.push(doc.text);
       if (batch.length === BATCH) flush();
     }
     flush();

@@ -79,6 +79,34 @@ for (const [preset, c] of Object.entries(MINHASH_PRESETS)) {
   }
 }
 
+test('minhash kernel: the AVX-512 path (where the CPU has it) and the portable path give the same band keys', () => {
+  const words = Array.from({ length: 3000 }, (_, i) => `w${(i * 7919) % 1500}`);
+  // From 1 shingle to thousands, so races run from one slot to hundreds.
+  const texts = [1, 2, 5, 20, 100, 700, 3000].map((n) => words.slice(0, n).join(' '));
+  for (const c of Object.values(MINHASH_PRESETS)) {
+    const opts = { ...c, shingle: 'words' };
+    assert.deepEqual(Array.from(bandKeys(texts, opts, { portable: true }).keys), Array.from(bandKeys(texts, opts).keys));
+  }
+});
+
+test('minhash kernel: normalizing in native code gives the keys of the JS-normalized texts (both presets)', () => {
+  const raw = [
+    '  Héllo,   WÖRLD!!\n\nÇa va? 2023 — «ok»  ',
+    'ΟΔΟΣ ΣΟΦΙΑΣ: Ελληνικά κείμενα, 42 φορές.',
+    'Room 42, floor 7 — déjà vu; naïve café 🙂 ½ ² ٣',
+    'The quick brown fox jumps over the lazy dog, again and again!',
+    '',
+    '!!!',
+  ];
+  for (const c of Object.values(MINHASH_PRESETS)) {
+    const small = { ...c, bands: 9, rows: 4 };
+    const native = bandKeys(raw, small, { normalize: true });
+    const js = bandKeys(raw.map((t) => normalizeForMinhash(t, c.digits_to_zero)), small);
+    assert.deepEqual(Array.from(native.shingles), Array.from(js.shingles));
+    assert.deepEqual(Array.from(native.keys), Array.from(js.keys));
+  }
+});
+
 test('minhash band keys depend on the set of shingles only: order and repeats do not matter', () => {
   const opts = { ...MINHASH_PRESETS.refinedweb, shingle: 'words', ngram: 1 };
   const { keys, shingles } = bandKeys(['alpha beta gamma delta', 'delta gamma beta alpha alpha beta', 'alpha beta gamma'], opts);
