@@ -16,9 +16,9 @@ namespace refinery::normalize {
 namespace {
 using tables::Kind;
 
-// BMP table entry: the unit written in bits 0..15, kSpace if it is a collapsible space, and the
-// other kinds above (so `e < kDrop` is the common case: one unit or a space, branch-free).
-constexpr uint32_t kSpace = 1u << 16, kDrop = 1u << 17, kSyllable = 2u << 17, kSlow = 3u << 17;
+// BMP table entry: the unit written in bits 0..15, kSpaceBit if it is a space (collapsed), and the
+// other kinds above (so `e < kDropEntry` is the common case: one unit or a space, branch-free).
+constexpr uint32_t kSpaceBit = 1u << 16, kDropEntry = 1u << 17, kSyllableEntry = 2u << 17, kSlowEntry = 3u << 17;
 
 const tables::Run* FindRun(uint32_t cp) {
   const tables::Run* end = tables::kRuns + sizeof(tables::kRuns) / sizeof(tables::kRuns[0]);
@@ -31,21 +31,21 @@ const tables::Run* FindRun(uint32_t cp) {
 // The 64K table for one digits setting, built from the runs at first use.
 std::vector<uint32_t> BuildBmpTable(bool digitsToZero) {
   std::vector<uint32_t> t(0x10000);
-  for (uint32_t c = 0; c < 0x10000; c++) t[c] = c >= 0xd800 && c < 0xe000 ? kSlow : c;  // surrogates: Slow()
+  for (uint32_t c = 0; c < 0x10000; c++) t[c] = c >= 0xd800 && c < 0xe000 ? kSlowEntry : c;  // surrogates: Slow()
   for (const tables::Run& r : tables::kRuns) {
     if (r.lo > 0xffff) break;
     for (uint32_t c = r.lo; c <= r.hi; c++) {
       switch (r.kind) {
         case Kind::kMap: {
           uint32_t to = static_cast<uint32_t>(static_cast<int32_t>(c) + r.arg);
-          t[c] = to <= 0xffff ? to : kSlow;
+          t[c] = to <= 0xffff ? to : kSlowEntry;
           break;
         }
-        case Kind::kDrop: t[c] = kDrop; break;
-        case Kind::kSpace: t[c] = kSpace | u' '; break;
+        case Kind::kDrop: t[c] = kDropEntry; break;
+        case Kind::kSpace: t[c] = kSpaceBit | u' '; break;
         case Kind::kDigit: t[c] = digitsToZero ? u'0' : c; break;
-        case Kind::kHangul: t[c] = kSyllable; break;
-        default: t[c] = kSlow; break;
+        case Kind::kHangul: t[c] = kSyllableEntry; break;
+        default: t[c] = kSlowEntry; break;
       }
     }
   }
@@ -194,19 +194,19 @@ void ForMinhash(const char16_t* s, size_t n, bool digitsToZero, std::u16string& 
   bool afterSpace = true;
   for (size_t i = 0; i < n;) {
     uint32_t e = table[s[i]];
-    if (e < kDrop) {  // a unit, or a space that counts unless one was just written
-      bool space = e & kSpace;
+    if (e < kDropEntry) {  // a unit, or a space that counts unless one was just written
+      bool space = e & kSpaceBit;
       *w = static_cast<char16_t>(e);
       w += !(space & afterSpace);
       afterSpace = space;
       i++;
       continue;
     }
-    if (e == kDrop) {
+    if (e == kDropEntry) {
       i++;
       continue;
     }
-    if (e == kSyllable) {  // Unicode §3.12 Hangul syllable decomposition: L V (T) jamo
+    if (e == kSyllableEntry) {  // Unicode §3.12 Hangul syllable decomposition: L V (T) jamo
       uint32_t si = s[i++] - 0xac00, t = si % 28;
       if (static_cast<size_t>(wr.cap - w) < n - i + 3) {
         wr.w = w;
