@@ -67,6 +67,10 @@ async function main(): Promise<void> {
     const total = filter.ms;
     console.log('share of task time in the streaming pass:');
     console.log(table([['stage', 'ms', 'share'], ['reading + decoding', filter.reader.ms, `${((100 * filter.reader.ms) / total).toFixed(1)}%`], ...stageMs.map(([n, ms]) => [n, ms, `${((100 * ms) / total).toFixed(1)}%`])]));
+    console.log('task time per pass (sum over its tasks):');
+    const passes: { pass: string; tasks: number; ms: number }[] = stats.passes;
+    const all = passes.reduce((a, p) => a + p.ms, 0);
+    console.log(table([['pass', 'tasks', 'ms', 'share'], ...passes.map((p) => [p.pass, p.tasks, p.ms, `${((100 * p.ms) / all).toFixed(1)}%`])]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,8 @@
 /**
- * Pass 2, one task per band: k-way merge of that band's sorted sections from every
- * signature file; every run of equal keys is a bucket of candidate duplicates, emitted as
- * pairs (first doc of the bucket, other doc) in global doc ids (shard order, then row).
+ * Pass 2, one task per `bands_per_task` bands: per band, a k-way merge of that band's sorted
+ * sections from every signature file; every run of equal keys is a bucket of candidate
+ * duplicates, emitted as pairs (first doc of the bucket, other doc) in global doc ids (shard
+ * order, then row), into one pairs file per task.
  */
 import type { CorpusPass } from '../../src/pass.js';
 import { RefineryError } from '../../src/errors.js';
@@ -63,70 +64,83 @@ function less(a: Cursor, b: Cursor): boolean {
   return a.base + x[i + 2]! < b.base + y[j + 2]!;
 }
 
+/** Bands [first, end) of task `rank`. */
+export function taskBands(c: MinhashConfig, rank: number): { first: number; end: number } {
+  const first = rank * c.bands_per_task;
+  return { first, end: Math.min(c.bands, first + c.bands_per_task) };
+}
+
+/** One band's merge into the task's pairs file; returns its number of buckets. */
+async function mergeBand(ctx: Parameters<CorpusPass<MinhashConfig>['run']>[1], band: number, headers: SigHeader[], offsets: number[], out: TrailerWriter): Promise<number> {
+  // Binary min-heap of cursors.
+  const heap: Cursor[] = [];
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (const [s, h] of headers.entries()) {
+    const it = readRecords(ctx.run, h.path, sectionRange(h, band), SIG_RECORD_WORDS, h.sectionCrc[band]!)[Symbol.asyncIterator]();
+    const cur: Cursor = { it, chunk: new Uint32Array(0), at: -SIG_RECORD_WORDS, base: offsets[s]! };
+    if (await advance(cur)) heap.push(cur);
+  }
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+  let buckets = 0;
+  let hi = -1, lo = -1, first = -1, size = 0;
+  while (heap.length) {
+    const top = heap[0]!;
+    const kh = top.chunk[top.at]!, kl = top.chunk[top.at + 1]!, doc = top.base + top.chunk[top.at + 2]!;
+    if (kh === hi && kl === lo) {
+      if (out.push2(first, doc)) await out.flush();
+      if (++size === 2) buckets++;
+    } else {
+      hi = kh;
+      lo = kl;
+      first = doc;
+      size = 1;
+    }
+    top.at += SIG_RECORD_WORDS;
+    if (top.at < top.chunk.length || (await refill(top))) siftDown(0);
+    else {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+      if (heap.length) siftDown(0);
+    }
+  }
+  return buckets;
+}
+
 export const bucketsPass: CorpusPass<MinhashConfig> = {
   name: PASS_BUCKETS,
   writesDocs: false,
   async plan(ctx) {
-    return checkConfig(ctx.options).bands;
+    const c = checkConfig(ctx.options);
+    return Math.ceil(c.bands / c.bands_per_task);
   },
-  async run(band, ctx) {
+  async run(rank, ctx) {
     const started = Date.now();
     const c = checkConfig(ctx.options);
-    if (band < 0 || band >= c.bands) throw new RefineryError('ERR_CONFIG', `band ${band} outside [0, ${c.bands})`);
+    const { first, end } = taskBands(c, rank);
+    if (rank < 0 || first >= c.bands) throw new RefineryError('ERR_CONFIG', `task ${rank} has no bands (${c.bands} bands, ${c.bands_per_task} per task)`);
     const { headers, offsets, total } = await signatureHeaders(ctx);
-    // Binary min-heap of cursors.
-    const heap: Cursor[] = [];
-    const siftDown = (i: number) => {
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
-        if (m === i) return;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
-    };
-    for (const [s, h] of headers.entries()) {
-      const it = readRecords(ctx.run, h.path, sectionRange(h, band), SIG_RECORD_WORDS, h.sectionCrc[band]!)[Symbol.asyncIterator]();
-      const cur: Cursor = { it, chunk: new Uint32Array(0), at: -SIG_RECORD_WORDS, base: offsets[s]! };
-      if (await advance(cur)) heap.push(cur);
-    }
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
-    const out = new TrailerWriter(await ctx.run.create(pairsPath(band)), PAIRS_MAGIC, 2);
-    let buckets = 0;
+    const stats = emptyStageStats();
+    stats.events.buckets = 0;
+    const out = new TrailerWriter(await ctx.run.create(pairsPath(rank)), PAIRS_MAGIC, 2);
     try {
-      let hi = -1, lo = -1, first = -1, size = 0;
-      while (heap.length) {
-        const top = heap[0]!;
-        const kh = top.chunk[top.at]!, kl = top.chunk[top.at + 1]!, doc = top.base + top.chunk[top.at + 2]!;
-        if (kh === hi && kl === lo) {
-          if (out.push2(first, doc)) await out.flush();
-          if (++size === 2) buckets++;
-        } else {
-          hi = kh;
-          lo = kl;
-          first = doc;
-          size = 1;
-        }
-        top.at += SIG_RECORD_WORDS;
-        if (top.at < top.chunk.length || (await refill(top))) siftDown(0);
-        else {
-          heap[0] = heap[heap.length - 1]!;
-          heap.pop();
-          if (heap.length) siftDown(0);
-        }
-      }
+      for (let band = first; band < end; band++) stats.events.buckets += await mergeBand(ctx, band, headers, offsets, out);
     } catch (e) {
       await out.abort();
       throw e;
     }
-    const pairs = await out.commit(total);
-    ctx.log(`${PASS_BUCKETS} band ${band}: ${buckets} buckets, ${pairs} pairs`);
-    const stats = emptyStageStats();
-    stats.events.pairs = pairs;
-    stats.events.buckets = buckets;
+    stats.events.pairs = await out.commit(total);
+    ctx.log(`${PASS_BUCKETS} bands ${first}-${end - 1}: ${stats.events.buckets} buckets, ${stats.events.pairs} pairs`);
     stats.ms = Date.now() - started;
-    return taskStats(PASS_BUCKETS, band, stats, started);
+    return taskStats(PASS_BUCKETS, rank, stats, started);
   },
 };

@@ -84,7 +84,7 @@ export const clustersPass: CorpusPass<MinhashConfig> = {
     const { headers, offsets, total } = await signatureHeaders(ctx);
     const uf = new DocClusters(total);
     let pairs = 0;
-    for (const f of await numberedFiles(ctx.run, `${PASS_BUCKETS}/pairs`, c.bands)) {
+    for (const f of await numberedFiles(ctx.run, `${PASS_BUCKETS}/pairs`, Math.ceil(c.bands / c.bands_per_task))) {
       const t = await readTrailer(ctx.run, f.path, f.size, PAIRS_MAGIC, 2);
       if (t.aux !== total) throw new RefineryError('ERR_CORRUPT', `pairs for ${t.aux} documents, signatures have ${total}; rerun ${PASS_BUCKETS}`, { file: f.path });
       for await (const chunk of readRecords(ctx.run, f.path, t.body, 2, t.bodyCrc)) uf.addPairs(chunk);

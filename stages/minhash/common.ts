@@ -15,7 +15,7 @@ export const PASS_CLUSTERS = 'minhash_clusters';
 export const PASS_FILTER = 'minhash_filter';
 
 export const sigPath = (shard: number) => `${PASS_SIGNATURES}/sigs/${pad(shard)}.bin`;
-export const pairsPath = (band: number) => `${PASS_BUCKETS}/pairs/${pad(band)}.bin`;
+export const pairsPath = (task: number) => `${PASS_BUCKETS}/pairs/${pad(task)}.bin`;
 export const removePath = (shard: number) => `${PASS_CLUSTERS}/remove/${pad(shard)}.bin`;
 export const clustersPath = `${PASS_CLUSTERS}/clusters.jsonl`;
 

@@ -13,10 +13,15 @@ export type MinhashConfig = {
   shingle: string;
   /** Map every digit to 0 before shingling (FineWeb). */
   digits_to_zero: boolean;
-  /** Seed of the b*r hash functions: runs compared with each other must share it. */
+  /** Seed of the b*r MinHash components: runs compared with each other must share it. */
   seed: number;
   /** Also write `minhash_clusters/clusters.jsonl` (members of each cluster) for inspection. */
   write_clusters: boolean;
+  /**
+   * Bands merged by one minhash_buckets task: 450 one-band tasks spent more time starting
+   * and reading headers than merging. Fewer, longer tasks; more for more parallelism.
+   */
+  bands_per_task: number;
 };
 
 export const MINHASH_DEFAULTS: MinhashConfig = {
@@ -27,6 +32,7 @@ export const MINHASH_DEFAULTS: MinhashConfig = {
   digits_to_zero: false,
   seed: 1,
   write_clusters: false,
+  bands_per_task: 15,
 };
 
 /** RefinedWeb (RW G.3.1: GPT-2 token 5-grams, 450 x 20) and FineWeb (word 5-grams, digits -> 0, 14 x 8). */
@@ -43,6 +49,7 @@ export function checkConfig(c: MinhashConfig): MinhashConfig {
   positive('bands', 100_000);
   positive('rows', 1000);
   positive('ngram', 1000);
+  positive('bands_per_task', 100_000);
   if (c.shingle !== 'gpt2' && c.shingle !== 'words') {
     throw new RefineryError('ERR_CONFIG', `minhash.shingle: expected "gpt2" or "words", got ${JSON.stringify(c.shingle)}`);
   }

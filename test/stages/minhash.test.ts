@@ -189,19 +189,24 @@ async function withRun<T>(fn: (run: Storage, dir: string) => Promise<T>): Promis
 
 const SMALL_RW = { ...MINHASH_PRESETS.refinedweb, bands: 90, rows: 20 };
 
-test('minhash passes: every injected exact and near copy removed, originals kept; same result for 1 and 3 shards', async () => {
+test('minhash passes: every injected exact and near copy removed, originals kept; same result for 1 and 3 shards, 1 or 7 bands per bucket task', async () => {
   const { docs, copies } = corpus();
   const results: string[][] = [];
-  for (const shards of [1, 3]) {
+  const clusterFiles: string[] = [];
+  for (const [shards, bandsPerTask] of [[1, 1], [3, 7], [3, 1]] as const) {
     const kept = await withRun(async (run) => {
       await writeShards(run, splitShards(docs, shards));
-      const stats = await runStep(minhash, run, { ...SMALL_RW, write_clusters: true });
+      const stats = await runStep(minhash, run, { ...SMALL_RW, write_clusters: true, bands_per_task: bandsPerTask });
+      assert.equal(stats.filter((s) => s.pass === 'minhash_buckets').length, Math.ceil(SMALL_RW.bands / bandsPerTask));
+      assert.equal((await run.list('minhash_buckets/pairs/')).length, Math.ceil(SMALL_RW.bands / bandsPerTask));
       const clusters = stats.find((s) => s.pass === 'minhash_clusters')!.stages[0]!.stats;
       assert.equal(clusters.dropped.minhash_duplicate!.docs, copies.size);
       assert.equal(clusters.events.clusters, copies.size);
       const filtered = stats.filter((s) => s.pass === 'minhash_filter');
       assert.equal(filtered.reduce((n, s) => n + s.docsWritten, 0), docs.length - copies.size);
-      const lines = (await run.readAll('minhash_clusters/clusters.jsonl')).toString().trim().split('\n');
+      const clustersJsonl = (await run.readAll('minhash_clusters/clusters.jsonl')).toString();
+      clusterFiles.push(clustersJsonl);
+      const lines = clustersJsonl.trim().split('\n');
       assert.equal(lines.length, copies.size);
       // Excluded documents name the survivor they duplicate.
       const excluded = await run.list('minhash_filter/excluded/');
@@ -212,6 +217,8 @@ test('minhash passes: every injected exact and near copy removed, originals kept
     results.push(kept);
   }
   assert.deepEqual(results[0], results[1]);
+  assert.deepEqual(results[1], results[2]);
+  assert.equal(clusterFiles[1], clusterFiles[2], 'the clusters do not depend on the bucket task split');
 });
 
 test('minhash passes (FineWeb preset): word 5-grams with digits -> 0 catch a copy that differs only in numbers', async () => {
@@ -233,7 +240,8 @@ test('minhash passes: a corrupt or truncated signature file is detected and name
   const { docs } = corpus();
   await withRun(async (run, dir) => {
     await writeShards(run, splitShards(docs, 2));
-    const ctx = { run, input: 'filter', options: SMALL_RW, runConfig: {}, log: () => {} };
+    // One band per bucket task, so a task rank names the band it reads.
+    const ctx = { run, input: 'filter', options: { ...SMALL_RW, bands_per_task: 1 }, runConfig: {}, log: () => {} };
     const [sig, buckets, clusters] = minhash.passes;
     for (let r = 0; r < 2; r++) await sig!.run(r, ctx);
     const file = join(dir, 'minhash_signatures/sigs/00001.bin');
