@@ -22,6 +22,8 @@
 #include <string>
 #ifdef __SSE4_1__
 #include <smmintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 
 #include "kernels.h"
@@ -32,10 +34,11 @@ namespace {
 
 constexpr uint32_t kNoRank = 0xffffffffu;
 constexpr uint16_t kNoPair = 0xffff;      // no token joins these two parts
+constexpr uint16_t kSentinelId = 0xfffe;  // a part id that joins nothing
 constexpr uint32_t kFreePair = 0xffffffffu;
 constexpr size_t kHeapFrom = 96;
 // Token ids are kept in 16 bits in the caches and the merge loop: GPT-2 has 50,256.
-constexpr size_t kMaxTokens = 0xfffe;
+constexpr size_t kMaxTokens = 0xfffe;  // ids 0..0xfffd; 0xfffe and 0xffff are markers
 // Reading whole 8-byte words past the end of a byte string is allowed: every buffer hashed or
 // compared keeps this much readable slack after its last byte.
 constexpr size_t kSlack = 24;
@@ -53,14 +56,25 @@ struct PairSlot {
   uint32_t id;
 };
 
+// The join table is one cache line per bucket: a lookup reads one line and compares its 8 keys
+// at once; id[8] = kNoPair is what a key not in the bucket selects, so there is no branch on
+// found / not found. Keys past a full bucket's 8 go to a small spill table.
+struct alignas(64) PairBucket {
+  uint32_t key[8];  // kFreePair = empty
+  uint16_t id[9];
+  uint8_t spilled;
+};
+static_assert(sizeof(PairBucket) == 64);
+
 struct Vocab {
   std::vector<uint8_t> bytes;  // all token bytes, then kSlack zero bytes
   std::vector<uint32_t> off;   // token i = bytes[off[i], off[i+1])
   std::vector<uint8_t> len;    // byte length of each token
   std::vector<Slot> table;     // token bytes -> id
   uint64_t mask = 0;
-  std::vector<PairSlot> pairs;
+  std::vector<PairBucket> pairs;
   uint32_t pairShift = 0;
+  std::vector<PairSlot> spill;  // open addressing; free slots hold kFreePair -> kNoPair
   std::vector<uint16_t> bytePair;  // 65,536: the token of two bytes, or kNoPair
   uint16_t byteId[256] = {};       // the token of one byte
   bool loaded = false;
@@ -155,15 +169,30 @@ inline uint32_t Rank(const uint8_t* p, size_t n) { return RankHashed(p, n, HashB
 
 inline uint32_t PairIndex(uint32_t key, uint32_t shift) { return (key * 0x9E3779B1u) >> shift; }
 
+__attribute__((noinline)) uint16_t SpillId(const Vocab& v, uint32_t key) {
+  const uint32_t mask = static_cast<uint32_t>(v.spill.size() - 1);
+  for (uint32_t i = (key * 0x85EBCA6Bu) & mask;; i = (i + 1) & mask) {
+    const PairSlot& s = v.spill[i];
+    if (s.key == key || s.key == kFreePair) return static_cast<uint16_t>(s.id);
+  }
+}
+
 // The token joining parts a and b, or kNoPair.
 inline uint16_t PairId(const Vocab& v, uint32_t a, uint32_t b) {
   const uint32_t key = a << 16 | b;
-  const uint32_t mask = static_cast<uint32_t>(v.pairs.size() - 1);
-  for (uint32_t i = PairIndex(key, v.pairShift);; i = (i + 1) & mask) {
-    const PairSlot& s = v.pairs[i];
-    if (s.key == key) return static_cast<uint16_t>(s.id);
-    if (s.key == kFreePair) return kNoPair;
-  }
+  const PairBucket& bk = v.pairs[PairIndex(key, v.pairShift)];
+#ifdef __SSE2__
+  const __m128i k = _mm_set1_epi32(static_cast<int>(key));
+  const __m128i* keys = reinterpret_cast<const __m128i*>(bk.key);
+  const uint32_t hit = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k, _mm_load_si128(keys))))) |
+                       static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k, _mm_load_si128(keys + 1))))) << 4;
+#else
+  uint32_t hit = 0;
+  for (uint32_t i = 0; i < 8; i++) hit |= static_cast<uint32_t>(bk.key[i] == key) << i;
+#endif
+  const uint32_t at = static_cast<uint32_t>(__builtin_ctz(hit | 0x100));
+  if (__builtin_expect(at == 8 && bk.spilled, 0)) return SpillId(v, key);
+  return bk.id[at];
 }
 
 // A direct-mapped cache of short pieces and their tokens: words repeat, and a piece that
@@ -260,10 +289,11 @@ struct Scratch {
   std::unique_ptr<uint32_t[]> pos;
   size_t utf8Cap = 0, posCap = 0;
   // The merge state of one piece shorter than kHeapFrom bytes.
-  uint16_t partId[kHeapFrom], partRank[kHeapFrom];
-  uint8_t partNext[kHeapFrom], partPrev[kHeapFrom];
+  // (+ sentinels and the minimum scan's padding)
+  uint16_t partId[kHeapFrom + 8], partRank[kHeapFrom + 8];
+  uint8_t partNext[kHeapFrom + 8], partPrev[kHeapFrom + 8];
   std::vector<std::pair<uint32_t, uint32_t>> parts;  // MergeHeap's result
-  uint32_t tok[kChunk], tokAt[kChunk];  // output tokens and their UTF-16 offsets, not yet appended
+  uint32_t tok[kChunk + kCacheTokens], tokAt[kChunk];  // output tokens and their UTF-16 offsets, not yet appended
   std::vector<CacheEntry> cache = std::vector<CacheEntry>(kCacheSlots, CacheEntry{});
   uint64_t generation = 0;
 
@@ -287,7 +317,9 @@ thread_local Scratch t_scratch;
 // is a token, and a token's rank is its id, so the parts' ids come out of the merge itself.
 // A part is named by its first byte; a joined part's right half stays in the arrays with rank
 // kNoPair, so the leftmost minimum is one vector scan (PHMINPOSUW: 8 ranks per instruction).
-// Leaves the parts in partId/partNext (from part 0) and returns their number.
+// Part 0's left neighbour and the last part's right one are sentinel parts (n + 1, n) whose
+// id joins nothing, so a join updates both neighbours' ranks without a branch.
+// Leaves the parts in partId/partNext (from part 0, up to n) and returns their number.
 size_t MergeShort(const Vocab& v, const uint8_t* p, size_t n, Scratch& sc) {
   uint16_t* id = sc.partId;
   uint16_t* rank = sc.partRank;
@@ -299,22 +331,32 @@ size_t MergeShort(const Vocab& v, const uint8_t* p, size_t n, Scratch& sc) {
     next[k] = static_cast<uint8_t>(k + 1);
     prev[k] = static_cast<uint8_t>(k - 1);
   }
+  prev[0] = static_cast<uint8_t>(n + 1);
+  id[n] = id[n + 1] = kSentinelId;
   for (size_t k = 0; k + 1 < n; k++) rank[k] = v.bytePair[p[k] << 8 | p[k + 1]];
-  for (size_t k = n - 1; k < 8 * blocks; k++) rank[k] = kNoPair;
+  for (size_t k = n - 1; k < 8 * blocks + 2; k++) rank[k] = kNoPair;
   size_t m = n;
   for (;;) {
-    uint32_t best = kNoPair;
-    size_t at = 0;
+    uint32_t best;
+    size_t at;
 #ifdef __SSE4_1__
-    for (size_t b = 0; b < blocks; b++) {
-      const uint32_t r = static_cast<uint32_t>(
+    auto minpos = [&](size_t b) {
+      return static_cast<uint32_t>(
           _mm_cvtsi128_si32(_mm_minpos_epu16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rank + 8 * b)))));
+    };
+    uint32_t r = minpos(0);
+    best = r & 0xffff;
+    at = (r >> 16) & 7;
+    for (size_t b = 1; b < blocks; b++) {
+      r = minpos(b);
       if ((r & 0xffff) < best) {
         best = r & 0xffff;
         at = 8 * b + ((r >> 16) & 7);
       }
     }
 #else
+    best = kNoPair;
+    at = 0;
     for (size_t k = 0; k + 1 < n; k++) {
       if (rank[k] < best) {
         best = rank[k];
@@ -325,17 +367,14 @@ size_t MergeShort(const Vocab& v, const uint8_t* p, size_t n, Scratch& sc) {
     if (best == kNoPair) break;
     // Join part `at` with the next one, `j`.
     const size_t j = next[at];
+    const size_t after = next[j];
+    const size_t before = prev[at];
     id[at] = static_cast<uint16_t>(best);
     rank[j] = kNoPair;
-    const size_t after = next[j];
     next[at] = static_cast<uint8_t>(after);
-    if (after < n) {
-      prev[after] = static_cast<uint8_t>(at);
-      rank[at] = PairId(v, best, id[after]);
-    } else {
-      rank[at] = kNoPair;
-    }
-    if (at > 0) rank[prev[at]] = PairId(v, id[prev[at]], best);
+    prev[after] = static_cast<uint8_t>(at);
+    rank[at] = PairId(v, best, id[after]);
+    rank[before] = PairId(v, id[before], best);
     m--;
   }
   return m;
@@ -432,6 +471,24 @@ inline size_t ScanPiece(const char16_t* s, size_t n, size_t i, uint8_t* out, uin
   if (cls != kSpace) {  // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`
     put(ch.cp, j);
     size_t k = j + ch.units;
+#ifdef __SSE4_1__
+    if (cls == kLetter) {  // ASCII letters 8 at a time: (u | 0x20) - 'a' < 26
+      const __m128i lower = _mm_set1_epi16(0x20), a = _mm_set1_epi16('a'), z = _mm_set1_epi16(25);
+      while (k + 8 <= n) {
+        const __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k));
+        const __m128i t = _mm_sub_epi16(_mm_or_si128(u, lower), a);
+        const uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_min_epu16(t, z), t)));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + b), _mm_packus_epi16(u, u));  // kSlack
+        const size_t run = mask == 0xffff ? 8 : static_cast<size_t>(__builtin_ctz(~mask)) / 2;
+        if constexpr (kOffsets) {
+          for (size_t q = 0; q < run; q++) pos[b + q] = static_cast<uint32_t>(k + q);
+        }
+        b += run;
+        k += run;
+        if (run < 8) break;
+      }
+    }
+#endif
     while (k < n) {
       const uint32_t u = s[k];
       if (u < 0x80) {  // ASCII: one byte, no decoding
@@ -485,20 +542,43 @@ void EncodeText(Scratch& sc, const char16_t* s, size_t n, std::vector<uint32_t>&
     const size_t end = ScanPiece<kOffsets>(s, n, i, p, pos, len);
     i = end;
     if (nt + len > kChunk) flush();  // a piece has at most len tokens
+    if (len <= 2) {  // a fifth of web text's pieces (punctuation, newlines): straight from tables
+      const uint32_t pair = len == 2 ? v.bytePair[p[0] << 8 | p[1]] : kNoPair;
+      if (len == 1 || pair == kNoPair) {
+        tok[nt] = v.byteId[p[0]];
+        if constexpr (kOffsets) tokAt[nt] = pos[0];
+        nt++;
+        if (len == 2) {
+          tok[nt] = v.byteId[p[1]];
+          if constexpr (kOffsets) tokAt[nt] = pos[1];
+          nt++;
+        }
+      } else {
+        tok[nt] = pair;
+        if constexpr (kOffsets) tokAt[nt] = pos[0];
+        nt++;
+      }
+      continue;
+    }
     if (len <= kShort) {
       const Words w = ShortWords(p, len);
       const uint64_t h = HashWords(w, len);
       CacheEntry& slot = sc.cache[(h >> 20) & (kCacheSlots - 1)];
       if (slot.len == len && slot.w[0] == w.w0 && slot.w[1] == w.w1 && slot.w[2] == w.w2) {
-        size_t at = 0;  // byte offset of each token in the piece, for offsets
-        for (size_t k = 0; k < slot.count; k++) {
-          const uint32_t id = slot.ids[k];
-          tok[nt] = id;
-          if constexpr (kOffsets) {
+        if constexpr (kOffsets) {
+          size_t at = 0;  // byte offset of each token in the piece
+          for (size_t k = 0; k < slot.count; k++) {
+            const uint32_t id = slot.ids[k];
+            tok[nt] = id;
             tokAt[nt] = pos[at];
             at += v.len[id];
+            nt++;
           }
-          nt++;
+        } else {
+          // Most pieces are 1-4 tokens: copy 4 unconditionally (tok has room past nt).
+          for (size_t k = 0; k < 4; k++) tok[nt + k] = slot.ids[k];
+          for (size_t k = 4; k < slot.count; k++) tok[nt + k] = slot.ids[k];
+          nt += slot.count;
         }
         continue;
       }
@@ -594,7 +674,7 @@ bool CheckLoaded(Napi::Env env) {
 bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_t noffs, std::string& err) {
   InitClasses();
   const size_t count = noffs - 1;
-  if (count > kMaxTokens) {
+  if (count >= kMaxTokens) {
     err = "gpt2Load: " + std::to_string(count) + " tokens, at most " + std::to_string(kMaxTokens) + " supported";
     return false;
   }
@@ -649,15 +729,34 @@ bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_
       if (a != kNoRank && b != kNoRank) joins.push_back(PairSlot{a << 16 | b, id});
     }
   }
-  size_t pairCap = 1;
+  size_t buckets = 1;
   uint32_t bits = 0;
-  while (pairCap < joins.size() * 2 + 2) pairCap <<= 1, bits++;
-  g.pairs.assign(pairCap, PairSlot{kFreePair, 0});
+  while (buckets * 3 < joins.size()) buckets <<= 1, bits++;  // ~3 keys per 8-key bucket
+  PairBucket empty{};
+  std::fill(std::begin(empty.key), std::end(empty.key), kFreePair);
+  std::fill(std::begin(empty.id), std::end(empty.id), kNoPair);
+  g.pairs.assign(buckets, empty);
   g.pairShift = 32 - bits;
+  std::vector<PairSlot> spilled;
   for (const PairSlot& j : joins) {
-    uint32_t i = PairIndex(j.key, g.pairShift);
-    while (g.pairs[i].key != kFreePair) i = (i + 1) & static_cast<uint32_t>(pairCap - 1);
-    g.pairs[i] = j;
+    PairBucket& bk = g.pairs[PairIndex(j.key, g.pairShift)];
+    size_t i = 0;
+    while (i < 8 && bk.key[i] != kFreePair) i++;
+    if (i < 8) {
+      bk.key[i] = j.key;
+      bk.id[i] = static_cast<uint16_t>(j.id);
+    } else {
+      bk.spilled = 1;
+      spilled.push_back(j);
+    }
+  }
+  size_t spillCap = 1;
+  while (spillCap < spilled.size() * 2 + 2) spillCap <<= 1;
+  g.spill.assign(spillCap, PairSlot{kFreePair, kNoPair});
+  for (const PairSlot& j : spilled) {
+    uint32_t i = (j.key * 0x85EBCA6Bu) & static_cast<uint32_t>(spillCap - 1);
+    while (g.spill[i].key != kFreePair) i = (i + 1) & static_cast<uint32_t>(spillCap - 1);
+    g.spill[i] = j;
   }
   g.loaded = true;
   g_vocabGeneration++;
