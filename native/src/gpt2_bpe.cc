@@ -56,12 +56,13 @@ struct PairSlot {
   uint32_t id;
 };
 
-// The join table is one cache line per bucket: a lookup reads one line and compares its 8 keys
-// at once; id[8] = kNoPair is what a key not in the bucket selects, so there is no branch on
-// found / not found. Keys past a full bucket's 8 go to a small spill table.
+// The join table is one cache line per bucket: a lookup reads one line and compares its 10
+// keys at once; id[10] = kNoPair is what a key not in the bucket selects, so there is no
+// branch on found / not found. Keys past a full bucket's 10 go to a small spill table.
+constexpr uint32_t kBucketKeys = 10;
 struct alignas(64) PairBucket {
-  uint32_t key[8];  // kFreePair = empty
-  uint16_t id[9];
+  uint32_t key[kBucketKeys];  // kFreePair = empty
+  uint16_t id[kBucketKeys + 1];
   uint8_t spilled;
 };
 static_assert(sizeof(PairBucket) == 64);
@@ -184,14 +185,17 @@ inline uint16_t PairId(const Vocab& v, uint32_t a, uint32_t b) {
 #ifdef __SSE2__
   const __m128i k = _mm_set1_epi32(static_cast<int>(key));
   const __m128i* keys = reinterpret_cast<const __m128i*>(bk.key);
-  const uint32_t hit = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k, _mm_load_si128(keys))))) |
-                       static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k, _mm_load_si128(keys + 1))))) << 4;
+  auto eq = [&](int i) {
+    return static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k, _mm_load_si128(keys + i)))));
+  };
+  // The third load covers keys 8-9 and the first ids: masked off.
+  const uint32_t hit = (eq(0) | eq(1) << 4 | eq(2) << 8) & ((1u << kBucketKeys) - 1);
 #else
   uint32_t hit = 0;
-  for (uint32_t i = 0; i < 8; i++) hit |= static_cast<uint32_t>(bk.key[i] == key) << i;
+  for (uint32_t i = 0; i < kBucketKeys; i++) hit |= static_cast<uint32_t>(bk.key[i] == key) << i;
 #endif
-  const uint32_t at = static_cast<uint32_t>(__builtin_ctz(hit | 0x100));
-  if (__builtin_expect(at == 8 && bk.spilled, 0)) return SpillId(v, key);
+  const uint32_t at = static_cast<uint32_t>(__builtin_ctz(hit | 1u << kBucketKeys));
+  if (__builtin_expect((at == kBucketKeys) & bk.spilled, 0)) return SpillId(v, key);
   return bk.id[at];
 }
 
@@ -290,8 +294,8 @@ struct Scratch {
   size_t utf8Cap = 0, posCap = 0;
   // The merge state of one piece shorter than kHeapFrom bytes.
   // (+ sentinels and the minimum scan's padding)
-  uint16_t partId[kHeapFrom + 8], partRank[kHeapFrom + 8];
-  uint8_t partNext[kHeapFrom + 8], partPrev[kHeapFrom + 8];
+  uint16_t partId[kHeapFrom + 16], partRank[kHeapFrom + 16];
+  uint8_t partNext[kHeapFrom + 16], partPrev[kHeapFrom + 16];
   std::vector<std::pair<uint32_t, uint32_t>> parts;  // MergeHeap's result
   uint32_t tok[kChunk + kCacheTokens], tokAt[kChunk];  // output tokens and their UTF-16 offsets, not yet appended
   std::vector<CacheEntry> cache = std::vector<CacheEntry>(kCacheSlots, CacheEntry{});
@@ -326,14 +330,17 @@ size_t MergeShort(const Vocab& v, const uint8_t* p, size_t n, Scratch& sc) {
   uint8_t* next = sc.partNext;
   uint8_t* prev = sc.partPrev;
   const size_t blocks = (n - 1 + 7) / 8;  // ranks n-1 .. 8*blocks are padding
-  for (size_t k = 0; k < n; k++) {
-    id[k] = v.byteId[p[k]];
-    next[k] = static_cast<uint8_t>(k + 1);
-    prev[k] = static_cast<uint8_t>(k - 1);
+  // Whole blocks of 8 (p has slack): a loop count that varies less than n mispredicts less.
+  for (size_t k = 0; k < n; k += 8) {
+    for (size_t q = k; q < k + 8; q++) {
+      id[q] = v.byteId[p[q]];
+      next[q] = static_cast<uint8_t>(q + 1);
+      prev[q] = static_cast<uint8_t>(q - 1);
+      rank[q] = v.bytePair[p[q] << 8 | p[q + 1]];
+    }
   }
   prev[0] = static_cast<uint8_t>(n + 1);
   id[n] = id[n + 1] = kSentinelId;
-  for (size_t k = 0; k + 1 < n; k++) rank[k] = v.bytePair[p[k] << 8 | p[k + 1]];
   for (size_t k = n - 1; k < 8 * blocks + 2; k++) rank[k] = kNoPair;
   size_t m = n;
   for (;;) {
@@ -344,16 +351,15 @@ size_t MergeShort(const Vocab& v, const uint8_t* p, size_t n, Scratch& sc) {
       return static_cast<uint32_t>(
           _mm_cvtsi128_si32(_mm_minpos_epu16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rank + 8 * b)))));
     };
+    // (rank << 8 | position): the minimum is the leftmost lowest rank, found without branches.
     uint32_t r = minpos(0);
-    best = r & 0xffff;
-    at = (r >> 16) & 7;
+    uint32_t key = (r & 0xffff) << 8 | ((r >> 16) & 7);
     for (size_t b = 1; b < blocks; b++) {
       r = minpos(b);
-      if ((r & 0xffff) < best) {
-        best = r & 0xffff;
-        at = 8 * b + ((r >> 16) & 7);
-      }
+      key = std::min(key, (r & 0xffff) << 8 | static_cast<uint32_t>(8 * b + ((r >> 16) & 7)));
     }
+    best = key >> 8;
+    at = key & 0xff;
 #else
     best = kNoPair;
     at = 0;
@@ -518,8 +524,10 @@ inline size_t ScanPiece(const char16_t* s, size_t n, size_t i, uint8_t* out, uin
   return end;
 }
 
+// noipa: inlined into its callers, the compiler re-derives t_scratch's address (a
+// __tls_get_addr call in a shared object) inside the loop (4% of the time, measured).
 template <bool kOffsets>
-void EncodeText(Scratch& sc, const char16_t* s, size_t n, std::vector<uint32_t>& ids, std::vector<uint32_t>* offsets) {
+__attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n, std::vector<uint32_t>& ids, std::vector<uint32_t>* offsets) {
   const Vocab& v = g_vocab;
   if (sc.generation != g_vocabGeneration) {
     std::fill(sc.cache.begin(), sc.cache.end(), CacheEntry{});
@@ -603,7 +611,8 @@ void EncodeText(Scratch& sc, const char16_t* s, size_t n, std::vector<uint32_t>&
       if (count <= kCacheTokens) {
         slot.len = static_cast<uint8_t>(len);
         slot.count = static_cast<uint8_t>(count);
-        for (size_t k = 0; k < count; k++) slot.ids[k] = static_cast<uint16_t>(tok[first + k]);
+        // All kCacheTokens (tok has room past nt): a fixed count vectorizes and never mispredicts.
+        for (size_t k = 0; k < kCacheTokens; k++) slot.ids[k] = static_cast<uint16_t>(tok[first + k]);
       } else {
         slot.len = 0;
       }
@@ -731,7 +740,7 @@ bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_
   }
   size_t buckets = 1;
   uint32_t bits = 0;
-  while (buckets * 3 < joins.size()) buckets <<= 1, bits++;  // ~3 keys per 8-key bucket
+  while (buckets * 4 < joins.size()) buckets <<= 1, bits++;  // 2-4 keys per 10-key bucket: few spill
   PairBucket empty{};
   std::fill(std::begin(empty.key), std::end(empty.key), kFreePair);
   std::fill(std::begin(empty.id), std::end(empty.id), kNoPair);
@@ -741,8 +750,8 @@ bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_
   for (const PairSlot& j : joins) {
     PairBucket& bk = g.pairs[PairIndex(j.key, g.pairShift)];
     size_t i = 0;
-    while (i < 8 && bk.key[i] != kFreePair) i++;
-    if (i < 8) {
+    while (i < kBucketKeys && bk.key[i] != kFreePair) i++;
+    if (i < kBucketKeys) {
       bk.key[i] = j.key;
       bk.id[i] = static_cast<uint16_t>(j.id);
     } else {
