@@ -507,8 +507,10 @@ inline size_t ScanPiece(const char16_t* s, size_t n, size_t i, uint8_t* out, uin
         const uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_min_epu16(t, z), t)));
         _mm_storel_epi64(reinterpret_cast<__m128i*>(out + b), _mm_packus_epi16(u, u));  // kSlack
         const size_t run = mask == 0xffff ? 8 : static_cast<size_t>(__builtin_ctz(~mask)) / 2;
-        if constexpr (kOffsets) {
-          for (size_t q = 0; q < run; q++) pos[b + q] = static_cast<uint32_t>(k + q);
+        if constexpr (kOffsets) {  // all 8 (pos has slack), only `run` of them count
+          const __m128i at = _mm_set1_epi32(static_cast<int>(k));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(pos + b), _mm_add_epi32(at, _mm_setr_epi32(0, 1, 2, 3)));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(pos + b + 4), _mm_add_epi32(at, _mm_setr_epi32(4, 5, 6, 7)));
         }
         b += run;
         k += run;
