@@ -111,3 +111,83 @@ test('gpt2: countTokens counts a batch', () => {
   const texts = ['a b', '', 'hello world', 'x'.repeat(100)];
   assert.deepEqual(Array.from(countTokens(texts)), texts.map((t) => tiktoken(t).length));
 });
+
+// UTF-16 offset of the character holding each token's first byte, from tiktoken's token bytes.
+const tokenBytes = new Map<number, number>();
+function referenceOffsets(text: string, ids: number[]): number[] {
+  const starts: number[] = []; // UTF-8 byte offset -> UTF-16 offset of its character
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const bytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; // a lone surrogate: U+FFFD, 3
+    for (let b = 0; b < bytes; b++) starts.push(i);
+    i += cp > 0xffff ? 2 : 1;
+  }
+  const out: number[] = [];
+  let byte = 0;
+  for (const id of ids) {
+    out.push(starts[byte]!);
+    let n = tokenBytes.get(id);
+    if (n === undefined) tokenBytes.set(id, (n = reference.decode_single_token_bytes(id).length));
+    byte += n;
+  }
+  return out;
+}
+
+test('gpt2: equals tiktoken, ids and offsets, across the piece caches and merge loop size limits', () => {
+  // Pieces of every length from 1 to 130 bytes (the encoder switches paths at 2, 8, 9, 17, 24
+  // and 96 bytes), in several scripts, each seen twice (a cache hit) and next to pieces sharing
+  // its first bytes (a cache slot must compare all of them), plus pieces with many tokens in
+  // few bytes (too many to cache) and ASCII letter runs broken by a non-ASCII letter at every
+  // position around the 8-character vector step.
+  const alphabets = ['etaoinshrdlu', 'éàüßøñçœ', 'абвгдежз', '漢字語文学', '😀🎉👍🔥', '0123456789', '!?.,;:-'];
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const texts: string[] = [];
+  for (const abc of alphabets) {
+    const chars = Array.from(abc);
+    const words: string[] = [];
+    for (let len = 1; len <= 130; len++) {
+      let w = '';
+      while (Buffer.byteLength(w) < len) w += chars[rand(chars.length)];
+      words.push(w, w, w.slice(0, -1) + chars[rand(chars.length)], w + chars[0]);
+    }
+    texts.push(words.join(' '), ' ' + words.join('  '));
+  }
+  for (let at = 0; at < 20; at++) {
+    const word = 'abcdefghijklmnopqrstuvwxyz'.slice(0, 20);
+    texts.push(`x ${word.slice(0, at)}é${word.slice(at)} ${word.slice(0, at)}1${word.slice(at)} ${word.slice(0, at)}`);
+  }
+  texts.push('🙂'.repeat(6), ' 🙂🙂', '\u{1F9E0}\u{1FAE0}\u{1F9FF}\u{1FA90}'.repeat(7), 'ё'.repeat(50));
+  assertParity(texts, 'size-limit text');
+  for (const [i, text] of texts.entries()) {
+    const { ids, offsets } = encodeWithOffsets(text);
+    const theirs = tiktoken(text);
+    assert.deepEqual(Array.from(ids), theirs, `text #${i}`);
+    assert.deepEqual(Array.from(offsets), referenceOffsets(text, theirs), `offsets of text #${i}`);
+  }
+});
+
+test('gpt2: the same text encodes the same way with cold and warm caches, in batch and alone', () => {
+  const text = "Caches hold what they saw: it's the same text, the same tokens — encore, encore! 1234 1234";
+  const first = Array.from(encode(text));
+  for (let i = 0; i < 3; i++) assert.deepEqual(Array.from(encode(text)), first);
+  assert.deepEqual(first, tiktoken(text));
+  assert.deepEqual(Array.from(countTokens([text, text, ''])), [first.length, first.length, 0]);
+});
+
+test('gpt2: pieces that differ only in their last bytes never share a cache entry', () => {
+  // 17,576 pieces per length, alike but for the last three letters: many land in the same
+  // slot of the piece caches while another piece is there, so a comparison that skipped any
+  // byte would hand out the other piece's tokens. English-like prefixes keep the pieces at a
+  // few tokens (a piece with more tokens than an entry holds is not cached).
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  for (const len of [5, 7, 8, 9, 12, 16, 17, 20, 24, 25]) {
+    const prefix = ' informationalmentsandthe'.slice(0, len - 3);
+    const words: string[] = [];
+    for (const a of letters) for (const b of letters) for (const c of letters) words.push(prefix + a + b + c);
+    assertParity([words.join('')], `${len}-byte pieces`);
+  }
+});
