@@ -592,6 +592,17 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
       }
       continue;
     }
+    // A cached piece's tokens, each with its byte offset in the text.
+    auto emitWithOffsets = [&](const auto* ids, size_t count) {
+      size_t at = 0;  // byte offset of each token in the piece
+      for (size_t k = 0; k < count; k++) {
+        const uint32_t id = ids[k];
+        tok[nt] = id;
+        if constexpr (kOffsets) tokAt[nt] = pos[at];
+        at += v.len[id];
+        nt++;
+      }
+    };
     // A piece not in a cache: the whole piece if it is a token, else its BPE merge.
     auto encodeMiss = [&](uint64_t h) {
       const uint32_t whole = RankHashed(p, len, h);
@@ -614,14 +625,7 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
       SmallEntry& slot = sc.small[(h >> 20) & (kSmallSlots - 1)];
       if (slot.len == len && slot.w == w.w0) {
         if constexpr (kOffsets) {
-          size_t at = 0;  // byte offset of each token in the piece
-          for (size_t k = 0; k < slot.count; k++) {
-            const uint32_t id = slot.ids[k];
-            tok[nt] = id;
-            tokAt[nt] = pos[at];
-            at += v.len[id];
-            nt++;
-          }
+          emitWithOffsets(slot.ids, slot.count);
         } else {
           for (size_t k = 0; k < kSmallTokens; k++) tok[nt + k] = slot.ids[k];  // tok has room past nt
           nt += slot.count;
@@ -643,14 +647,7 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
       CacheEntry& slot = sc.cache[(h >> 20) & (kCacheSlots - 1)];
       if (slot.len == len && slot.w[0] == w.w0 && slot.w[1] == w.w1 && slot.w[2] == w.w2) {
         if constexpr (kOffsets) {
-          size_t at = 0;  // byte offset of each token in the piece
-          for (size_t k = 0; k < slot.count; k++) {
-            const uint32_t id = slot.ids[k];
-            tok[nt] = id;
-            tokAt[nt] = pos[at];
-            at += v.len[id];
-            nt++;
-          }
+          emitWithOffsets(slot.ids, slot.count);
         } else {
           // Most pieces are 1-4 tokens: copy 4 unconditionally (tok has room past nt).
           for (size_t k = 0; k < 4; k++) tok[nt + k] = slot.ids[k];
