@@ -136,15 +136,19 @@ function poissonBounds(): bigint[] {
   return bound;
 }
 
+/** kRaceSlots (minhash.cc): slots the race runs before the rest is drawn per component. */
+const RACE_SLOTS = 10;
+
 /**
  * The race of RaceMins (minhash.cc), written as its definition: slot by slot, every shingle
- * draws Poisson arrivals; a component takes the smallest (slot, word) that lands on it.
+ * draws Poisson arrivals; a component takes the smallest (slot, word) that lands on it. After
+ * RACE_SLOTS slots, a component still empty takes (RACE_SLOTS, smallest tail word).
  */
 function raceMins(xs: number[], key: bigint, k: number, bound: bigint[]): Uint32Array {
   const sig = new Uint32Array(2 * k);
   const set = new Uint8Array(k);
   let empty = k;
-  for (let slot = 0; empty > 0; slot++) {
+  for (let slot = 0; empty > 0 && slot < RACE_SLOTS; slot++) {
     const sk = BigInt.asUintN(64, key + BigInt(slot) * 0x9e3779b97f4a7c15n);
     mix(Number(sk >> 32n), Number(sk & 0xffffffffn));
     const kh = H, kl = L;
@@ -172,6 +176,23 @@ function raceMins(xs: number[], key: bigint, k: number, bound: bigint[]): Uint32
       sig[2 * c + 1] = w;
       empty--;
     }
+  }
+  if (empty === 0) return sig;
+  const tk = key ^ 0x7a11c0de5eedn;
+  mix(Number(tk >> 32n), Number(tk & 0xffffffffn));
+  const tailKey = u64(H, L);
+  for (let c = 0; c < k; c++) {
+    if (set[c]) continue;
+    const ck = BigInt.asUintN(64, tailKey + BigInt(c) * 0x9e3779b97f4a7c15n);
+    mix(Number(ck >> 32n), Number(ck & 0xffffffffn));
+    const ch = H, cl = L;
+    let w = 0xffffffff;
+    for (let i = 0; i < xs.length; i += 2) {
+      mix((xs[i]! ^ ch) >>> 0, (xs[i + 1]! ^ cl) >>> 0);
+      if (H < w) w = H;
+    }
+    sig[2 * c] = RACE_SLOTS;
+    sig[2 * c + 1] = w;
   }
   return sig;
 }
