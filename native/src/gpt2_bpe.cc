@@ -711,14 +711,6 @@ void Encode(const char16_t* text, size_t n, std::vector<uint32_t>& ids, std::vec
 
 namespace {
 
-bool ReadString(Napi::Env env, napi_value v, std::u16string& buf) {
-  size_t len = 0;
-  if (napi_get_value_string_utf16(env, v, nullptr, 0, &len) != napi_ok) return false;
-  buf.resize(len + 1);
-  napi_get_value_string_utf16(env, v, buf.data(), len + 1, &len);
-  buf.resize(len);
-  return true;
-}
 
 Napi::Uint32Array ToArray(Napi::Env env, const std::vector<uint32_t>& v) {
   Napi::Uint32Array a = Napi::Uint32Array::New(env, v.size());
@@ -857,7 +849,7 @@ Napi::Value EncodeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckLoaded(env)) return env.Undefined();
   thread_local std::u16string buf;
-  if (info.Length() < 1 || !ReadString(env, info[0], buf)) {
+  if (info.Length() < 1 || !ReadUtf16(env, info[0], buf)) {
     Napi::TypeError::New(env, "gpt2Encode(text: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -871,7 +863,7 @@ Napi::Value EncodeOffsetsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckLoaded(env)) return env.Undefined();
   thread_local std::u16string buf;
-  if (info.Length() < 1 || !ReadString(env, info[0], buf)) {
+  if (info.Length() < 1 || !ReadUtf16(env, info[0], buf)) {
     Napi::TypeError::New(env, "gpt2EncodeWithOffsets(text: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -897,7 +889,7 @@ Napi::Value CountJs(const Napi::CallbackInfo& info) {
   thread_local std::u16string buf;
   std::vector<uint32_t> ids;
   for (uint32_t i = 0; i < n; i++) {
-    if (!ReadString(env, arr.Get(i), buf)) {
+    if (!ReadUtf16(env, arr.Get(i), buf)) {
       Napi::TypeError::New(env, "gpt2Count: element " + std::to_string(i) + " is not a string").ThrowAsJavaScriptException();
       return env.Undefined();
     }

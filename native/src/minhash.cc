@@ -397,19 +397,15 @@ Napi::Value BandsJs(const Napi::CallbackInfo& info) {
   std::vector<uint64_t> units;
   SignatureScratch scratch;
   for (uint32_t i = 0; i < n; i++) {
-    napi_value v = arr.Get(i);
-    size_t len = 0;
-    if (napi_get_value_string_utf16(env, v, nullptr, 0, &len) != napi_ok) {
+    if (!ReadUtf16(env, arr.Get(i), buf)) {
       Napi::TypeError::New(env, "minhashBands: element " + std::to_string(i) + " is not a string").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    buf.resize(len + 1);
-    napi_get_value_string_utf16(env, v, buf.data(), len + 1, &len);
     if (normalize) {
-      normalize::ForMinhash(buf.data(), len, digitsToZero, normalized);
+      normalize::ForMinhash(buf.data(), buf.size(), digitsToZero, normalized);
       Units(p, normalized.data(), normalized.size(), ids, units);
     } else {
-      Units(p, buf.data(), len, ids, units);
+      Units(p, buf.data(), buf.size(), ids, units);
     }
     counts[i] = static_cast<uint32_t>(Signature(p, units, scratch, keys.Data() + static_cast<size_t>(i) * p.bands));
   }

@@ -239,11 +239,8 @@ Napi::Value NormalizeJs(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   thread_local std::u16string in, out;  // reused: one pair per thread (Node workers included)
-  size_t len = 0;
-  napi_get_value_string_utf16(env, info[0], nullptr, 0, &len);
-  in.resize(len + 1);
-  napi_get_value_string_utf16(env, info[0], &in[0], len + 1, &len);
-  ForMinhash(in.data(), len, info[1].As<Napi::Boolean>().Value(), out);
+  ReadUtf16(env, info[0], in);
+  ForMinhash(in.data(), in.size(), info[1].As<Napi::Boolean>().Value(), out);
   return Napi::String::New(env, out.data(), out.size());
 }
 }  // namespace
