@@ -53,6 +53,14 @@ if (!all) {
       medianSeconds(() => referenceBands(few.map((t) => normalizeForMinhash(t, c.digits_to_zero)), { ...c, shingle: c.shingle as 'gpt2' | 'words' }, gptTokenizerEncode), 3),
     );
   }
+  // A signature's cost has a per-document part (the race), so the rate depends on length:
+  // 300 windows of the same words, at each length.
+  const words = texts.join(' ').split(/\s+/);
+  console.log('refinedweb 450x20 whole, by document length:');
+  for (const n of [20, 100, 500, 2000]) {
+    const docs = Array.from({ length: 300 }, (_, i) => words.slice(i * 37, i * 37 + n).join(' '));
+    line(`  ${n} words`, docs.length, utf8Bytes(docs) / 1e6, medianSeconds(() => bandKeys(docs, MINHASH_PRESETS.refinedweb, { normalize: true }), 3));
+  }
 }
 
 // Pass 3 in a child process (bench/minhash-clusters.ts) for its own peak RSS.
