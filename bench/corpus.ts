@@ -1,7 +1,29 @@
-/** Real text for the tokenizer and MinHash benchmarks: the shared parity documents and lingua sentences. */
-import { readFileSync, readdirSync } from 'node:fs';
+/**
+ * Real text for the tokenizer, MinHash and exact-substring benchmarks: the shared parity
+ * documents and lingua sentences, and the main text the extractor takes from the bench WARC.
+ */
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedData } from '../src/paths.js';
+import { readWarcDocs, warcReadDefaults } from '../src/readers/warc.js';
+import type { ReaderStats } from '../src/stats.js';
+import { extractMainContent } from '../stages/extract/extract.js';
+
+/**
+ * The main text of every HTML page of the bench WARC (the text the dedup passes see, before
+ * the language and quality filters); undefined when the shared data is absent.
+ */
+export async function benchWarcTexts(): Promise<string[] | undefined> {
+  const file = sharedData('warc', 'bench', 'CC-MAIN-20230201000000-20230201030000-00000.warc.gz');
+  if (!file) return undefined;
+  const stats: ReaderStats = { files: 0, records: 0, docs: 0, bytes: 0, skipped: {}, problems: [], ms: 0 };
+  const texts: string[] = [];
+  for await (const d of readWarcDocs(createReadStream(file), { file, ...warcReadDefaults }, stats)) {
+    const text = extractMainContent(d.html ?? '', d.url).text;
+    if (text.trim()) texts.push(text);
+  }
+  return texts;
+}
 
 /** Documents (real web text, mixed languages); undefined when the shared data is absent. */
 export function benchTexts(): string[] | undefined {

@@ -17,7 +17,7 @@ import { referenceBands } from '../stages/minhash/reference.js';
 import { normalizeForMinhash, normalizeForMinhashNative } from '../stages/minhash/normalize.js';
 import { MINHASH_PRESETS } from '../stages/minhash/config.js';
 import { countTokens } from '../src/tokenizer/gpt2.js';
-import { benchTexts, medianSeconds, utf8Bytes } from './corpus.js';
+import { benchTexts, benchWarcTexts, medianSeconds, utf8Bytes } from './corpus.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,6 +52,11 @@ if (!all) {
       fewBytes / 1e6,
       medianSeconds(() => referenceBands(few.map((t) => normalizeForMinhash(t, c.digits_to_zero)), { ...c, shingle: c.shingle as 'gpt2' | 'words' }, gptTokenizerEncode), 3),
     );
+  }
+  const warc = await benchWarcTexts();
+  if (warc) {
+    const c = MINHASH_PRESETS.refinedweb;
+    line(`refinedweb 450x20 whole, main text of the bench WARC's ${warc.length} pages`, warc.length, utf8Bytes(warc) / 1e6, medianSeconds(() => bandKeys(warc, c, { normalize: true }), 3));
   }
   // A signature's cost has a per-document part (the race), so the rate depends on length:
   // 300 windows of the same words, at each length.
