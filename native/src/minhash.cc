@@ -192,6 +192,7 @@ struct RaceScratch {
 // short documents, where filling the last empty components took most arrivals: n*(empty
 // components) cheap vectorized draws instead. 10 slots measured best for 20 to 2,000 words.
 constexpr uint64_t kRaceSlots = 10;
+constexpr size_t kChunk = 4096;  // shingles per arrival batch: ~0.6 MB of seeds and words
 
 // words[j] = min over the shingles x of the top half of Mix64(x ^ keys[j]): the tail
 // components' words, shingle by shingle so that the inner loop vectorizes over components.
@@ -223,22 +224,25 @@ void RaceMins(const Params& p, const uint64_t* xs, size_t nx, uint64_t* sig, Rac
   size_t empty = k;
   for (uint64_t slot = 0; empty > 0 && slot < kRaceSlots; slot++) {
     const uint64_t slotKey = Mix64(key + slot * kGolden);
-    size_t m = SlotSeeds(xs, nx, slotKey, sc.seeds);
-    if (sc.words.size() < m + 8) sc.words.resize(2 * m + 8);
-    if (avx512) {
-      m = SlotWordsAvx512(sc.seeds.data(), m, sc.unfinished.data(), k, sc.words.data());
-    } else {
-      SlotWords(sc.seeds.data(), m, sc.words.data());
-    }
-    const uint32_t* words = sc.words.data();
     size_t nf = 0;
-    for (size_t t = 0; t < m; t++) {
-      const uint32_t w = words[t];
-      const size_t c = static_cast<size_t>((static_cast<uint64_t>(w) * k) >> 32);
-      const uint32_t old = open[c];
-      filled[nf] = static_cast<uint32_t>(c);
-      nf += old == ~0u;
-      open[c] = w < old ? w : old;
+    // Shingles in chunks, so that the arrival buffers stay small for a huge document.
+    for (size_t i0 = 0; i0 < nx; i0 += kChunk) {
+      size_t m = SlotSeeds(xs + i0, std::min(kChunk, nx - i0), slotKey, sc.seeds);
+      if (sc.words.size() < m + 8) sc.words.resize(2 * m + 8);
+      if (avx512) {
+        m = SlotWordsAvx512(sc.seeds.data(), m, sc.unfinished.data(), k, sc.words.data());
+      } else {
+        SlotWords(sc.seeds.data(), m, sc.words.data());
+      }
+      const uint32_t* words = sc.words.data();
+      for (size_t t = 0; t < m; t++) {
+        const uint32_t w = words[t];
+        const size_t c = static_cast<size_t>((static_cast<uint64_t>(w) * k) >> 32);
+        const uint32_t old = open[c];
+        filled[nf] = static_cast<uint32_t>(c);
+        nf += old == ~0u;
+        open[c] = w < old ? w : old;
+      }
     }
     for (size_t f = 0; f < nf; f++) {
       const size_t c = filled[f];

@@ -117,7 +117,10 @@ test('minhash band keys depend on the set of shingles only: order and repeats do
 });
 
 test('minhash kernel: native band keys equal the TypeScript reference bit for bit (gpt2 and words)', () => {
-  const texts = ['The quick brown fox jumps over the lazy dog, again and again!', 'short', '', 'Ünïcödé 2023 text: naïve café, 42 times'].map((t) =>
+  // The last text has more shingles than one arrival batch of the kernel (kChunk = 4096).
+  const letters = (n: number) => n.toString(26).replace(/./g, (d) => String.fromCharCode(97 + parseInt(d, 26)));
+  const long = Array.from({ length: 6000 }, (_, i) => letters((i * 7919) % 5003)).join(' ');
+  const texts = ['The quick brown fox jumps over the lazy dog, again and again!', 'short', '', 'Ünïcödé 2023 text: naïve café, 42 times', long].map((t) =>
     normalizeForMinhash(t, true),
   );
   // 9x4 components: races that finish; 60x50: short texts that leave components to the tail.
@@ -126,6 +129,7 @@ test('minhash kernel: native band keys equal the TypeScript reference bit for bi
       const p = { shingle, ngram: 5, bands, rows, seed: 7 };
       const native = bandKeys(texts, p);
       const ref = referenceBands(texts, p, encode);
+      assert.ok(native.shingles[4]! > 4096, `${native.shingles[4]} shingles in the long text`);
       assert.deepEqual(Array.from(native.shingles), Array.from(ref.shingles));
       assert.deepEqual(Array.from(native.keys), Array.from(ref.keys));
     }
