@@ -131,12 +131,12 @@ void SlotWords(const uint64_t* seeds, size_t m, uint32_t* words) {
   for (size_t t = 0; t < m; t++) words[t] = static_cast<uint32_t>(Mix64(seeds[t]) >> 32);
 }
 
-// The same words with AVX-512, keeping only the arrivals whose component is unfinished (a
-// byte per component, gathered 8 at a time). Most arrivals of a race land on components
-// finished in earlier slots, so the scalar loop that follows sees about a fifth of them.
-// The race's result is the same; a test compares both paths.
+// The same words with AVX-512, keeping only the arrivals that can still lower their component:
+// w < open[c] as the chunk began (gathered 8 at a time; finished components hold 0). Most
+// arrivals of a race land on components finished in earlier slots, so the scalar loop that
+// follows sees about a fifth of them. The race's result is the same; a test compares both paths.
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt")))
-size_t SlotWordsAvx512(const uint64_t* seeds, size_t m, const uint8_t* live8, size_t k, uint32_t* words) {
+size_t SlotWordsAvx512(const uint64_t* seeds, size_t m, const uint32_t* open, size_t k, uint32_t* words) {
   const __m512i c1 = _mm512_set1_epi64(static_cast<long long>(0xbf58476d1ce4e5b9ull));
   const __m512i c2 = _mm512_set1_epi64(static_cast<long long>(0x94d049bb133111ebull));
   const __m512i kk = _mm512_set1_epi64(static_cast<long long>(k));
@@ -151,9 +151,9 @@ size_t SlotWordsAvx512(const uint64_t* seeds, size_t m, const uint8_t* live8, si
     z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
     const __m512i w = _mm512_srli_epi64(z, 32);
     const __m512i c = _mm512_srli_epi64(_mm512_mul_epu32(w, kk), 32);
-    const __m256i state = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), live, c, live8, 1);
+    const __m256i old = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), live, c, open, 4);
     const __m256i w32 = _mm512_cvtepi64_epi32(w);
-    const __mmask8 keep = _mm256_mask_test_epi32_mask(live, state, _mm256_set1_epi32(0xff));
+    const __mmask8 keep = _mm256_mask_cmplt_epu32_mask(live, w32, old);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(words + out), _mm256_maskz_compress_epi32(keep, w32));
     out += static_cast<size_t>(__builtin_popcount(keep));
   }
@@ -173,14 +173,13 @@ struct Params {
   uint64_t key = 0;  // the race's key, from the seed
   std::vector<uint64_t> mul;  // PositionMultipliers(max(ngram, rows))
   std::vector<uint64_t> tailKeys;  // per component, the key of its draws after the race
-  bool avx512 = false;  // SlotArrivalsAvx512 (same result, faster)
+  bool avx512 = false;  // SlotWordsAvx512 (same result, faster)
 };
 
 struct RaceScratch {
   std::vector<uint64_t> seeds;
   std::vector<uint32_t> words, open, filled;
-  std::vector<uint8_t> unfinished;  // 1 while open[c] may still change (read 4 bytes at a time)
-  std::vector<uint64_t> tailKeys;
+  std::vector<uint64_t> emptyKeys;  // Params::tailKeys of the components empty after the race
 };
 
 // The race runs kRaceSlots slots at most. A component still without an arrival by then takes
@@ -217,7 +216,6 @@ void RaceMins(const Params& p, const uint64_t* xs, size_t nx, uint64_t* sig, Rac
   const uint64_t key = p.key;
   const bool avx512 = p.avx512;
   sc.open.assign(k, ~0u);
-  sc.unfinished.assign(k + 4, 1);
   sc.filled.resize(k + 1);
   uint32_t* open = sc.open.data();
   uint32_t* filled = sc.filled.data();
@@ -230,7 +228,7 @@ void RaceMins(const Params& p, const uint64_t* xs, size_t nx, uint64_t* sig, Rac
       size_t m = SlotSeeds(xs + i0, std::min(kChunk, nx - i0), slotKey, sc.seeds);
       if (sc.words.size() < m + 8) sc.words.resize(2 * m + 8);
       if (avx512) {
-        m = SlotWordsAvx512(sc.seeds.data(), m, sc.unfinished.data(), k, sc.words.data());
+        m = SlotWordsAvx512(sc.seeds.data(), m, open, k, sc.words.data());
       } else {
         SlotWords(sc.seeds.data(), m, sc.words.data());
       }
@@ -248,23 +246,21 @@ void RaceMins(const Params& p, const uint64_t* xs, size_t nx, uint64_t* sig, Rac
       const size_t c = filled[f];
       sig[c] = (slot << 32) | open[c];
       open[c] = 0;
-      sc.unfinished[c] = 0;
     }
     empty -= nf;
   }
   if (empty == 0) return;
   // The empty components, listed without a branch per component (a third of them may be
   // empty on a short document: a branch would be mispredicted half the time).
-  sc.filled.resize(k + 1);
   size_t ne = 0;
   for (size_t c = 0; c < k; c++) {
     filled[ne] = static_cast<uint32_t>(c);
     ne += open[c] == ~0u;
   }
-  sc.tailKeys.resize(ne);
-  for (size_t j = 0; j < ne; j++) sc.tailKeys[j] = p.tailKeys[filled[j]];
+  sc.emptyKeys.resize(ne);
+  for (size_t j = 0; j < ne; j++) sc.emptyKeys[j] = p.tailKeys[filled[j]];
   if (sc.words.size() < ne) sc.words.resize(ne);
-  TailWords(xs, nx, sc.tailKeys.data(), ne, sc.words.data());
+  TailWords(xs, nx, sc.emptyKeys.data(), ne, sc.words.data());
   for (size_t j = 0; j < ne; j++) sig[filled[j]] = (kRaceSlots << 32) | sc.words[j];
 }
 

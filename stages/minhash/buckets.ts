@@ -10,7 +10,7 @@ import type { MinhashConfig } from './config.js';
 import { checkConfig } from './config.js';
 import type { SigHeader } from './files.js';
 import { PAIRS_MAGIC, readRecords, readSigHeader, sectionRange, SIG_RECORD_WORDS, TrailerWriter } from './files.js';
-import { configTag, emptyStageStats, inputShards, numberedFiles, pairsPath, PASS_BUCKETS, PASS_SIGNATURES, taskStats } from './common.js';
+import { bucketTasks, configTag, emptyStageStats, inputShards, numberedFiles, pairsPath, PASS_BUCKETS, PASS_SIGNATURES, taskStats } from './common.js';
 
 /** Checked headers of every shard's signature file, and each shard's first global doc id. */
 export async function signatureHeaders(ctx: Parameters<CorpusPass<MinhashConfig>['run']>[1]): Promise<{ headers: SigHeader[]; offsets: number[]; total: number }> {
@@ -121,7 +121,7 @@ export const bucketsPass: CorpusPass<MinhashConfig> = {
   writesDocs: false,
   async plan(ctx) {
     const c = checkConfig(ctx.options);
-    return Math.ceil(c.bands / c.bands_per_task);
+    return bucketTasks(c);
   },
   async run(rank, ctx) {
     const started = Date.now();

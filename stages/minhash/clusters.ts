@@ -14,7 +14,7 @@ import type { Histogram } from '../../src/stats.js';
 import type { MinhashConfig } from './config.js';
 import { checkConfig } from './config.js';
 import { encodeTrailerFile, PAIRS_MAGIC, readRecords, readTrailer, REMOVE_MAGIC } from './files.js';
-import { clustersPath, emptyStageStats, numberedFiles, PASS_BUCKETS, PASS_CLUSTERS, removePath, taskStats } from './common.js';
+import { bucketTasks, clustersPath, emptyStageStats, numberedFiles, PASS_BUCKETS, PASS_CLUSTERS, removePath, taskStats } from './common.js';
 import { signatureHeaders } from './buckets.js';
 
 /** Union-find on typed arrays: parent[i] = i for roots; roots are cluster minima. */
@@ -84,7 +84,7 @@ export const clustersPass: CorpusPass<MinhashConfig> = {
     const { headers, offsets, total } = await signatureHeaders(ctx);
     const uf = new DocClusters(total);
     let pairs = 0;
-    for (const f of await numberedFiles(ctx.run, `${PASS_BUCKETS}/pairs`, Math.ceil(c.bands / c.bands_per_task))) {
+    for (const f of await numberedFiles(ctx.run, `${PASS_BUCKETS}/pairs`, bucketTasks(c))) {
       const t = await readTrailer(ctx.run, f.path, f.size, PAIRS_MAGIC, 2);
       if (t.aux !== total) throw new RefineryError('ERR_CORRUPT', `pairs for ${t.aux} documents, signatures have ${total}; rerun ${PASS_BUCKETS}`, { file: f.path });
       for await (const chunk of readRecords(ctx.run, f.path, t.body, 2, t.bodyCrc)) uf.addPairs(chunk);

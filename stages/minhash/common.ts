@@ -16,6 +16,8 @@ export const PASS_FILTER = 'minhash_filter';
 
 export const sigPath = (shard: number) => `${PASS_SIGNATURES}/sigs/${pad(shard)}.bin`;
 export const pairsPath = (task: number) => `${PASS_BUCKETS}/pairs/${pad(task)}.bin`;
+/** Tasks of the buckets pass, hence its pairs files: one per `bands_per_task` bands. */
+export const bucketTasks = (c: MinhashConfig) => Math.ceil(c.bands / c.bands_per_task);
 export const removePath = (shard: number) => `${PASS_CLUSTERS}/remove/${pad(shard)}.bin`;
 export const clustersPath = `${PASS_CLUSTERS}/clusters.jsonl`;
 

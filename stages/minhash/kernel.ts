@@ -46,6 +46,7 @@ export function bandKeys(
   });
   return { keys, shingles };
 }
+
 /** Per band, records (key_hi, key_lo, doc) of the `include`d docs sorted by (key, doc). */
 export function sortedSections(keys: BigUint64Array, bands: number, include: Uint32Array): Uint8Array {
   return native('words').minhashSections(keys, bands, include);
