@@ -104,7 +104,8 @@ constexpr int kUnrolled = 16;  // arrivals written per shingle without a loop (P
 
 // The arrivals of every shingle in one slot, as 32-bit words w: the component is
 // (w * k) >> 32 and the time within the slot is w itself (monotone in the component, uniform
-// within it). Arrival j of shingle x is the top half of Mix64(e + (j+1)*golden), where
+// within it). Arrival j of shingle x is the top half of Mix64(e + (j+1)*golden) (kMaxWord at
+// most), where
 // e = Mix64(x ^ slotKey) also draws the count. SlotSeeds lays out every arrival's seed
 // (e + (j+1)*golden); the loops below mix them, 8 at a time where the CPU allows.
 __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
@@ -126,9 +127,16 @@ size_t SlotSeeds(const uint64_t* xs, size_t nx, uint64_t slotKey, std::vector<ui
   return m;
 }
 
+// An arrival's word: the top half of its mix, but never ~0u, which marks a component without
+// an arrival in RaceMins (a word ~0u would fill a component without leaving a trace).
+constexpr uint32_t kMaxWord = 0xfffffffeu;
+
 __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
 void SlotWords(const uint64_t* seeds, size_t m, uint32_t* words) {
-  for (size_t t = 0; t < m; t++) words[t] = static_cast<uint32_t>(Mix64(seeds[t]) >> 32);
+  for (size_t t = 0; t < m; t++) {
+    const uint32_t w = static_cast<uint32_t>(Mix64(seeds[t]) >> 32);
+    words[t] = w < kMaxWord ? w : kMaxWord;
+  }
 }
 
 // The same words with AVX-512, keeping only the arrivals that can still lower their component:
@@ -149,7 +157,7 @@ size_t SlotWordsAvx512(const uint64_t* seeds, size_t m, const uint32_t* open, si
     z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 27));
     z = _mm512_mullo_epi64(z, c2);
     z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
-    const __m512i w = _mm512_srli_epi64(z, 32);
+    const __m512i w = _mm512_min_epu64(_mm512_srli_epi64(z, 32), _mm512_set1_epi64(kMaxWord));
     const __m512i c = _mm512_srli_epi64(_mm512_mul_epu32(w, kk), 32);
     const __m256i old = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), live, c, open, 4);
     const __m256i w32 = _mm512_cvtepi64_epi32(w);

@@ -163,7 +163,7 @@ function raceMins(xs: number[], key: bigint, k: number, bound: bigint[]): Uint32
         mul(0, j, 0x9e3779b9, 0x7f4a7c15);
         add(eh, el, H, L);
         mix(H, L);
-        const w = H;
+        const w = Math.min(H, 0xfffffffe); // kMaxWord (minhash.cc)
         const c = Math.floor((w * k) / 2 ** 32);
         if (set[c]) continue;
         const old = best.get(c);
