@@ -16,6 +16,8 @@ export interface ReaderOptions {
   max_page_bytes: number;
   /** Cap on a body still compressed in the WARC (Content-Encoding), against compression bombs. */
   max_inflated_bytes: number;
+  /** Longest JSONL line of a corpus input held in memory; longer lines are skipped as `too_large`. */
+  max_line_bytes: number;
   /** Fail the task on the first bad record instead of counting it and going on. */
   strict: boolean;
 }
@@ -52,6 +54,7 @@ export interface RunConfig {
 export const READER_DEFAULTS: ReaderOptions = {
   max_page_bytes: 2_000_000,
   max_inflated_bytes: 20_000_000,
+  max_line_bytes: 32_000_000,
   strict: false,
 };
 

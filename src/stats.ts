@@ -58,6 +58,11 @@ export interface ReaderStats {
   skipped: Record<string, number>;
   /** Located problems; the first `maxProblems` are kept, all are counted in `skipped`. */
   problems: InputProblem[];
+  /**
+   * Documents passed on with a field that could not be read and was left empty, by field
+   * (e.g. `timestamp`). Not skips: these documents are in `docs`. Absent in older stats.
+   */
+  fieldsDropped?: Record<string, number>;
   ms: number;
 }
 
@@ -164,6 +169,23 @@ export function mergeStageStats(into: StageStats, from: StageStats): StageStats 
 
 export const MAX_PROBLEMS_KEPT = 1000;
 
+/**
+ * Count `n` records not passed on for `reason`, with the located problem if given: the one
+ * place every reader reports a skipped record (so records = docs + sum(skipped) holds by
+ * construction, and a "stop at the first bad record" hook has one place to go).
+ */
+export function countSkipped(stats: ReaderStats, reason: string, n = 1, problem?: InputProblem): void {
+  stats.records += n;
+  stats.skipped[reason] = (stats.skipped[reason] ?? 0) + n;
+  if (problem && stats.problems.length < MAX_PROBLEMS_KEPT) stats.problems.push(problem);
+}
+
+/** Count a document passed on with `field` left empty because its value could not be read. */
+export function countFieldDropped(stats: ReaderStats, field: string): void {
+  const f = (stats.fieldsDropped ??= {});
+  f[field] = (f[field] ?? 0) + 1;
+}
+
 export function mergeReaderStats(into: ReaderStats, from: ReaderStats): ReaderStats {
   into.files += from.files;
   into.records += from.records;
@@ -171,6 +193,7 @@ export function mergeReaderStats(into: ReaderStats, from: ReaderStats): ReaderSt
   into.bytes += from.bytes;
   addRecord(into.skipped, from.skipped);
   for (const p of from.problems) if (into.problems.length < MAX_PROBLEMS_KEPT) into.problems.push(p);
+  if (from.fieldsDropped) addRecord((into.fieldsDropped ??= {}), from.fieldsDropped);
   into.ms += from.ms;
   return into;
 }

@@ -39,7 +39,7 @@ export async function* readInputDocs(
       progress(n);
     };
     if (!/\.parquet$/i.test(source.name)) {
-      yield* readJsonlDocs(tapped(source.read(), counted), source.name, stats);
+      yield* readJsonlDocs(tapped(source.read(), counted), source.name, stats, { maxLineBytes: opts.max_line_bytes });
     } else if (source.size !== undefined && source.readRange) {
       // Footer first, then one row group at a time: memory bounded by a row group.
       const { readRange } = source;

@@ -28,7 +28,7 @@ import type { Doc } from '../doc.js';
 import { newDoc } from '../doc.js';
 import { RefineryError } from '../errors.js';
 import { crc32 } from '../formats/crc32.js';
-import { MAX_PROBLEMS_KEPT, type ReaderStats } from '../stats.js';
+import { countSkipped, type ReaderStats } from '../stats.js';
 import { decodeBody } from './decode.js';
 
 export interface WarcReadOptions {
@@ -175,11 +175,7 @@ interface Ctx {
 /** Count one record (or unreadable region) skipped for `reason`, with a located problem if given. */
 function skip(ctx: Ctx, reason: string, offset: number, problem?: { code: string; message: string }): void {
   const record = ctx.record++;
-  ctx.stats.records++;
-  ctx.stats.skipped[reason] = (ctx.stats.skipped[reason] ?? 0) + 1;
-  if (problem && ctx.stats.problems.length < MAX_PROBLEMS_KEPT) {
-    ctx.stats.problems.push({ code: problem.code, file: ctx.opts.file, record, offset, message: problem.message });
-  }
+  countSkipped(ctx.stats, reason, 1, problem && { code: problem.code, file: ctx.opts.file, record, offset, message: problem.message });
 }
 
 // ---------------------------------------------------------------------------------------------
