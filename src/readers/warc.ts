@@ -120,23 +120,6 @@ class ByteWindow {
     this.pos += Math.min(n, this.available);
   }
 
-  /** Skip `n` bytes without holding them (they may be far beyond the window); true if all were there. */
-  async skip(n: number): Promise<boolean> {
-    while (n > 0) {
-      if (this.available === 0) {
-        const chunk = await this.next();
-        if (!chunk) return false;
-        this.base += this.buf.length;
-        this.buf = chunk;
-        this.pos = 0;
-      }
-      const k = Math.min(n, this.available);
-      this.pos += k;
-      n -= k;
-    }
-    return true;
-  }
-
   private async next(): Promise<Buffer | null> {
     if (!this.iter || this.eof) return null;
     let r: IteratorResult<Uint8Array>;
@@ -358,10 +341,14 @@ async function* frameRecords(win: ByteWindow, ctx: Ctx, offsetOf: (pos: number) 
       continue;
     }
     if (r.block === null) {
-      // Too large to hold: skip its bytes streaming.
+      // Too large to hold: skip its bytes streaming, unless a record starts inside them.
       win.consume(r.headerLength);
-      const whole = await win.skip(r.length);
-      if (!whole) {
+      const skipped = await skipBlock(win, r.length, r.format);
+      if (typeof skipped === 'number') {
+        skip(ctx, 'bad_length', offset, lyingLength(r.length, skipped));
+        continue;
+      }
+      if (skipped === 'truncated') {
         skip(ctx, 'truncated', offset, { code: 'ERR_WARC_TRUNCATED', message: `record of ${r.length} bytes cut short by the end of the input` });
         return;
       }
@@ -370,6 +357,13 @@ async function* frameRecords(win: ByteWindow, ctx: Ctx, offsetOf: (pos: number) 
     }
     const end = r.headerLength + r.length;
     if (!(await win.ensure(end))) {
+      // The input ends inside the claimed block: a record starting in it means the length lied.
+      const next = await findRecordStart(win, r.headerLength, win.available, r.format);
+      if (next >= 0) {
+        skip(ctx, 'bad_length', offset, lyingLength(r.length, next - r.headerLength));
+        win.consume(next);
+        continue;
+      }
       skip(ctx, 'truncated', offset, { code: 'ERR_WARC_TRUNCATED', message: `record cut short: Content-Length ${r.length}, only ${win.available - r.headerLength} bytes left` });
       win.consume(win.available);
       return;
@@ -394,6 +388,71 @@ async function* frameRecords(win: ByteWindow, ctx: Ctx, offsetOf: (pos: number) 
     const header = r.header;
     win.consume(end);
     yield { format: r.format, offset, header, block, length: r.length };
+  }
+}
+
+function lyingLength(length: number, found: number): { code: string; message: string } {
+  return { code: 'ERR_WARC_FORMAT', message: `Content-Length ${length} runs past the next record, whose header starts ${found} bytes into the block` };
+}
+
+/** Bytes a record header is looked for in when checking a candidate record start. */
+const HEADER_CHECK = 16 * 1024;
+
+/**
+ * A WARC record header at `at`: version line, named fields with a Content-Length, blank line.
+ * Stricter than `followsRecordStart` because it runs inside record blocks, where a line
+ * starting `WARC/` in a page's text must not be taken for a record.
+ */
+function isWarcHeaderAt(win: ByteWindow, at: number): boolean {
+  const head = win.view(at, at + HEADER_CHECK).toString('latin1');
+  if (!/^WARC\/\d+\.\d+\r?\n/.test(head)) return false;
+  const end = /\r?\n\r?\n/.exec(head);
+  return end !== null && /\ncontent-length[ \t]*:[ \t]*\d+[ \t]*(\r?\n|$)/i.test(head.slice(0, end.index + end[0].length));
+}
+
+/** Position of the first record header starting at a line start in [from, to) of the window, or -1. */
+async function findRecordStart(win: ByteWindow, from: number, to: number, format: 'warc' | 'arc'): Promise<number> {
+  const pat = format === 'warc' ? NL_WARC : '\n';
+  for (let i = win.indexOf(pat, Math.max(0, from - 1), to); i >= 0; i = win.indexOf(pat, i + 1, to)) {
+    await win.ensure(i + 1 + HEADER_CHECK);
+    if (format === 'warc' ? isWarcHeaderAt(win, i + 1) : followsRecordStart(win, i + 1, 'arc')) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Skip a block of `n` bytes too large to hold, streaming, and watch for a record header inside
+ * it: a Content-Length that lies past the cap would otherwise swallow every record in its range
+ * (in gzip files, the members after the real end). Returns the position of that header (the
+ * window is then at it), 'whole' when the block was skipped, 'truncated' when the input ended.
+ * A record that really holds a WARC file, uncompressed, would be taken for a lie: counted as
+ * `bad_length`, and the records inside it read.
+ */
+async function skipBlock(win: ByteWindow, n: number, format: 'warc' | 'arc'): Promise<number | 'whole' | 'truncated'> {
+  let left = n;
+  let done = 0;
+  const keep = NL_WARC.length; // a header split between two loads is still found
+  await win.ensure(Math.min(left, 65536));
+  for (;;) {
+    const span = Math.min(win.available, left);
+    const i = await findRecordStart(win, 0, span, format);
+    if (i >= 0) {
+      win.consume(i);
+      return done + i;
+    }
+    if (span >= left) {
+      win.consume(left);
+      return 'whole';
+    }
+    if (win.eof) {
+      win.consume(win.available);
+      return 'truncated';
+    }
+    const step = Math.max(0, span - keep);
+    win.consume(step);
+    left -= step;
+    done += step;
+    await win.ensure(win.available + 65536);
   }
 }
 
