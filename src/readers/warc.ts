@@ -153,6 +153,8 @@ interface Ctx {
   segment: string | undefined;
   /** dump came from the path: warcinfo's isPartOf must not override it. */
   dumpFromPath: boolean;
+  /** The input is gzip (records are framed over the inflated members). */
+  gzip: boolean;
 }
 
 /** Count one record (or unreadable region) skipped for `reason`, with a located problem if given. */
@@ -496,8 +498,15 @@ function frameArc(win: ByteWindow, ctx: Ctx): Framed {
   const m = nl >= 0 ? ARC_HEADER.exec(line) : null;
   if (!m || ctx.format === 'warc') {
     const what = win.available === 0 ? '' : JSON.stringify(line.slice(0, 40));
+    // gzip data inside a gzip member: someone gzipped the .warc.gz again.
+    const twice = ctx.gzip && win.available >= 3 && win.byte(0) === 0x1f && win.byte(1) === 0x8b && win.byte(2) === 8;
     return {
-      problem: { code: 'ERR_WARC_FORMAT', message: `expected a ${ctx.format === 'arc' ? 'ARC header line' : 'WARC/ version line'}, found ${what}` },
+      problem: {
+        code: 'ERR_WARC_FORMAT',
+        message: twice
+          ? 'the file is compressed twice: a gzip member holds gzip data, not a WARC record (gunzip it once)'
+          : `expected a ${ctx.format === 'arc' ? 'ARC header line' : 'WARC/ version line'}, found ${what}`,
+      },
       reason: 'corrupt',
       resumeAt: 1,
     };
@@ -729,7 +738,7 @@ export async function* readWarcDocs(
   stats: ReaderStats,
 ): AsyncGenerator<Doc> {
   const fromPath = dumpAndSegmentFromPath(opts.file);
-  const ctx: Ctx = { opts, stats, record: 0, format: undefined, dump: fromPath.dump, segment: fromPath.segment, dumpFromPath: !!fromPath.dump };
+  const ctx: Ctx = { opts, stats, record: 0, format: undefined, dump: fromPath.dump, segment: fromPath.segment, dumpFromPath: !!fromPath.dump, gzip: false };
   stats.files++;
   let t0 = performance.now();
   const win = new ByteWindow(input, (n) => (stats.bytes += n), opts.file);
@@ -739,6 +748,7 @@ export async function* readWarcDocs(
   const gzip =
     (win.available >= 2 && win.byte(0) === 0x1f && win.byte(1) === 0x8b) ||
     (!startsWith(win, WARC_LINE) && !followsRecordStart(win, 0, 'arc') && win.indexOf(GZIP_MAGIC, 0) >= 0);
+  ctx.gzip = gzip;
   let records: AsyncGenerator<RawRecord>;
   let flushBad = (_pos: number): void => {};
   if (gzip) {

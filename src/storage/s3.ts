@@ -46,7 +46,7 @@ export interface S3Options extends RetryOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Multipart part size for `create`; S3's minimum is 5 MiB. Default 16 MiB. */
   partSize?: number;
-  /** Give up on a request whose socket is idle this long (waiting for headers or mid-body). Default 60 s. */
+  /** Give up on a request whose socket is idle this long (waiting for headers or mid-body). Default: `timeoutMs` (10 s). */
   idleTimeoutMs?: number;
   /** Keys per ListObjectsV2 page (S3's maximum is 1000). */
   pageSize?: number;
@@ -74,7 +74,7 @@ export function s3Client(opts: S3Options = {}): S3Client {
   const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? env.S3_ENDPOINT;
   const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const forcePathStyle = opts.forcePathStyle ?? (endpoint !== undefined || env.S3_FORCE_PATH_STYLE === 'true');
-  const idleTimeout = opts.idleTimeoutMs ?? 60_000;
+  const idleTimeout = opts.idleTimeoutMs ?? resolveRetry(opts).timeoutMs;
   const key = JSON.stringify([endpoint, region, forcePathStyle, idleTimeout, opts.credentials?.accessKeyId]);
   let client = clients.get(key);
   if (!client) {

@@ -544,6 +544,15 @@ test('bench: record 11 of 300 claiming Content-Length 2,000,000 with a 1 MB cap 
   assertAllCounted(stats);
 });
 
+test('a WARC gzipped twice is one corrupt record that says "compressed twice"', async () => {
+  const twice = gzipMember(gz(response('https://a.example/a', '<p>a</p>'), response('https://a.example/b', '<p>b</p>')));
+  const { docs, stats } = await readAll(twice);
+  assert.equal(docs.length, 0);
+  assert.deepEqual(stats.skipped, { corrupt: 1 });
+  assert.match(stats.problems[0]!.message, /compressed twice/);
+  assertAllCounted(stats);
+});
+
 // ---------------------------------------------------------------------------------------------
 // the bundled sample data
 
