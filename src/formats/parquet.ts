@@ -19,7 +19,9 @@ function docFields(): arrow.Field[] {
     new arrow.Field('id', str(), false),
     new arrow.Field('content', str(), false),
     new arrow.Field('url', str(), false),
-    new arrow.Field('timestamp', new arrow.TimestampSecond(), true),
+    // Parquet has no seconds unit: arrow timestamp[s] would be written as a bare INT64 that other
+    // readers show as a number. Milliseconds with a time zone are TIMESTAMP(MILLIS, UTC) in the footer.
+    new arrow.Field('timestamp', new arrow.TimestampMillisecond('UTC'), true),
     new arrow.Field('dump', str(), true),
     new arrow.Field('segment', str(), true),
     new arrow.Field('image_urls', imageList, false),

@@ -9,7 +9,7 @@ export interface DocRow {
   id: string;
   content: string;
   url: string;
-  /** Seconds since the epoch (Parquet timestamp[s]); null when unknown. */
+  /** Seconds since the epoch; null when unknown. Written to Parquet as TIMESTAMP(MILLIS, UTC). */
   timestamp: number | null;
   dump: string | null;
   segment: string | null;
