@@ -591,39 +591,7 @@ test('junk before the first gzip member is located and the members after it are 
   assertAllCounted(stats);
 });
 
-test('fuzz: 300 random corruptions of a gzip and a plain WARC never throw, never hang, and count every record', { timeout: 120_000 }, async () => {
-  const { sampleRecords } = await import('../../scripts/make-samples.js');
-  const { records } = sampleRecords();
-  const plain = Buffer.concat(records.slice(0, 40));
-  const packed = Buffer.concat(records.slice(0, 40).map((r) => gzipMember(r)));
-  let seed = 2024;
-  const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
-  for (let i = 0; i < 300; i++) {
-    const src = i % 2 ? plain : packed;
-    let b = Buffer.from(src);
-    const edits = 1 + rnd(4);
-    for (let e = 0; e < edits; e++) {
-      const at = rnd(b.length);
-      switch (rnd(4)) {
-        case 0: // flip a byte
-          b[at]! ^= 1 + rnd(255);
-          break;
-        case 1: // cut the file
-          b = b.subarray(0, at);
-          break;
-        case 2: // insert junk
-          b = Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: 1 + rnd(300) }, () => rnd(256))), b.subarray(at)]);
-          break;
-        default: // delete a stretch
-          b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + rnd(2000)))]);
-      }
-    }
-    const { docs, stats } = await readAll(b, {}, 1 + rnd(70000));
-    assertAllCounted(stats);
-    assert.ok(docs.length <= 13, `case ${i}: at most the 13 responses present`);
-    for (const p of stats.problems) assert.ok(p.offset !== undefined && p.offset >= 0 && p.offset <= b.length && p.record !== undefined, `case ${i}: located`);
-  }
-});
+// Random corruptions of WARCs (and of JSONL/Parquet corpora): test/readers/fuzz.test.ts.
 
 test('real: the same Heritrix crawl as WARC/0.17 and as ARC gives the same documents', { skip: !realDir && 'shared data absent' }, async () => {
   const warc = await readAll(readFileSync(join(realDir!, 'heritrix-2008-warc017.warc.gz')), { file: 'heritrix-2008-warc017.warc.gz' });
