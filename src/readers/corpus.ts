@@ -11,6 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import type { Doc } from '../doc.js';
+import { READER_DEFAULTS } from '../config.js';
 import { RefineryError } from '../errors.js';
 import { rowToDoc } from '../formats/schema.js';
 import { openParquet, readParquetRange, type OpenedParquet, type ParquetSource } from '../formats/parquet.js';
@@ -21,7 +22,7 @@ export interface CorpusReadOptions {
   maxLineBytes: number;
 }
 
-export const corpusReadDefaults: CorpusReadOptions = { maxLineBytes: 32_000_000 };
+export const corpusReadDefaults: CorpusReadOptions = { maxLineBytes: READER_DEFAULTS.max_line_bytes };
 
 export function isCorpusFile(name: string): boolean {
   return /\.(jsonl|json|ndjson)(\.gz|\.zst)?$/i.test(name) || /\.parquet$/i.test(name);
