@@ -66,6 +66,8 @@ export interface TaskStats {
   rank: number;
   input?: string;
   reader?: ReaderStats;
+  /** Records of the input counted as bad (with a located problem); all of them = unreadable input. */
+  badRecords?: number;
   /** Per stage, in pipeline order. */
   stages: { name: string; stats: StageStats }[];
   /** Documents written to the output (kept). */
@@ -90,6 +92,8 @@ export interface RunStats {
     ms: number;
     taskMs: { rank: number; input?: string; ms: number }[];
   }[];
+  /** Inputs from which nothing could be read (empty, or every record bad): exit code 1. */
+  unreadableInputs?: string[];
 }
 
 /**
@@ -214,5 +218,9 @@ export function mergeStats(tasks: TaskStats[]): RunStats {
       taskMs: list.map((t) => ({ rank: t.rank, input: t.input, ms: t.ms })),
     });
   }
-  return { passes };
+  // An input that gave no record, or only bad ones, is unreadable (an empty file alike).
+  const unreadableInputs = passes.length
+    ? byPass.get(passes[0]!.pass)!.filter((t) => t.reader && t.reader.records === (t.badRecords ?? 0)).map((t) => t.input ?? `task ${t.rank}`)
+    : [];
+  return unreadableInputs.length ? { passes, unreadableInputs } : { passes };
 }

@@ -31,13 +31,29 @@ async function* zstdDecompress(input: AsyncIterable<Uint8Array>): AsyncGenerator
   yield* out.splice(0);
 }
 
-function problem(stats: ReaderStats, p: ReaderStats['problems'][number]): void {
+type OnProblem = (p: ReaderStats['problems'][number]) => void;
+const stopped = new WeakSet<object>();
+
+/**
+ * Count a bad record and pass it to `onProblem`. An error that `onProblem` throws (--strict)
+ * is marked, so the readers' own catch blocks let it through instead of counting it again.
+ */
+function problem(stats: ReaderStats, p: ReaderStats['problems'][number], onProblem?: OnProblem): void {
   stats.skipped.corrupt = (stats.skipped.corrupt ?? 0) + 1;
   if (stats.problems.length < MAX_PROBLEMS_KEPT) stats.problems.push(p);
+  try {
+    onProblem?.(p);
+  } catch (e) {
+    if (e && typeof e === 'object') stopped.add(e);
+    throw e;
+  }
 }
+const rethrowStop = (e: unknown) => {
+  if (e && typeof e === 'object' && stopped.has(e)) throw e;
+};
 
 /** Documents of a JSONL stream; a line that is not a JSON object with text is counted and skipped. */
-export async function* readJsonlDocs(input: AsyncIterable<Uint8Array>, file: string, stats: ReaderStats): AsyncGenerator<Doc> {
+export async function* readJsonlDocs(input: AsyncIterable<Uint8Array>, file: string, stats: ReaderStats, onProblem?: OnProblem): AsyncGenerator<Doc> {
   let stream: AsyncIterable<Uint8Array> = input;
   if (/\.gz$/i.test(file)) stream = Readable.from(input).pipe(createGunzip());
   else if (/\.zst$/i.test(file)) stream = zstdDecompress(input);
@@ -56,16 +72,16 @@ export async function* readJsonlDocs(input: AsyncIterable<Uint8Array>, file: str
     try {
       obj = JSON.parse(text);
     } catch (e) {
-      problem(stats, { code: 'ERR_INPUT', file, record: index, offset: at, message: `not valid JSON: ${(e as Error).message}` });
+      problem(stats, { code: 'ERR_INPUT', file, record: index, offset: at, message: `not valid JSON: ${(e as Error).message}` }, onProblem);
       return undefined;
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-      problem(stats, { code: 'ERR_INPUT', file, record: index, offset: at, message: 'a line is not a JSON object' });
+      problem(stats, { code: 'ERR_INPUT', file, record: index, offset: at, message: 'a line is not a JSON object' }, onProblem);
       return undefined;
     }
     const row = obj as Record<string, unknown>;
     if (typeof row.text !== 'string' && typeof row.content !== 'string') {
-      problem(stats, { code: 'ERR_INPUT', file, record: index, offset: at, message: 'no "text" or "content" string' });
+      problem(stats, { code: 'ERR_INPUT', file, record: index, offset: at, message: 'no "text" or "content" string' }, onProblem);
       return undefined;
     }
     stats.docs++;
@@ -86,7 +102,8 @@ export async function* readJsonlDocs(input: AsyncIterable<Uint8Array>, file: str
     }
   } catch (e) {
     // A truncated .gz/.zst: keep what was read, record where it broke.
-    problem(stats, { code: 'ERR_INPUT', file, record: line, offset, message: `stream ended with an error: ${(e as Error).message}` });
+    rethrowStop(e);
+    problem(stats, { code: 'ERR_INPUT', file, record: line, offset, message: `stream ended with an error: ${(e as Error).message}` }, onProblem);
   }
   pending += decoder.decode();
   if (pending.trim()) {
@@ -96,14 +113,14 @@ export async function* readJsonlDocs(input: AsyncIterable<Uint8Array>, file: str
 }
 
 /** Documents of a Parquet file (bytes, or ranged reads: Parquet needs random access to its footer). */
-export async function* readParquetDocs(bytes: ParquetSource, file: string, stats: ReaderStats): AsyncGenerator<Doc> {
+export async function* readParquetDocs(bytes: ParquetSource, file: string, stats: ReaderStats, onProblem?: OnProblem): AsyncGenerator<Doc> {
   const name = baseName(file);
   let index = 0;
   try {
     for await (const row of readParquetRows(bytes)) {
       stats.records++;
       if (typeof row.text !== 'string' && typeof row.content !== 'string') {
-        problem(stats, { code: 'ERR_INPUT', file, record: index++, message: 'no "text" or "content" string' });
+        problem(stats, { code: 'ERR_INPUT', file, record: index++, message: 'no "text" or "content" string' }, onProblem);
         continue;
       }
       stats.docs++;
@@ -112,6 +129,7 @@ export async function* readParquetDocs(bytes: ParquetSource, file: string, stats
       yield doc;
     }
   } catch (e) {
-    problem(stats, { code: 'ERR_INPUT', file, record: index, message: `not a readable Parquet file: ${(e as Error).message}` });
+    rethrowStop(e);
+    problem(stats, { code: 'ERR_INPUT', file, record: index, message: `not a readable Parquet file: ${(e as Error).message}` }, onProblem);
   }
 }

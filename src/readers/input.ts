@@ -4,7 +4,7 @@
  */
 import type { Doc } from '../doc.js';
 import type { ReaderOptions } from '../config.js';
-import type { ReaderStats } from '../stats.js';
+import type { InputProblem, ReaderStats } from '../stats.js';
 import { isCorpusFile, readJsonlDocs, readParquetDocs } from './corpus.js';
 import { readWarcDocs } from './warc.js';
 import { rangedParquet } from '../formats/parquet.js';
@@ -30,6 +30,8 @@ export async function* readInputDocs(
   opts: ReaderOptions,
   stats: ReaderStats,
   onBytes?: (n: number) => void,
+  /** Called for every bad record (each one in `problems`, also past the first 100); may throw to stop (--strict). */
+  onProblem?: (p: InputProblem) => void,
 ): AsyncGenerator<Doc> {
   const progress = onBytes ?? (() => {});
   if (isCorpusFile(source.name)) {
@@ -39,18 +41,18 @@ export async function* readInputDocs(
       progress(n);
     };
     if (!/\.parquet$/i.test(source.name)) {
-      yield* readJsonlDocs(tapped(source.read(), counted), source.name, stats);
+      yield* readJsonlDocs(tapped(source.read(), counted), source.name, stats, onProblem);
     } else if (source.size !== undefined && source.readRange) {
       // Footer first, then one row group at a time: memory bounded by a row group.
       const { readRange } = source;
-      yield* readParquetDocs(rangedParquet(source.size, (start, end) => tapped(readRange(start, end), counted)), source.name, stats);
+      yield* readParquetDocs(rangedParquet(source.size, (start, end) => tapped(readRange(start, end), counted)), source.name, stats, onProblem);
     } else {
       const chunks: Uint8Array[] = [];
       for await (const c of tapped(source.read(), counted)) chunks.push(c);
-      yield* readParquetDocs(Buffer.concat(chunks), source.name, stats);
+      yield* readParquetDocs(Buffer.concat(chunks), source.name, stats, onProblem);
     }
     return;
   }
   // The WARC reader counts its own files and bytes.
-  yield* readWarcDocs(tapped(source.read(), progress), { file: source.name, maxPageBytes: opts.max_page_bytes, maxInflatedBytes: opts.max_inflated_bytes }, stats);
+  yield* readWarcDocs(tapped(source.read(), progress), { file: source.name, maxPageBytes: opts.max_page_bytes, maxInflatedBytes: opts.max_inflated_bytes, onProblem }, stats);
 }

@@ -28,7 +28,7 @@ import type { Doc } from '../doc.js';
 import { newDoc } from '../doc.js';
 import { RefineryError } from '../errors.js';
 import { crc32 } from '../formats/crc32.js';
-import { MAX_PROBLEMS_KEPT, type ReaderStats } from '../stats.js';
+import { MAX_PROBLEMS_KEPT, type InputProblem, type ReaderStats } from '../stats.js';
 import { decodeBody } from './decode.js';
 
 export interface WarcReadOptions {
@@ -38,6 +38,8 @@ export interface WarcReadOptions {
   maxPageBytes: number;
   /** Largest gzip member / uncompressed record held in memory; larger ones are `too_large`. */
   maxInflatedBytes: number;
+  /** Every bad record, as it is counted (may throw to stop the file: --strict). */
+  onProblem?: (p: InputProblem) => void;
 }
 
 export const warcReadDefaults = {
@@ -177,9 +179,10 @@ function skip(ctx: Ctx, reason: string, offset: number, problem?: { code: string
   const record = ctx.record++;
   ctx.stats.records++;
   ctx.stats.skipped[reason] = (ctx.stats.skipped[reason] ?? 0) + 1;
-  if (problem && ctx.stats.problems.length < MAX_PROBLEMS_KEPT) {
-    ctx.stats.problems.push({ code: problem.code, file: ctx.opts.file, record, offset, message: problem.message });
-  }
+  if (!problem) return;
+  const p = { code: problem.code, file: ctx.opts.file, record, offset, message: problem.message };
+  if (ctx.stats.problems.length < MAX_PROBLEMS_KEPT) ctx.stats.problems.push(p);
+  ctx.opts.onProblem?.(p);
 }
 
 // ---------------------------------------------------------------------------------------------

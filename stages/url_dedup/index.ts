@@ -11,6 +11,7 @@
  *  3. `url_dedup` (task per shard): drop the listed documents.
  * Memory: pass 2 holds one bucket's URLs; passes 1 and 3 one shard.
  */
+import { int } from '../../src/options.js';
 import { createHash } from 'node:crypto';
 import type { CorpusPass, CorpusStep } from '../../src/pass.js';
 import type { Doc } from '../../src/doc.js';
@@ -159,5 +160,6 @@ export const urlDedup: CorpusStep<UrlDedupConfig> = {
   name: 'url_dedup',
   description: 'Drop a document whose normalized URL was kept from an earlier dump, file or record',
   defaults,
+  ranges: { buckets: int(1, 65536) },
   passes: [keysPass, selectPass, applyPass],
 };
