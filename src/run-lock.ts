@@ -8,12 +8,13 @@
  *   command. A lock whose process is gone (same host, pid not alive, or alive but started at
  *   another time: a reused pid) is stale: it is taken over, and the run says so. A lock of
  *   another host cannot be checked from here: the message says how to remove it.
- * - S3: a conditional put (`If-None-Match: *`, AWS S3 since 2024, MinIO). Servers that ignore
- *   the condition (s3rver, the test server) would let a second put overwrite the lock, so the
- *   first put is followed by a second conditional one of the same key: a server that accepts
- *   it does not enforce the condition, and refinery then falls back to a best-effort lock (it
- *   reads the lock back after a short wait and gives up if another run wrote it), with a
- *   warning. Staleness cannot be checked on S3 either: the message says how to clear it.
+ * - S3: a conditional put (`If-None-Match: *`, AWS S3 since 2024, MinIO). Some servers ignore
+ *   the condition (s3rver, the test server: a second put silently overwrites), so the put is
+ *   repeated once: a server that accepts it does not enforce the condition, and refinery then
+ *   falls back to claims: it writes `run.lock.d/<token>`, lists `run.lock.d/`, and holds the
+ *   lock only if its claim is the only one. S3 lists are consistent after writes, so of two
+ *   runs that race, the one that lists second sees the other's claim: at most one wins (both
+ *   may lose, and say so). Staleness is checked as on disk when the holder is on this host.
  * Released at exit: normal end, errors, SIGINT and SIGTERM (the CLI's handlers).
  */
 import { randomBytes } from 'node:crypto';
@@ -113,24 +114,29 @@ export async function acquireRunLock(run: Storage, opts: { command: string; log(
   if (!run.createExclusive) throw new RefineryError('ERR_OUTPUT', `${run.root}: this storage cannot take a lock`);
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: opts.command, procStart: procStart(process.pid), token: randomBytes(8).toString('hex') };
   const body = JSON.stringify(me, null, 1) + '\n';
+  const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(run.root);
   for (let attempt = 0; ; attempt++) {
-    if (await run.createExclusive(LOCK_FILE, body)) break;
+    // (On a server that ignores If-None-Match the put would overwrite: look first.)
+    if (!(remote && (await run.exists(LOCK_FILE))) && (await run.createExclusive(LOCK_FILE, body))) break;
     const holder = await readHolder(run);
     if (!holder) continue; // released between our put and our read: try again
     if (holderAlive(holder) === false && attempt === 0) {
       opts.log(`taking over a stale lock of ${run.root}: ${describe(holder)} is no longer running`);
       await run.delete(LOCK_FILE);
+      await run.delete(CLAIMS);
       continue;
     }
     throw lockedError(run, holder, holderAlive(holder) === undefined ? ` (another host: refinery cannot tell whether it still runs)` : '');
   }
-  if (run.root.startsWith('s3://')) await checkConditionalPuts(run, me, body, opts.log);
+  let claim: string | undefined;
+  if (remote && (await run.createExclusive(LOCK_FILE, body))) claim = await claimLock(run, me, body, opts.log);
   const ours = async () => (await readHolder(run))?.token === me.token;
   const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(run.root);
   return {
     holder: me,
     async release() {
       if (await ours().catch(() => false)) await run.delete(LOCK_FILE);
+      if (claim) await run.delete(claim).catch(() => undefined);
     },
     releaseSync: local
       ? () => {
@@ -145,11 +151,26 @@ export async function acquireRunLock(run: Storage, opts: { command: string; log(
   };
 }
 
-/** See the file comment: detect a server that ignores If-None-Match and fall back to read-back. */
-async function checkConditionalPuts(run: Storage, me: LockHolder, body: string, log: (m: string) => void): Promise<void> {
-  if (!(await run.createExclusive!(LOCK_FILE, body))) return; // refused: the condition is enforced
-  log(`warning: the S3 server of ${run.root} ignores conditional writes (If-None-Match): the run lock is best effort`);
-  await new Promise((r) => setTimeout(r, 1000));
-  const holder = await readHolder(run);
-  if (holder?.token !== me.token) throw lockedError(run, holder ?? me);
+const CLAIMS = 'run.lock.d';
+
+/** The fallback for servers that ignore If-None-Match (file comment): a claim, then a list. */
+async function claimLock(run: Storage, me: LockHolder, body: string, log: (m: string) => void): Promise<string> {
+  log(`note: the S3 server of ${run.root} ignores conditional writes (If-None-Match); the run lock uses claims in ${CLAIMS}/`);
+  const mine = `${CLAIMS}/${me.token}`;
+  await run.writeAll(mine, body);
+  const others = (await run.list(CLAIMS)).filter((o) => o.path !== mine);
+  if (others.length) {
+    await run.delete(mine);
+    let holder = await readHolder(run);
+    // Our put may have overwritten the winner's lock file: take ours away (its claim still holds).
+    if (holder?.token === me.token) {
+      await run.delete(LOCK_FILE);
+      holder = undefined;
+    }
+    const clear = `aws s3 rm ${lockPath(run)}; aws s3 rm --recursive ${run.root.replace(/\/+$/, '')}/${CLAIMS}/`;
+    throw new RefineryError('ERR_LOCKED', `${run.root} is in use by another run (${holder ? describe(holder) : 'started at the same time'}). Wait for it to end, or give another --output; if no run is using it any more: ${clear}`);
+  }
+  // Won: the lock file names us (a loser's put may have overwritten it).
+  await run.writeAll(LOCK_FILE, body);
+  return mine;
 }
