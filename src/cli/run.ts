@@ -45,7 +45,9 @@ Options:
       --executor E        local (default: a pool of worker threads) or slurm (job arrays chained
                           with afterok; options in the config's slurm: section)
       --detach            with --executor slurm: submit and return (see refinery status/cancel)
-      --strict            stop a task at the first bad record instead of counting it and going on
+      --strict            stop a task at the first bad record (corrupt, truncated, bad_length,
+                          too_large, undecodable...) with its file, record and offset (exit 4),
+                          instead of counting it and going on
   -q, --quiet             no progress line
   -h, --help              this text
 
