@@ -71,6 +71,8 @@ export interface TaskStats {
   rank: number;
   input?: string;
   reader?: ReaderStats;
+  /** Records of the input counted as bad (with a located problem); all of them = unreadable input. */
+  badRecords?: number;
   /** Per stage, in pipeline order. */
   stages: { name: string; stats: StageStats }[];
   /** Documents written to the output (kept). */
@@ -95,6 +97,8 @@ export interface RunStats {
     ms: number;
     taskMs: { rank: number; input?: string; ms: number }[];
   }[];
+  /** Inputs from which nothing could be read (empty, or every record bad): exit code 1. */
+  unreadableInputs?: string[];
 }
 
 /**
@@ -177,7 +181,22 @@ export const MAX_PROBLEMS_KEPT = 1000;
 export function countSkipped(stats: ReaderStats, reason: string, n = 1, problem?: InputProblem): void {
   stats.records += n;
   stats.skipped[reason] = (stats.skipped[reason] ?? 0) + n;
-  if (problem && stats.problems.length < MAX_PROBLEMS_KEPT) stats.problems.push(problem);
+  if (!problem) return;
+  if (stats.problems.length < MAX_PROBLEMS_KEPT) stats.problems.push(problem);
+  problemHooks.get(stats)?.(problem, n);
+}
+
+/**
+ * Called for every located problem `countSkipped` records (also past MAX_PROBLEMS_KEPT), with
+ * the number of records it covers. It may throw to stop reading (--strict): the readers let a
+ * `ERR_BAD_RECORD` error through instead of counting it as a broken stream.
+ */
+export type ProblemHook = (problem: InputProblem, records: number) => void;
+const problemHooks = new WeakMap<ReaderStats, ProblemHook>();
+
+/** Have `hook` see every problem counted into `stats` (one reader's stats, one hook). */
+export function watchProblems(stats: ReaderStats, hook: ProblemHook): void {
+  problemHooks.set(stats, hook);
 }
 
 /** Count a document passed on with `field` left empty because its value could not be read. */
@@ -237,5 +256,9 @@ export function mergeStats(tasks: TaskStats[]): RunStats {
       taskMs: list.map((t) => ({ rank: t.rank, input: t.input, ms: t.ms })),
     });
   }
-  return { passes };
+  // An input that gave no record, or only bad ones, is unreadable (an empty file alike).
+  const unreadableInputs = passes.length
+    ? byPass.get(passes[0]!.pass)!.filter((t) => t.reader && t.reader.records === (t.badRecords ?? 0)).map((t) => t.input ?? `task ${t.rank}`)
+    : [];
+  return unreadableInputs.length ? { passes, unreadableInputs } : { passes };
 }

@@ -48,9 +48,12 @@ function gunzip(input: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   return pipeline(Readable.from(input), createGunzip(), () => {});
 }
 
-/** A failure of the input itself (storage, after retries) is not bad data: the caller must see it. */
+/**
+ * A failure of the input itself (storage, after retries) is not bad data, and a --strict stop
+ * (ERR_BAD_RECORD, thrown by the problem hook) is not a broken stream: the caller must see both.
+ */
 function isStorageError(e: unknown): boolean {
-  return e instanceof RefineryError && e.code === 'ERR_STORAGE';
+  return e instanceof RefineryError && (e.code === 'ERR_STORAGE' || e.code === 'ERR_BAD_RECORD');
 }
 
 /** Documents of a JSONL stream; a line that is not a JSON object with text is counted and skipped. */

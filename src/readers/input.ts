@@ -4,7 +4,7 @@
  */
 import type { Doc } from '../doc.js';
 import type { ReaderOptions } from '../config.js';
-import type { ReaderStats } from '../stats.js';
+import { watchProblems, type ProblemHook, type ReaderStats } from '../stats.js';
 import { isCorpusFile, readJsonlDocs, readParquetDocs } from './corpus.js';
 import { readWarcDocs } from './warc.js';
 import { rangedParquet } from '../formats/parquet.js';
@@ -30,8 +30,11 @@ export async function* readInputDocs(
   opts: ReaderOptions,
   stats: ReaderStats,
   onBytes?: (n: number) => void,
+  /** Sees every bad record as it is counted; may throw to stop (--strict). */
+  onProblem?: ProblemHook,
 ): AsyncGenerator<Doc> {
   const progress = onBytes ?? (() => {});
+  if (onProblem) watchProblems(stats, onProblem);
   if (isCorpusFile(source.name)) {
     stats.files++;
     const counted = (n: number) => {

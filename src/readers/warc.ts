@@ -789,7 +789,7 @@ export async function* readWarcDocs(
         out = await interpret(rec, ctx);
       } catch (err) {
         // Parsing of one record must not end the file: count it, say where, go on.
-        if (err instanceof RefineryError && err.code === 'ERR_STORAGE') throw err;
+        if (err instanceof RefineryError && (err.code === 'ERR_STORAGE' || err.code === 'ERR_BAD_RECORD')) throw err;
         out = { reason: 'corrupt', problem: { code: 'ERR_WARC_FORMAT', message: `unparsable record: ${(err as Error).message}` } };
       }
       if ('doc' in out) {

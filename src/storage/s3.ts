@@ -286,6 +286,22 @@ export function s3Storage(url: string, opts: S3Options = {}): Storage {
       await putObject(keyOf(path), typeof data === 'string' ? Buffer.from(data) : data);
     },
 
+    async createExclusive(path, data) {
+      const key = keyOf(path);
+      const body = typeof data === 'string' ? Buffer.from(data) : data;
+      return call(key, 'put if absent', async () => {
+        try {
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, IfNoneMatch: '*' }));
+          return true;
+        } catch (e) {
+          // 412: the object exists; 409: another conditional put of it is in flight.
+          const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          if (status === 412 || status === 409) return false;
+          throw e;
+        }
+      });
+    },
+
     async delete(path) {
       // Like `rm -r`: the object itself and everything under `path/`.
       const key = keyOf(path);
