@@ -135,20 +135,20 @@ const M_DEFAULT = 1; // boundary of "in scope"
 const M_LIST = 2; // ... of "in list item scope"
 const M_BUTTON = 4; // ... of "in button scope"
 const M_TABLE = 8; // ... of "in table scope" (html, table, template)
-const M_SELECT_PASS = 16; // optgroup, option: the only elements "in select scope" looks through
 const M_SPECIAL = 32; // the "special" category
 const M_SPECIAL_LI = 64; // special but not address, div, p (where <li>/<dd>/<dt> stop looking)
 const M_RESET = 128; // elements "reset the insertion mode appropriately" stops at
 const M_IMPLIED = 256; // "generate implied end tags" pops these
 const M_IMPLIED_ALL = 512; // ... and, thoroughly, these too
 
+/** (Without select: since customizable <select>, html5lib-tests expect `</b>` to close a <select> opened inside <b>.) */
 const SPECIAL: TagName[] = ['address', 'applet', 'area', 'article', 'aside', 'base', 'basefont',
   'bgsound', 'blockquote', 'body', 'br', 'button', 'caption', 'center', 'col', 'colgroup', 'dd',
   'details', 'dir', 'div', 'dl', 'dt', 'embed', 'fieldset', 'figcaption', 'figure', 'footer',
   'form', 'frame', 'frameset', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'head', 'header', 'hgroup',
   'hr', 'html', 'iframe', 'img', 'input', 'keygen', 'li', 'link', 'listing', 'main', 'marquee',
   'menu', 'meta', 'nav', 'noembed', 'noframes', 'noscript', 'object', 'ol', 'p', 'param',
-  'plaintext', 'pre', 'script', 'search', 'section', 'select', 'source', 'style', 'summary',
+  'plaintext', 'pre', 'script', 'search', 'section', 'source', 'style', 'summary',
   'table', 'tbody', 'td', 'template', 'textarea', 'tfoot', 'th', 'thead', 'title', 'tr', 'track',
   'ul', 'wbr', 'xmp'];
 const HMASK = new Uint16Array(TABLE_SIZE);
@@ -157,10 +157,9 @@ mark(M_DEFAULT | M_LIST | M_BUTTON, ['applet', 'caption', 'html', 'table', 'td',
 mark(M_LIST, ['ol', 'ul']);
 mark(M_BUTTON, ['button']);
 mark(M_TABLE, ['html', 'table', 'template']);
-mark(M_SELECT_PASS, ['optgroup', 'option']);
 mark(M_SPECIAL | M_SPECIAL_LI, SPECIAL);
 HMASK[id('address')] &= ~M_SPECIAL_LI; HMASK[id('div')] &= ~M_SPECIAL_LI; HMASK[t_p] &= ~M_SPECIAL_LI;
-mark(M_RESET, ['select', 'td', 'th', 'tr', 'tbody', 'thead', 'tfoot', 'caption', 'colgroup', 'table',
+mark(M_RESET, ['td', 'th', 'tr', 'tbody', 'thead', 'tfoot', 'caption', 'colgroup', 'table',
   'template', 'head', 'body', 'frameset', 'html']);
 mark(M_IMPLIED | M_IMPLIED_ALL, ['dd', 'dt', 'li', 'optgroup', 'option', 'p', 'rb', 'rp', 'rt', 'rtc']);
 mark(M_IMPLIED_ALL, ['caption', 'colgroup', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr']);
@@ -224,7 +223,7 @@ group(START_GROUP, S_SVG, ['svg']);
 group(START_GROUP, S_IGNORE, ['caption', 'col', 'colgroup', 'frame', 'head', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr']);
 
 const E_OTHER = 0, E_TEMPLATE = 1, E_BODY = 2, E_HTML = 3, E_BLOCK = 4, E_FORM = 5, E_P = 6,
-  E_LI = 7, E_DDDT = 8, E_HEADING = 9, E_FORMATTING = 10, E_APPLET = 11, E_BR = 12;
+  E_LI = 7, E_DDDT = 8, E_HEADING = 9, E_FORMATTING = 10, E_APPLET = 11, E_BR = 12, E_SELECT = 13;
 const END_GROUP = new Uint8Array(TABLE_SIZE);
 group(END_GROUP, E_TEMPLATE, ['template']);
 group(END_GROUP, E_BODY, ['body']);
@@ -240,6 +239,7 @@ group(END_GROUP, E_HEADING, ['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 group(END_GROUP, E_FORMATTING, ['a', 'b', 'big', 'code', 'em', 'font', 'i', 'nobr', 's', 'small', 'strike', 'strong', 'tt', 'u']);
 group(END_GROUP, E_APPLET, ['applet', 'marquee', 'object']);
 group(END_GROUP, E_BR, ['br']);
+group(END_GROUP, E_SELECT, ['select']);
 
 const TABLE_END_IGNORED = tagSet(['body', 'caption', 'col', 'colgroup', 'html', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr']);
 const CAPTION_CLOSERS = tagSet(['caption', 'col', 'colgroup', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr']);
@@ -251,13 +251,11 @@ const ROW_END_IGNORED = tagSet(['body', 'caption', 'col', 'colgroup', 'html', 't
 const CELL_CLOSERS = tagSet(['caption', 'col', 'colgroup', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr']);
 const CELL_END_IGNORED = tagSet(['body', 'caption', 'col', 'colgroup', 'html']);
 const CELL_END_CLOSERS = tagSet(['table', 'tbody', 'tfoot', 'thead', 'tr']);
-const SELECT_IN_TABLE_CLOSERS = tagSet(['caption', 'table', 'tbody', 'tfoot', 'thead', 'tr', 'td', 'th']);
 
 // insertion modes
 const INITIAL = 0, BEFORE_HTML = 1, BEFORE_HEAD = 2, IN_HEAD = 3, IN_HEAD_NOSCRIPT = 4,
   AFTER_HEAD = 5, IN_BODY = 6, TEXT_MODE = 7, IN_TABLE = 8, IN_TABLE_TEXT = 9, IN_CAPTION = 10,
-  IN_COLUMN_GROUP = 11, IN_TABLE_BODY = 12, IN_ROW = 13, IN_CELL = 14, IN_SELECT = 15,
-  IN_SELECT_IN_TABLE = 16, IN_TEMPLATE = 17, AFTER_BODY = 18, IN_FRAMESET = 19,
+  IN_COLUMN_GROUP = 11, IN_TABLE_BODY = 12, IN_ROW = 13, IN_CELL = 14, IN_TEMPLATE = 17, AFTER_BODY = 18, IN_FRAMESET = 19,
   AFTER_FRAMESET = 20, AFTER_AFTER_BODY = 21, AFTER_AFTER_FRAMESET = 22;
 
 /** lns bits above the namespace: integration points (§13.2.6.5). */
@@ -367,7 +365,6 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
   let nbList = new Int32Array(scap);
   let nbButton = new Int32Array(scap);
   let nbTable = new Int32Array(scap);
-  let nbSelect = new Int32Array(scap);
   let nbSpecial = new Int32Array(scap);
   let nbSpecialLi = new Int32Array(scap);
   let nbReset = new Int32Array(scap);
@@ -380,7 +377,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     if (sp >= scap) {
       scap *= 2;
       stk = grow(stk, scap); nbDefault = grow(nbDefault, scap); nbList = grow(nbList, scap);
-      nbButton = grow(nbButton, scap); nbTable = grow(nbTable, scap); nbSelect = grow(nbSelect, scap);
+      nbButton = grow(nbButton, scap); nbTable = grow(nbTable, scap);
       nbSpecial = grow(nbSpecial, scap); nbSpecialLi = grow(nbSpecialLi, scap); nbReset = grow(nbReset, scap);
       prevSame = grow(prevSame, scap);
     }
@@ -389,7 +386,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     stk[i] = node;
     lpos[node] = i;
     if (i === 0) {
-      nbDefault[0] = 0; nbList[0] = 0; nbButton[0] = 0; nbTable[0] = 0; nbSelect[0] = 0;
+      nbDefault[0] = 0; nbList[0] = 0; nbButton[0] = 0; nbTable[0] = 0;
       nbSpecial[0] = 0; nbSpecialLi[0] = 0; nbReset[0] = 0;
     } else {
       const j = i - 1;
@@ -397,7 +394,6 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
       nbList[i] = m & M_LIST ? i : nbList[j];
       nbButton[i] = m & M_BUTTON ? i : nbButton[j];
       nbTable[i] = m & M_TABLE ? i : nbTable[j];
-      nbSelect[i] = m & M_SELECT_PASS ? nbSelect[j] : i;
       nbSpecial[i] = m & M_SPECIAL ? i : nbSpecial[j];
       nbSpecialLi[i] = m & M_SPECIAL_LI ? i : nbSpecialLi[j];
       nbReset[i] = m & M_RESET ? i : nbReset[j];
@@ -441,7 +437,6 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
   const inListScope = (t: number): boolean => topIdx[t] >= 0 && topIdx[t] >= nbList[sp - 1];
   const inButtonScope = (t: number): boolean => topIdx[t] >= 0 && topIdx[t] >= nbButton[sp - 1];
   const inTableScope = (t: number): boolean => topIdx[t] >= 0 && topIdx[t] >= nbTable[sp - 1];
-  const inSelectScope = (t: number): boolean => topIdx[t] >= 0 && topIdx[t] >= nbSelect[sp - 1];
   const nodeInScope = (node: number): boolean => lpos[node] >= 0 && lpos[node] >= nbDefault[sp - 1];
   const headingTop = (): number => {
     let k = -1;
@@ -784,13 +779,6 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
       const node = stk[k];
       const t = ltag[node];
       const last = k === 0;
-      if (t === t_select) {
-        if (!last) {
-          const j = nbTable[k - 1];
-          if (isHtmlTag(stk[j], t_table)) { mode = IN_SELECT_IN_TABLE; return; }
-        }
-        mode = IN_SELECT; return;
-      }
       if ((t === t_td || t === t_th) && !last) { mode = IN_CELL; return; }
       if (t === t_tr) { mode = IN_ROW; return; }
       if (t === t_tbody || t === t_thead || t === t_tfoot) { mode = IN_TABLE_BODY; return; }
@@ -1172,6 +1160,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
         framesetOk = false;
         return;
       case S_INPUT: {
+        if (inScope(t_select)) popUntilTag(t_select); // an <input> is not select content
         reconstructFormatting();
         const type = attrValue('type');
         insertHtml(t);
@@ -1185,6 +1174,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
         return;
       case S_HR:
         if (inButtonScope(t_p)) closeP();
+        if (inScope(t_select)) generateImpliedEndTags(-1);
         insertHtml(t);
         pop();
         framesetOk = false;
@@ -1216,14 +1206,16 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
         genericText(RAWTEXT);
         return;
       case S_SELECT:
+        // customizable <select> (whatwg/html #10548): its content is parsed in body; a nested
+        // <select> closes the open one
+        if (inScope(t_select)) { popUntilTag(t_select); return; }
         reconstructFormatting();
         insertHtml(t);
         framesetOk = false;
-        mode = mode === IN_TABLE || mode === IN_CAPTION || mode === IN_TABLE_BODY || mode === IN_ROW || mode === IN_CELL
-          ? IN_SELECT_IN_TABLE : IN_SELECT;
         return;
       case S_OPTION:
-        if (isHtmlTag(current(), t_option)) pop();
+        if (inScope(t_select)) generateImpliedEndTags(t === t_option ? t_optgroup : -1);
+        else if (isHtmlTag(current(), t_option)) pop();
         reconstructFormatting();
         insertHtml(t);
         return;
@@ -1314,6 +1306,9 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
         generateImpliedEndTags(-1);
         popUntilTag(t);
         afeClearToMarker();
+        return;
+      case E_SELECT:
+        if (inScope(t_select)) popUntilTag(t_select);
         return;
       case E_BR:
         // "</br>" is a <br> without attributes
@@ -1527,73 +1522,6 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
       return;
     }
     inBody(type);
-  }
-
-  function inSelect(type: number): void {
-    const t = tok.tag;
-    if (type === CHARS) { insertText(tok.s, tok.e, tok.raw); return; }
-    if (type === NUL || type === DOCTYPE_TOKEN) return;
-    if (type === COMMENT_TOKEN) { insertComment(-1); return; }
-    if (type === EOF) { inBody(type); return; }
-    if (type === START) {
-      if (t === t_html) { inBody(type); return; }
-      if (t === t_option) { if (isHtmlTag(current(), t_option)) pop(); insertHtml(t); return; }
-      if (t === t_optgroup || t === t_hr) {
-        if (isHtmlTag(current(), t_option)) pop();
-        if (isHtmlTag(current(), t_optgroup)) pop();
-        insertHtml(t);
-        if (t === t_hr) pop();
-        return;
-      }
-      if (t === t_select) {
-        if (!inSelectScope(t_select)) return;
-        popUntilTag(t_select);
-        resetInsertionMode();
-        return;
-      }
-      if (t === t_input || t === id('keygen') || t === t_textarea) {
-        if (!inSelectScope(t_select)) return;
-        popUntilTag(t_select);
-        resetInsertionMode();
-        processToken(type);
-        return;
-      }
-      if (t === t_script || t === t_template) { inHead(type); return; }
-      return;
-    }
-    if (type === END) {
-      if (t === t_optgroup) {
-        if (isHtmlTag(current(), t_option) && sp >= 2 && isHtmlTag(stk[sp - 2], t_optgroup)) pop();
-        if (isHtmlTag(current(), t_optgroup)) pop();
-        return;
-      }
-      if (t === t_option) { if (isHtmlTag(current(), t_option)) pop(); return; }
-      if (t === t_select) {
-        if (!inSelectScope(t_select)) return;
-        popUntilTag(t_select);
-        resetInsertionMode();
-        return;
-      }
-      if (t === t_template) inHead(type);
-    }
-  }
-
-  function inSelectInTable(type: number): void {
-    const t = tok.tag;
-    if (type === START && SELECT_IN_TABLE_CLOSERS[t]) {
-      popUntilTag(t_select);
-      resetInsertionMode();
-      processToken(type);
-      return;
-    }
-    if (type === END && SELECT_IN_TABLE_CLOSERS[t]) {
-      if (!inTableScope(t)) return;
-      popUntilTag(t_select);
-      resetInsertionMode();
-      processToken(type);
-      return;
-    }
-    inSelect(type);
   }
 
   function switchTemplateMode(m: number, type: number): void {
@@ -1835,8 +1763,6 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
       case IN_TABLE_BODY: inTableBody(type); return;
       case IN_ROW: inRow(type); return;
       case IN_CELL: inCell(type); return;
-      case IN_SELECT: inSelect(type); return;
-      case IN_SELECT_IN_TABLE: inSelectInTable(type); return;
       case IN_TEMPLATE: inTemplate(type); return;
       case AFTER_BODY: afterBody(type); return;
       case IN_FRAMESET: inFrameset(type); return;
@@ -1872,6 +1798,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
           let s = tok.s;
           if (src.charCodeAt(s) === 13) { s++; if (s < tok.e && src.charCodeAt(s) === 10) s++; }
           else if (src.charCodeAt(s) === 10) s++;
+          else if (src.charCodeAt(s) === 38 && !tok.raw) s += newlineReference(src, s, tok.e);
           if (s === tok.e) continue;
           tok.s = s;
         }
@@ -1955,6 +1882,12 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     if (fns) out.full = { ns: fns, name: fname, attrs: fattrs, doctypes };
     return out;
   }
+}
+
+/** Length of a character reference at `s` that stands for a newline (&#10; &#x0a; &NewLine;), else 0. */
+function newlineReference(src: string, s: number, e: number): number {
+  const m = /^&(?:#0*10;?|#[xX]0*[aA];?|NewLine;)/.exec(src.slice(s, Math.min(e, s + 16)));
+  return m ? m[0].length : 0;
 }
 
 /** s lowercased; most class names already are, and toLowerCase of a slice of a two-byte page is slow. */
