@@ -96,11 +96,11 @@ export interface TreeOptions {
 }
 
 /** At most this many entries in the list of active formatting elements (see the header). */
-export const MAX_FORMATTING = 64;
+export const MAX_FORMATTING = 16;
 /** The adoption agency runs only for a formatting element this close to the current node. */
 export const ADOPTION_DEPTH = 128;
 /** How far up an end tag in foreign content looks for its element. */
-export const FOREIGN_END_SEARCH = 1024;
+export const FOREIGN_END_SEARCH = 128;
 
 // ---------------------------------------------------------------------------------------------
 // tag tables
@@ -760,6 +760,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
   let pend = new Int32Array(64); // pending table character tokens: [s, e] pairs
   let pendLen = 0;
   let pendNonSpace = false;
+  let reprocessEof = false;
 
   const firstNonSpace = (s: number, e: number): number => {
     while (s < e && isSpace(src.charCodeAt(s))) s++;
@@ -1552,7 +1553,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     afeClearToMarker();
     tmodes.pop();
     resetInsertionMode();
-    processToken(type);
+    reprocessEof = true; // by the main loop: nested templates would make this recursion as deep as the nesting
   }
 
   function afterBody(type: number): void {
@@ -1804,7 +1805,10 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
         }
       }
       processToken(type);
-      if (type === EOF) break;
+      if (type === EOF) {
+        while (reprocessEof) { reprocessEof = false; processToken(EOF); }
+        break;
+      }
     }
   } catch (err) {
     if (err !== BUDGET) throw err;
