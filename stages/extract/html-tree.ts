@@ -170,6 +170,8 @@ const SVG_HTML_IP = tagSet(['foreignobject', 'desc', 'title']);
 
 const FORMATTING = tagSet(['a', 'b', 'big', 'code', 'em', 'font', 'i', 'nobr', 's', 'small', 'strike', 'strong', 'tt', 'u']);
 const TABLE_FOSTER = tagSet(['table', 'tbody', 'tfoot', 'thead', 'tr']);
+const HEAD_VOID = tagSet(['base', 'basefont', 'bgsound', 'link', 'meta']);
+const t_base = id('base');
 const IN_HEAD_START = tagSet(['base', 'basefont', 'bgsound', 'link', 'meta', 'noframes', 'script', 'style', 'template', 'title']);
 /** Start tags that leave foreign content (§13.2.6.5). */
 const FOREIGN_BREAKOUT = tagSet(['b', 'big', 'blockquote', 'body', 'br', 'center', 'code', 'dd', 'div',
@@ -903,7 +905,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     const t = tok.tag;
     if (type === START) {
       if (t === t_html) { inBody(type); return true; }
-      if (t === id('base') || t === id('basefont') || t === id('bgsound') || t === id('link') || t === id('meta')) {
+      if (HEAD_VOID[t]) {
         insertHtml(t); pop(); return true;
       }
       if (t === t_title) { genericText(RCDATA); return true; }
@@ -969,7 +971,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
       tok.s = k;
     } else if (type === COMMENT_TOKEN) { insertComment(-1); return; }
     else if (type === START) {
-      if (t === id('basefont') || t === id('bgsound') || t === id('link') || t === id('meta') || t === t_noframes || t === t_style) { inHead(type); return; }
+      if ((HEAD_VOID[t] && t !== t_base) || t === t_noframes || t === t_style) { inHead(type); return; }
       if (t === t_head || t === t_noscript) return;
     } else if (type === END) {
       if (t !== t_br) return;
@@ -1803,6 +1805,12 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
           if (s === tok.e) continue;
           tok.s = s;
         }
+      }
+      // fast path: the common case of the dispatcher and "in body", straight to its rules
+      if (mode === IN_BODY && (lns[stk[sp - 1]] & 3) === NS_HTML) {
+        if (type === CHARS) { bodyText(tok.s, tok.e, tok.raw); continue; }
+        if (type === START) { inBodyStart(tok.tag); continue; }
+        if (type === END) { inBodyEnd(tok.tag); continue; }
       }
       processToken(type);
       if (type === EOF) {
