@@ -769,6 +769,25 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     return s;
   };
 
+  /**
+   * Whitespace at the start of a character token is inserted (with the in body rules when
+   * `inBody`); the rest stays in the token. True when nothing is left.
+   */
+  function leadingSpace(inBody: boolean): boolean {
+    const k = firstNonSpace(tok.s, tok.e);
+    if (k > tok.s) { if (inBody) bodyText(tok.s, k, false); else insertText(tok.s, k, false); }
+    if (k === tok.e) return true;
+    tok.s = k;
+    return false;
+  }
+  /** Whitespace at the start of a character token is ignored; true when nothing is left. */
+  function skipLeadingSpace(): boolean {
+    const k = firstNonSpace(tok.s, tok.e);
+    if (k === tok.e) return true;
+    tok.s = k;
+    return false;
+  }
+
   function genericText(state: number): void {
     insertHtml(tok.tag);
     tok.state = state;
@@ -940,10 +959,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
 
   function inHead(type: number): void {
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k > tok.s) insertText(tok.s, k, false);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (leadingSpace(false)) return;
     } else if (type === COMMENT_TOKEN) { insertComment(-1); return; }
     else if (type === DOCTYPE_TOKEN) return;
     else if (type === START) {
@@ -965,10 +981,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     if (type === START && t === t_html) { inBody(type); return; }
     if (type === END && t === t_noscript) { pop(); mode = IN_HEAD; return; }
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k > tok.s) insertText(tok.s, k, false);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (leadingSpace(false)) return;
     } else if (type === COMMENT_TOKEN) { insertComment(-1); return; }
     else if (type === START) {
       if ((HEAD_VOID[t] && t !== t_base) || t === t_noframes || t === t_style) { inHead(type); return; }
@@ -984,10 +997,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
   function afterHead(type: number): void {
     const t = tok.tag;
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k > tok.s) insertText(tok.s, k, false);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (leadingSpace(false)) return;
     } else if (type === COMMENT_TOKEN) { insertComment(-1); return; }
     else if (type === DOCTYPE_TOKEN) return;
     else if (type === START) {
@@ -1421,10 +1431,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
   function inColumnGroup(type: number): void {
     const t = tok.tag;
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k > tok.s) insertText(tok.s, k, false);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (leadingSpace(false)) return;
     } else if (type === COMMENT_TOKEN) { insertComment(-1); return; }
     else if (type === DOCTYPE_TOKEN) return;
     else if (type === START) {
@@ -1560,10 +1567,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
 
   function afterBody(type: number): void {
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k > tok.s) bodyText(tok.s, k, false);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (leadingSpace(true)) return;
     } else if (type === COMMENT_TOKEN) { insertComment(stk[0]); return; }
     else if (type === DOCTYPE_TOKEN) return;
     else if (type === START && tok.tag === t_html) { inBody(type); return; }
@@ -1613,10 +1617,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     if (type === COMMENT_TOKEN) { insertComment(0); return; }
     if (type === DOCTYPE_TOKEN || (type === START && tok.tag === t_html)) { inBody(type); return; }
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k > tok.s) bodyText(tok.s, k, false);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (leadingSpace(true)) return;
     }
     if (type === EOF) return;
     mode = IN_BODY;
@@ -1641,9 +1642,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
 
   function initial(type: number): void {
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (skipLeadingSpace()) return;
     } else if (type === COMMENT_TOKEN) { insertComment(0); return; }
     else if (type === DOCTYPE_TOKEN) {
       const d = tok.doctype!;
@@ -1665,9 +1664,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
     if (type === DOCTYPE_TOKEN) return;
     if (type === COMMENT_TOKEN) { insertComment(0); return; }
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (skipLeadingSpace()) return;
     } else if (type === START && tok.tag === t_html) {
       const node = createElement(t_html, NS_HTML, true);
       append(0, node);
@@ -1683,9 +1680,7 @@ export function buildTree(src: string, opts: TreeOptions): HtmlTree {
   }
   function beforeHead(type: number): void {
     if (type === CHARS) {
-      const k = firstNonSpace(tok.s, tok.e);
-      if (k === tok.e) return;
-      tok.s = k;
+      if (skipLeadingSpace()) return;
     } else if (type === COMMENT_TOKEN) { insertComment(-1); return; }
     else if (type === DOCTYPE_TOKEN) return;
     else if (type === START && tok.tag === t_html) { inBody(type); return; }
