@@ -21,7 +21,7 @@
  *     rows one per line, cells joined by " | ", <br> as a line break, <pre> verbatim.
  */
 import { decodeHTML } from 'entities';
-import { buildTree, HIDDEN, ARTICLE_BODY, ARTICLE_TYPE, type HtmlTree } from './html-tree.js';
+import { buildTree, HIDDEN, ARTICLE_BODY, ARTICLE_TYPE, LINK_HREF, type HtmlTree } from './html-tree.js';
 import { TEXT, FIRST_DYNAMIC_TAG, TAG_FLAGS, BLOCK, SKIP, PARA, BOILER_TAG, HEADING, T } from './tags.js';
 import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate, isLeafBoilerplate, isCommentWord } from './signals.js';
 
@@ -155,7 +155,9 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     const t = tag[i];
     if (removed[i]) continue;
     if (removed[p]) { removed[i] = removed[p]; continue; }
-    inLink[i] = inLink[p] | (t === T.a ? 1 : 0);
+    // a link is an <a href>: an anchor (<a name="top">) left open is, as in a browser, around
+    // everything after it, and its text is not link text
+    inLink[i] = inLink[p] | (t === T.a && (flags[i] & LINK_HREF) ? 1 : 0);
     if (t === TEXT) continue;
     const f = TAG_FLAGS[t];
     if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) continue;

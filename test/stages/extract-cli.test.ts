@@ -44,3 +44,17 @@ test('refinery extract: one JSON line {file, url?, text, image_urls} per file, p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('refinery extract --tree: the tree as a browser builds it, in html5lib\'s format', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-extract-'));
+  try {
+    const f = join(dir, 'a.html');
+    writeFileSync(f, '<head><title>t</title><body class=x><p>a<b>b<i>c</b>d');
+    const { code, lines } = await capture(() => extractCommand(['--tree', f]));
+    assert.equal(code, 0);
+    assert.deepEqual(lines.slice(1), ['| <html>', '|   <head>', '|     <title>', '|       "t"', '|   <body>', '|     class="x"',
+      '|     <p>', '|       "a"', '|       <b>', '|         "b"', '|         <i>', '|           "c"', '|       <i>', '|         "d"']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
