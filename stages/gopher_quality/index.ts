@@ -10,6 +10,8 @@
 import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { ALPHA, WS, classOf } from '../text/chars.js';
 import { WORD_BITS, countOccurrences, lineSpans, wordClasses, words } from '../text/words.js';
+// Per-language values (stop words, word-length bounds, alphabetic-word ratio): docs/languages.md.
+import languageDefaults from './languages.json' with { type: 'json' };
 
 export interface GopherQualityConfig {
   min_words: number;
@@ -51,9 +53,9 @@ export const defaults: GopherQualityConfig = {
   bullets: ['•', '‣', '◦', '⁃', '●', '○', '▪', '■', '-', '*'],
 };
 
-export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m: string, v: number) => void): Drop | undefined {
+export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m: string, v: number) => void, language?: string): Drop | undefined {
   const obs = observe ?? (() => {});
-  const w = words(text);
+  const w = words(text, language);
   const nTokens = w.count;
   let nWords = 0;
   let wordChars = 0;
@@ -130,5 +132,6 @@ export const gopherQuality = textFilter<GopherQualityConfig>({
   name: 'gopher_quality',
   description: 'Gopher document-wise quality rules: length, word length, symbols, bullets, alphabetic words, stop words (spec §5)',
   defaults,
+  languageDefaults,
   check: checkQuality,
 });
