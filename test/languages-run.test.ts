@@ -13,6 +13,7 @@ import { executeRun } from '../src/run.js';
 import { localExecutor } from '../src/executors/local.js';
 import { localStorage } from '../src/storage/local.js';
 import { readParquetRows } from '../src/formats/parquet.js';
+import { buildReport } from '../src/report/index.js';
 import * as toy from './helpers/toy-registry.js';
 
 const registryModule = new URL('./helpers/toy-registry.js', import.meta.url).href;
@@ -106,6 +107,13 @@ test('by_language with several languages: each language its own parts, in input 
     }
     assert.deepEqual([manifest.rows, manifest.tokens, manifest.bytes], [rows, tokens, bytes]);
     assert.equal(manifest.files.length, 12);
+    // The report's funnel per language: each step's kept documents, and the final shards'.
+    const report = await buildReport(out);
+    const f = report.model.languageFunnel!;
+    assert.deepEqual([...f.languages].sort(), LANGS);
+    assert.equal(f.rows[0]!.counts.fr!.docsOut, 30);
+    assert.deepEqual(f.final!.fr, { files: 4, rows: 30, tokens: JSON.parse(readFileSync(join(out, 'final/fr/manifest.json'), 'utf8')).tokens, bytes: manifest.languages.fr.bytes });
+    assert.match(report.markdown, /## Funnel per language\n[^#]*\| final \(after dedup\) \| 30 · \d/);
   } finally {
     await executor.close();
     rmSync(dir, { recursive: true, force: true });
