@@ -2,18 +2,20 @@
  * Issue 2's benchmark, on ../shared/data/warc/bench/ (repeated to run >= 20 s):
  * - floor: `zcat` of the file (no stage that reads it can be faster);
  * - read+decode alone (readWarcDocs, one core);
- * - the whole streaming run (`refinery run configs/refinedweb.yaml --workers 1`), per core;
+ * - the whole streaming run (`refinery run configs/refinedweb.yaml --workers 1`), per core
+ *   (`BENCH_CONFIG=configs/refinedweb-europe.yaml` for the eleven languages of docs/languages.md);
  * - peak RSS of each.
  */
 import { mkdtempSync, rmSync, symlinkSync, statSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedData, projectRoot } from '../src/paths.js';
 import { measure, table } from './measure.js';
 
 const bench = sharedData('warc', 'bench', 'CC-MAIN-20230201000000-20230201030000-00000.warc.gz');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 20);
+const CONFIG = process.env.BENCH_CONFIG ?? 'configs/refinedweb.yaml';
 
 async function readOnly(file: string, repeat: number): Promise<void> {
   const { readWarcDocs } = await import('../src/readers/warc.js');
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
       symlinkSync(bench, link);
       inputs.push(link);
     }
-    const run = await measure(process.execPath, [join(projectRoot, 'bin/refinery.js'), 'run', join(projectRoot, 'configs/refinedweb.yaml'), '-i', dir, '-o', join(dir, 'out'), '-w', '1', '-q']);
+    const run = await measure(process.execPath, [join(projectRoot, 'bin/refinery.js'), 'run', resolve(projectRoot, CONFIG), '-i', dir, '-o', join(dir, 'out'), '-w', '1', '-q']);
     if (run.code !== 0) throw new Error(`refinery run failed: ${run.stderr}`);
     const pages = r.docs;
     const mb = (size * REPEAT) / 1e6;
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
         ['what (one core)', 'wall s', 'cpu s', 'pages/s', 'MB/s (gzip)', 'peak RSS MB'],
         ['zcat (floor)', zcat.wallSec, cpu(zcat), NaN, mb / cpu(zcat), zcat.peakRssMb],
         ['read + decode', r.sec, cpu(read), pages / r.sec, mb / r.sec, read.peakRssMb],
-        ['whole run (refinedweb.yaml)', run.wallSec, cpu(run), pages / cpu(run), mb / cpu(run), run.peakRssMb],
+        [`whole run (${CONFIG.replace(/^.*\//, '')})`, run.wallSec, cpu(run), pages / cpu(run), mb / cpu(run), run.peakRssMb],
       ]),
     );
     const stats = JSON.parse((await import('node:fs')).readFileSync(join(dir, 'out', 'stats.json'), 'utf8'));

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { RefineryError } from './errors.js';
-import { fraction, int, oneOf, validateOptions, type OptionRanges } from './options.js';
+import { fraction, int, oneOf, validateOptions, validateStageOptions, type OptionRanges } from './options.js';
+import { isLanguageCode } from './languages.js';
 import type { StageModule } from './stage.js';
 import type { CorpusStep } from './pass.js';
 import { SLURM_DEFAULTS, SLURM_RANGES, type SlurmOptions } from './executors/slurm-options.js';
@@ -40,6 +41,8 @@ export interface OutputOptions {
   final_shard_bytes: number;
   /** Final shards written per task. */
   final_parts_per_task: number;
+  /** Final shards per document language: `final/<lang>/part-*` with a manifest each (and one overall). */
+  by_language: boolean;
 }
 
 export interface RunConfig {
@@ -68,6 +71,7 @@ export const OUTPUT_DEFAULTS: OutputOptions = {
   final_shard_rows: 100_000,
   final_shard_bytes: 0,
   final_parts_per_task: 8,
+  by_language: false,
 };
 
 export const READER_RANGES: OptionRanges<ReaderOptions> = {
@@ -157,7 +161,7 @@ function resolveSlurm(raw: unknown): SlurmOptions {
 function resolveList(
   section: string,
   raw: unknown,
-  modules: Record<string, { defaults: object; ranges?: OptionRanges<object> }>,
+  modules: Record<string, { defaults: object; ranges?: OptionRanges<object>; languageDefaults?: Record<string, object> }>,
 ): { name: string; options: Record<string, unknown> }[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new RefineryError('ERR_CONFIG', `${section}: expected a list of \`- name: {options}\` entries`);
@@ -175,6 +179,11 @@ function resolveList(
     if (!mod) {
       throw new RefineryError('ERR_CONFIG', `${section}[${i}]: unknown ${section === 'stages' ? 'stage' : 'pass'} "${name}" (known: ${Object.keys(modules).join(', ') || 'none'})`);
     }
-    return { name, options: validateOptions(`${section}[${i}].${name}`, mod.defaults, given, mod.ranges) as Record<string, unknown> };
+    const where = `${section}[${i}].${name}`;
+    // Streaming stages take options per document language; corpus passes see all languages at once.
+    const options = section === 'stages'
+      ? validateStageOptions(where, mod.defaults, given, mod.languageDefaults, isLanguageCode, mod.ranges)
+      : validateOptions(where, mod.defaults, given, mod.ranges);
+    return { name, options: options as Record<string, unknown> };
   });
 }

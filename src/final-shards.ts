@@ -4,6 +4,11 @@
  * data loader. Part k always holds global rows [k*R, (k+1)*R) of the last documents folder
  * read in file-name order, so the parts are identical whatever the executor and the number
  * of tasks of every pass.
+ *
+ * With `output.by_language`, each document language gets its own parts and manifest:
+ * `final/<lang>/part-*.parquet` and `final/<lang>/manifest.json` (part k of a language holds
+ * that language's rows [k*R, (k+1)R) in the same order), and `final/manifest.json` lists every
+ * language's files (paths relative to `final/`) with per-language totals.
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -22,7 +27,12 @@ export interface FinalManifest {
   rows: number;
   tokens: number;
   bytes: number;
+  /** With `output.by_language`: totals per document language (each also in `<lang>/manifest.json`). */
+  languages?: Record<string, { files: number; rows: number; tokens: number; bytes: number }>;
 }
+
+/** The language folder of a document without a language label (no language stage ran). */
+export const NO_LANGUAGE = 'und';
 
 interface ShardInfo {
   path: string;
@@ -30,7 +40,13 @@ interface ShardInfo {
   rows: number;
 }
 
-type PartFacts = FinalManifest['files'][number];
+type PartFacts = FinalManifest['files'][number] & { language?: string };
+
+/** What `plan` leaves for the tasks: the input shards, and with by_language each language's rows per shard. */
+interface Layout {
+  shards: ShardInfo[];
+  languageRows?: Record<string, number[]>;
+}
 
 /** Where `plan` leaves the input shards' row counts, so each task need not read every footer. */
 const LAYOUT_FILE = 'final_shards/layout.json';
@@ -54,8 +70,57 @@ function rowsPerPart(opts: OutputOptions, shards: ShardInfo[]): number {
   return opts.final_shard_rows;
 }
 
-function partName(part: number, format: string): string {
-  return `${FINAL_DIR}/part-${String(part).padStart(5, '0')}.${format}`;
+function partName(part: number, format: string, language?: string): string {
+  return `${FINAL_DIR}/${language === undefined ? '' : `${language}/`}part-${String(part).padStart(5, '0')}.${format}`;
+}
+
+/** Rows of each language in each shard (one column read per shard). */
+async function languageRows(run: Storage, shards: ShardInfo[]): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [i, s] of shards.entries()) {
+    for await (const r of readParquetRows(storageParquet(run, s.path, s.size), { columns: ['language'] })) {
+      const lang = languageOf(r);
+      (out[lang] ??= new Array(shards.length).fill(0))[i]++;
+    }
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function languageOf(row: Record<string, unknown>): string {
+  return typeof row.language === 'string' && row.language.length > 0 ? row.language : NO_LANGUAGE;
+}
+
+/** Every part to write, in order: global part index -> (language, part within it, its row range). */
+function partList(opts: OutputOptions, l: Layout): { language?: string; part: number; from: number; to: number }[] {
+  const perPart = rowsPerPart(opts, l.shards);
+  const out: { language?: string; part: number; from: number; to: number }[] = [];
+  const groups: [string | undefined, number][] = l.languageRows
+    ? Object.entries(l.languageRows).map(([lang, rows]) => [lang, rows.reduce((a, b) => a + b, 0)])
+    : [[undefined, l.shards.reduce((a, s) => a + s.rows, 0)]];
+  for (const [language, total] of groups) {
+    for (let k = 0; k * perPart < total; k++) out.push({ language, part: k, from: k * perPart, to: Math.min(total, (k + 1) * perPart) });
+  }
+  return out;
+}
+
+/** Rows [from, to) among the rows of `language`, in shard order (skipping shards before them). */
+async function* languageRowsInRange(run: Storage, l: Layout, language: string, from: number, to: number): AsyncGenerator<Record<string, unknown>> {
+  const counts = l.languageRows![language]!;
+  let base = 0;
+  for (const [i, s] of l.shards.entries()) {
+    const n = counts[i]!;
+    if (base + n > from && n > 0) {
+      let at = base;
+      for await (const r of readParquetRows(storageParquet(run, s.path, s.size))) {
+        if (languageOf(r) !== language) continue;
+        if (at >= from && at < to) yield r;
+        at++;
+        if (at >= to) break;
+      }
+    }
+    base += n;
+    if (base >= to) break;
+  }
 }
 
 function encodePart(rows: DocRow[], opts: OutputOptions): Uint8Array {
@@ -64,12 +129,8 @@ function encodePart(rows: DocRow[], opts: OutputOptions): Uint8Array {
   return opts.format === 'jsonl.gz' ? gzipSync(text, { level: 6 }) : Buffer.from(text);
 }
 
-function layout(opts: OutputOptions, shards: ShardInfo[]) {
-  const total = shards.reduce((a, s) => a + s.rows, 0);
-  const perPart = rowsPerPart(opts, shards);
-  const parts = Math.ceil(total / perPart);
-  const tasks = Math.ceil(parts / opts.final_parts_per_task);
-  return { total, perPart, parts, tasks };
+function taskCount(opts: OutputOptions, l: Layout): number {
+  return Math.ceil(partList(opts, l).length / opts.final_parts_per_task);
 }
 
 async function* rowsInRange(run: Storage, shards: ShardInfo[], from: number, to: number): AsyncGenerator<Record<string, unknown>> {
@@ -94,26 +155,29 @@ const finalShards: CorpusPass<OutputOptions> = {
   async plan(ctx) {
     // Footers are read once, here; the input is committed and fixed, so tasks reuse the list.
     const shards = await inputShards(ctx.run, ctx.input);
-    await ctx.run.writeAll(LAYOUT_FILE, JSON.stringify(shards));
-    return layout(ctx.options, shards).tasks;
+    const l: Layout = { shards, languageRows: ctx.options.by_language ? await languageRows(ctx.run, shards) : undefined };
+    await ctx.run.writeAll(LAYOUT_FILE, JSON.stringify(l));
+    return taskCount(ctx.options, l);
   },
   async run(rank, ctx) {
     const t0 = performance.now();
-    const shards = JSON.parse((await ctx.run.readAll(LAYOUT_FILE)).toString('utf8')) as ShardInfo[];
-    const { total, perPart, parts } = layout(ctx.options, shards);
+    const l = JSON.parse((await ctx.run.readAll(LAYOUT_FILE)).toString('utf8')) as Layout;
+    const parts = partList(ctx.options, l);
     const first = rank * ctx.options.final_parts_per_task;
-    const last = Math.min(parts, first + ctx.options.final_parts_per_task);
+    const last = Math.min(parts.length, first + ctx.options.final_parts_per_task);
     let docs = 0;
     let tokens = 0;
     for (let part = first; part < last; part++) {
+      const p = parts[part]!;
       const rows: DocRow[] = [];
       let partTokens = 0;
-      for await (const r of rowsInRange(ctx.run, shards, part * perPart, Math.min(total, (part + 1) * perPart))) {
+      const source = p.language === undefined ? rowsInRange(ctx.run, l.shards, p.from, p.to) : languageRowsInRange(ctx.run, l, p.language, p.from, p.to);
+      for await (const r of source) {
         const row = docToRow(rowToDoc(r, String(r.id)));
         rows.push(row);
         partTokens += row.token_count ?? 0;
       }
-      const name = partName(part, ctx.options.format);
+      const name = partName(p.part, ctx.options.format, p.language);
       const bytes = encodePart(rows, ctx.options);
       await ctx.run.writeAll(name, bytes);
       // The part's bytes are in hand: hash and count them now rather than re-read the corpus.
@@ -123,6 +187,7 @@ const finalShards: CorpusPass<OutputOptions> = {
         tokens: partTokens,
         bytes: bytes.byteLength,
         sha256: createHash('sha256').update(bytes).digest('hex'),
+        ...(p.language === undefined ? {} : { language: p.language }),
       };
       await ctx.run.writeAll(partFactsFile(part), JSON.stringify(facts));
       docs += rows.length;
@@ -139,18 +204,34 @@ const finalManifest: CorpusPass<OutputOptions> = {
   async run(rank, ctx: PassContext & { options: OutputOptions }) {
     const t0 = performance.now();
     const manifest: FinalManifest = { files: [], rows: 0, tokens: 0, bytes: 0 };
+    const perLanguage = new Map<string, FinalManifest>();
     for (const f of await ctx.run.list('final_shards/parts')) {
-      const facts = JSON.parse((await ctx.run.readAll(f.path)).toString('utf8')) as PartFacts;
-      manifest.files.push(facts);
-      manifest.rows += facts.rows;
-      manifest.tokens += facts.tokens;
-      manifest.bytes += facts.bytes;
+      const { language, ...facts } = JSON.parse((await ctx.run.readAll(f.path)).toString('utf8')) as PartFacts;
+      addPart(manifest, facts);
+      if (language !== undefined) {
+        if (!perLanguage.has(language)) perLanguage.set(language, { files: [], rows: 0, tokens: 0, bytes: 0 });
+        addPart(perLanguage.get(language)!, { ...facts, path: facts.path.slice(language.length + 1) });
+      }
+    }
+    if (ctx.options.by_language) {
+      manifest.languages = {};
+      for (const [language, m] of perLanguage) {
+        manifest.languages[language] = { files: m.files.length, rows: m.rows, tokens: m.tokens, bytes: m.bytes };
+        await ctx.run.writeAll(`${FINAL_DIR}/${language}/manifest.json`, JSON.stringify(m, null, 1) + '\n');
+      }
     }
     await ctx.run.writeAll(`${FINAL_DIR}/manifest.json`, JSON.stringify(manifest, null, 1) + '\n');
     return taskStats('final_manifest', rank, manifest.rows, manifest.tokens, performance.now() - t0);
   },
 };
 
+
+function addPart(m: FinalManifest, facts: FinalManifest['files'][number]): void {
+  m.files.push(facts);
+  m.rows += facts.rows;
+  m.tokens += facts.tokens;
+  m.bytes += facts.bytes;
+}
 
 /** Options come from the config's `output` section. */
 export const finalStep: CorpusStep<OutputOptions> = {

@@ -107,3 +107,52 @@ function describe(v: unknown): string {
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${JSON.stringify(v)}`;
 }
+
+/** The key under which any stage takes options per document language (`per_language: {de: {...}}`). */
+export const PER_LANGUAGE = 'per_language';
+
+/**
+ * A stage's options with `per_language` overrides: the options (checked as above) plus, under
+ * `per_language`, the full options for each language that has any, i.e. the module's defaults,
+ * then its built-in values for that language (`languageDefaults`, data), then the options given
+ * for every language, then those given for that language: explicit config beats built-in data,
+ * and the more specific key beats the general one. Each language's options are checked like
+ * the stage's own (so whatever `validateOptions` checks applies to them too); a language key
+ * must be a code the language-ID model emits (`isCode`).
+ */
+export function validateStageOptions<C extends object>(
+  where: string,
+  defaults: C,
+  given: unknown,
+  languageDefaults: Record<string, Partial<C>> | undefined,
+  isCode: (code: string) => boolean,
+  ranges?: OptionRanges<C>,
+): C & { per_language?: Record<string, C> } {
+  let perGiven: unknown;
+  let top = given;
+  if (given && typeof given === 'object' && !Array.isArray(given) && PER_LANGUAGE in given) {
+    const { [PER_LANGUAGE]: p, ...rest } = given as Record<string, unknown>;
+    perGiven = p;
+    top = rest;
+  }
+  const base = validateOptions(where, defaults, top, ranges);
+  if (perGiven !== undefined && (perGiven === null || typeof perGiven !== 'object' || Array.isArray(perGiven))) {
+    throw new RefineryError('ERR_CONFIG', `${where}.${PER_LANGUAGE}: expected a mapping of language code to options, got ${describe(perGiven)}`);
+  }
+  const perLanguage = (perGiven ?? {}) as Record<string, unknown>;
+  const codes = [...new Set([...Object.keys(languageDefaults ?? {}), ...Object.keys(perLanguage)])].sort();
+  if (codes.length === 0) return base;
+  const resolved: Record<string, C> = {};
+  for (const code of codes) {
+    const at = `${where}.${PER_LANGUAGE}.${code}`;
+    if (!isCode(code)) throw new RefineryError('ERR_CONFIG', `${at}: not a language code the language-ID model (fastText lid.176) emits`);
+    const own = perLanguage[code];
+    if (own !== undefined && (own === null || typeof own !== 'object' || Array.isArray(own))) {
+      throw new RefineryError('ERR_CONFIG', `${at}: expected a mapping of options, got ${describe(own)}`);
+    }
+    if (own && PER_LANGUAGE in own) throw new RefineryError('ERR_CONFIG', `${at}.${PER_LANGUAGE}: not allowed inside ${PER_LANGUAGE}`);
+    const builtIn = validateOptions(`${at} (built-in)`, defaults, languageDefaults?.[code] ?? {}, ranges);
+    resolved[code] = validateOptions(at, builtIn, { ...(top as object | undefined), ...(own as object | undefined) }, ranges);
+  }
+  return { ...base, [PER_LANGUAGE]: resolved };
+}

@@ -6,7 +6,7 @@
  */
 import type { Doc } from './doc.js';
 import { isDrop, type Drop, type Stage, type StageContext, type StepResult } from './stage.js';
-import { addToHistogram, emptyStageStats, FRACTION_EDGES, LOG_EDGES, newHistogram, type StageStats } from './stats.js';
+import { addToHistogram, emptyLanguageCounts, emptyStageStats, FRACTION_EDGES, LOG_EDGES, newHistogram, type StageStats } from './stats.js';
 
 export interface ActiveStage {
   stage: Stage;
@@ -71,6 +71,13 @@ export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: 
       const r = results[i]!;
       stats.docsIn++;
       stats.charsIn += sizes[i]!;
+      const after = isDrop(r) ? before : r;
+      // The per-language funnel: by the language the document has once the stage ran.
+      const lang = after.language !== undefined ? ((stats.languages ??= {})[after.language] ??= emptyLanguageCounts()) : undefined;
+      if (lang) {
+        lang.docsIn++;
+        lang.charsIn += sizes[i]!;
+      }
       if (isDrop(r)) {
         const d = (stats.dropped[r.reason] ??= { docs: 0, chars: 0 });
         d.docs++;
@@ -78,7 +85,13 @@ export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: 
         await onDrop(stage.name, before, r);
       } else {
         stats.docsOut++;
-        stats.charsOut += docChars(r);
+        const chars = docChars(r);
+        stats.charsOut += chars;
+        if (lang) {
+          lang.docsOut++;
+          lang.charsOut += chars;
+          lang.tokensOut += r.tokenCount ?? 0;
+        }
         kept.push(r);
       }
     }

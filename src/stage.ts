@@ -39,6 +39,11 @@ export interface StageContext {
   count(event: string, n?: number): void;
   /** A progress or warning line; goes to the task's log. */
   log(message: string): void;
+  /**
+   * The stage's options for documents of `language` (its `per_language` entry, else its own
+   * options). Only a module that routes documents itself (`perLanguage: 'self'`) needs it.
+   */
+  optionsFor?(language: string | undefined): object;
 }
 
 export interface Stage {
@@ -65,7 +70,69 @@ export interface StageModule<C extends object> {
   defaults: C;
   /** The values each option accepts (src/options.ts), checked at start with the types. */
   ranges?: OptionRanges<C>;
+  /**
+   * Built-in values per document language (lid.176 code -> options that differ from
+   * `defaults`), as data; a config's `per_language` overrides them (src/options.ts).
+   */
+  languageDefaults?: Record<string, Partial<C>>;
+  /**
+   * `route` (default): the framework creates the stage once per distinct set of per-language
+   * options and hands each document to the one for `doc.language`. `self`: one stage, which
+   * asks `ctx.optionsFor(language)` (for a stage that decides the language itself).
+   */
+  perLanguage?: 'route' | 'self';
   create(config: C, ctx: StageContext): Stage | Promise<Stage>;
+}
+
+/**
+ * Create a stage from its resolved options (`per_language` included, as src/options.ts
+ * resolves them). With per-language options and routing, one stage per distinct option set;
+ * each document goes to its language's (order kept; a batch is split by language and put
+ * back together). Without any, exactly `mod.create(options)`, as before.
+ */
+export async function createStage<C extends object>(mod: StageModule<C>, options: C & { per_language?: Record<string, C> }, ctx: StageContext): Promise<Stage> {
+  const { per_language: perLanguage, ...own } = options;
+  const base = own as C;
+  const optionsFor = (language: string | undefined): C => (language !== undefined && perLanguage?.[language]) || base;
+  if (!perLanguage || mod.perLanguage === 'self') return mod.create(base, { ...ctx, optionsFor });
+  const baseKey = JSON.stringify(base);
+  const byKey = new Map<string, Stage>([[baseKey, await mod.create(base, ctx)]]);
+  const byLanguage = new Map<string, Stage>();
+  for (const [code, c] of Object.entries(perLanguage)) {
+    const key = JSON.stringify(c);
+    if (!byKey.has(key)) byKey.set(key, await mod.create(c, ctx));
+    if (key !== baseKey) byLanguage.set(code, byKey.get(key)!);
+  }
+  const fallback = byKey.get(baseKey)!;
+  if (byLanguage.size === 0) return fallback;
+  const stageFor = (doc: Doc) => (doc.language !== undefined && byLanguage.get(doc.language)) || fallback;
+  const stages = [...byKey.values()];
+  const routed: Stage = {
+    name: fallback.name,
+    apply: (doc) => stageFor(doc).apply(doc),
+    close: async () => {
+      for (const s of stages) await s.close?.();
+    },
+  };
+  if (stages.some((s) => s.applyBatch)) {
+    routed.applyBatch = async (docs) => {
+      const groups = new Map<Stage, number[]>();
+      docs.forEach((d, i) => {
+        const s = stageFor(d);
+        const g = groups.get(s);
+        if (g) g.push(i);
+        else groups.set(s, [i]);
+      });
+      const results: StepResult[] = new Array(docs.length);
+      for (const [s, at] of groups) {
+        const part = at.map((i) => docs[i]!);
+        const r = s.applyBatch ? await s.applyBatch(part) : await Promise.all(part.map((d) => s.apply(d)));
+        at.forEach((i, j) => (results[i] = r[j]!));
+      }
+      return results;
+    };
+  }
+  return routed;
 }
 
 /**
@@ -78,16 +145,19 @@ export function textFilter<C extends object>(def: {
   description: string;
   defaults: C;
   ranges?: OptionRanges<C>;
-  check(text: string, config: C, observe: (metric: string, value: number) => void): Drop | undefined;
+  languageDefaults?: Record<string, Partial<C>>;
+  /** `language` is the document's (lid.176 code), for checks that split words by language. */
+  check(text: string, config: C, observe: (metric: string, value: number) => void, language: string | undefined): Drop | undefined;
 }): StageModule<C> {
   return {
     name: def.name,
     description: def.description,
     defaults: def.defaults,
     ranges: def.ranges,
+    languageDefaults: def.languageDefaults,
     create(config, ctx) {
       const observe = (m: string, v: number) => ctx.observe(m, v);
-      return { name: def.name, apply: (doc) => def.check(doc.text, config, observe) ?? doc };
+      return { name: def.name, apply: (doc) => def.check(doc.text, config, observe, doc.language) ?? doc };
     },
   };
 }

@@ -35,6 +35,24 @@ export interface StageStats {
   histograms: Record<string, Histogram>;
   /** Wall time spent inside the stage. */
   ms: number;
+  /**
+   * The same counts per document language (lid.176 code), for documents that have one after
+   * the stage (so from the language stage on): the per-language funnel. Tokens are counted
+   * once documents carry a token count.
+   */
+  languages?: Record<string, LanguageCounts>;
+}
+
+export interface LanguageCounts {
+  docsIn: number;
+  docsOut: number;
+  charsIn: number;
+  charsOut: number;
+  tokensOut: number;
+}
+
+export function emptyLanguageCounts(): LanguageCounts {
+  return { docsIn: 0, docsOut: 0, charsIn: 0, charsOut: 0, tokensOut: 0 };
 }
 
 /** One problem met while reading input: always located. */
@@ -168,6 +186,17 @@ export function mergeStageStats(into: StageStats, from: StageStats): StageStats 
   addRecord(into.events, from.events);
   for (const [k, h] of Object.entries(from.histograms)) into.histograms[k] = mergeHistogram(into.histograms[k], h);
   into.ms += from.ms;
+  if (from.languages) {
+    into.languages ??= {};
+    for (const [lang, c] of Object.entries(from.languages)) {
+      const t = (into.languages[lang] ??= emptyLanguageCounts());
+      t.docsIn += c.docsIn;
+      t.docsOut += c.docsOut;
+      t.charsIn += c.charsIn;
+      t.charsOut += c.charsOut;
+      t.tokensOut += c.tokensOut;
+    }
+  }
   return into;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Registry } from './config.js';
 import type { Doc } from './doc.js';
-import type { Drop } from './stage.js';
+import { createStage, type Drop } from './stage.js';
 import { newActiveStage, runStages, stageContext, type ActiveStage } from './pipeline.js';
 import { emptyReaderStats, emptyStageStats, type TaskStats } from './stats.js';
 import { docToRow, type ExcludedRow } from './formats/schema.js';
@@ -54,7 +54,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   for (const { name, options } of config.stages) {
     const stats = emptyStageStats();
     const mod = env.registry.stageModules[name]!;
-    const stage = await mod.create(options, stageContext(stats, (m) => env.log(`[${name}] ${m}`)));
+    const stage = await createStage(mod, options, stageContext(stats, (m) => env.log(`[${name}] ${m}`)));
     stages.push(newActiveStage(stage, stats));
   }
   // Between passes documents are always Parquet; `output.format` is the final shards' format.

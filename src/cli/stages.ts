@@ -16,7 +16,10 @@ export async function stagesCommand(argv: string[], env: CliEnv): Promise<number
   for (const [name, m] of Object.entries(registry.stageModules)) {
     out.push(`  ${name}: ${m.description}`);
     for (const [k, v] of Object.entries(m.defaults)) out.push(`      ${k}: ${JSON.stringify(v)}`);
+    const langs = Object.keys(m.languageDefaults ?? {});
+    if (langs.length) out.push(`      per_language: built-in values for ${langs.join(', ')} (docs/languages.md)`);
   }
+  out.push('', 'Any stage takes `per_language: {<lid.176 code>: {<option>: value}}`.');
   out.push('', 'Corpus steps (config `passes:`, in order):');
   for (const [name, s] of Object.entries(registry.corpusSteps)) {
     out.push(`  ${name}: ${s.description}  [passes: ${s.passes.map((p) => p.name).join(' -> ')}]`);

@@ -42,5 +42,15 @@ function funnelLines(stats: RunStats): string[] {
   if (!start) return [];
   const ours = docPasses.flatMap((p) => p.stages.map((s) => `${s.name} ${pct(s.stats.docsOut, start)}`));
   const paper = RW_FUNNEL.map((r) => `${r.stage} ${r.keptPct.toFixed(1)}%${r.unit === 'tokens' ? 't' : ''}`);
-  return [`kept (documents, of those read): ${ours.join(' > ')}`, `RefinedWeb paper (of CommonCrawl; t = tokens): ${paper.join(' > ')}`];
+  return [`kept (documents, of those read): ${ours.join(' > ')}`, ...languageLine(docPasses[0]!), `RefinedWeb paper (of CommonCrawl; t = tokens): ${paper.join(' > ')}`];
+}
+
+/** Per language (the most kept first): documents labelled, and kept after the last streaming stage. */
+function languageLine(stream: RunStats['passes'][number]): string[] {
+  const labelled = stream.stages.find((s) => s.stats.languages)?.stats.languages;
+  const last = stream.stages.at(-1)?.stats.languages;
+  if (!labelled || !last) return [];
+  const langs = Object.keys(last).filter((l) => last[l]!.docsOut > 0).sort((a, b) => last[b]!.docsOut - last[a]!.docsOut || (a < b ? -1 : 1));
+  if (langs.length < 2) return [];
+  return [`kept per language (labelled > after ${stream.stages.at(-1)!.name}): ${langs.slice(0, 12).map((l) => `${l} ${labelled[l]?.docsIn ?? 0} > ${last[l]!.docsOut}`).join(', ')}`];
 }

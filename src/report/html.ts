@@ -5,7 +5,7 @@
  * sites, and a report should not make them one click away.
  */
 import type { ReportModel } from './model.js';
-import { RW_FUNNEL } from './model.js';
+import { RW_FUNNEL, languageFunnelTable } from './model.js';
 import type { SampleDoc } from './samples.js';
 import { esc, fmtInt, fmtPct, fmtShort, hBarChart, histogramChart, vGroupedBars, type Bar, type Group } from './svg.js';
 
@@ -270,6 +270,15 @@ function samplesHtml(m: ReportModel): string {
     .join('');
 }
 
+function languageFunnelHtml(m: ReportModel): string {
+  const t = languageFunnelTable(m.languageFunnel!, fmtInt);
+  return `<p class="src">Documents kept after each step, by the language lid.176 gave them (t = GPT-2 tokens, where counted); <code>final</code> is what <code>final/&lt;lang&gt;/</code> holds, after the dedup passes over all languages together.</p>${table(
+    t.head.map(esc),
+    t.rows.map((r) => r.map(esc)),
+    { id: 'language-funnel-table', numeric: t.head.map((_, i) => i).slice(1) },
+  )}`;
+}
+
 function keptHtml(m: ReportModel): string {
   if (!m.keptSamples.length) return missing('No samples of kept documents: no samples/*.json and no data shards.');
   return m.keptSamples.map((p) => `<details><summary>${esc(p.pass)} <span class="src">(${fmtInt(p.docs.length)} documents; from ${esc(p.source)})</span></summary>${p.docs.map((d) => docHtml(d, false)).join('')}</details>`).join('');
@@ -280,6 +289,7 @@ export function renderHtml(m: ReportModel): string {
     ['summary', 'Summary', summaryHtml(m)],
     ['missing', 'Missing data', m.notes.length ? `<ul class="notes">${m.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '<p class="ok">Nothing missing: every task has a done marker, and stats.json is present.</p>'],
     ['funnel', 'Removal funnel', funnelHtml(m)],
+    ...(m.languageFunnel ? ([['language-funnel', 'Funnel per language', languageFunnelHtml(m)]] as [string, string, string][]) : []),
     ['reasons', 'Removals by reason', reasonsHtml(m)],
     ['distributions', 'Measured values and thresholds', distributionsHtml(m)],
     ['languages', 'Languages', languagesHtml(m)],

@@ -50,6 +50,8 @@ export interface RunData {
   runJson?: Record<string, unknown>;
   stats?: RunStats;
   statsSource: 'stats.json' | 'task stats' | 'none';
+  /** `final/manifest.json`, when the final step ran (per-language totals with `output.by_language`). */
+  finalManifest?: Record<string, unknown>;
   passes: PassData[];
   /** What is missing or odd, in plain words, for the report's "Missing data" section. */
   notes: string[];
@@ -135,6 +137,16 @@ export function normalizeRunStats(raw: RunStats): RunStats {
                 return [k, { edges: (o.edges as unknown[]).map(n0), counts: (o.counts as unknown[]).map(n0), sum: n0(o.sum), n: n0(o.n) }];
               })),
               ms: n0(st.ms),
+              ...(st.languages && typeof st.languages === 'object'
+                ? {
+                    languages: Object.fromEntries(
+                      Object.entries(obj(st.languages)).map(([l, c0]) => {
+                        const c = obj(c0);
+                        return [l, { docsIn: n0(c.docsIn), docsOut: n0(c.docsOut), charsIn: n0(c.charsIn), charsOut: n0(c.charsOut), tokensOut: n0(c.tokensOut) }];
+                      }),
+                    ),
+                  }
+                : {}),
             },
           };
         }),
@@ -419,7 +431,9 @@ export async function loadRun(storage: Storage, options: Partial<LoadOptions> = 
     passes.push(pd);
   }
   if (!passes.length) notes.push('The run directory holds no pass: nothing ran yet (or this is not a run directory).');
-  return { root: storage.root, runJson, stats, statsSource, passes, notes };
+  const manifestRaw = await readJson(storage, 'final/manifest.json', notes);
+  const finalManifest = manifestRaw && typeof manifestRaw === 'object' && !Array.isArray(manifestRaw) ? (manifestRaw as Record<string, unknown>) : undefined;
+  return { root: storage.root, runJson, stats, statsSource, finalManifest, passes, notes };
 }
 
 /** All removed samples of a run, flattened (for `inspect` and the report's sample section). */

@@ -2,7 +2,7 @@
  * The Markdown summary written beside the HTML report: the numbers a reviewer pastes into a
  * pull request or a run log (funnel next to RefinedWeb's, top reasons, time, what is missing).
  */
-import { RW_FUNNEL, type ReportModel } from './model.js';
+import { RW_FUNNEL, languageFunnelTable, type ReportModel } from './model.js';
 import { fmtInt, fmtPct } from './svg.js';
 
 /** Escape the characters that would break a Markdown table cell. */
@@ -42,6 +42,12 @@ export function renderMarkdown(m: ReportModel): string {
   out.push('RefinedWeb for comparison (paper, Fig. 2; approximate):', '');
   out.push(tbl(['stage', 'removed vs previous', 'kept vs CommonCrawl', 'unit'], RW_FUNNEL.map((r) => [r.stage, `${r.removedPct}%`, `${r.keptPct}%`, r.unit])), '');
   if (m.funnel.written.length) out.push(tbl(['pass', 'documents written', 'tokens written'], m.funnel.written.map((w) => [w.pass, fmtInt(w.docs), fmtInt(w.tokens)])), '');
+
+  if (m.languageFunnel) {
+    const t = languageFunnelTable(m.languageFunnel, fmtInt);
+    out.push('## Funnel per language', '', 'Documents kept after each step, by the language lid.176 gave them (t = GPT-2 tokens, where counted); `final` is what `final/<lang>/` holds.', '');
+    out.push(tbl(t.head, t.rows), '');
+  }
 
   out.push('## Removals by reason', '');
   if (m.reasons.some((r) => r.reasons.length)) {

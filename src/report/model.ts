@@ -3,7 +3,7 @@
  * and Markdown). Knows no specific stage: it reads stage names, reasons and histogram names
  * from the statistics, and matches histograms to thresholds by a naming rule (`thresholdsFor`).
  */
-import { documentPasses, LOG_EDGES, addToHistogram, emptyReaderStats, mergeHistogram, mergeReaderStats, newHistogram, type Histogram, type InputProblem, type ReaderStats } from '../stats.js';
+import { documentPasses, LOG_EDGES, addToHistogram, emptyReaderStats, mergeHistogram, mergeReaderStats, newHistogram, type Histogram, type InputProblem, type LanguageCounts, type ReaderStats, type RunStats } from '../stats.js';
 import type { PassData, RunData } from './load.js';
 import { emptyProfile, tldOf, topCounts, type SampleDoc, type SampleGroup, type SampleProfile } from './samples.js';
 import type { Threshold } from './svg.js';
@@ -92,6 +92,18 @@ export interface PassTime {
   taskHist: Histogram;
 }
 
+/**
+ * The funnel per document language: documents (and tokens, once counted) kept after each
+ * streaming stage that saw labelled documents, then what the final shards hold per language
+ * (after the corpus-wide dedup, which runs over all languages together).
+ */
+export interface LanguageFunnel {
+  /** Languages by documents kept, most first (at most `top`). */
+  languages: string[];
+  rows: { pass: string; stage: string; counts: Record<string, LanguageCounts> }[];
+  final?: Record<string, { rows: number; tokens: number }>;
+}
+
 export interface ReportModel {
   root: string;
   createdAt?: string;
@@ -99,6 +111,7 @@ export interface ReportModel {
   notes: string[];
   summary: { passes: number; tasks: number; inputDocs: number; outputDocs: number; outputTokens: number; ms: number };
   funnel: Funnel;
+  languageFunnel?: LanguageFunnel;
   reasons: StageReasons[];
   distributions: Distribution[];
   languages: { kept: [string, number][]; removed: [string, number][]; source: string };
@@ -256,6 +269,8 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
     written: statsPasses.filter((p) => p.docsWritten > 0 || p.tokensWritten > 0).map((p) => ({ pass: p.pass, docs: p.docsWritten, tokens: p.tokensWritten })),
   };
 
+  const languageFunnel = buildLanguageFunnel(statsPasses[0], run.finalManifest, top);
+
   const reasons: StageReasons[] = [];
   const distributions: Distribution[] = [];
   const clusterSizes: Distribution[] = [];
@@ -368,6 +383,7 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
       ms: statsPasses.reduce((a, p) => a + p.ms, 0),
     },
     funnel,
+    languageFunnel,
     reasons,
     distributions,
     languages: { kept: topCounts(keptProfile.languages, top), removed: topCounts(removedProfile.languages, top), source: profileSrc },
@@ -406,6 +422,32 @@ export function buildModel(run: RunData, opts: { top?: number } = {}): ReportMod
       sampleSource: p.sampleSource,
     })),
   };
+}
+
+/**
+ * The per-language funnel as table rows: a header (`step`, then the languages) and one row per
+ * step, each cell "documents kept" plus "· tokens" where counted. One function for both
+ * renderings (Markdown and HTML).
+ */
+export function languageFunnelTable(f: LanguageFunnel, fmt: (n: number) => string): { head: string[]; rows: string[][] } {
+  const cell = (docs: number | undefined, tokens: number | undefined) => (docs === undefined ? '—' : `${fmt(docs)}${tokens ? ` · ${fmt(tokens)} t` : ''}`);
+  const rows = f.rows.map((r) => [`${r.pass}/${r.stage}`, ...f.languages.map((l) => cell(r.counts[l]?.docsOut, r.counts[l]?.tokensOut))]);
+  if (f.rows[0]) rows.unshift([`${f.rows[0].pass}/${f.rows[0].stage} (labelled, in)`, ...f.languages.map((l) => cell(f.rows[0]!.counts[l]?.docsIn, 0))]);
+  if (f.final) rows.push(['final (after dedup)', ...f.languages.map((l) => cell(f.final![l]?.rows ?? 0, f.final![l]?.tokens))]);
+  return { head: ['step', ...f.languages], rows };
+}
+
+function buildLanguageFunnel(stream: RunStats['passes'][number] | undefined, manifest: Record<string, unknown> | undefined, top: number): LanguageFunnel | undefined {
+  const rows = (stream?.stages ?? []).filter((s) => s.stats.languages && Object.keys(s.stats.languages).length > 0).map((s) => ({ pass: stream!.pass, stage: s.name, counts: s.stats.languages! }));
+  if (rows.length === 0) return undefined;
+  const final = manifest?.languages && typeof manifest.languages === 'object' ? (manifest.languages as Record<string, { rows: number; tokens: number }>) : undefined;
+  const last = rows.at(-1)!.counts;
+  const kept = (l: string) => final?.[l]?.rows ?? last[l]?.docsOut ?? 0;
+  const languages = Object.keys(last)
+    .filter((l) => kept(l) > 0)
+    .sort((a, b) => kept(b) - kept(a) || (a < b ? -1 : 1))
+    .slice(0, top);
+  return { languages, rows, final };
 }
 
 /** Sample groups in pipeline order (stage order of the stats), then most seen first. */

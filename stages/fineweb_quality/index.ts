@@ -8,6 +8,8 @@
 import { fraction, int, num, type OptionRanges } from '../../src/options.js';
 import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { countOccurrences, findDuplicates, splitLinesKeepEmpty, words } from '../text/words.js';
+// FineWeb-2's per-language punctuated-line and newline thresholds: docs/languages.md.
+import languageDefaults from './languages.json' with { type: 'json' };
 
 export interface FinewebQualityConfig {
   /** Drop when the fraction of lines ending in terminal punctuation is <= this. */
@@ -59,7 +61,7 @@ function endTest(stops: string[]): (line: string) => boolean {
   return f;
 }
 
-export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m: string, v: number) => void): Drop | undefined {
+export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m: string, v: number) => void, language?: string): Drop | undefined {
   const obs = observe ?? (() => {});
   const all = splitLinesKeepEmpty(text);
   const lines = all.filter((l) => l.trim().length > 0);
@@ -86,7 +88,7 @@ export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m
   if (dupRatio >= c.char_duplicates_ratio) return dropFor('char_dup_ratio', dupRatio, '>=', c.char_duplicates_ratio);
 
   if (c.new_line_ratio) {
-    const n = words(text).count;
+    const n = words(text, language).count;
     const ratio = n === 0 ? Infinity : countOccurrences(text, '\n') / n;
     if (n > 0) obs('list_ratio', ratio);
     if (ratio > c.new_line_ratio) return dropFor('list_ratio', ratio, '>', c.new_line_ratio);
@@ -99,5 +101,6 @@ export const finewebQuality = textFilter<FinewebQualityConfig>({
   description: 'FineWeb quality filters: punctuated lines, duplicated-line characters, short lines, newline ratio',
   defaults,
   ranges,
+  languageDefaults,
   check: checkFineweb,
 });

@@ -11,6 +11,8 @@ import { fraction, int, num, type OptionRanges } from '../../src/options.js';
 import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { ALPHA, WS, classOf } from '../text/chars.js';
 import { WORD_BITS, countOccurrences, lineSpans, wordClasses, words } from '../text/words.js';
+// Per-language values (stop words, word-length bounds, alphabetic-word ratio): docs/languages.md.
+import languageDefaults from './languages.json' with { type: 'json' };
 
 export interface GopherQualityConfig {
   min_words: number;
@@ -67,9 +69,9 @@ export const ranges: OptionRanges<GopherQualityConfig> = {
   min_stop_words: int(0),
 };
 
-export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m: string, v: number) => void): Drop | undefined {
+export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m: string, v: number) => void, language?: string): Drop | undefined {
   const obs = observe ?? (() => {});
-  const w = words(text);
+  const w = words(text, language);
   const nTokens = w.count;
   let nWords = 0;
   let wordChars = 0;
@@ -147,5 +149,6 @@ export const gopherQuality = textFilter<GopherQualityConfig>({
   description: 'Gopher document-wise quality rules: length, word length, symbols, bullets, alphabetic words, stop words (spec §5)',
   defaults,
   ranges,
+  languageDefaults,
   check: checkQuality,
 });

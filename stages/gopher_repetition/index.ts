@@ -9,6 +9,8 @@ import { fraction, type OptionRanges } from '../../src/options.js';
 import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { lineSpans, paragraphSpans, words } from '../text/words.js';
 import { NgramScanner, duplicateSpans, wordIds } from '../text/ngrams.js';
+// Per-language thresholds (duplicate lines, n-gram fractions): docs/languages.md.
+import languageDefaults from './languages.json' with { type: 'json' };
 
 export interface GopherRepetitionConfig {
   /** Max fraction of lines that repeat an earlier line. */
@@ -45,7 +47,7 @@ export const ranges: OptionRanges<GopherRepetitionConfig> = {
 };
 
 /** Thresholds that are 0 are off (as in datatrove, where a falsy threshold disables a rule). */
-export function checkRepetition(text: string, c: GopherRepetitionConfig, observe?: (m: string, v: number) => void): Drop | undefined {
+export function checkRepetition(text: string, c: GopherRepetitionConfig, observe?: (m: string, v: number) => void, language?: string): Drop | undefined {
   const len = text.length;
   if (len === 0) return undefined;
   const obs = observe ?? (() => {});
@@ -68,7 +70,7 @@ export function checkRepetition(text: string, c: GopherRepetitionConfig, observe
   obs('dup_line_char_frac', lineChar);
   if (c.dup_line_char_frac && lineChar > c.dup_line_char_frac) return dropFor('dup_line_char_frac', lineChar, '>', c.dup_line_char_frac);
 
-  const ids = wordIds(words(text));
+  const ids = wordIds(words(text, language));
   const scanner = new NgramScanner(ids);
   for (let k = 0; k < c.top_ngram_char_frac.length; k++) {
     const n = k + 2;
@@ -93,5 +95,6 @@ export const gopherRepetition = textFilter<GopherRepetitionConfig>({
   description: 'Gopher repetition removal: duplicated lines, paragraphs and word n-grams (RW 3.2, spec §4)',
   defaults,
   ranges,
+  languageDefaults,
   check: checkRepetition,
 });

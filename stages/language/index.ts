@@ -8,6 +8,8 @@ import type { Doc } from '../../src/doc.js';
 import { dropFor, type Drop, type Stage, type StageContext, type StageModule, type StepResult } from '../../src/stage.js';
 import { RefineryError } from '../../src/errors.js';
 import { bundledLidModelPath, loadFastText } from './fasttext.js';
+// Lower min_score where lid.176 is less sure of a language than of English (docs/languages.md).
+import languageDefaults from './languages.json' with { type: 'json' };
 
 export interface LanguageConfig {
   /** Wanted languages as lid.176 codes (`en`, `de`, `zh`, ...). An empty list keeps any language. */
@@ -27,6 +29,9 @@ export const language: StageModule<LanguageConfig> = {
   description: 'fastText lid.176 language ID: keep wanted languages with score >= min_score',
   defaults: { languages: ['en'], min_score: 0.65, model: null },
   ranges: { min_score: fraction() },
+  // The language is what this stage finds: it reads `min_score` per predicted language itself.
+  perLanguage: 'self',
+  languageDefaults,
   create(config: LanguageConfig, ctx: StageContext): Stage {
     const model = loadFastText(config.model ?? bundledLidModelPath());
     const codes = model.info.labels.map((l) => (l.startsWith(LABEL_PREFIX) ? l.slice(LABEL_PREFIX.length) : l));
@@ -39,6 +44,11 @@ export const language: StageModule<LanguageConfig> = {
       );
     }
     const wanted = new Set(config.languages);
+    // min_score per label index: `per_language.<code>.min_score`, else min_score.
+    const minScores = codes.map((code) => ((ctx.optionsFor?.(code) ?? config) as LanguageConfig).min_score);
+    for (const [i, m] of minScores.entries()) {
+      if (!(m >= 0 && m <= 1)) throw new RefineryError('ERR_CONFIG', `language.per_language.${codes[i]}.min_score: expected a probability in [0, 1], got ${m}`);
+    }
 
     function decide(doc: Doc, label: number, score: number): StepResult {
       if (label < 0) return { reason: 'language_no_prediction' };
@@ -49,7 +59,8 @@ export const language: StageModule<LanguageConfig> = {
       if (wanted.size > 0 && !wanted.has(code)) {
         return { reason: 'language_not_wanted', value: score, detail: code } satisfies Drop;
       }
-      if (score < config.min_score) return dropFor('language_score', score, '<', config.min_score);
+      const min = minScores[label]!;
+      if (score < min) return dropFor('language_score', score, '<', min);
       return doc;
     }
 

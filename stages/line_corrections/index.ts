@@ -6,12 +6,18 @@
  * end ("read more..."), or anywhere ("items in cart"). If the words removed exceed 5% of the
  * document's words, drop the document (`removed_words_frac`); otherwise keep the corrected
  * text (blank-line runs collapsed to at most one blank line).
+ *
+ * The phrases and counter words are options, so each language has its own (`languages.json`,
+ * data: "Weiterlesen", "Lire la suite", "12 Kommentare"; docs/languages.md). English keeps the
+ * spec's phrases; the other languages' lists add their own to the English ones (English
+ * boilerplate is common on pages in other languages).
  */
 import { fraction, int, type OptionRanges } from '../../src/options.js';
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
 import { ALPHA, NUM, UPPER, WS, classOf } from '../text/chars.js';
 import { countWhitespaceWords, splitLinesKeepEmpty } from '../text/words.js';
+import languageDefaults from './languages.json' with { type: 'json' };
 
 export interface LineCorrectionsConfig {
   /** A line is "mainly uppercase" when uppercase letters / characters > this. */
@@ -28,6 +34,8 @@ export interface LineCorrectionsConfig {
   boilerplate_suffixes: string[];
   /** Stripped anywhere in a line (case-insensitive). */
   boilerplate_anywhere: string[];
+  /** What a social counter counts: "3 likes", "1.2K shares" (case-insensitive, whole word). */
+  counter_words: string[];
   /** Drop the document when removed words / words > this. */
   max_removed_words_frac: number;
 }
@@ -41,6 +49,11 @@ export const defaults: LineCorrectionsConfig = {
   boilerplate_prefixes: ['sign-in'],
   boilerplate_suffixes: ['read more...'],
   boilerplate_anywhere: ['items in cart'],
+  counter_words: [
+    'like', 'likes', 'share', 'shares', 'comment', 'comments', 'retweet', 'retweets', 'repost', 'reposts', 'quote', 'quotes',
+    'bookmark', 'bookmarks', 'upvote', 'upvotes', 'downvote', 'downvotes', 'vote', 'votes', 'view', 'views',
+    'follower', 'followers', 'following', 'replies', 'reply', 'reaction', 'reactions', 'download', 'downloads', 'point', 'points',
+  ],
   max_removed_words_frac: 0.05,
 };
 
@@ -52,8 +65,16 @@ export const ranges: OptionRanges<LineCorrectionsConfig> = {
 };
 
 /** "3 likes", "1.2K shares", "12 comments" (an optional K/M/B multiplier; punctuation around). */
-const COUNTER =
-  /^[^\p{L}\p{N}]*\d[\d.,]*\s*[kmb]?\s+(?:likes?|shares?|comments?|retweets?|reposts?|quotes?|bookmarks?|upvotes?|downvotes?|votes?|views?|followers?|following|replies|reply|reactions?|downloads?|points?)[^\p{L}\p{N}]*$/iu;
+function counterPattern(words: string[]): RegExp {
+  const alternatives = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')).join('|');
+  return new RegExp(`^[^\\p{L}\\p{N}]*\\d[\\d.,]*\\s*[kmb]?\\s+(?:${alternatives})[^\\p{L}\\p{N}]*$`, 'iu');
+}
+const counterPatterns = new WeakMap<string[], RegExp>();
+function counterFor(words: string[]): RegExp {
+  let re = counterPatterns.get(words);
+  if (!re) counterPatterns.set(words, (re = counterPattern(words)));
+  return re;
+}
 const ONLY_DIGITS = /^[\s\p{Nd}]+$/u;
 
 /** One scan of a line: whitespace words, uppercase letters, and whether its first letter-or-digit is a digit. */
@@ -90,7 +111,7 @@ export function correctLine(line: string, c: LineCorrectionsConfig): { line?: st
   if (upper / t.length > c.max_uppercase_ratio) return drop('uppercase');
   if (digitFirst) {
     if (c.drop_numeric_lines && ONLY_DIGITS.test(t)) return drop('numeric');
-    if (c.drop_counter_lines && COUNTER.test(t)) return drop('counter');
+    if (c.drop_counter_lines && counterFor(c.counter_words).test(t)) return drop('counter');
   }
   if (nWords < c.min_words_per_line) return drop('short');
   if (nWords <= c.boilerplate_max_words) {
@@ -157,6 +178,7 @@ export const lineCorrections: StageModule<LineCorrectionsConfig> = {
   description: 'RefinedWeb line-wise corrections: drop uppercase/numeric/counter/one-word lines, strip boilerplate; drop the document past 5% removed words',
   defaults,
   ranges,
+  languageDefaults,
   create(config, ctx) {
     return {
       name: 'line_corrections',

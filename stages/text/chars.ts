@@ -29,6 +29,12 @@ export const CURRENCY = 2048;
 export const UNCASED = 8192;
 /** A letter, digit or mark that never splits a token (not CJK): a chunk of only these is one word. */
 export const PLAIN = 4096;
+/**
+ * A letter or mark of Thai, Lao, Khmer or Myanmar: scripts written without spaces between
+ * words whose words are several characters long; words.ts segments runs of them with
+ * Intl.Segmenter (ICU's dictionary word breaker).
+ */
+export const SEGMENT = 16384;
 
 const table = new Uint16Array(65536);
 
@@ -41,6 +47,7 @@ function classify(ch: string): number {
   if (/\p{N}/u.test(ch)) c |= NUM;
   if (/\p{M}/u.test(ch)) c |= MARK;
   if (/[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]/u.test(ch) && /[\p{L}\p{N}]/u.test(ch)) c |= CJK;
+  if (/[\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}]/u.test(ch) && /[\p{L}\p{M}]/u.test(ch)) c |= SEGMENT;
   if (/\p{So}/u.test(ch)) c |= ICON;
   if (/\p{P}/u.test(ch)) c |= PUNCT;
   if (/\p{Sc}/u.test(ch)) c |= CURRENCY;
@@ -61,7 +68,7 @@ for (let i = 0; i < 65536; i++) {
 }
 for (let i = 0; i < 65536; i++) {
   const c = table[i]!;
-  if (c & (ALPHA | NUM | MARK) && !(c & (CJK | SPLIT | ICON | PUNCT | WS))) table[i] = c | PLAIN;
+  if (c & (ALPHA | NUM | MARK) && !(c & (CJK | SEGMENT | SPLIT | ICON | PUNCT | WS))) table[i] = c | PLAIN;
 }
 
 /** Class bits of the code point at `text[i]` (a high surrogate reads the pair). */

@@ -17,12 +17,57 @@
  * of the running Node (it could change with the Node version) and it was slower when measured
  * here (13K characters of Chinese: 18 ms vs 8 ms; one 132K-character string: 15 s). Each Han
  * character is roughly a morpheme, so repetition and n-gram measures stay meaningful.
- * (Thai, Lao, Khmer, Myanmar are not segmented: known weak spot.)
+ * Thai, Lao, Khmer and Myanmar words are several characters long, so a run of those letters
+ * is cut by Intl.Segmenter (ICU's dictionary breaker; only such runs pay for it).
+ *
+ * By language (`words(text, language)`, the document's lid.176 code; data in
+ * `languages.json`, sources in docs/languages.md): English and every language not listed split
+ * as above. Listed languages do not split English clitics (`'s`, `n't`: Dutch `auto's` is one
+ * word); French and Italian split elisions after the apostrophe (`l'homme` -> `l'`, `homme`,
+ * as spaCy's French and Italian tokenizers do, so FineWeb-2's stop words `l'`, `d'` match)
+ * except listed words (`aujourd'hui`); German, Dutch and Swedish keep words joined by one
+ * hyphen (`E-Mail-Adresse`: spaCy's German infixes split only `--` between letters).
  *
  * Lengths are UTF-16 code units (`string.length`); they differ from Python's code-point
  * lengths (datatrove) only for astral characters (emoji, rare CJK), which count 2.
  */
-import { ALPHA, CJK, CURRENCY, DIGIT, ICON, LOWER, NUM, MARK, PLAIN, PUNCT, SPLIT, UNCASED, UPPER, WS, classAt, classOf, unitsAt } from './chars.js';
+import { ALPHA, CJK, CURRENCY, DIGIT, ICON, LOWER, NUM, MARK, PLAIN, PUNCT, SEGMENT, SPLIT, UNCASED, UPPER, WS, classAt, classOf, unitsAt } from './chars.js';
+import languageTable from './languages.json' with { type: 'json' };
+
+/** How a language writes its words (see the module comment). */
+export interface WordProfile {
+  englishClitics: boolean;
+  hyphenJoins: boolean;
+  elision: boolean;
+  elisionExceptions: Set<string>;
+}
+
+const DEFAULT_PROFILE: WordProfile = { englishClitics: true, hyphenJoins: false, elision: false, elisionExceptions: new Set() };
+
+const PROFILES = new Map<string, WordProfile>(
+  Object.entries(languageTable as Record<string, { english_clitics?: boolean; hyphen_joins?: boolean; elision?: boolean; elision_exceptions?: string[] }>).map(
+    ([code, p]) => [
+      code,
+      {
+        englishClitics: p.english_clitics ?? true,
+        hyphenJoins: p.hyphen_joins ?? false,
+        elision: p.elision ?? false,
+        // both apostrophes: web text writes `aujourd’hui` as often as `aujourd'hui`
+        elisionExceptions: new Set((p.elision_exceptions ?? []).flatMap((w) => [w, w.replace(/'/g, '\u2019')])),
+      },
+    ],
+  ),
+);
+
+/** The word profile of a lid.176 language code (the default for English and unlisted ones). */
+export function wordProfile(language: string | undefined): WordProfile {
+  return (language !== undefined && PROFILES.get(language)) || DEFAULT_PROFILE;
+}
+
+/** The profile of the text being split (set by splitInto; the splitter is synchronous). */
+let profile = DEFAULT_PROFILE;
+
+let segmenter: Intl.Segmenter | undefined;
 
 /** The words of a text, as spans into it (no copies until asked for). */
 export interface Words {
@@ -252,12 +297,12 @@ function suffixLen(text: string, s: number, e: number): number {
   if (u === 0x2026) return 1;
   const len = e - s;
   // 's, n't, 're, 've, 'll, 'm, 'd after a letter
-  if (len > 2 && (u === 0x73 || u === 0x53) && isApostrophe(text.charCodeAt(last - 1))) return 2;
-  if (len > 3 && (u === 0x74 || u === 0x54) && isApostrophe(text.charCodeAt(last - 1))) {
+  if (profile.englishClitics && len > 2 && (u === 0x73 || u === 0x53) && isApostrophe(text.charCodeAt(last - 1))) return 2;
+  if (profile.englishClitics && len > 3 && (u === 0x74 || u === 0x54) && isApostrophe(text.charCodeAt(last - 1))) {
     const n = text.charCodeAt(last - 2);
     if ((n === 0x6e || n === 0x4e) && classOf(text.charCodeAt(last - 3)) & ALPHA) return 3;
   }
-  for (const tail of CLITICS) {
+  if (profile.englishClitics) for (const tail of CLITICS) {
     if (len > tail.length + 1) {
       const at = e - tail.length;
       if (isApostrophe(text.charCodeAt(at - 1)) && classOf(text.charCodeAt(at - 2)) & ALPHA && text.slice(at, e).toLowerCase() === tail) {
@@ -336,11 +381,18 @@ function splitMiddle(text: string, s: number, e: number, out: SpanSink): void {
   }
   let tokStart = s;
   let i = s;
+  const elide = profile.elision && !profile.elisionExceptions.has(text.slice(s, e).toLowerCase());
   while (i < e) {
     const u = text.charCodeAt(i);
     const k = classAt(text, i);
     const w = unitsAt(text, i);
     let cut = 0; // length of an infix token starting at i
+    if (k & SEGMENT) {
+      if (tokStart < i) out.push(tokStart, i);
+      i = segmentRun(text, i, e, out);
+      tokStart = i;
+      continue;
+    }
     if (k & (CJK | ICON)) cut = w;
     else if (u === 0x2e /* . */) {
       let j = i;
@@ -354,12 +406,18 @@ function splitMiddle(text: string, s: number, e: number, out: SpanSink): void {
     } else if (u === 0x2026) cut = 1;
     else if (i > s && i + 1 < e) {
       const pk = classAt(text, i - 1);
-      if (u === 0x2c /* , */) {
+      if (elide && isApostrophe(u) && pk & ALPHA && classAt(text, i + 1) & ALPHA) {
+        // an elision ends its word: `l'` + `homme`
+        out.push(tokStart, i + 1);
+        i++;
+        tokStart = i;
+        continue;
+      } else if (u === 0x2c /* , */) {
         if (pk & ALPHA && classAt(text, i + 1) & ALPHA) cut = 1;
       } else if (u === 0x2d /* - */ || u === 0x2013 || u === 0x2014 || u === 0x7e /* ~ */) {
         let j = i;
         while (j < e && (text.charCodeAt(j) === u)) j++;
-        if (j < e && pk & (ALPHA | NUM) && classAt(text, j) & ALPHA) cut = j - i;
+        if (j < e && pk & (ALPHA | NUM) && classAt(text, j) & ALPHA) cut = u === 0x2d && j - i === 1 && profile.hyphenJoins ? 0 : j - i;
         else if (u === 0x2d && pk & DIGIT && classOf(text.charCodeAt(i + 1)) & DIGIT) cut = 1;
       } else if (u === 0x3a || u === 0x3c || u === 0x3e || u === 0x3d || u === 0x2f) {
         if (pk & (ALPHA | DIGIT) && classAt(text, i + 1) & ALPHA) cut = 1;
@@ -375,6 +433,15 @@ function splitMiddle(text: string, s: number, e: number, out: SpanSink): void {
     } else i += w;
   }
   if (tokStart < e) out.push(tokStart, e);
+}
+
+/** Cut the run of SEGMENT letters at text[s, ...) (< e) into words; returns the run's end. */
+function segmentRun(text: string, s: number, e: number, out: SpanSink): number {
+  let r = s;
+  while (r < e && classAt(text, r) & SEGMENT) r++;
+  segmenter ??= new Intl.Segmenter('th', { granularity: 'word' });
+  for (const seg of segmenter.segment(text.slice(s, r))) out.push(s + seg.index, s + seg.index + seg.segment.length);
+  return r;
 }
 
 class SpanSink {
@@ -413,7 +480,8 @@ function isSimpleSuffix(u: number): boolean {
 }
 
 /** Split `text` into spans in `sink` (cleared first); `fast` = false skips the plain-word shortcut. */
-function splitInto(text: string, sink: SpanSink, fast = true): void {
+function splitInto(text: string, sink: SpanSink, fast = true, as: WordProfile = DEFAULT_PROFILE): void {
+  profile = as;
   sink.count = 0;
   sink.text = text;
   // Give memory back after a huge document.
@@ -459,30 +527,33 @@ function splitInto(text: string, sink: SpanSink, fast = true): void {
   }
 }
 
-/** Split a text into words (see the module comment). Pure; no memo. */
-export function tokenize(text: string): Words {
-  splitInto(text, scratch);
+/** Split a text into words (see the module comment), as `language` writes them. Pure; no memo. */
+export function tokenize(text: string, language?: string): Words {
+  splitInto(text, scratch, true, wordProfile(language));
   const n = scratch.count;
   return { text, count: n, start: scratch.start.slice(0, n), end: scratch.end.slice(0, n), hash: scratch.hash.slice(0, n) };
 }
 
 /** `tokenize` without the plain-word shortcut: the reference the shortcut is tested against. */
-export function tokenizeReference(text: string): Words {
+export function tokenizeReference(text: string, language?: string): Words {
   const sink = new SpanSink();
-  splitInto(text, sink, false);
+  splitInto(text, sink, false, wordProfile(language));
   const n = sink.count;
   return { text, count: n, start: sink.start.slice(0, n), end: sink.end.slice(0, n), hash: sink.hash.slice(0, n) };
 }
 
 // Filters run one after another on the same document: keep the last split.
 let memoText: string | undefined;
+let memoProfile: WordProfile | undefined;
 let memoWords: Words | undefined;
 
 /** `tokenize`, remembered for the last text (the next filter usually asks for the same one). */
-export function words(text: string): Words {
-  if (memoWords !== undefined && memoText === text) return memoWords;
-  memoWords = tokenize(text);
+export function words(text: string, language?: string): Words {
+  const p = wordProfile(language);
+  if (memoWords !== undefined && memoText === text && memoProfile === p) return memoWords;
+  memoWords = tokenize(text, language);
   memoText = text;
+  memoProfile = p;
   return memoWords;
 }
 

@@ -1,0 +1,39 @@
+// The English corpus of configs/refinedweb.yaml must not change when per-language rules are
+// added (issue #13): the final shard of a run on data-samples/ is pinned byte for byte (its
+// sha256, as the run before per-language options wrote it). A change that moves this hash
+// changes RefinedWeb-English: say so and why, then update the pin.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile } from '../src/config.js';
+import { executeRun } from '../src/run.js';
+import { localExecutor } from '../src/executors/local.js';
+import { localStorage } from '../src/storage/local.js';
+import { projectRoot } from '../src/paths.js';
+import * as registry from '../stages/index.js';
+
+const registryModule = new URL('../stages/index.js', import.meta.url).href;
+const PINNED = { rows: 18, tokens: 3945, sha256: '2a06800e2e968e103b93212d391dc810eb2f4583900cfd1eb6408f666806764f' };
+
+test('configs/refinedweb.yaml on data-samples/: the English final shard is byte-identical to the pinned one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-en-'));
+  const executor = localExecutor(1);
+  try {
+    const config = loadConfigFile(join(projectRoot, 'configs/refinedweb.yaml'), registry);
+    const inputs = [join(projectRoot, 'data-samples/sample.warc.gz')];
+    await executeRun({ config, inputs, runDir: dir, run: localStorage(dir), registry, registryModule, executor, progress: false, log: () => {} });
+    const manifest = JSON.parse(readFileSync(join(dir, 'final/manifest.json'), 'utf8'));
+    assert.equal(manifest.files.length, 1);
+    const bytes = readFileSync(join(dir, 'final', manifest.files[0].path));
+    assert.deepEqual(
+      { rows: manifest.rows, tokens: manifest.tokens, sha256: createHash('sha256').update(bytes).digest('hex') },
+      PINNED,
+    );
+  } finally {
+    await executor.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
