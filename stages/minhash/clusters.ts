@@ -1,7 +1,8 @@
 /**
  * Pass 3, one task: union-find over every band's pairs, then per input shard the list of
  * documents to remove. Memory is two Uint32Arrays of the document count (8 bytes per
- * document: 800 MB for 100M documents), whatever the number of pairs, which are streamed.
+ * document of the whole run: 800 MB for 100M documents, by design, see docs/scaling.md),
+ * whatever the number of pairs, which are streamed, as the removal lists are written.
  *
  * Survivor (deterministic, independent of task count and order): the root of a cluster is
  * always its smallest global doc id (union links the larger root under the smaller), i.e.
@@ -13,7 +14,7 @@ import { addToHistogram, LOG_EDGES, newHistogram } from '../../src/stats.js';
 import type { Histogram } from '../../src/stats.js';
 import type { MinhashConfig } from './config.js';
 import { checkConfig } from './config.js';
-import { encodeTrailerFile, PAIRS_MAGIC, readRecords, readTrailer, REMOVE_MAGIC } from './files.js';
+import { PAIRS_MAGIC, readRecords, readTrailer, REMOVE_MAGIC, TrailerWriter } from './files.js';
 import { bucketTasks, clustersPath, emptyStageStats, numberedFiles, PASS_BUCKETS, PASS_CLUSTERS, removePath, taskStats } from './common.js';
 import { signatureHeaders } from './buckets.js';
 
@@ -101,17 +102,23 @@ export const clustersPass: CorpusPass<MinhashConfig> = {
       }
       return lo;
     };
+    // Each shard's list is streamed out (sorted by row), not held.
     for (const [s, h] of headers.entries()) {
-      const list: number[] = [];
-      for (let i = 0; i < h.docs; i++) {
-        const g = offsets[s]! + i;
-        const r = uf.parent[g]!;
-        if (r !== g) {
-          const rs = shardOf(r);
-          list.push(i, rs, r - offsets[rs]!);
+      const list = new TrailerWriter(await ctx.run.create(removePath(s)), REMOVE_MAGIC, 3);
+      try {
+        for (let i = 0; i < h.docs; i++) {
+          const g = offsets[s]! + i;
+          const r = uf.parent[g]!;
+          if (r !== g) {
+            const rs = shardOf(r);
+            if (list.push3(i, rs, r - offsets[rs]!)) await list.flush();
+          }
         }
+      } catch (e) {
+        await list.abort();
+        throw e;
       }
-      await ctx.run.writeAll(removePath(s), encodeTrailerFile(REMOVE_MAGIC, Uint32Array.from(list), h.docs, 3));
+      await list.commit(h.docs);
     }
     if (c.write_clusters) {
       const members = new Map<number, [number, number][]>();

@@ -5,7 +5,7 @@
  */
 import type { CorpusPass } from '../../src/pass.js';
 import { RefineryError } from '../../src/errors.js';
-import { encodeParquet, parquetRowCount, readParquetRows } from '../../src/formats/parquet.js';
+import { encodeParquet, parquetRowCount, readParquetRows, storageParquet } from '../../src/formats/parquet.js';
 import { docToRow, rowToDoc } from '../../src/formats/schema.js';
 import type { DocRow, ExcludedRow } from '../../src/formats/schema.js';
 import type { MinhashConfig } from './config.js';
@@ -29,24 +29,43 @@ export const filterPass: CorpusPass<MinhashConfig> = {
     const listed = (await ctx.run.list(`${PASS_CLUSTERS}/remove/`)).find((o) => o.path === listPath);
     if (!listed) throw new RefineryError('ERR_CORRUPT', 'missing removal list (minhash_clusters did not complete)', { file: listPath });
     const t = await readTrailer(ctx.run, listPath, listed.size, REMOVE_MAGIC, 3);
-    const bytes = await ctx.run.readAll(file.path);
-    const docs = await parquetRowCount(bytes);
+    const source = storageParquet(ctx.run, file.path, file.size);
+    const docs = await parquetRowCount(source);
     if (t.aux !== docs) throw new RefineryError('ERR_CORRUPT', `removal list is for ${t.aux} documents, shard has ${docs} (input changed?)`, { file: listPath });
-    // removed[i] = 1 + index of the survivor record, or 0 when kept.
-    const survivor = new Map<number, string>();
-    for await (const chunk of readRecords(ctx.run, listPath, t.body, 3, t.bodyCrc)) {
-      for (let k = 0; k < chunk.length; k += 3) survivor.set(chunk[k]!, `shard ${chunk[k + 1]} row ${chunk[k + 2]}`);
-    }
+    // The removal list is sorted by row: read it alongside the rows, a chunk at a time.
+    const records = readRecords(ctx.run, listPath, t.body, 3, t.bodyCrc)[Symbol.asyncIterator]();
+    let listChunk: Uint32Array = new Uint32Array(0);
+    let at = 0;
+    let lastRow = -1;
+    const nextRemoved = async (): Promise<number> => {
+      if (at === listChunk.length) {
+        const r = await records.next();
+        if (r.done) return Infinity;
+        listChunk = r.value;
+        at = 0;
+      }
+      const row = listChunk[at]!;
+      if (row <= lastRow || row >= docs) throw new RefineryError('ERR_CORRUPT', `removal list row ${row} out of order or range (${docs} rows)`, { file: listPath });
+      lastRow = row;
+      return row;
+    };
+    let removedRow = await nextRemoved();
     const kept: DocRow[] = [];
     const excluded: ExcludedRow[] = [];
     const stats = emptyStageStats();
     let tokens = 0;
     let i = 0;
-    for await (const row of readParquetRows(bytes)) {
+    for await (const row of readParquetRows(source)) {
       const doc = rowToDoc(row, `${file.path}#${i}`);
       stats.docsIn++;
       stats.charsIn += doc.text.length;
-      const dupOf = survivor.get(i++);
+      let dupOf: string | undefined;
+      if (removedRow === i) {
+        dupOf = `shard ${listChunk[at + 1]} row ${listChunk[at + 2]}`;
+        at += 3;
+        removedRow = await nextRemoved();
+      }
+      i++;
       if (dupOf === undefined) {
         kept.push(docToRow(doc));
         stats.docsOut++;
