@@ -48,7 +48,8 @@ try {
   console.log(`${docs.toLocaleString('en-US')} one-word documents in one JSONL file, minhash ${bands} x ${rows}, ${bin}`);
 
   const whole = await measure(process.execPath, [bin, 'run', config, '--input', input, '--output', runDir, '--workers', '1', '--quiet']);
-  const tail = (s: string) => s.split('\n').filter((l) => l && !/^\s+\S.*: /.test(l) && !l.startsWith('\tCommand')).slice(-3).join(' | ');
+  // Why a command failed: its first fatal or error line (GNU time's own lines left out).
+  const tail = (s: string) => (s.split('\n').find((l) => /FATAL|Error|error:|signal/.test(l) && !l.startsWith('\t')) ?? '').trim().slice(0, 140);
   console.log(`whole run: exit ${whole.code}, peak RSS ${whole.peakRssMb.toFixed(0)} MB, CPU ${(whole.userSec + whole.sysSec).toFixed(1)} s${whole.code ? `: ${tail(whole.stderr)}` : ''}`);
 
   const passes = ['filter', 'minhash_signatures', 'minhash_buckets', 'minhash_clusters', 'minhash_filter', 'final_shards', 'final_manifest'];

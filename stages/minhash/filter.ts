@@ -1,11 +1,13 @@
 /**
  * Pass 4, one task per input shard: drop the documents pass 3 listed, keep the rest in
- * order. Kept documents go to `minhash_filter/data/<rank>.parquet` (the next step's input),
+ * order, streaming (a row group of input and of each output in memory, and a chunk of the
+ * removal list). Kept documents go to `minhash_filter/data/<rank>.parquet` (the next step's input),
  * removed ones to `minhash_filter/excluded/<rank>.parquet` with the survivor they duplicate.
  */
 import type { CorpusPass } from '../../src/pass.js';
 import { RefineryError } from '../../src/errors.js';
-import { encodeParquet, parquetRowCount, readParquetRows, storageParquet } from '../../src/formats/parquet.js';
+import { parquetRowCount, readParquetRows, storageParquet } from '../../src/formats/parquet.js';
+import { parquetFileWriter } from '../../src/pass-io.js';
 import { docToRow, rowToDoc } from '../../src/formats/schema.js';
 import type { DocRow, ExcludedRow } from '../../src/formats/schema.js';
 import type { MinhashConfig } from './config.js';
@@ -50,44 +52,46 @@ export const filterPass: CorpusPass<MinhashConfig> = {
       return row;
     };
     let removedRow = await nextRemoved();
-    const kept: DocRow[] = [];
-    const excluded: ExcludedRow[] = [];
+    // Both outputs are streamed, a row group at a time. A shard whose documents were all
+    // removed writes no data file; a stale one from an earlier attempt is deleted.
+    const kept = parquetFileWriter<DocRow>(ctx.run, `${PASS_FILTER}/data/${pad(rank)}.parquet`, false, 'delete');
+    const excluded = parquetFileWriter<ExcludedRow>(ctx.run, `${PASS_FILTER}/excluded/${pad(rank)}.parquet`, true, 'delete');
     const stats = emptyStageStats();
     let tokens = 0;
     let i = 0;
-    for await (const row of readParquetRows(source)) {
-      const doc = rowToDoc(row, `${file.path}#${i}`);
-      stats.docsIn++;
-      stats.charsIn += doc.text.length;
-      let dupOf: string | undefined;
-      if (removedRow === i) {
-        dupOf = `shard ${listChunk[at + 1]} row ${listChunk[at + 2]}`;
-        at += 3;
-        removedRow = await nextRemoved();
+    try {
+      for await (const row of readParquetRows(source)) {
+        const doc = rowToDoc(row, `${file.path}#${i}`);
+        stats.docsIn++;
+        stats.charsIn += doc.text.length;
+        let dupOf: string | undefined;
+        if (removedRow === i) {
+          dupOf = `shard ${listChunk[at + 1]} row ${listChunk[at + 2]}`;
+          at += 3;
+          removedRow = await nextRemoved();
+        }
+        i++;
+        if (dupOf === undefined) {
+          await kept.add(docToRow(doc));
+          stats.docsOut++;
+          stats.charsOut += doc.text.length;
+          tokens += doc.tokenCount ?? 0;
+        } else {
+          await excluded.add({ ...docToRow(doc), stage: 'minhash', reason: 'minhash_duplicate', value: null, detail: `near-duplicate of ${dupOf}` });
+          const d = (stats.dropped.minhash_duplicate ??= { docs: 0, chars: 0 });
+          d.docs++;
+          d.chars += doc.text.length;
+        }
       }
-      i++;
-      if (dupOf === undefined) {
-        kept.push(docToRow(doc));
-        stats.docsOut++;
-        stats.charsOut += doc.text.length;
-        tokens += doc.tokenCount ?? 0;
-      } else {
-        excluded.push({ ...docToRow(doc), stage: 'minhash', reason: 'minhash_duplicate', value: null, detail: `near-duplicate of ${dupOf}` });
-        const d = (stats.dropped.minhash_duplicate ??= { docs: 0, chars: 0 });
-        d.docs++;
-        d.chars += doc.text.length;
-      }
+      await kept.close();
+      await excluded.close();
+    } catch (e) {
+      await kept.abort();
+      await excluded.abort();
+      throw e;
     }
-    // A shard whose documents were all removed writes no data file (encodeParquet cannot
-    // write zero rows yet); delete a stale one from an earlier attempt.
-    const dataPath = `${PASS_FILTER}/data/${pad(rank)}.parquet`;
-    if (kept.length) await ctx.run.writeAll(dataPath, encodeParquet(kept, false));
-    else await ctx.run.delete(dataPath);
-    const excludedPath = `${PASS_FILTER}/excluded/${pad(rank)}.parquet`;
-    if (excluded.length) await ctx.run.writeAll(excludedPath, encodeParquet(excluded, true));
-    else await ctx.run.delete(excludedPath);
-    ctx.log(`${PASS_FILTER} ${rank}: ${file.path}: kept ${kept.length} of ${docs}, removed ${excluded.length} near-duplicates`);
+    ctx.log(`${PASS_FILTER} ${rank}: ${file.path}: kept ${kept.rows} of ${docs}, removed ${excluded.rows} near-duplicates`);
     stats.ms = Date.now() - started;
-    return taskStats(PASS_FILTER, rank, stats, started, { input: file.path, docsWritten: kept.length, tokensWritten: tokens });
+    return taskStats(PASS_FILTER, rank, stats, started, { input: file.path, docsWritten: kept.rows, tokensWritten: tokens });
   },
 };
