@@ -1,10 +1,10 @@
 /**
  * Pass 2, one task per `bands_per_task` bands: per band, a k-way merge of that band's sorted
- * sections from every run of every signature file; every run of equal keys is a bucket of
- * candidate duplicates, emitted as pairs (first doc of the bucket, other doc) in global doc
+ * sections from every run of every signature file; every stretch of equal keys is a bucket
+ * of candidate duplicates, emitted as pairs (first doc of the bucket, other doc) in global doc
  * ids (shard order, then row), into one pairs file per task. The merge order, (key, global
  * doc id), is total, so the pairs are the same however the shards were cut into runs.
- * Memory: one read buffer per run, MERGE_BUFFER_BYTES in all (at least MIN_PIECE_BYTES each).
+ * Memory: one read buffer per run, MERGE_BUFFER_BYTES in all (MIN_PIECE_BYTES pieces at least).
  */
 import type { CorpusPass } from '../../src/pass.js';
 import { RefineryError } from '../../src/errors.js';
@@ -99,8 +99,8 @@ async function mergeBand(ctx: Parameters<CorpusPass<MinhashConfig>['run']>[1], b
   };
   const piece = mergePieceBytes(headers.reduce((n, h) => n + h.runs.length, 0));
   for (const [s, h] of headers.entries()) {
-    for (const [r, run] of h.runs.entries()) {
-      const it = readRecords(ctx.run, h.path, sectionRange(h, r, band), SIG_RECORD_WORDS, run.sectionCrc[band]!, piece)[Symbol.asyncIterator]();
+    for (const [r, sigRun] of h.runs.entries()) {
+      const it = readRecords(ctx.run, h.path, sectionRange(h, r, band), SIG_RECORD_WORDS, sigRun.sectionCrc[band]!, piece)[Symbol.asyncIterator]();
       const cur: Cursor = { it, chunk: new Uint32Array(0), at: -SIG_RECORD_WORDS, base: offsets[s]! };
       if (await advance(cur)) heap.push(cur);
     }
