@@ -123,6 +123,8 @@ export function parquetStreamWriter<R extends DocRow>(out: (bytes: Uint8Array) =
     done = (async () => {
       for await (const bytes of (await pw.transformParquetStream(source, writerProperties(opts))) as ReadableStream<Uint8Array>) await out(bytes);
     })();
+    // A failure surfaces in the next add or in close, which await `done`; not as unhandled.
+    done.catch(() => {});
   };
   const give = async (b: pw.RecordBatch | undefined) => {
     if (!taker) await Promise.race([new Promise<void>((r) => (onTaker = r)), done!.then(() => Promise.reject(new Error('parquet encoder ended early')))]);
