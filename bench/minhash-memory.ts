@@ -10,7 +10,8 @@
  * the peak RSS of each pass. A run that fails is reported, and the passes before it measured.
  *
  * Usage: node dist/bench/minhash-memory.js [--docs 800000] [--bands 450] [--rows 20]
- *        [--bin path/to/bin/refinery.js (another checkout, for a before/after)] [--keep]
+ *        [--bin path/to/bin/refinery.js (another checkout, for a before/after)]
+ *        [--tasks N (rerun at most the first N tasks of each pass; default all)] [--keep]
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
@@ -30,6 +31,7 @@ const bands = Number(arg('bands', '450'));
 const rows = Number(arg('rows', '20'));
 const bin = arg('bin', join(projectRoot, 'bin', 'refinery.js'));
 const keep = argv.includes('--keep');
+const maxTasks = Number(arg('tasks', 'Infinity'));
 
 const dir = await mkdtemp(join(tmpdir(), 'refinery-bench-minhash-memory-'));
 try {
@@ -64,7 +66,7 @@ try {
       break;
     }
     let peak = 0, cpu = 0, failed = 0;
-    for (const marker of done.sort()) {
+    for (const marker of done.sort().slice(0, maxTasks)) {
       const rank = Number(marker);
       await rm(join(runDir, pass, 'done', marker));
       const m = await measure(process.execPath, [bin, 'task', runDir, pass, String(rank)]);
@@ -72,7 +74,8 @@ try {
       cpu += m.userSec + m.sysSec;
       if (m.code !== 0) failed++;
     }
-    lines.push([pass, String(done.length), peak, cpu, failed ? String(failed) : '']);
+    const rerun = Math.min(done.length, maxTasks);
+    lines.push([pass, rerun < done.length ? `${rerun} of ${done.length}` : String(done.length), peak, cpu, failed ? String(failed) : '']);
   }
   console.log(table(lines));
 } finally {
