@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { CorpusPass, CorpusStep, PassContext } from './pass.js';
 import type { OutputOptions } from './config.js';
-import { encodeParquet, parquetRowCount, readParquetRows, storageParquet } from './formats/parquet.js';
+import { parquetRowCount, parquetStreamWriter, readParquetRows, storageParquet } from './formats/parquet.js';
 import { docToRow, rowToDoc, type DocRow } from './formats/schema.js';
 import { paths } from './run-dir.js';
 import type { TaskStats } from './stats.js';
@@ -123,8 +123,8 @@ async function* languageRowsInRange(run: Storage, l: Layout, language: string, f
   }
 }
 
+/** A JSONL part (gzipped or not) in one piece; Parquet parts are streamed instead. */
 function encodePart(rows: DocRow[], opts: OutputOptions): Uint8Array {
-  if (opts.format === 'parquet') return encodeParquet(rows, false, { rowGroupRows: opts.row_group_rows, zstdLevel: opts.zstd_level });
   const text = rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
   return opts.format === 'jsonl.gz' ? gzipSync(text, { level: 6 }) : Buffer.from(text);
 }
@@ -169,28 +169,55 @@ const finalShards: CorpusPass<OutputOptions> = {
     let tokens = 0;
     for (let part = first; part < last; part++) {
       const p = parts[part]!;
-      const rows: DocRow[] = [];
-      let partTokens = 0;
-      const source = p.language === undefined ? rowsInRange(ctx.run, l.shards, p.from, p.to) : languageRowsInRange(ctx.run, l, p.language, p.from, p.to);
-      for await (const r of source) {
-        const row = docToRow(rowToDoc(r, String(r.id)));
-        rows.push(row);
-        partTokens += row.token_count ?? 0;
-      }
       const name = partName(p.part, ctx.options.format, p.language);
-      const bytes = encodePart(rows, ctx.options);
-      await ctx.run.writeAll(name, bytes);
-      // The part's bytes are in hand: hash and count them now rather than re-read the corpus.
+      const hash = createHash('sha256');
+      let bytes = 0;
+      let partRows = 0;
+      let partTokens = 0;
+      const rowsOfPart = async function* () {
+        const source = p.language === undefined ? rowsInRange(ctx.run, l.shards, p.from, p.to) : languageRowsInRange(ctx.run, l, p.language, p.from, p.to);
+        for await (const r of source) {
+          const row = docToRow(rowToDoc(r, String(r.id)));
+          partRows++;
+          partTokens += row.token_count ?? 0;
+          yield row;
+        }
+      };
+      if (ctx.options.format === 'parquet') {
+        // Streamed a row group at a time (the same bytes as encoding the part at once).
+        const out = await ctx.run.create(name);
+        try {
+          const pq = parquetStreamWriter<DocRow>(async (b) => {
+            hash.update(b);
+            bytes += b.byteLength;
+            await out.write(b);
+          }, false, { rowGroupRows: ctx.options.row_group_rows, zstdLevel: ctx.options.zstd_level });
+          for await (const row of rowsOfPart()) await pq.add(row);
+          await pq.close();
+          await out.commit();
+        } catch (e) {
+          await out.abort();
+          throw e;
+        }
+      } else {
+        const rows: DocRow[] = [];
+        for await (const row of rowsOfPart()) rows.push(row);
+        const encoded = encodePart(rows, ctx.options);
+        await ctx.run.writeAll(name, encoded);
+        hash.update(encoded);
+        bytes = encoded.byteLength;
+      }
+      // The part's bytes went through the hash: no need to re-read the corpus.
       const facts: PartFacts = {
         path: name.slice(FINAL_DIR.length + 1),
-        rows: rows.length,
+        rows: partRows,
         tokens: partTokens,
-        bytes: bytes.byteLength,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
+        bytes,
+        sha256: hash.digest('hex'),
         ...(p.language === undefined ? {} : { language: p.language }),
       };
       await ctx.run.writeAll(partFactsFile(part), JSON.stringify(facts));
-      docs += rows.length;
+      docs += partRows;
       tokens += partTokens;
     }
     return taskStats('final_shards', rank, docs, tokens, performance.now() - t0);

@@ -1,17 +1,19 @@
 /**
  * What corpus passes share for reading and writing documents and their task stats: the input
  * shards of a step (`<input>/data/*.parquet`, in path order, which is the documented "file"
- * order), reading a shard's documents, and writing a task's kept and excluded documents.
+ * order), reading a shard's documents and writing a task's kept and excluded documents, both
+ * streamed (a Parquet row group at a time), so no pass holds a shard's documents.
  */
-import type { ObjectInfo, Storage } from './storage/storage.js';
+import type { AtomicWriter, ObjectInfo, Storage } from './storage/storage.js';
 import { pad } from './run-dir.js';
 import type { Doc } from './doc.js';
 import type { Drop } from './stage.js';
-import type { StageStats, TaskStats } from './stats.js';
+import type { TaskStats } from './stats.js';
 import { emptyStageStats } from './stats.js';
-import { encodeParquet, readParquetRows } from './formats/parquet.js';
+import { encodeParquet, parquetStreamWriter, readParquetRows, storageParquet } from './formats/parquet.js';
+import type { ParquetStreamWriter } from './formats/parquet.js';
 import { docToRow, rowToDoc } from './formats/schema.js';
-import type { ExcludedRow } from './formats/schema.js';
+import type { DocRow, ExcludedRow } from './formats/schema.js';
 
 /** The input shard files of a step, sorted by path (rank r reads shard r). */
 export async function inputShardFiles(run: Storage, input: string): Promise<ObjectInfo[]> {
@@ -28,57 +30,93 @@ export function fileNumber(path: string): number {
   return Number(path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, ''));
 }
 
-/** Every document of a shard, in file order. */
-export async function readShardDocs(run: Storage, path: string): Promise<Doc[]> {
-  const docs: Doc[] = [];
+/** The documents of a shard, in file order, one Parquet row group in memory at a time. */
+export async function* shardDocs(run: Storage, shard: ObjectInfo): AsyncGenerator<Doc> {
   let i = 0;
-  for await (const row of readParquetRows(await run.readAll(path))) docs.push(rowToDoc(row, `${path}#${i++}`));
-  return docs;
+  for await (const row of readParquetRows(storageParquet(run, shard.path, shard.size))) yield rowToDoc(row, `${shard.path}#${i++}`);
 }
 
-export interface Excluded {
-  doc: Doc;
-  drop: Drop;
+/** One Parquet file streamed into storage, a row group at a time (see parquetStreamWriter). */
+export interface ParquetFileWriter<R extends DocRow> {
+  add(row: R): Promise<void>;
+  /** Commits the file; with no rows, writes an empty one (`empty: 'write'`) or deletes a stale one. */
+  close(): Promise<number>;
+  abort(): Promise<void>;
+  readonly rows: number;
+}
+
+export function parquetFileWriter<R extends DocRow>(run: Storage, path: string, excluded: boolean, empty: 'write' | 'delete'): ParquetFileWriter<R> {
+  let file: AtomicWriter | undefined;
+  let pq: ParquetStreamWriter<R> | undefined;
+  return {
+    async add(row) {
+      if (!pq) {
+        const out = (file = await run.create(path));
+        pq = parquetStreamWriter<R>((bytes) => out.write(bytes), excluded);
+      }
+      await pq.add(row);
+    },
+    async close() {
+      if (!pq) {
+        if (empty === 'write') await run.writeAll(path, encodeParquet([], excluded));
+        else await run.delete(path);
+        return 0;
+      }
+      const rows = await pq.close();
+      await file!.commit();
+      return rows;
+    },
+    async abort() {
+      await file?.abort();
+    },
+    get rows() {
+      return pq?.rows ?? 0;
+    },
+  };
 }
 
 /**
- * Write a task's outputs: `<pass>/data/<rank>.parquet` (kept) and, when any,
- * `<pass>/excluded/<rank>.parquet` (removed, with stage and reason).
+ * A filtering task's documents, streamed: kept ones to `<pass>/data/<rank>.parquet` (written
+ * even when empty), removed ones with stage and reason to `<pass>/excluded/<rank>.parquet`
+ * (only when any), counted as they go (what filterStats counts). Memory: a row group of each.
  */
-export async function writeTaskDocs(run: Storage, pass: string, rank: number, stage: string, kept: Doc[], excluded: Excluded[]): Promise<void> {
+export function taskDocsWriter(run: Storage, pass: string, rank: number, stage: string) {
   const name = pad(rank);
-  await run.writeAll(`${pass}/data/${name}.parquet`, encodeParquet(kept.map(docToRow), false));
-  if (excluded.length) {
-    const rows: ExcludedRow[] = excluded.map(({ doc, drop }) => ({
-      ...docToRow(doc),
-      stage,
-      reason: drop.reason,
-      value: drop.value ?? null,
-      detail: drop.detail ?? null,
-    }));
-    await run.writeAll(`${pass}/excluded/${name}.parquet`, encodeParquet(rows, true));
-  }
-}
-
-/** Stage stats of a filtering task: what came in, what was kept, removals by reason. */
-export function filterStats(input: Doc[], kept: Doc[], excluded: Excluded[], ms: number): StageStats {
-  const s = emptyStageStats();
-  s.docsIn = input.length;
-  s.charsIn = input.reduce((a, d) => a + d.text.length, 0);
-  s.docsOut = kept.length;
-  s.charsOut = kept.reduce((a, d) => a + d.text.length, 0);
-  for (const { doc, drop } of excluded) {
-    const r = (s.dropped[drop.reason] ??= { docs: 0, chars: 0 });
-    r.docs++;
-    r.chars += doc.text.length;
-  }
-  s.ms = ms;
-  return s;
-}
-
-/** TaskStats of a pass that filters input shard `input` with one stage and writes the kept documents. */
-export function filterTaskStats(pass: string, rank: number, input: string, stage: { name: string; stats: StageStats }, kept: Doc[], tokensWritten: number, ms: number): TaskStats {
-  return { pass, rank, input, stages: [stage], docsWritten: kept.length, tokensWritten, retries: {}, ms };
+  const kept = parquetFileWriter<DocRow>(run, `${pass}/data/${name}.parquet`, false, 'write');
+  const excluded = parquetFileWriter<ExcludedRow>(run, `${pass}/excluded/${name}.parquet`, true, 'delete');
+  const stats = emptyStageStats();
+  let tokens = 0;
+  return {
+    stats,
+    /** Counts a document read (before any change), kept or not. */
+    read(doc: Doc): void {
+      stats.docsIn++;
+      stats.charsIn += doc.text.length;
+    },
+    async keep(doc: Doc): Promise<void> {
+      stats.docsOut++;
+      stats.charsOut += doc.text.length;
+      tokens += doc.tokenCount ?? 0;
+      await kept.add(docToRow(doc));
+    },
+    async exclude(doc: Doc, drop: Drop): Promise<void> {
+      const r = (stats.dropped[drop.reason] ??= { docs: 0, chars: 0 });
+      r.docs++;
+      r.chars += doc.text.length;
+      await excluded.add({ ...docToRow(doc), stage, reason: drop.reason, value: drop.value ?? null, detail: drop.detail ?? null });
+    },
+    /** Commits both files; the task's stats with this stage. */
+    async close(input: string, ms: number, tokensWritten = tokens): Promise<TaskStats> {
+      await kept.close();
+      await excluded.close();
+      stats.ms = ms;
+      return { pass, rank, input, stages: [{ name: stage, stats }], docsWritten: stats.docsOut, tokensWritten, retries: {}, ms };
+    },
+    async abort(): Promise<void> {
+      await kept.abort();
+      await excluded.abort();
+    },
+  };
 }
 
 /** TaskStats of a pass that writes no documents (an index, a shuffle). */

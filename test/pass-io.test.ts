@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileNumber, filterStats, filterTaskStats, inputShardFiles, inputShards } from '../src/pass-io.js';
+import { fileNumber, inputShardFiles, inputShards, shardDocs, taskDocsWriter } from '../src/pass-io.js';
+import { DEFAULT_PARQUET, encodeParquet } from '../src/formats/parquet.js';
+import { docToRow } from '../src/formats/schema.js';
 import { localStorage } from '../src/storage/local.js';
 import { newDoc } from '../src/doc.js';
 
@@ -21,10 +23,35 @@ test('inputShards: the parquet files under <input>/data/, sorted, as files or pa
   assert.deepEqual((await inputShardFiles(run, 'filter')).map((o) => o.path), ['filter/data/00000.parquet', 'filter/data/00001.parquet']);
 });
 
-test('filterTaskStats: one stage, kept documents and tokens written', () => {
-  const docs = [newDoc({ id: 'a', text: 'aaaa' }), newDoc({ id: 'b', text: 'bb' })];
-  const stage = { name: 'demo', stats: filterStats(docs, [docs[0]!], [{ doc: docs[1]!, drop: { reason: 'short' } }], 3) };
-  const s = filterTaskStats('demo', 4, 'filter/data/00004.parquet', stage, [docs[0]!], 9, 3);
-  assert.deepEqual(s, { pass: 'demo', rank: 4, input: 'filter/data/00004.parquet', stages: [stage], docsWritten: 1, tokensWritten: 9, retries: {}, ms: 3 });
-  assert.deepEqual(s.stages[0]!.stats.dropped, { short: { docs: 1, chars: 2 } });
+test('taskDocsWriter: kept and excluded documents streamed to one Parquet file each, byte for byte what encodeParquet writes; counts and task stats', async () => {
+  const run = localStorage(await mkdtemp(join(tmpdir(), 'refinery-passio-')));
+  // More rows than a row group, so the file is written in several batches.
+  const docs = Array.from({ length: DEFAULT_PARQUET.rowGroupRows * 2 + 17 }, (_, i) => newDoc({ id: `d${i}`, text: `text ${i} `.repeat((i % 5) + 1), url: `https://x.example/${i}`, tokenCount: i % 3 }));
+  const out = taskDocsWriter(run, 'demo', 4, 'demo_stage');
+  const kept = docs.filter((_, i) => i % 7 !== 3);
+  const dropped = docs.filter((_, i) => i % 7 === 3);
+  for (const [i, d] of docs.entries()) {
+    out.read(d);
+    if (i % 7 === 3) await out.exclude(d, { reason: 'short', value: i, detail: `row ${i}` });
+    else await out.keep(d);
+  }
+  const s = await out.close('filter/data/00004.parquet', 3);
+  assert.equal(s.docsWritten, kept.length);
+  assert.equal(s.tokensWritten, kept.reduce((a, d) => a + d.tokenCount!, 0));
+  const st = s.stages[0]!.stats;
+  assert.deepEqual([s.pass, s.rank, s.input, s.stages[0]!.name, st.docsIn, st.docsOut], ['demo', 4, 'filter/data/00004.parquet', 'demo_stage', docs.length, kept.length]);
+  assert.deepEqual(st.dropped, { short: { docs: dropped.length, chars: dropped.reduce((a, d) => a + d.text.length, 0) } });
+  assert.ok((await run.readAll('demo/data/00004.parquet')).equals(Buffer.from(encodeParquet(kept.map(docToRow), false))));
+  const excludedRows = dropped.map((d) => ({ ...docToRow(d), stage: 'demo_stage', reason: 'short', value: Number(d.id.slice(1)), detail: `row ${d.id.slice(1)}` }));
+  assert.ok((await run.readAll('demo/excluded/00004.parquet')).equals(Buffer.from(encodeParquet(excludedRows, true))));
+  // Nothing excluded on a rerun: the stale excluded file goes, an empty data file is written.
+  const again = taskDocsWriter(run, 'demo', 4, 'demo_stage');
+  await again.close('filter/data/00004.parquet', 1);
+  assert.deepEqual((await run.list('demo/excluded/')).map((o) => o.path), []);
+  assert.ok((await run.readAll('demo/data/00004.parquet')).equals(Buffer.from(encodeParquet([], false))));
+  // And the documents read back, in order, through shardDocs.
+  const back: string[] = [];
+  await run.writeAll('demo/data/00005.parquet', encodeParquet(kept.map(docToRow), false));
+  for await (const d of shardDocs(run, (await run.list('demo/data/')).find((o) => o.path.endsWith('00005.parquet'))!)) back.push(d.id);
+  assert.deepEqual(back, kept.map((d) => d.id));
 });

@@ -424,9 +424,10 @@ Napi::Value BandsJs(const Napi::CallbackInfo& info) {
 }
 
 
-// minhashSections(keys: BigUint64Array (docs x bands), bands, include: Uint32Array)
-//   -> Uint8Array: per band, the included docs' records (key_hi u32, key_lo u32, doc u32),
-//      sorted by (key, doc): the body of a signature file (stages/minhash/files.ts).
+// minhashSections(keys: BigUint64Array (docs x bands), bands, include: Uint32Array, base?: number)
+//   -> Uint8Array: per band, the included docs' records (key_hi u32, key_lo u32, base + doc u32),
+//      sorted by (key, doc): one run of a signature file (stages/minhash/files.ts), whose
+//      documents start at shard row `base`.
 Napi::Value SectionsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsNumber() || !info[2].IsTypedArray()) {
@@ -438,8 +439,9 @@ Napi::Value SectionsJs(const Napi::CallbackInfo& info) {
   auto include = info[2].As<Napi::Uint32Array>();
   size_t docs = bands ? keys.ElementLength() / bands : 0;
   size_t m = include.ElementLength();
+  const uint32_t base = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0;
   for (size_t i = 0; i < m; i++) {
-    if (include[i] >= docs) {
+    if (include[i] >= docs || include[i] > 0xffffffffu - base) {
       Napi::RangeError::New(env, "minhashSections: include index out of range").ThrowAsJavaScriptException();
       return env.Undefined();
     }
@@ -454,7 +456,7 @@ Napi::Value SectionsJs(const Napi::CallbackInfo& info) {
     for (auto& r : recs) {
       *w++ = static_cast<uint32_t>(r.first >> 32);
       *w++ = static_cast<uint32_t>(r.first);
-      *w++ = r.second;
+      *w++ = base + r.second;
     }
   }
   return out;

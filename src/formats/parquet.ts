@@ -53,8 +53,8 @@ export interface ParquetOptions {
 
 export const DEFAULT_PARQUET: ParquetOptions = { rowGroupRows: 10_000, zstdLevel: 3 };
 
-/** Encode rows into one Parquet file (bytes). */
-export function encodeParquet(rows: DocRow[] | ExcludedRow[], excluded: boolean, opts: ParquetOptions = DEFAULT_PARQUET): Uint8Array {
+/** The rows as an Arrow table in WASM memory (what parquet-wasm writes). */
+function wasmTable(rows: DocRow[] | ExcludedRow[], excluded: boolean): pw.Table {
   const fields = excluded ? excludedFields() : docFields();
   const schema = new arrow.Schema(fields);
   const columns: Record<string, arrow.Vector> = {};
@@ -70,13 +70,97 @@ export function encodeParquet(rows: DocRow[] | ExcludedRow[], excluded: boolean,
   }
   // Zero rows: vectorFromArray's empty batches do not match the schema; an empty table does.
   const table = rows.length ? new arrow.Table(schema, columns) : new arrow.Table(schema);
-  const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
-  const props = new pw.WriterPropertiesBuilder()
+  return pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+}
+
+function writerProperties(opts: ParquetOptions): pw.WriterProperties {
+  return new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression.ZSTD)
     .setMaxRowGroupSize(opts.rowGroupRows)
     .setCreatedBy('refinery')
     .build();
-  return pw.writeParquet(wasmTable, props);
+}
+
+/** Encode rows into one Parquet file (bytes). */
+export function encodeParquet(rows: DocRow[] | ExcludedRow[], excluded: boolean, opts: ParquetOptions = DEFAULT_PARQUET): Uint8Array {
+  return pw.writeParquet(wasmTable(rows, excluded), writerProperties(opts));
+}
+
+/** Rows streamed into one Parquet file: `add` them, then `close` (returns the row count). */
+export interface ParquetStreamWriter<R extends DocRow> {
+  add(row: R): Promise<void>;
+  close(): Promise<number>;
+  readonly rows: number;
+}
+
+/**
+ * A Parquet file written a row group at a time into `out` (its bytes equal encodeParquet's
+ * of the same rows: the same writer, fed one batch per row group), so a pass holds one row
+ * group of rows, not the file. `out` receives the bytes; commit it after `close`.
+ */
+export function parquetStreamWriter<R extends DocRow>(out: (bytes: Uint8Array) => Promise<void>, excluded: boolean, opts: ParquetOptions = DEFAULT_PARQUET): ParquetStreamWriter<R> {
+  let pending: R[] = [];
+  let rows = 0;
+  // Pull-based: a batch is handed over only when the encoder asks for the next one, so at
+  // most one row group waits, however slow the encoder or `out`.
+  let taker: ((b: pw.RecordBatch | undefined) => void) | undefined;
+  let onTaker: (() => void) | undefined;
+  let done: Promise<void> | undefined;
+  const start = () => {
+    const source = new ReadableStream<pw.RecordBatch>(
+      {
+        pull: (c) =>
+          new Promise<void>((resolve) => {
+            taker = (b) => {
+              if (b) c.enqueue(b);
+              else c.close();
+              resolve();
+            };
+            onTaker?.();
+            onTaker = undefined;
+          }),
+      },
+      { highWaterMark: 0 },
+    );
+    done = (async () => {
+      for await (const bytes of (await pw.transformParquetStream(source, writerProperties(opts))) as ReadableStream<Uint8Array>) await out(bytes);
+    })();
+    // A failure surfaces in the next add or in close, which await `done`; not as unhandled.
+    done.catch(() => {});
+  };
+  const give = async (b: pw.RecordBatch | undefined) => {
+    if (!taker) await Promise.race([new Promise<void>((r) => (onTaker = r)), done!.then(() => Promise.reject(new Error('parquet encoder ended early')))]);
+    const t = taker!;
+    taker = undefined;
+    t(b);
+  };
+  const flush = async () => {
+    if (!pending.length) return;
+    if (!done) start();
+    const table = wasmTable(pending, excluded);
+    pending = [];
+    for (const b of table.recordBatches()) await give(b);
+  };
+  return {
+    async add(row) {
+      pending.push(row);
+      rows++;
+      if (pending.length === opts.rowGroupRows) await flush();
+    },
+    async close() {
+      if (rows === 0) {
+        await out(encodeParquet([], excluded, opts));
+        return 0;
+      }
+      await flush();
+      await give(undefined);
+      await done;
+      return rows;
+    },
+    get rows() {
+      return rows;
+    },
+  };
 }
 
 function toArrayBuffer(buf: Uint8Array): ArrayBuffer {

@@ -23,8 +23,10 @@
  *     merged, cut (or the document dropped, per `mode`).
  * Memory per task: pass 1 ~12.3 B/token of one part while the suffix array lives, then the text
  * (4 B/token) and 20 B per distinct window (~26 B/token at worst, when every window is
- * unique), plus the shard's ids and offsets (8 B/token); pass 2 one bucket (~40 B per record
- * with the sort); pass 3 one shard's tokens, documents and candidates (12 B each).
+ * unique), plus the shard's ids and offsets (8 B/token) and 4 B per document; documents are
+ * streamed (one Parquet row group). Pass 2 one bucket (~40 B per record with the sort);
+ * pass 3 one shard's tokens (12 B each: ids, offsets, and the candidates), documents streamed
+ * in and out a row group at a time.
  * Written: pass 1 ~8 B/token (ids + offsets) + 16 B per distinct window; pass 2 12 B per
  * candidate; pass 3 reads ~4 B per cross-part duplicated token of the witness shards.
  */
@@ -37,9 +39,9 @@ import { encodeWithOffsets } from '../../src/tokenizer/gpt2.js';
 import { dropFor } from '../../src/stage.js';
 import { RefineryError } from '../../src/errors.js';
 import { addToHistogram, emptyStageStats, FRACTION_EDGES, newHistogram } from '../../src/stats.js';
-import { auxTaskStats, fileNumber, filterStats, filterTaskStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
+import { auxTaskStats, fileNumber, inputShardFiles, inputShards, shardDocs, taskDocsWriter } from '../../src/pass-io.js';
+import type { ObjectInfo } from '../../src/storage/storage.js';
 import { pad } from '../../src/run-dir.js';
-import type { Excluded } from '../../src/pass-io.js';
 import { decodeColumns, encodeColumns, readColumnLayout, readU32Slice } from './columns.js';
 import { suffixArrayKernels } from './native.js';
 import { coveredTokenRanges, cutRanges, rangesLength, tokenRangesToChars } from './spans.js';
@@ -162,20 +164,49 @@ function concatU64(parts: BigUint64Array[]): BigUint64Array {
 
 // ---- pass 1: tokenize, suffix array per part, distinct windows to buckets ----------------
 
-async function tokenizeShard(run: Storage, shard: string, tok: Tokenizer) {
-  const docs = await readShardDocs(run, shard);
-  const t0 = performance.now();
-  const encoded = docs.map((d) => tok.encodeWithOffsets(d.text));
+/** A Uint32Array that grows by doubling (the shard's token columns, built document by document). */
+class U32Builder {
+  private buf = new Uint32Array(1 << 16);
+  length = 0;
+  push(values: ArrayLike<number>): void {
+    if (this.length + values.length > this.buf.length) {
+      const grown = new Uint32Array(Math.max(2 * this.buf.length, this.length + values.length));
+      grown.set(this.buf.subarray(0, this.length));
+      this.buf = grown;
+    }
+    this.buf.set(values, this.length);
+    this.length += values.length;
+  }
+  pushOne(v: number): void {
+    this.push([v]);
+  }
+  /** The values, trimmed to their length (a copy, so the spare capacity is freed). */
+  done(): Uint32Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+/** The shard's tokens, one document in memory at a time (ids and offsets: 8 B per token). */
+async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
   const tokenize = emptyStageStats();
-  tokenize.docsIn = tokenize.docsOut = docs.length;
-  tokenize.charsIn = tokenize.charsOut = docs.reduce((a, d) => a + d.text.length, 0);
-  tokenize.ms = performance.now() - t0;
-  return {
-    docLengths: Uint32Array.from(encoded, (e) => e.ids.length),
-    ids: concatU32(encoded.map((e) => e.ids)),
-    offsets: concatU32(encoded.map((e) => e.offsets)),
-    tokenize,
-  };
+  const docLengths = new U32Builder();
+  const ids = new U32Builder();
+  const offsets = new U32Builder();
+  let ms = 0;
+  for await (const doc of shardDocs(run, shard)) {
+    const t0 = performance.now();
+    const e = tok.encodeWithOffsets(doc.text);
+    ms += performance.now() - t0;
+    docLengths.pushOne(e.ids.length);
+    ids.push(e.ids);
+    offsets.push(e.offsets);
+    tokenize.docsIn++;
+    tokenize.charsIn += doc.text.length;
+  }
+  tokenize.docsOut = tokenize.docsIn;
+  tokenize.charsOut = tokenize.charsIn;
+  tokenize.ms = ms;
+  return { docLengths: docLengths.done(), ids: ids.done(), offsets: offsets.done(), tokenize };
 }
 
 function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig> {
@@ -189,9 +220,10 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
     async run(rank, ctx) {
       const t0 = performance.now();
       const { options: o, run } = ctx;
-      const shard = (await inputShards(run, ctx.input))[rank]!;
+      const shardFile = (await inputShardFiles(run, ctx.input))[rank]!;
+      const shard = shardFile.path;
       // Only the tokens outlive this call: the texts are released before the suffix arrays.
-      const { docLengths, ids, offsets, tokenize } = await tokenizeShard(run, shard, tokenizer());
+      const { docLengths, ids, offsets, tokenize } = await tokenizeShard(run, shardFile, tokenizer());
       await run.writeAll(tokensPath(rank), encodeColumns([docLengths, ids, offsets]));
       const nDocs = docLengths.length;
 
@@ -362,71 +394,78 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
     const { options: o, run } = ctx;
     const mode = o.mode.toLowerCase();
     const k = o.min_tokens;
-    const shard = (await inputShards(run, ctx.input))[rank]!;
-    const docs = await readShardDocs(run, shard);
+    const shardFile = (await inputShardFiles(run, ctx.input))[rank]!;
+    const shard = shardFile.path;
     const { docLengths, ids, offsets } = await readShardTokens(run, rank);
-    if (docLengths.length !== docs.length) {
-      throw new RefineryError('ERR_CORRUPT', `token file has ${docLengths.length} documents, shard has ${docs.length}`, { file: tokensPath(rank) });
-    }
     const localPath = `${P.index}/local/${pad(rank)}.bin`;
     const local = decodeColumns(await run.readAll(localPath), ['u32'], localPath)[0] as Uint32Array;
     const crossPart = await checkCandidates(run, rank, ids, k, o.hash_seed);
     const starts = mergeSortedUnique([local, crossPart]);
 
-    const kept: Doc[] = [];
-    const excluded: Excluded[] = [];
+    // The documents are streamed: one row group of input and of each output in memory.
+    const out = taskDocsWriter(run, P.apply, rank, 'exact_substring');
     const spans: string[] = [];
     const dupFraction = newHistogram(FRACTION_EDGES);
     let tokensKept = 0;
     let cutChars = 0;
     let si = 0;
-    for (let d = 0, t = 0; d < docs.length; t += docLengths[d++]!) {
-      const doc = docs[d]!;
-      const end = t + docLengths[d]!;
-      const local: number[] = [];
-      while (si < starts.length && starts[si]! < end) local.push(starts[si++]! - t);
-      const tokenRanges = coveredTokenRanges(local, k);
-      const charRanges: Range[] = tokenRangesToChars(tokenRanges, offsets.subarray(t, end), doc.text.length);
-      const dupChars = rangesLength(charRanges);
-      const frac = doc.text.length ? dupChars / doc.text.length : 0;
-      addToHistogram(dupFraction, frac);
-      if (o.write_spans) for (const [s, e] of charRanges) spans.push(JSON.stringify({ id: doc.id, url: doc.url, start: s, end: e, text: doc.text.slice(s, e) }));
-      const dupTokens = tokenRanges.reduce((a, [s, e]) => a + e - s, 0);
-      if (dupChars === 0) {
-        kept.push(doc);
-        tokensKept += docLengths[d]!;
-      } else if (mode === 'dropany') {
-        excluded.push({ doc, drop: dropFor('exact_substring_any', dupChars, '>', 0) });
-      } else if (mode === 'droppartial') {
-        if (frac > o.max_dup_fraction) excluded.push({ doc, drop: dropFor('exact_substring_partial', frac, '>', o.max_dup_fraction) });
-        else {
-          kept.push(doc);
+    let d = 0;
+    let tokenStart = 0;
+    try {
+      for await (const doc of shardDocs(run, shardFile)) {
+        if (d >= docLengths.length) throw new RefineryError('ERR_CORRUPT', `token file has ${docLengths.length} documents, shard has more`, { file: tokensPath(rank) });
+        out.read(doc);
+        const t = tokenStart;
+        const end = t + docLengths[d]!;
+        const docStarts: number[] = [];
+        while (si < starts.length && starts[si]! < end) docStarts.push(starts[si++]! - t);
+        const tokenRanges = coveredTokenRanges(docStarts, k);
+        const charRanges: Range[] = tokenRangesToChars(tokenRanges, offsets.subarray(t, end), doc.text.length);
+        const dupChars = rangesLength(charRanges);
+        const frac = doc.text.length ? dupChars / doc.text.length : 0;
+        addToHistogram(dupFraction, frac);
+        if (o.write_spans) for (const [s, e] of charRanges) spans.push(JSON.stringify({ id: doc.id, url: doc.url, start: s, end: e, text: doc.text.slice(s, e) }));
+        const dupTokens = tokenRanges.reduce((a, [s, e]) => a + e - s, 0);
+        if (dupChars === 0) {
+          await out.keep(doc);
           tokensKept += docLengths[d]!;
-        }
-      } else {
-        const text = cutRanges(doc.text, charRanges);
-        if (text.length < o.min_chars_left) {
-          excluded.push({ doc, drop: dropFor('exact_substring_short', text.length, '<', o.min_chars_left) });
+        } else if (mode === 'dropany') {
+          await out.exclude(doc, dropFor('exact_substring_any', dupChars, '>', 0));
+        } else if (mode === 'droppartial') {
+          if (frac > o.max_dup_fraction) await out.exclude(doc, dropFor('exact_substring_partial', frac, '>', o.max_dup_fraction));
+          else {
+            await out.keep(doc);
+            tokensKept += docLengths[d]!;
+          }
         } else {
-          // token_count: the original tokens that were kept (re-tokenizing the cut text could
-          // differ by a token at each cut).
-          const tokenCount = docLengths[d]! - dupTokens;
-          kept.push({ ...doc, text, tokenCount, meta: { ...doc.meta, exact_substring_removed_chars: dupChars } });
-          cutChars += dupChars;
-          tokensKept += tokenCount;
+          const text = cutRanges(doc.text, charRanges);
+          if (text.length < o.min_chars_left) {
+            await out.exclude(doc, dropFor('exact_substring_short', text.length, '<', o.min_chars_left));
+          } else {
+            // token_count: the original tokens that were kept (re-tokenizing the cut text could
+            // differ by a token at each cut).
+            const tokenCount = docLengths[d]! - dupTokens;
+            await out.keep({ ...doc, text, tokenCount, meta: { ...doc.meta, exact_substring_removed_chars: dupChars } });
+            cutChars += dupChars;
+            tokensKept += tokenCount;
+          }
         }
+        tokenStart = end;
+        d++;
       }
+      if (d !== docLengths.length) throw new RefineryError('ERR_CORRUPT', `token file has ${docLengths.length} documents, shard has ${d}`, { file: tokensPath(rank) });
+    } catch (e) {
+      await out.abort();
+      throw e;
     }
-    await writeTaskDocs(run, P.apply, rank, 'exact_substring', kept, excluded);
     if (o.write_spans) await run.writeAll(`${P.apply}/spans/${pad(rank)}.jsonl`, spans.length ? spans.join('\n') + '\n' : '');
-    const ms = performance.now() - t0;
-    const stage = filterStats(docs, kept, excluded, ms);
+    const stage = out.stats;
     stage.histograms.dup_char_fraction = dupFraction;
     stage.events.cut_chars = cutChars;
     // Window starts duplicated inside a part (suffix array) and across parts (checked).
     stage.events.windows_dup_in_part = local.length;
     stage.events.windows_dup_across_parts = crossPart.length;
-    return filterTaskStats(P.apply, rank, shard, { name: 'exact_substring', stats: stage }, kept, tokensKept, ms);
+    return out.close(shard, performance.now() - t0, tokensKept);
   },
 };
 

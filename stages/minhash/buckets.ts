@@ -1,15 +1,17 @@
 /**
  * Pass 2, one task per `bands_per_task` bands: per band, a k-way merge of that band's sorted
- * sections from every signature file; every run of equal keys is a bucket of candidate
- * duplicates, emitted as pairs (first doc of the bucket, other doc) in global doc ids (shard
- * order, then row), into one pairs file per task.
+ * sections from every run of every signature file; every stretch of equal keys is a bucket
+ * of candidate duplicates, emitted as pairs (first doc of the bucket, other doc) in global doc
+ * ids (shard order, then row), into one pairs file per task. The merge order, (key, global
+ * doc id), is total, so the pairs are the same however the shards were cut into runs.
+ * Memory: one read buffer per run, MERGE_BUFFER_BYTES in all (MIN_PIECE_BYTES pieces at least).
  */
 import type { CorpusPass } from '../../src/pass.js';
 import { RefineryError } from '../../src/errors.js';
 import type { MinhashConfig } from './config.js';
 import { checkConfig } from './config.js';
 import type { SigHeader } from './files.js';
-import { PAIRS_MAGIC, readRecords, readSigHeader, sectionRange, SIG_RECORD_WORDS, TrailerWriter } from './files.js';
+import { PAIRS_MAGIC, READ_PIECE_BYTES, readRecords, readSigHeader, sectionRange, SIG_RECORD_WORDS, TrailerWriter } from './files.js';
 import { bucketTasks, configTag, emptyStageStats, inputShards, numberedFiles, pairsPath, PASS_BUCKETS, PASS_SIGNATURES, taskStats } from './common.js';
 
 /** Checked headers of every shard's signature file, and each shard's first global doc id. */
@@ -32,7 +34,17 @@ export async function signatureHeaders(ctx: Parameters<CorpusPass<MinhashConfig>
   return { headers, offsets, total };
 }
 
-/** A sorted stream of one shard's records for the band, with its current record. */
+/** What the read buffers of one band's merge may take together (each holds ~2 pieces). */
+const MERGE_BUFFER_BYTES = 128 * 1024 * 1024;
+/** The smallest read piece, however many runs: below this, request overhead dominates. */
+const MIN_PIECE_BYTES = 4096;
+
+/** Read piece for a merge of `cursors` runs: 256 KB, less when there are very many. */
+export function mergePieceBytes(cursors: number): number {
+  return Math.max(MIN_PIECE_BYTES, Math.min(READ_PIECE_BYTES, Math.floor(MERGE_BUFFER_BYTES / 2 / Math.max(1, cursors))));
+}
+
+/** A sorted stream of one run's records for the band, with its current record. */
 interface Cursor {
   it: AsyncIterator<Uint32Array>;
   chunk: Uint32Array;
@@ -85,10 +97,13 @@ async function mergeBand(ctx: Parameters<CorpusPass<MinhashConfig>['run']>[1], b
       i = m;
     }
   };
+  const piece = mergePieceBytes(headers.reduce((n, h) => n + h.runs.length, 0));
   for (const [s, h] of headers.entries()) {
-    const it = readRecords(ctx.run, h.path, sectionRange(h, band), SIG_RECORD_WORDS, h.sectionCrc[band]!)[Symbol.asyncIterator]();
-    const cur: Cursor = { it, chunk: new Uint32Array(0), at: -SIG_RECORD_WORDS, base: offsets[s]! };
-    if (await advance(cur)) heap.push(cur);
+    for (const [r, sigRun] of h.runs.entries()) {
+      const it = readRecords(ctx.run, h.path, sectionRange(h, r, band), SIG_RECORD_WORDS, sigRun.sectionCrc[band]!, piece)[Symbol.asyncIterator]();
+      const cur: Cursor = { it, chunk: new Uint32Array(0), at: -SIG_RECORD_WORDS, base: offsets[s]! };
+      if (await advance(cur)) heap.push(cur);
+    }
   }
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
   let buckets = 0;

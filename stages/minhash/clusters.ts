@@ -1,19 +1,22 @@
 /**
  * Pass 3, one task: union-find over every band's pairs, then per input shard the list of
  * documents to remove. Memory is two Uint32Arrays of the document count (8 bytes per
- * document: 800 MB for 100M documents), whatever the number of pairs, which are streamed.
+ * document of the whole run: 800 MB for 100M documents, by design, see docs/scaling.md),
+ * whatever the number of pairs, which are streamed, as the removal lists are written
+ * (`write_clusters` adds 4 B per clustered document).
  *
  * Survivor (deterministic, independent of task count and order): the root of a cluster is
  * always its smallest global doc id (union links the larger root under the smaller), i.e.
  * the document in the first input shard (by path order), earliest row. All others are removed.
  */
 import type { CorpusPass } from '../../src/pass.js';
+import type { Storage } from '../../src/storage/storage.js';
 import { RefineryError } from '../../src/errors.js';
 import { addToHistogram, LOG_EDGES, newHistogram } from '../../src/stats.js';
 import type { Histogram } from '../../src/stats.js';
 import type { MinhashConfig } from './config.js';
 import { checkConfig } from './config.js';
-import { encodeTrailerFile, PAIRS_MAGIC, readRecords, readTrailer, REMOVE_MAGIC } from './files.js';
+import { PAIRS_MAGIC, readRecords, readTrailer, REMOVE_MAGIC, TrailerWriter } from './files.js';
 import { bucketTasks, clustersPath, emptyStageStats, numberedFiles, PASS_BUCKETS, PASS_CLUSTERS, removePath, taskStats } from './common.js';
 import { signatureHeaders } from './buckets.js';
 
@@ -70,6 +73,55 @@ export class DocClusters {
   }
 }
 
+const SINGLE = 0xffffffff;
+
+/**
+ * `clusters.jsonl`: one line per cluster of two or more, in root order (a root is its
+ * cluster's smallest id, so this is the order of first members), members ascending. Grouped
+ * without a map: `sizes` (consumed) becomes each cluster's offset into one array of the
+ * clustered ids (4 B each), and the lines are streamed out.
+ */
+async function writeClusters(run: Storage, parent: Uint32Array, sizes: Uint32Array, offsets: number[], shardOf: (g: number) => number): Promise<void> {
+  let clustered = 0;
+  for (let g = 0; g < parent.length; g++) {
+    if (parent[g] !== g) continue;
+    const n = sizes[g]!;
+    sizes[g] = n >= 2 ? clustered : SINGLE;
+    if (n >= 2) clustered += n;
+  }
+  const members = new Uint32Array(clustered);
+  for (let g = 0; g < parent.length; g++) {
+    const r = parent[g]!;
+    if (sizes[r] !== SINGLE) members[sizes[r]!++] = g; // sizes[r] ends as the cluster's end
+  }
+  const out = await run.create(clustersPath);
+  try {
+    let text = '';
+    let start = 0;
+    for (let r = 0; r < parent.length; r++) {
+      if (parent[r] !== r || sizes[r] === SINGLE) continue;
+      const end = sizes[r]!;
+      const list: [number, number][] = [];
+      for (let k = start; k < end; k++) {
+        const g = members[k]!;
+        const s = shardOf(g);
+        list.push([s, g - offsets[s]!]);
+      }
+      text += JSON.stringify({ size: end - start, members: list }) + '\n';
+      start = end;
+      if (text.length >= 1 << 20) {
+        await out.write(Buffer.from(text));
+        text = '';
+      }
+    }
+    if (text) await out.write(Buffer.from(text));
+    await out.commit();
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+}
+
 export const clustersPass: CorpusPass<MinhashConfig> = {
   name: PASS_CLUSTERS,
   writesDocs: false,
@@ -101,30 +153,25 @@ export const clustersPass: CorpusPass<MinhashConfig> = {
       }
       return lo;
     };
+    // Each shard's list is streamed out (sorted by row), not held.
     for (const [s, h] of headers.entries()) {
-      const list: number[] = [];
-      for (let i = 0; i < h.docs; i++) {
-        const g = offsets[s]! + i;
-        const r = uf.parent[g]!;
-        if (r !== g) {
-          const rs = shardOf(r);
-          list.push(i, rs, r - offsets[rs]!);
+      const list = new TrailerWriter(await ctx.run.create(removePath(s)), REMOVE_MAGIC, 3);
+      try {
+        for (let i = 0; i < h.docs; i++) {
+          const g = offsets[s]! + i;
+          const r = uf.parent[g]!;
+          if (r !== g) {
+            const rs = shardOf(r);
+            if (list.push3(i, rs, r - offsets[rs]!)) await list.flush();
+          }
         }
+      } catch (e) {
+        await list.abort();
+        throw e;
       }
-      await ctx.run.writeAll(removePath(s), encodeTrailerFile(REMOVE_MAGIC, Uint32Array.from(list), h.docs, 3));
+      await list.commit(h.docs);
     }
-    if (c.write_clusters) {
-      const members = new Map<number, [number, number][]>();
-      for (let g = 0; g < total; g++) {
-        const r = uf.parent[g]!;
-        if (sizes[r]! < 2) continue;
-        const s = shardOf(g);
-        if (!members.has(r)) members.set(r, []);
-        members.get(r)!.push([s, g - offsets[s]!]);
-      }
-      const lines = [...members.values()].map((m) => JSON.stringify({ size: m.length, members: m })).join('\n');
-      await ctx.run.writeAll(clustersPath, lines ? lines + '\n' : '');
-    }
+    if (c.write_clusters) await writeClusters(ctx.run, uf.parent, sizes, offsets, shardOf);
     ctx.log(`${PASS_CLUSTERS}: ${total} docs, ${pairs} pairs, ${clusters} clusters, ${removed} to remove`);
     const stats = emptyStageStats();
     stats.docsIn = total;

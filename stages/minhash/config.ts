@@ -22,7 +22,23 @@ export type MinhashConfig = {
    * and reading headers than merging. Fewer, longer tasks; more for more parallelism.
    */
   bands_per_task: number;
+  /**
+   * Documents per sorted run of a signature file: the signature task holds one run's keys and
+   * sections (~20 B per band per document), whatever the documents per shard. 0: as many as
+   * fit SIGNATURE_RUN_BYTES. The pairs, clusters and kept documents do not depend on it.
+   */
+  chunk_docs: number;
 };
+
+/** Memory of one run of the signature task when `chunk_docs` is 0 (automatic). */
+export const SIGNATURE_RUN_BYTES = 128 * 1024 * 1024;
+/** Bytes per band per document of a run: its key (8 B) and its record (12 B). */
+const RUN_BYTES_PER_BAND_DOC = 20;
+
+/** Documents per run of the signature pass (see `chunk_docs`). */
+export function signatureChunkDocs(c: MinhashConfig): number {
+  return c.chunk_docs > 0 ? c.chunk_docs : Math.max(1, Math.floor(SIGNATURE_RUN_BYTES / (RUN_BYTES_PER_BAND_DOC * c.bands)));
+}
 
 export const MINHASH_DEFAULTS: MinhashConfig = {
   bands: 450,
@@ -33,6 +49,7 @@ export const MINHASH_DEFAULTS: MinhashConfig = {
   seed: 1,
   write_clusters: false,
   bands_per_task: 15,
+  chunk_docs: 0,
 };
 
 /** RefinedWeb (RW G.3.1: GPT-2 token 5-grams, 450 x 20) and FineWeb (word 5-grams, digits -> 0, 14 x 8). */
@@ -50,6 +67,7 @@ export function checkConfig(c: MinhashConfig): MinhashConfig {
   positive('rows', 1000);
   positive('ngram', 1000);
   positive('bands_per_task', 100_000);
+  if (!Number.isInteger(c.chunk_docs) || c.chunk_docs < 0) throw new RefineryError('ERR_CONFIG', `minhash.chunk_docs: expected a non-negative integer (0: automatic), got ${c.chunk_docs}`);
   if (c.shingle !== 'gpt2' && c.shingle !== 'words') {
     throw new RefineryError('ERR_CONFIG', `minhash.shingle: expected "gpt2" or "words", got ${JSON.stringify(c.shingle)}`);
   }

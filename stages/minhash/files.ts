@@ -3,10 +3,15 @@
  * checksums so a corrupt or truncated file fails with ERR_CORRUPT naming it, instead of
  * producing wrong pairs later (datatrove's weakness, docs/style.md).
  *
- * Signature file (pass 1, one per input shard), header first:
- *   "RFMHSIG1", bands, rows, docs (rows in the shard), m (docs with shingles), config tag, 0,
- *   crc32 of each band section (bands words), crc32 of the header so far;
- *   then per band a section of m records (key_hi, key_lo, doc) sorted by (key, doc).
+ * Signature file (pass 1, one per input shard; format 2, "RFMHSIG2"), header first:
+ *   "RFMHSIG2", bands, rows, docs (rows in the shard), runs, config tag, crc32 of the header
+ *   so far (8 words); then `runs` sorted runs, one per `chunk_docs` consecutive rows of the
+ *   shard, each: m (records: its docs with shingles), crc32 of each band section (bands
+ *   words), crc32 of the run header so far; then per band a section of m records
+ *   (key_hi, key_lo, doc) sorted by (key, doc), doc being the row in the shard.
+ *   Runs bound the signature task's memory (one run at a time, whatever the docs per shard);
+ *   the buckets pass merges every run of every shard, so the pairs do not depend on the runs.
+ *   Format 1 ("RFMHSIG1": one run, its section checksums in the file header) is refused.
  * Trailer files (pairs of pass 2, removal lists of pass 3): body of u32 records, then
  *   magic (8 bytes), count (records), aux, crc32 of the body, crc32 of the trailer so far.
  */
@@ -14,67 +19,101 @@ import { crc32 } from 'node:zlib';
 import type { AtomicWriter, Storage } from '../../src/storage/storage.js';
 import { RefineryError } from '../../src/errors.js';
 
-const SIG_MAGIC = 'RFMHSIG1';
+const SIG_MAGIC = 'RFMHSIG2';
 export const SIG_RECORD_WORDS = 3;
+const SIG_HEADER_WORDS = 8;
+
+/** One sorted run of a signature file: `m` records per band section. */
+export interface SigRun {
+  m: number;
+  /** Byte offset of the run's first band section. */
+  start: number;
+  sectionCrc: Uint32Array;
+}
 
 export interface SigHeader {
   path: string;
   bands: number;
   rows: number;
   docs: number;
-  /** Records per band section (docs with at least one shingle). */
+  /** Records per band, all runs together (docs with at least one shingle). */
   m: number;
   tag: number;
-  sectionCrc: Uint32Array;
-  headerBytes: number;
+  runs: SigRun[];
 }
 
 function corrupt(path: string, what: string, offset?: number): RefineryError {
   return new RefineryError('ERR_CORRUPT', what, { file: path, offset });
 }
 
-/** A signature file: header then the sections (already sorted by the kernel). */
-export function encodeSigFile(h: Omit<SigHeader, 'path' | 'sectionCrc' | 'headerBytes'>, sections: Uint8Array): Uint8Array {
-  const sectionBytes = h.m * SIG_RECORD_WORDS * 4;
-  if (sections.length !== sectionBytes * h.bands) throw new Error('encodeSigFile: sections size mismatch');
-  const headerWords = 8 + h.bands + 1;
-  const out = new Uint8Array(headerWords * 4 + sections.length);
-  const w = new Uint32Array(out.buffer, 0, headerWords);
+/** The file header: written first, before any run. */
+export function encodeSigHeader(h: { bands: number; rows: number; docs: number; runs: number; tag: number }): Uint8Array {
+  const out = new Uint8Array(SIG_HEADER_WORDS * 4);
+  const w = new Uint32Array(out.buffer);
   out.set(Buffer.from(SIG_MAGIC, 'latin1'), 0);
   w[2] = h.bands;
   w[3] = h.rows;
   w[4] = h.docs;
-  w[5] = h.m;
+  w[5] = h.runs;
   w[6] = h.tag;
-  w[7] = 0;
-  for (let k = 0; k < h.bands; k++) w[8 + k] = crc32(sections.subarray(k * sectionBytes, (k + 1) * sectionBytes));
-  w[8 + h.bands] = crc32(out.subarray(0, (8 + h.bands) * 4));
-  out.set(sections, headerWords * 4);
+  w[7] = crc32(out.subarray(0, 28));
   return out;
 }
 
-/** Reads and checks a signature file's header; `size` (from storage.list) detects truncation. */
+/** A run's header, for its `sections` (bands sections of m records, from the kernel). */
+export function encodeSigRunHeader(bands: number, m: number, sections: Uint8Array): Uint8Array {
+  const sectionBytes = m * SIG_RECORD_WORDS * 4;
+  if (sections.length !== sectionBytes * bands) throw new Error('encodeSigRunHeader: sections size mismatch');
+  const out = new Uint8Array((bands + 2) * 4);
+  const w = new Uint32Array(out.buffer);
+  w[0] = m;
+  for (let k = 0; k < bands; k++) w[1 + k] = crc32(sections.subarray(k * sectionBytes, (k + 1) * sectionBytes));
+  w[bands + 1] = crc32(out.subarray(0, (bands + 1) * 4));
+  return out;
+}
+
+/** A whole signature file of one run (or none, for a shard without rows): tests and benches. */
+export function encodeSigFile(h: { bands: number; rows: number; docs: number; m: number; tag: number }, sections: Uint8Array): Uint8Array {
+  const runs = h.docs > 0 ? 1 : 0;
+  const parts = [encodeSigHeader({ ...h, runs })];
+  if (runs) parts.push(encodeSigRunHeader(h.bands, h.m, sections), sections);
+  return Buffer.concat(parts);
+}
+
+/** Reads and checks a signature file's headers; `size` (from storage.list) detects truncation. */
 export async function readSigHeader(run: Storage, path: string, size: number): Promise<SigHeader> {
-  if (size < 40) throw corrupt(path, `signature file truncated (${size} bytes)`);
-  const first = await readRange(run, path, 0, 32);
-  if (Buffer.from(first.subarray(0, 8)).toString('latin1') !== SIG_MAGIC) throw corrupt(path, 'not a MinHash signature file (bad magic)', 0);
-  const fw = new Uint32Array(first.buffer, first.byteOffset, 8);
-  const bands = fw[2]!;
-  const headerBytes = (8 + bands + 1) * 4;
-  if (bands === 0 || headerBytes > size) throw corrupt(path, `signature header truncated or bad band count ${bands}`);
-  const head = await readRange(run, path, 0, headerBytes);
-  const hw = new Uint32Array(head.buffer, head.byteOffset, headerBytes / 4);
-  if (crc32(head.subarray(0, headerBytes - 4)) !== hw[8 + bands]) throw corrupt(path, 'signature header checksum mismatch', 0);
-  const h: SigHeader = { path, bands, rows: hw[3]!, docs: hw[4]!, m: hw[5]!, tag: hw[6]!, sectionCrc: hw.slice(8, 8 + bands), headerBytes };
-  const expected = headerBytes + bands * h.m * SIG_RECORD_WORDS * 4;
-  if (size !== expected) throw corrupt(path, `signature file is ${size} bytes, header says ${expected} (truncated or padded)`);
+  if (size < SIG_HEADER_WORDS * 4) throw corrupt(path, `signature file truncated (${size} bytes)`);
+  const head = await readRange(run, path, 0, SIG_HEADER_WORDS * 4);
+  const magic = Buffer.from(head.subarray(0, 8)).toString('latin1');
+  if (magic === 'RFMHSIG1') throw new RefineryError('ERR_CONFIG', 'signature file of format 1 (an older refinery); rerun minhash_signatures', { file: path });
+  if (magic !== SIG_MAGIC) throw corrupt(path, 'not a MinHash signature file (bad magic)', 0);
+  const hw = new Uint32Array(head.buffer, head.byteOffset, SIG_HEADER_WORDS);
+  if (crc32(head.subarray(0, 28)) !== hw[7]) throw corrupt(path, 'signature header checksum mismatch', 0);
+  const bands = hw[2]!;
+  const h: SigHeader = { path, bands, rows: hw[3]!, docs: hw[4]!, m: 0, tag: hw[6]!, runs: [] };
+  if (bands === 0) throw corrupt(path, 'signature header has no bands', 0);
+  const runHeaderBytes = (bands + 2) * 4;
+  let at = SIG_HEADER_WORDS * 4;
+  for (let r = 0; r < hw[5]!; r++) {
+    if (at + runHeaderBytes > size) throw corrupt(path, `signature file truncated in the header of run ${r}`, at);
+    const rh = await readRange(run, path, at, at + runHeaderBytes);
+    const rw = new Uint32Array(rh.buffer, rh.byteOffset, bands + 2);
+    if (crc32(rh.subarray(0, runHeaderBytes - 4)) !== rw[bands + 1]) throw corrupt(path, `checksum mismatch in the header of run ${r}`, at);
+    const m = rw[0]!;
+    h.runs.push({ m, start: at + runHeaderBytes, sectionCrc: rw.slice(1, 1 + bands) });
+    h.m += m;
+    at += runHeaderBytes + bands * m * SIG_RECORD_WORDS * 4;
+  }
+  if (h.m > h.docs) throw corrupt(path, `signature file has ${h.m} records per band for ${h.docs} documents`);
+  if (size !== at) throw corrupt(path, `signature file is ${size} bytes, its headers say ${at} (truncated or padded)`);
   return h;
 }
 
-/** Byte range of band k's section. */
-export function sectionRange(h: SigHeader, band: number): { start: number; end: number } {
-  const bytes = h.m * SIG_RECORD_WORDS * 4;
-  const start = h.headerBytes + band * bytes;
+/** Byte range of band k's section in run r. */
+export function sectionRange(h: SigHeader, run: number, band: number): { start: number; end: number } {
+  const r = h.runs[run]!;
+  const bytes = r.m * SIG_RECORD_WORDS * 4;
+  const start = r.start + band * bytes;
   return { start, end: start + bytes };
 }
 
@@ -91,10 +130,11 @@ async function readRange(run: Storage, path: string, start: number, end: number)
 }
 
 /**
- * Ranged reads of at most `piece` bytes each: the bucket merge holds one open stream per
- * shard, so each must buffer little (a k-way merge over 1,000 shards stays at ~256 MB).
+ * Ranged reads of at most `piece` bytes each (256 KB by default): the bucket merge holds one
+ * open stream per run of every shard, so each must buffer little (it passes a smaller piece
+ * when there are many runs, see buckets.ts).
  */
-const READ_PIECE_BYTES = 256 * 1024;
+export const READ_PIECE_BYTES = 256 * 1024;
 
 async function* readInPieces(run: Storage, path: string, range: { start: number; end: number }, piece: number): AsyncGenerator<Uint8Array> {
   for (let at = range.start; at < range.end; at += piece) {
@@ -113,6 +153,7 @@ export async function* readRecords(
   range: { start: number; end: number },
   recordWords: number,
   expectedCrc: number,
+  piece = READ_PIECE_BYTES,
 ): AsyncGenerator<Uint32Array> {
   const recordBytes = recordWords * 4;
   const total = range.end - range.start;
@@ -125,7 +166,7 @@ export async function* readRecords(
     if (expectedCrc !== crc32(new Uint8Array(0))) throw corrupt(path, 'checksum mismatch', range.start);
     return;
   }
-  for await (const chunk of readInPieces(run, path, range, READ_PIECE_BYTES)) {
+  for await (const chunk of readInPieces(run, path, range, piece)) {
     crc = crc32(chunk, crc);
     got += chunk.length;
     const buf: Uint8Array = pending ? Buffer.concat([pending, chunk]) : chunk;
@@ -179,6 +220,13 @@ export class TrailerWriter {
   push2(a: number, b: number): boolean {
     this.buf[this.fill++] = a;
     this.buf[this.fill++] = b;
+    return this.fill === this.buf.length;
+  }
+  /** Adds a 3-word record (as push2). */
+  push3(a: number, b: number, c: number): boolean {
+    this.buf[this.fill++] = a;
+    this.buf[this.fill++] = b;
+    this.buf[this.fill++] = c;
     return this.fill === this.buf.length;
   }
   async flush(): Promise<void> {

@@ -1,11 +1,13 @@
 /**
  * Pass 4, one task per input shard: drop the documents pass 3 listed, keep the rest in
- * order. Kept documents go to `minhash_filter/data/<rank>.parquet` (the next step's input),
+ * order, streaming (a row group of input and of each output in memory, and a chunk of the
+ * removal list). Kept documents go to `minhash_filter/data/<rank>.parquet` (the next step's input),
  * removed ones to `minhash_filter/excluded/<rank>.parquet` with the survivor they duplicate.
  */
 import type { CorpusPass } from '../../src/pass.js';
 import { RefineryError } from '../../src/errors.js';
-import { encodeParquet, parquetRowCount, readParquetRows } from '../../src/formats/parquet.js';
+import { parquetRowCount, readParquetRows, storageParquet } from '../../src/formats/parquet.js';
+import { parquetFileWriter } from '../../src/pass-io.js';
 import { docToRow, rowToDoc } from '../../src/formats/schema.js';
 import type { DocRow, ExcludedRow } from '../../src/formats/schema.js';
 import type { MinhashConfig } from './config.js';
@@ -29,46 +31,67 @@ export const filterPass: CorpusPass<MinhashConfig> = {
     const listed = (await ctx.run.list(`${PASS_CLUSTERS}/remove/`)).find((o) => o.path === listPath);
     if (!listed) throw new RefineryError('ERR_CORRUPT', 'missing removal list (minhash_clusters did not complete)', { file: listPath });
     const t = await readTrailer(ctx.run, listPath, listed.size, REMOVE_MAGIC, 3);
-    const bytes = await ctx.run.readAll(file.path);
-    const docs = await parquetRowCount(bytes);
+    const source = storageParquet(ctx.run, file.path, file.size);
+    const docs = await parquetRowCount(source);
     if (t.aux !== docs) throw new RefineryError('ERR_CORRUPT', `removal list is for ${t.aux} documents, shard has ${docs} (input changed?)`, { file: listPath });
-    // removed[i] = 1 + index of the survivor record, or 0 when kept.
-    const survivor = new Map<number, string>();
-    for await (const chunk of readRecords(ctx.run, listPath, t.body, 3, t.bodyCrc)) {
-      for (let k = 0; k < chunk.length; k += 3) survivor.set(chunk[k]!, `shard ${chunk[k + 1]} row ${chunk[k + 2]}`);
-    }
-    const kept: DocRow[] = [];
-    const excluded: ExcludedRow[] = [];
+    // The removal list is sorted by row: read it alongside the rows, a chunk at a time.
+    const records = readRecords(ctx.run, listPath, t.body, 3, t.bodyCrc)[Symbol.asyncIterator]();
+    let listChunk: Uint32Array = new Uint32Array(0);
+    let at = 0;
+    let lastRow = -1;
+    const nextRemoved = async (): Promise<number> => {
+      if (at === listChunk.length) {
+        const r = await records.next();
+        if (r.done) return Infinity;
+        listChunk = r.value;
+        at = 0;
+      }
+      const row = listChunk[at]!;
+      if (row <= lastRow || row >= docs) throw new RefineryError('ERR_CORRUPT', `removal list row ${row} out of order or range (${docs} rows)`, { file: listPath });
+      lastRow = row;
+      return row;
+    };
+    let removedRow = await nextRemoved();
+    // Both outputs are streamed, a row group at a time. A shard whose documents were all
+    // removed writes no data file; a stale one from an earlier attempt is deleted.
+    const kept = parquetFileWriter<DocRow>(ctx.run, `${PASS_FILTER}/data/${pad(rank)}.parquet`, false, 'delete');
+    const excluded = parquetFileWriter<ExcludedRow>(ctx.run, `${PASS_FILTER}/excluded/${pad(rank)}.parquet`, true, 'delete');
     const stats = emptyStageStats();
     let tokens = 0;
     let i = 0;
-    for await (const row of readParquetRows(bytes)) {
-      const doc = rowToDoc(row, `${file.path}#${i}`);
-      stats.docsIn++;
-      stats.charsIn += doc.text.length;
-      const dupOf = survivor.get(i++);
-      if (dupOf === undefined) {
-        kept.push(docToRow(doc));
-        stats.docsOut++;
-        stats.charsOut += doc.text.length;
-        tokens += doc.tokenCount ?? 0;
-      } else {
-        excluded.push({ ...docToRow(doc), stage: 'minhash', reason: 'minhash_duplicate', value: null, detail: `near-duplicate of ${dupOf}` });
-        const d = (stats.dropped.minhash_duplicate ??= { docs: 0, chars: 0 });
-        d.docs++;
-        d.chars += doc.text.length;
+    try {
+      for await (const row of readParquetRows(source)) {
+        const doc = rowToDoc(row, `${file.path}#${i}`);
+        stats.docsIn++;
+        stats.charsIn += doc.text.length;
+        let dupOf: string | undefined;
+        if (removedRow === i) {
+          dupOf = `shard ${listChunk[at + 1]} row ${listChunk[at + 2]}`;
+          at += 3;
+          removedRow = await nextRemoved();
+        }
+        i++;
+        if (dupOf === undefined) {
+          await kept.add(docToRow(doc));
+          stats.docsOut++;
+          stats.charsOut += doc.text.length;
+          tokens += doc.tokenCount ?? 0;
+        } else {
+          await excluded.add({ ...docToRow(doc), stage: 'minhash', reason: 'minhash_duplicate', value: null, detail: `near-duplicate of ${dupOf}` });
+          const d = (stats.dropped.minhash_duplicate ??= { docs: 0, chars: 0 });
+          d.docs++;
+          d.chars += doc.text.length;
+        }
       }
+      await kept.close();
+      await excluded.close();
+    } catch (e) {
+      await kept.abort();
+      await excluded.abort();
+      throw e;
     }
-    // A shard whose documents were all removed writes no data file (encodeParquet cannot
-    // write zero rows yet); delete a stale one from an earlier attempt.
-    const dataPath = `${PASS_FILTER}/data/${pad(rank)}.parquet`;
-    if (kept.length) await ctx.run.writeAll(dataPath, encodeParquet(kept, false));
-    else await ctx.run.delete(dataPath);
-    const excludedPath = `${PASS_FILTER}/excluded/${pad(rank)}.parquet`;
-    if (excluded.length) await ctx.run.writeAll(excludedPath, encodeParquet(excluded, true));
-    else await ctx.run.delete(excludedPath);
-    ctx.log(`${PASS_FILTER} ${rank}: ${file.path}: kept ${kept.length} of ${docs}, removed ${excluded.length} near-duplicates`);
+    ctx.log(`${PASS_FILTER} ${rank}: ${file.path}: kept ${kept.rows} of ${docs}, removed ${excluded.rows} near-duplicates`);
     stats.ms = Date.now() - started;
-    return taskStats(PASS_FILTER, rank, stats, started, { input: file.path, docsWritten: kept.length, tokensWritten: tokens });
+    return taskStats(PASS_FILTER, rank, stats, started, { input: file.path, docsWritten: kept.rows, tokensWritten: tokens });
   },
 };

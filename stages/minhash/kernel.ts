@@ -8,7 +8,7 @@ interface MinhashNative {
     texts: string[],
     opts: { shingle: string; ngram: number; bands: number; rows: number; seed: number; normalize: boolean; digits_to_zero: boolean; portable: boolean },
   ): [BigUint64Array, Uint32Array];
-  minhashSections(keys: BigUint64Array, bands: number, include: Uint32Array): Uint8Array;
+  minhashSections(keys: BigUint64Array, bands: number, include: Uint32Array, base: number): Uint8Array;
 }
 
 function native(shingle: string): MinhashNative {
@@ -47,7 +47,10 @@ export function bandKeys(
   return { keys, shingles };
 }
 
-/** Per band, records (key_hi, key_lo, doc) of the `include`d docs sorted by (key, doc). */
-export function sortedSections(keys: BigUint64Array, bands: number, include: Uint32Array): Uint8Array {
-  return native('words').minhashSections(keys, bands, include);
+/**
+ * Per band, records (key_hi, key_lo, base + doc) of the `include`d docs (indexes into `keys`)
+ * sorted by (key, doc): one run of a signature file whose first document is row `base`.
+ */
+export function sortedSections(keys: BigUint64Array, bands: number, include: Uint32Array, base = 0): Uint8Array {
+  return native('words').minhashSections(keys, bands, include, base);
 }

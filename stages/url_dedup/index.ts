@@ -9,16 +9,17 @@
  *  2. `url_dedup_select` (task per bucket): per URL the first document wins; the others are
  *     listed for their shard.
  *  3. `url_dedup` (task per shard): drop the listed documents.
- * Memory: pass 2 holds one bucket's URLs; passes 1 and 3 one shard.
+ * Memory: pass 2 holds one bucket's URLs (1/buckets of the whole input's: raise `buckets`
+ * with the corpus); passes 1 and 3 stream the shard (a Parquet row group, and per bucket a
+ * 1 MB buffer of key lines), pass 3 also holds the shard's list of dropped rows.
  */
 import { int } from '../../src/options.js';
 import xxhash from 'xxhash-wasm';
 import type { CorpusPass, CorpusStep } from '../../src/pass.js';
-import type { Doc } from '../../src/doc.js';
 import { RefineryError } from '../../src/errors.js';
-import { auxTaskStats, fileNumber, filterStats, filterTaskStats, inputShards, readShardDocs, writeTaskDocs } from '../../src/pass-io.js';
+import type { AtomicWriter } from '../../src/storage/storage.js';
+import { auxTaskStats, fileNumber, inputShardFiles, inputShards, shardDocs, taskDocsWriter } from '../../src/pass-io.js';
 import { pad } from '../../src/run-dir.js';
-import type { Excluded } from '../../src/pass-io.js';
 
 export interface UrlDedupConfig {
   /** URL-hash buckets (tasks of the select pass). */
@@ -70,22 +71,41 @@ const keysPass: CorpusPass<UrlDedupConfig> = {
   },
   async run(rank, ctx) {
     const t0 = performance.now();
-    const shard = (await inputShards(ctx.run, ctx.input))[rank]!;
-    const docs = await readShardDocs(ctx.run, shard);
-    const lines: string[][] = Array.from({ length: ctx.options.buckets }, () => []);
+    const shard = (await inputShardFiles(ctx.run, ctx.input))[rank]!;
+    // Per bucket, key lines go out through a writer opened at the bucket's first line.
     const { h32 } = await hasher;
-    docs.forEach((doc, row) => {
-      const url = normalizeUrl(doc.url);
-      if (!url) return;
-      const rec: KeyRecord = { url, dump: doc.dump ?? '', row };
-      lines[bucketOfUrl(h32, url, ctx.options.buckets)]!.push(JSON.stringify(rec));
-    });
-    for (let b = 0; b < lines.length; b++) {
-      if (lines[b]!.length) await ctx.run.writeAll(`${P.keys}/${pad(b)}/${pad(rank)}.jsonl`, lines[b]!.join('\n') + '\n');
+    const files: (AtomicWriter | undefined)[] = new Array(ctx.options.buckets);
+    const pending: string[] = new Array(ctx.options.buckets).fill('');
+    const flush = async (b: number) => {
+      if (!pending[b]) return;
+      const out = (files[b] ??= await ctx.run.create(`${P.keys}/${pad(b)}/${pad(rank)}.jsonl`));
+      await out.write(Buffer.from(pending[b]!));
+      pending[b] = '';
+    };
+    try {
+      let row = 0;
+      for await (const doc of shardDocs(ctx.run, shard)) {
+        const url = normalizeUrl(doc.url);
+        if (url) {
+          const rec: KeyRecord = { url, dump: doc.dump ?? '', row };
+          const b = bucketOfUrl(h32, url, ctx.options.buckets);
+          pending[b] += JSON.stringify(rec) + '\n';
+          if (pending[b]!.length >= KEY_BUFFER_CHARS) await flush(b);
+        }
+        row++;
+      }
+      for (let b = 0; b < files.length; b++) await flush(b);
+      for (const f of files) await f?.commit();
+    } catch (e) {
+      for (const f of files) await f?.abort();
+      throw e;
     }
-    return auxTaskStats(P.keys, rank, performance.now() - t0, shard);
+    return auxTaskStats(P.keys, rank, performance.now() - t0, shard.path);
   },
 };
+
+/** Key lines buffered per bucket before they are written. */
+const KEY_BUFFER_CHARS = 1 << 20;
 
 interface Loser {
   row: number;
@@ -140,23 +160,25 @@ const applyPass: CorpusPass<UrlDedupConfig> = {
   },
   async run(rank, ctx) {
     const t0 = performance.now();
-    const shard = (await inputShards(ctx.run, ctx.input))[rank]!;
-    const docs = await readShardDocs(ctx.run, shard);
+    const shard = (await inputShardFiles(ctx.run, ctx.input))[rank]!;
     const drop = new Map<number, Loser['kept']>();
     for (const f of await ctx.run.list(`${P.select}/drop/${pad(rank)}/`)) {
       for (const l of JSON.parse((await ctx.run.readAll(f.path)).toString('utf8')) as Loser[]) drop.set(l.row, l.kept);
     }
-    const kept: Doc[] = [];
-    const excluded: Excluded[] = [];
-    docs.forEach((doc, row) => {
-      const k = drop.get(row);
-      if (!k) kept.push(doc);
-      else excluded.push({ doc, drop: { reason: 'duplicate_url', detail: `kept: ${k.dump || '(no dump)'} shard ${k.shard} row ${k.row}` } });
-    });
-    await writeTaskDocs(ctx.run, P.apply, rank, 'url_dedup', kept, excluded);
-    const ms = performance.now() - t0;
-    const tokens = kept.reduce((a, d) => a + (d.tokenCount ?? 0), 0);
-    return filterTaskStats(P.apply, rank, shard, { name: 'url_dedup', stats: filterStats(docs, kept, excluded, ms) }, kept, tokens, ms);
+    const out = taskDocsWriter(ctx.run, P.apply, rank, 'url_dedup');
+    try {
+      let row = 0;
+      for await (const doc of shardDocs(ctx.run, shard)) {
+        out.read(doc);
+        const k = drop.get(row++);
+        if (!k) await out.keep(doc);
+        else await out.exclude(doc, { reason: 'duplicate_url', detail: `kept: ${k.dump || '(no dump)'} shard ${k.shard} row ${k.row}` });
+      }
+    } catch (e) {
+      await out.abort();
+      throw e;
+    }
+    return out.close(shard.path, performance.now() - t0);
   },
 };
 

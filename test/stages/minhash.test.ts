@@ -9,6 +9,7 @@ import { bandKeys } from '../../stages/minhash/kernel.js';
 import { referenceBands } from '../../stages/minhash/reference.js';
 import { normalizeForMinhash } from '../../stages/minhash/normalize.js';
 import { DocClusters } from '../../stages/minhash/clusters.js';
+import { readSigHeader } from '../../stages/minhash/files.js';
 import { encode } from '../../src/tokenizer/gpt2.js';
 import { localStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -226,6 +227,40 @@ test('minhash passes: every injected exact and near copy removed, originals kept
   assert.deepEqual(results[0], results[1]);
   assert.deepEqual(results[1], results[2]);
   assert.equal(clusterFiles[1], clusterFiles[2], 'the clusters do not depend on the bucket task split');
+});
+
+/** Every file a MinHash run wrote under `folders`, path -> bytes. */
+async function filesUnder(run: Storage, folders: string[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const f of folders) for (const o of await run.list(`${f}/`)) out.set(o.path, await run.readAll(o.path));
+  return out;
+}
+
+test('minhash signature runs: a shard cut into runs of 1 or 7 documents gives the same pairs, removal lists, clusters and documents, byte for byte, as one run', async () => {
+  const { docs, copies } = corpus();
+  // Documents without shingles (empty text) inside runs, too.
+  const withEmpty = docs.flatMap((d, i) => (i % 9 === 4 ? [d, newDoc({ id: `empty-${i}`, text: ' ' })] : [d]));
+  const outputs: Map<string, Buffer>[] = [];
+  for (const chunkDocs of [0, 7, 1]) {
+    outputs.push(
+      await withRun(async (run) => {
+        await writeShards(run, splitShards(withEmpty, 2));
+        const stats = await runStep(minhash, run, { ...SMALL_RW, write_clusters: true, bands_per_task: 30, chunk_docs: chunkDocs });
+        assert.equal(stats.find((s) => s.pass === 'minhash_clusters')!.stages[0]!.stats.dropped.minhash_duplicate!.docs, copies.size);
+        // The signature files really hold that many runs.
+        const headers = await Promise.all((await run.list('minhash_signatures/sigs/')).map((o) => readSigHeader(run, o.path, o.size)));
+        const shardDocs = splitShards(withEmpty, 2).map((s) => s.length);
+        assert.deepEqual(headers.map((h) => h.runs.length), shardDocs.map((n) => (chunkDocs ? Math.ceil(n / chunkDocs) : 1)));
+        assert.deepEqual(headers.map((h) => h.docs), shardDocs);
+        return filesUnder(run, ['minhash_buckets/pairs', 'minhash_clusters', 'minhash_filter/data', 'minhash_filter/excluded']);
+      }),
+    );
+  }
+  assert.ok(outputs[0]!.size >= 2 + 2 + 2 + 2);
+  for (const other of outputs.slice(1)) {
+    assert.deepEqual([...other.keys()], [...outputs[0]!.keys()]);
+    for (const [path, bytes] of outputs[0]!) assert.ok(bytes.equals(other.get(path)!), `${path} differs when the shards are cut into runs`);
+  }
 });
 
 test('minhash passes (FineWeb preset): word 5-grams with digits -> 0 catch a copy that differs only in numbers', async () => {
