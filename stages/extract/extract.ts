@@ -34,6 +34,8 @@ export interface ExtractOptions {
   maxHtmlChars: number;
   /** Per-document budget: the tree stops growing at this many nodes. */
   maxNodes: number;
+  /** Keep the page's user comments after the article (RefinedWeb and datatrove drop them). */
+  includeComments: boolean;
 }
 
 export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
@@ -41,6 +43,7 @@ export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
   includeImages: true,
   maxHtmlChars: 8_000_000,
   maxNodes: 400_000,
+  includeComments: false,
 };
 
 export interface Extraction {
@@ -90,12 +93,12 @@ export function extractMainContent(html: string, url: string, options: Partial<E
   // With boilerplate rules on first; if they leave almost nothing of a page that has text,
   // the page's own naming misled them (a wrapper called "content-sidebar"): retry without
   // the class/id rules, keeping tag semantics.
-  let a = analyze(tree, true);
+  let a = analyze(tree, true, opts.includeComments);
   let roots = chooseContent(tree, a);
   let out = render(tree, a, roots, url, opts, title);
   const rawTotal = a.textLen[0];
   if (out.text.length < 250) {
-    const b = analyze(tree, false);
+    const b = analyze(tree, false, opts.includeComments);
     if (b.textLen[0] > rawTotal * 2 && b.textLen[0] > 500) {
       const roots2 = chooseContent(tree, b);
       const out2 = render(tree, b, roots2, url, opts, title);
@@ -112,7 +115,7 @@ export function extractMainContent(html: string, url: string, options: Partial<E
 // ---------------------------------------------------------------------------------------------
 // 1-2. removal and per-subtree measures
 
-function analyze(tree: HtmlTree, classRules: boolean): Analysis {
+function analyze(tree: HtmlTree, classRules: boolean, includeComments: boolean): Analysis {
   const { n, tag, parent, flags, names, src, start, stop } = tree;
   const removed = new Uint8Array(n);
   const textLen = new Int32Array(n);
@@ -169,6 +172,7 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
       if (nm === undefined) continue;
       const word = boilerplateWord(nm);
       if (word === undefined) continue;
+      if (includeComments && isCommentWord(word)) continue;
       // a strong word removes the block, except a content-named wrapper of most of the page
       // ("post-content social-enabled"); comment threads are never spared this way
       const spared = nodeText[i] >= spareAbove && isContentName(nm) && !isCommentWord(word);
