@@ -93,12 +93,12 @@ export function extractMainContent(html: string, url: string, options: Partial<E
   // With boilerplate rules on first; if they leave almost nothing of a page that has text,
   // the page's own naming misled them (a wrapper called "content-sidebar"): retry without
   // the class/id rules, keeping tag semantics.
-  let a = analyze(tree, true, opts.includeComments);
+  let a = analyze(tree, true, false);
   let roots = chooseContent(tree, a);
   let out = render(tree, a, roots, url, opts, title);
   const rawTotal = a.textLen[0];
   if (out.text.length < 250) {
-    const b = analyze(tree, false, opts.includeComments);
+    const b = analyze(tree, false, false);
     if (b.textLen[0] > rawTotal * 2 && b.textLen[0] > 500) {
       const roots2 = chooseContent(tree, b);
       const out2 = render(tree, b, roots2, url, opts, title);
@@ -106,6 +106,15 @@ export function extractMainContent(html: string, url: string, options: Partial<E
     }
   }
   let text = out.text;
+  if (opts.includeComments) {
+    // the comments are read from a second analysis in which comment sections are kept; the
+    // article was chosen (and is written) without them, so a long thread never displaces it
+    const c = analyze(tree, true, true);
+    for (const section of commentSections(tree, c, roots)) {
+      const s = render(tree, c, [section], url, { ...opts, includeImages: false }, title, true).text;
+      if (s) text = text ? `${text}\n\n${s}` : s;
+    }
+  }
   if (opts.includeTitle && title) text = text ? `${title}\n\n${text}` : title;
   const result: Extraction = { text, imageUrls: out.images, title };
   if (budgetHit) result.budgetHit = budgetHit;
@@ -258,7 +267,7 @@ function linkDensity(a: Analysis, i: number): number {
 }
 
 /** The content roots (in document order) whose subtrees make the main text. */
-function chooseContent(tree: HtmlTree, a: Analysis): number[] {
+function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Array; top?: number }): number[] {
   const { n, tag, parent, flags, names } = tree;
   const { removed, ownLen, ownCommas } = a;
   const score = new Float64Array(n);
@@ -312,6 +321,7 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
     score[i] *= 1 - linkDensity(a, i);
     if (score[i] > topScore) { topScore = score[i]; top = i; }
   }
+  if (trace) { trace.score = score; trace.top = top; }
   if (bodyProp >= 0 && (top < 0 || a.textLen[bodyProp] >= 0.3 * a.textLen[top] || isAncestor(tree, bodyProp, top))) return [bodyProp];
   if (top < 0) {
     // no paragraph anywhere: the body's text as it is (short pages, listings)
@@ -356,6 +366,33 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
   return roots;
 }
 
+/** A comment section's own (non-link) text must be at least this long: "12 comments" links are not a thread. */
+const MIN_COMMENT_TEXT = 80;
+
+/**
+ * The page's user-comment sections, in document order: the outermost elements named with a
+ * comment word (signals.ts) that the comment-keeping analysis `c` keeps (a "recent comments"
+ * widget inside a sidebar stays removed), that hold prose rather than links, and that are not
+ * the article itself or one of its wrappers.
+ */
+function commentSections(tree: HtmlTree, c: Analysis, roots: number[]): number[] {
+  const { n, tag, names, end } = tree;
+  const out: number[] = [];
+  for (let i = 1; i < n; i++) {
+    if (c.removed[i]) { i = end[i] - 1; continue; }
+    const nm = names[i];
+    if (tag[i] === TEXT || nm === undefined) continue;
+    const word = boilerplateWord(nm);
+    if (word === undefined || !isCommentWord(word)) continue;
+    if (roots.some((r) => isAncestor(tree, i, r) || r === i)) continue;
+    // a comment block inside the article's container: the article's writing dropped it; an
+    // outer one is kept whole (its nested comments and replies with it)
+    if (c.textLen[i] - c.linkLen[i] >= MIN_COMMENT_TEXT && linkDensity(c, i) < 0.5) out.push(i);
+    i = end[i] - 1;
+  }
+  return out;
+}
+
 /**
  * The kept text of a small subtree, whitespace-normalized. Reads at most PLAIN_TEXT_NODES
  * nodes, so that calling it on nested elements (100k unclosed <h2>) stays linear.
@@ -389,7 +426,7 @@ function countKeptElementChildren(tree: HtmlTree, a: Analysis, p: number): numbe
 // 5. cleaning inside the content and writing the text
 
 /** Readability's conditional cleaning: is container i (inside the content) boilerplate? */
-function dropContainer(tree: HtmlTree, a: Analysis, i: number): boolean {
+function dropContainer(tree: HtmlTree, a: Analysis, i: number, commentsKept = false): boolean {
   const t = tree.tag[i];
   const isList = t === T.ul || t === T.ol || t === T.dl;
   const isContainer = isList || t === T.table || t === T.form
@@ -397,7 +434,7 @@ function dropContainer(tree: HtmlTree, a: Analysis, i: number): boolean {
   if (!isContainer) return false;
   const textLen = a.textLen[i];
   if (textLen === 0) return a.imgCount[i] === 0; // nothing to say (images are kept)
-  const weight = classWeight(tree.names[i]);
+  const weight = classWeight(tree.names[i], commentsKept);
   if (weight < 0) return true;
   if (a.commas[i] >= 10) return false;
   const ld = linkDensity(a, i);
@@ -436,7 +473,7 @@ function normalizeInline(s: string): string {
   return s.replace(/[\s\u00a0\u200b\u2028\u2029\ufeff]+/g, ' ');
 }
 
-function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, opts: ExtractOptions, title = ''): { text: string; images: [string, string][] } {
+function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, opts: ExtractOptions, title = '', commentsKept = false): { text: string; images: [string, string][] } {
   const lowerTitle = title.toLowerCase();
   const { tag, end, src, start, stop } = tree;
   const out: string[] = [];
@@ -512,7 +549,7 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
         if (trailing) brk(SPACE);
         continue;
       }
-      if (i !== root && dropContainer(tree, a, i)) { i = end[i] - 1; continue; }
+      if (i !== root && dropContainer(tree, a, i, commentsKept)) { i = end[i] - 1; continue; }
       // a short line that is all link is navigation ("Share on ...", "Next story", "More news")
       // (boilerpipe: link-only short blocks are boilerplate; list items and cells are left to
       // their container's link density)
