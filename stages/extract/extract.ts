@@ -145,21 +145,29 @@ function analyze(tree: HtmlTree, classRules: boolean, includeComments: boolean):
     const t = tag[i];
     if (holdsMarker[i] || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) holdsMarker[parent[i]] = 1;
   }
-  // never-text elements first, then each element's share of the remaining text: a layout
-  // wrapper whose class says "sidebar" but that holds most of the page is not a sidebar
+  // never-text elements first, then each element's share of the remaining prose (text
+  // outside links): a layout wrapper whose class says "sidebar" but that holds most of the
+  // page is not a sidebar. Link text is left out of the shares so that a page with long link
+  // lists (archives, tag clouds, blogrolls) does not make its article look small.
   for (let i = 1; i < n; i++) {
     const p = parent[i];
     if (removed[p]) { removed[i] = HARD; continue; }
     const t = tag[i];
+    inLink[i] = inLink[p] | (t === T.a ? 1 : 0);
     if (t !== TEXT && ((TAG_FLAGS[t] & SKIP) || (flags[i] & HIDDEN))) removed[i] = HARD;
   }
   const nodeText = new Int32Array(n);
+  const prose = new Int32Array(n);
   for (let i = n - 1; i > 0; i--) {
     if (removed[i]) continue;
-    if (tag[i] === TEXT) nodeText[i] = textLength(src, start[i], stop[i]);
+    if (tag[i] === TEXT) {
+      nodeText[i] = textLength(src, start[i], stop[i]);
+      if (!inLink[i]) prose[i] = nodeText[i];
+    }
     nodeText[parent[i]] += nodeText[i];
+    prose[parent[i]] += prose[i];
   }
-  const spareAbove = nodeText[0] * 0.5;
+  const spareAbove = prose[0] * 0.5;
 
   // top-down: boilerplate containers and link context (pre-order: a parent is always seen first)
   for (let i = 1; i < n; i++) {
@@ -167,13 +175,12 @@ function analyze(tree: HtmlTree, classRules: boolean, includeComments: boolean):
     const t = tag[i];
     if (removed[i]) continue;
     if (removed[p]) { removed[i] = removed[p]; continue; }
-    inLink[i] = inLink[p] | (t === T.a ? 1 : 0);
     if (t === TEXT) continue;
     const f = TAG_FLAGS[t];
     if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) continue;
     if (holdsMarker[i]) continue;
     if (f & BOILER_TAG) { removed[i] = SOFT; continue; }
-    if (t === T.form) { if (nodeText[i] < spareAbove) removed[i] = SOFT; continue; }
+    if (t === T.form) { if (prose[i] < spareAbove) removed[i] = SOFT; continue; }
     // captions and credits describe a picture, they are not the article's prose
     if (t === T.figcaption) { removed[i] = SOFT; continue; }
     if (classRules) {
@@ -184,10 +191,10 @@ function analyze(tree: HtmlTree, classRules: boolean, includeComments: boolean):
       if (includeComments && isCommentWord(word)) continue;
       // a strong word removes the block, except a content-named wrapper of most of the page
       // ("post-content social-enabled"); comment threads are never spared this way
-      const spared = nodeText[i] >= spareAbove && isContentName(nm) && !isCommentWord(word);
+      const spared = prose[i] >= spareAbove && isContentName(nm) && !isCommentWord(word);
       if ((isStrongBoilerplate(word) && !spared)
-        || (nodeText[i] < spareAbove && !isContentName(nm))
-        || (isLeafBoilerplate(word) && nodeText[i] < nodeText[0] * 0.1)) removed[i] = SOFT;
+        || (prose[i] < spareAbove && !isContentName(nm) && !isLeafBoilerplate(word))
+        || (isLeafBoilerplate(word) && prose[i] < prose[0] * 0.1)) removed[i] = SOFT;
     }
   }
 
