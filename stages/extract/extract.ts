@@ -94,15 +94,15 @@ export function extractMainContent(html: string, url: string, options: Partial<E
   // the page's own naming misled them (a wrapper called "content-sidebar"): retry without
   // the class/id rules, keeping tag semantics.
   let a = analyze(tree, true, false);
-  let roots = chooseContent(tree, a);
-  let out = render(tree, a, roots, url, opts, title);
+  let content = chooseContent(tree, a);
+  let out = render(tree, a, content, url, opts, title);
   const rawTotal = a.textLen[0];
   if (out.text.length < 250) {
     const b = analyze(tree, false, false);
     if (b.textLen[0] > rawTotal * 2 && b.textLen[0] > 500) {
-      const roots2 = chooseContent(tree, b);
-      const out2 = render(tree, b, roots2, url, opts, title);
-      if (out2.text.length > out.text.length * 2) { a = b; roots = roots2; out = out2; }
+      const content2 = chooseContent(tree, b);
+      const out2 = render(tree, b, content2, url, opts, title);
+      if (out2.text.length > out.text.length * 2) { a = b; content = content2; out = out2; }
     }
   }
   let text = out.text;
@@ -110,8 +110,8 @@ export function extractMainContent(html: string, url: string, options: Partial<E
     // the comments are read from a second analysis in which comment sections are kept; the
     // article was chosen (and is written) without them, so a long thread never displaces it
     const c = analyze(tree, true, true);
-    for (const section of commentSections(tree, c, roots)) {
-      const s = render(tree, c, [section], url, { ...opts, includeImages: false }, title, true).text;
+    for (const section of commentSections(tree, c, content.roots)) {
+      const s = render(tree, c, { roots: [section], core: -1 }, url, { ...opts, includeImages: false }, title, true).text;
       if (s) text = text ? `${text}\n\n${s}` : s;
     }
   }
@@ -273,8 +273,14 @@ function linkDensity(a: Analysis, i: number): number {
   return L > 0 ? a.linkLen[i] / L : 0;
 }
 
-/** The content roots (in document order) whose subtrees make the main text. */
-function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Array; top?: number }): number[] {
+/**
+ * The main content: `roots` (in document order) are the subtrees that make the main text;
+ * `core` is the best-scored block among them (or -1): it and the wrappers between it and its
+ * root are the article itself, never cleaned away as link-dense containers.
+ */
+interface Content { roots: number[]; core: number }
+
+function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Array; top?: number }): Content {
   const { n, tag, parent, flags, names } = tree;
   const { removed, ownLen, ownCommas } = a;
   const score = new Float64Array(n);
@@ -329,11 +335,11 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
     if (score[i] > topScore) { topScore = score[i]; top = i; }
   }
   if (trace) { trace.score = score; trace.top = top; }
-  if (bodyProp >= 0 && (top < 0 || a.textLen[bodyProp] >= 0.3 * a.textLen[top] || isAncestor(tree, bodyProp, top))) return [bodyProp];
+  if (bodyProp >= 0 && (top < 0 || a.textLen[bodyProp] >= 0.3 * a.textLen[top] || isAncestor(tree, bodyProp, top))) return { roots: [bodyProp], core: bodyProp };
   if (top < 0) {
     // no paragraph anywhere: the body's text as it is (short pages, listings)
-    for (let i = 1; i < n; i++) if (tag[i] === T.body && !removed[i]) return [i];
-    return [0];
+    for (let i = 1; i < n; i++) if (tag[i] === T.body && !removed[i]) return { roots: [i], core: -1 };
+    return { roots: [0], core: -1 };
   }
 
   // Readability: a parent whose score is close to the top's holds more of the article
@@ -345,6 +351,7 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
     if (score[p] > lastScore) { top = p; break; }
     lastScore = score[p];
   }
+  const core = top;
   // a sole child stands for its parent
   for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
     if (countKeptElementChildren(tree, a, p) !== 1) break;
@@ -353,7 +360,7 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
 
   // siblings that continue the article
   const p = parent[top];
-  if (p < 0) return [top];
+  if (p < 0) return { roots: [top], core };
   const roots: number[] = [];
   const siblingThreshold = Math.max(10, score[top] * 0.2);
   const topNames = names[top];
@@ -370,7 +377,7 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
       else if (len > 0 && len <= 80 && ld === 0 && /\.( |$)/.test(plainText(tree, a, c))) roots.push(c);
     }
   }
-  return roots;
+  return { roots, core };
 }
 
 /** A comment section's own (non-link) text must be at least this long: "12 comments" links are not a thread. */
@@ -480,7 +487,7 @@ function normalizeInline(s: string): string {
   return s.replace(/[\s\u00a0\u200b\u2028\u2029\ufeff]+/g, ' ');
 }
 
-function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, opts: ExtractOptions, title = '', commentsKept = false): { text: string; images: [string, string][] } {
+function render(tree: HtmlTree, a: Analysis, { roots, core }: Content, baseUrl: string, opts: ExtractOptions, title = '', commentsKept = false): { text: string; images: [string, string][] } {
   const lowerTitle = title.toLowerCase();
   const { tag, end, src, start, stop } = tree;
   const out: string[] = [];
@@ -556,7 +563,8 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
         if (trailing) brk(SPACE);
         continue;
       }
-      if (i !== root && dropContainer(tree, a, i, commentsKept)) { i = end[i] - 1; continue; }
+      const holdsCore = core >= i && core < end[i];
+      if (i !== root && !holdsCore && dropContainer(tree, a, i, commentsKept)) { i = end[i] - 1; continue; }
       // a short line that is all link is navigation ("Share on ...", "Next story", "More news")
       // (boilerpipe: link-only short blocks are boilerplate; list items and cells are left to
       // their container's link density)
