@@ -105,13 +105,22 @@ export function extractMainContent(html: string, url: string, options: Partial<E
       if (out2.text.length > out.text.length * 2) { a = b; content = content2; out = out2; }
     }
   }
+  // Conditional cleaning removes link-dense containers inside the article; when that leaves
+  // under a fifth of the chosen content's text (a post that is a list of links, a short post
+  // in link-heavy wrappers), the cleaning took the article, not its boilerplate: write it
+  // with the tag and class rules only.
+  const chosenLen = content.roots.reduce((sum, r) => sum + a.textLen[r], 0);
+  if (chosenLen >= 100 && out.text.length < chosenLen * 0.2) {
+    const out2 = render(tree, a, content, url, opts, title, { cleaning: false });
+    if (out2.text.length > out.text.length) out = out2;
+  }
   let text = out.text;
   if (opts.includeComments) {
     // the comments are read from a second analysis in which comment sections are kept; the
     // article was chosen (and is written) without them, so a long thread never displaces it
     const c = analyze(tree, true, true);
     for (const section of commentSections(tree, c, content.roots)) {
-      const s = render(tree, c, { roots: [section], core: -1 }, url, { ...opts, includeImages: false }, title, true).text;
+      const s = render(tree, c, { roots: [section], core: -1 }, url, { ...opts, includeImages: false }, title, { commentsKept: true }).text;
       if (s) text = text ? `${text}\n\n${s}` : s;
     }
   }
@@ -487,7 +496,16 @@ function normalizeInline(s: string): string {
   return s.replace(/[\s\u00a0\u200b\u2028\u2029\ufeff]+/g, ' ');
 }
 
-function render(tree: HtmlTree, a: Analysis, { roots, core }: Content, baseUrl: string, opts: ExtractOptions, title = '', commentsKept = false): { text: string; images: [string, string][] } {
+interface RenderMode {
+  /** Comment words do not make a container boilerplate (writing a comment section). */
+  commentsKept?: boolean;
+  /** Readability's conditional cleaning of containers (default on). */
+  cleaning?: boolean;
+}
+
+function render(tree: HtmlTree, a: Analysis, { roots, core }: Content, baseUrl: string, opts: ExtractOptions, title = '', mode: RenderMode = {}): { text: string; images: [string, string][] } {
+  const commentsKept = mode.commentsKept === true;
+  const cleaning = mode.cleaning !== false;
   const lowerTitle = title.toLowerCase();
   const { tag, end, src, start, stop } = tree;
   const out: string[] = [];
@@ -564,7 +582,7 @@ function render(tree: HtmlTree, a: Analysis, { roots, core }: Content, baseUrl: 
         continue;
       }
       const holdsCore = core >= i && core < end[i];
-      if (i !== root && !holdsCore && dropContainer(tree, a, i, commentsKept)) { i = end[i] - 1; continue; }
+      if (cleaning && i !== root && !holdsCore && dropContainer(tree, a, i, commentsKept)) { i = end[i] - 1; continue; }
       // a short line that is all link is navigation ("Share on ...", "Next story", "More news")
       // (boilerpipe: link-only short blocks are boilerplate; list items and cells are left to
       // their container's link density)
