@@ -318,11 +318,13 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
     const t = tag[i];
     if (t === TEXT || removed[i]) continue;
     const f = TAG_FLAGS[t];
-    if (!(f & BLOCK) || (f & HEADING) || t === T.li || t === T.tr || t === T.body || t === T.html) continue;
+    if (!(f & BLOCK) || (f & HEADING) || t === T.tr || t === T.body || t === T.html) continue;
     const own = ownLen[i];
-    if (own < 25) continue;
+    // a list item is a paragraph when it is one in length (guestbooks, FAQs, bulleted prose);
+    // the short items of menus and link lists are not
+    if (own < (t === T.li ? 80 : 25)) continue;
     const s = 1 + ownCommas[i] + Math.min(Math.floor(own / 100), 3);
-    let anc = t === T.p || t === T.pre || t === T.td || t === T.blockquote || t === T.dd ? parent[i] : i;
+    let anc = t === T.p || t === T.pre || t === T.td || t === T.blockquote || t === T.dd || t === T.li ? parent[i] : i;
     // a leaf div/section with its own text scores for itself and its ancestors, like a <p> would
     if (anc === i) {
       if (!scored[i]) initCandidate(i);
