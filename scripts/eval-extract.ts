@@ -16,7 +16,8 @@
  * Options: --set NAME (only this set; repeatable), --rounds N (default 5; 0 = no timing),
  *          --worst K (list the K pages with the lowest F1 per set and mode),
  *          --dump DIR (write DIR/<set>/<id>.txt and DIR/<set>/<id>.comments.txt),
- *          --data DIR (one set folder), --no-baselines (no tokenizer timing).
+ *          --data DIR (one set folder), --no-baselines (no tokenizer timing),
+ *          --digits N (decimals of the quality figures, default 3).
  */
 import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -152,7 +153,8 @@ async function main(argv: string[]): Promise<number> {
   const dump = arg(argv, '--dump');
   const worst = Number(arg(argv, '--worst') ?? 0);
   const rounds = Number(arg(argv, '--rounds') ?? 5);
-  const f = (x: number): string => x.toFixed(3);
+  const digits = Number(arg(argv, '--digits') ?? 3);
+  const f = (x: number): string => x.toFixed(digits);
 
   console.log('quality (ScrapingHub evaluate.py metric; ± bootstrap std over pages):');
   console.log(`${'set'.padEnd(16)} ${'mode'.padEnd(17)} ${'pages'.padStart(5)}  ${'precision'.padEnd(13)}  ${'recall'.padEnd(13)}  ${'F1'.padEnd(13)}  empty  | trafilatura F1 2.2 / 1.11`);

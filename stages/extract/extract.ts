@@ -373,7 +373,11 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
   const p = parent[top];
   if (p < 0) return { roots: [top], core };
   const roots: number[] = [];
+  // Readability's max(10, 20% of the top's score); a block of the top's own kind (the rows of
+  // a table layout, the posts of a short blog) needs no more than half the top's score: the
+  // floor of 10, above a short top's own score, kept every such sibling out
   const siblingThreshold = Math.max(10, score[top] * 0.2);
+  const shortThreshold = Math.max(score[top] * 0.2, Math.min(10, score[top] * 0.5));
   const topNames = names[top];
   for (let c = p + 1; c < tree.end[p]; c = tree.end[c]) {
     if (c === top) { roots.push(c); continue; }
@@ -381,6 +385,7 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
     // a repeated block of the same kind as the top one (an article split into "cards") continues it
     if (topNames && names[c] === topNames && tag[c] === tag[top] && a.textLen[c] > 0 && linkDensity(a, c) < 0.3) { roots.push(c); continue; }
     if (scored[c] && score[c] >= siblingThreshold) { roots.push(c); continue; }
+    if (scored[c] && tag[c] === tag[top] && score[c] >= shortThreshold && linkDensity(a, c) < 0.25) { roots.push(c); continue; }
     if (tag[c] === T.p || (tag[c] === T.div && !a.hasBlockChild[c])) {
       const len = a.textLen[c];
       const ld = linkDensity(a, c);
