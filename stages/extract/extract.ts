@@ -282,6 +282,9 @@ function linkDensity(a: Analysis, i: number): number {
   return L > 0 ? a.linkLen[i] / L : 0;
 }
 
+/** Readability's number of best candidates looked at for a common ancestor. */
+const TOP_CANDIDATES = 5;
+
 /**
  * The main content: `roots` (in document order) are the subtrees that make the main text;
  * `core` is the best-scored block among them (or -1): it and the wrappers between it and its
@@ -340,10 +343,17 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
 
   let top = -1;
   let topScore = -Infinity;
+  // the best TOP_CANDIDATES candidates, best first
+  const best: number[] = [];
   for (let i = 1; i < n; i++) {
     if (!scored[i]) continue;
     score[i] *= 1 - linkDensity(a, i);
     if (score[i] > topScore) { topScore = score[i]; top = i; }
+    if (best.length < TOP_CANDIDATES || score[i] > score[best[best.length - 1]]) {
+      let k = Math.min(best.length, TOP_CANDIDATES - 1);
+      best[k] = i;
+      for (; k > 0 && score[best[k - 1]] < score[i]; k--) { best[k] = best[k - 1]; best[k - 1] = i; }
+    }
   }
   if (trace) { trace.score = score; trace.top = top; }
   if (bodyProp >= 0 && (top < 0 || a.textLen[bodyProp] >= 0.3 * a.textLen[top] || isAncestor(tree, bodyProp, top))) return { roots: [bodyProp], core: bodyProp };
@@ -353,8 +363,23 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
     return { roots: [0], core: -1 };
   }
 
+  // Readability: when at least three of the other best candidates score close to the top
+  // (>= 75%), the article is split into blocks (steps, cards, sections): their nearest common
+  // ancestor that holds three of them (and the top) is the article, when it is not link-heavy
+  // (distinct blocks: a candidate and its own wrappers count once)
+  const close = best.filter((c) => c !== top && score[c] >= 0.75 * topScore && !isAncestor(tree, c, top)
+    && !best.some((d) => d !== c && d !== top && score[d] >= 0.75 * topScore && (isAncestor(tree, c, d) || isAncestor(tree, d, c) && score[d] > score[c])));
+  if (close.length >= 3) {
+    for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
+      if (close.filter((c) => isAncestor(tree, p, c)).length >= 3) {
+        // ... unless that ancestor is link-heavy: then the close blocks are teasers around the article
+        if (linkDensity(a, p) < 0.3) top = p;
+        break;
+      }
+    }
+  }
   // Readability: a parent whose score is close to the top's holds more of the article
-  let lastScore = topScore;
+  let lastScore = score[top];
   const threshold = topScore / 3;
   for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
     if (!scored[p]) continue;
