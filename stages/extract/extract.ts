@@ -21,7 +21,7 @@
  *     rows one per line, cells joined by " | ", <br> as a line break, <pre> verbatim.
  */
 import { decodeHTML } from 'entities';
-import { buildTree, HIDDEN, ARTICLE_BODY, ARTICLE_TYPE, type HtmlTree } from './html-tree.js';
+import { buildTree, HIDDEN, ARTICLE_BODY, ARTICLE_TYPE, LINK_HREF, type HtmlTree } from './html-tree.js';
 import { TEXT, FIRST_DYNAMIC_TAG, TAG_FLAGS, BLOCK, SKIP, PARA, BOILER_TAG, HEADING, T } from './tags.js';
 import { boilerplateWord, classWeight, isContentName, isStrongBoilerplate, isLeafBoilerplate, isCommentWord } from './signals.js';
 
@@ -162,7 +162,9 @@ function analyze(tree: HtmlTree, classRules: boolean, includeComments: boolean):
     const p = parent[i];
     if (removed[p]) { removed[i] = HARD; continue; }
     const t = tag[i];
-    inLink[i] = inLink[p] | (t === T.a ? 1 : 0);
+    // a link is an <a href>: an anchor (<a name="top">) left open is, as in a browser, around
+    // everything after it, and its text is not link text
+    inLink[i] = inLink[p] | (t === T.a && (flags[i] & LINK_HREF) ? 1 : 0);
     if (t !== TEXT && ((TAG_FLAGS[t] & SKIP) || (flags[i] & HIDDEN))) removed[i] = HARD;
   }
   const nodeText = new Int32Array(n);

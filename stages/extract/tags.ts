@@ -25,6 +25,11 @@ const NAMES = [
   'canvas', 'video', 'audio', 'track', 'param', 'button', 'select', 'option', 'optgroup',
   'input', 'textarea', 'datalist', 'output', 'progress', 'meter', 'frameset', 'frame',
   'noembed', 'noframes', 'xmp', 'plaintext', 'keygen',
+  // known to the tree builder (html-tree.ts): the HTML5 parsing algorithm names them
+  'basefont', 'bgsound', 'listing', 'marquee', 'nobr', 'strike', 'image', 'ruby', 'rb', 'rp', 'rt',
+  'rtc', 'dfn',
+  // foreign content (SVG / MathML) names the algorithm treats specially
+  'foreignobject', 'desc', 'mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 'mglyph', 'malignmark',
 ] as const;
 
 export type TagName = (typeof NAMES)[number];
@@ -34,22 +39,21 @@ export const TAG_IDS: ReadonlyMap<string, number> = new Map(NAMES.map((n, i) => 
 export const FIRST_DYNAMIC_TAG = NAMES.length + 2;
 /** Per-document dynamic tag ids are capped; the rest share the last id. */
 export const MAX_TAG_ID = FIRST_DYNAMIC_TAG + 2048;
+/** Node kinds that are not elements (ids above every element id). */
+export const COMMENT = MAX_TAG_ID + 1;
+export const DOCTYPE = MAX_TAG_ID + 2;
+/** The document fragment holding a <template>'s contents (its only child). */
+export const TEMPLATE_CONTENT = MAX_TAG_ID + 3;
 
 export function tagId(name: TagName): number {
   return TAG_IDS.get(name)!;
 }
 
 // Flag bits per tag id.
-/** No end tag, no children. */
-export const VOID = 1;
-/** Content is raw text up to the matching end tag (no markup inside). */
-export const RAW = 2;
 /** Starts and ends a line of text (a block box). */
 export const BLOCK = 4;
 /** Never part of the main text (scripts, styles, embedded objects, form controls). */
 export const SKIP = 8;
-/** Closes an open <p> when it starts (HTML5 tree construction, simplified). */
-export const CLOSES_P = 16;
 /** A paragraph-level block whose end is a blank line in the output. */
 export const PARA = 32;
 /** Semantic boilerplate containers (HTML5 sectioning semantics): navigation, asides, page header/footer. */
@@ -57,16 +61,12 @@ export const BOILER_TAG = 64;
 /** Headings. */
 export const HEADING = 128;
 
-export const TAG_FLAGS = new Uint8Array(MAX_TAG_ID + 1);
+export const TAG_FLAGS = new Uint8Array(TEMPLATE_CONTENT + 1);
 
 function set(flag: number, names: readonly TagName[]): void {
   for (const n of names) TAG_FLAGS[tagId(n)] |= flag;
 }
 
-set(VOID, ['meta', 'link', 'base', 'hr', 'br', 'wbr', 'img', 'source', 'area', 'col', 'embed',
-  'track', 'param', 'input', 'keygen', 'frame']);
-set(RAW, ['script', 'style', 'title', 'textarea', 'noscript', 'iframe', 'noembed', 'noframes',
-  'xmp', 'plaintext']);
 set(BLOCK, ['html', 'body', 'article', 'main', 'section', 'div', 'p', 'blockquote', 'pre',
   'address', 'center', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hgroup', 'hr', 'ul', 'ol', 'li',
   'dl', 'dt', 'dd', 'menu', 'dir', 'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'td',
@@ -77,10 +77,9 @@ set(SKIP, ['head', 'title', 'meta', 'link', 'base', 'script', 'style', 'noscript
   'param', 'button', 'select', 'option', 'optgroup', 'input', 'textarea', 'datalist', 'output',
   'progress', 'meter', 'frameset', 'frame', 'noembed', 'noframes', 'xmp', 'plaintext', 'keygen',
   'dialog', 'map', 'area']);
-set(CLOSES_P, ['article', 'main', 'section', 'div', 'p', 'blockquote', 'pre', 'address',
-  'center', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hgroup', 'hr', 'ul', 'ol', 'dl', 'menu', 'dir',
-  'table', 'figure', 'figcaption', 'details', 'summary', 'fieldset', 'nav', 'aside', 'header',
-  'footer', 'form', 'dialog', 'search', 'plaintext', 'xmp']);
+TAG_FLAGS[COMMENT] = SKIP;
+TAG_FLAGS[DOCTYPE] = SKIP;
+TAG_FLAGS[TEMPLATE_CONTENT] = SKIP;
 set(PARA, ['article', 'main', 'section', 'div', 'p', 'blockquote', 'pre', 'address', 'center',
   'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hgroup', 'hr', 'ul', 'ol', 'dl', 'menu', 'dir', 'table',
   'figure', 'details', 'fieldset', 'form', 'header', 'footer', 'nav', 'aside']);

@@ -141,6 +141,45 @@ test('robust: shapes that make naive tree building or text walks quadratic stay 
   assert.equal(text(`<div class="${'x'.repeat(100_000)}><p>${PARA}</p>`), '');
 });
 
+test('tree: built as a browser builds it (the shapes that lost main text before)', () => {
+  // <head> never closed: the body's tags close it (the old builder kept the page in the head)
+  assert.equal(text(`<html><head><title>t</title><body><p>${PARA}</p><p>${PARA2}</p>`), `${PARA}\n\n${PARA2}`);
+  // an anchor left open around the body is not a link
+  assert.equal(text(`<body><a name="top"><div><p>${PARA}</p><p>${PARA2}</p></div>`), `${PARA}\n\n${PARA2}`);
+  // a stray </center> in a cell, a </blockquote> after an unclosed <P>: ignored, or closing only what they should
+  assert.equal(text(`<body><table><tr><td><p>${PARA}</center><p>${PARA2}</td></tr></table>`), `${PARA}\n\n${PARA2}`);
+  assert.ok(text(`<body><blockquote><P>${PARA}</blockquote><P>${PARA2}`).includes(PARA2));
+  // text misplaced in a table goes before it (foster parenting); misnested formatting is repaired
+  const t = buildTree('<body><table>lost<tr><td>cell</td></tr></table><p><b>bold<i>both</b>italic</i></p>', { maxNodes: 1000 });
+  const texts: string[] = [];
+  for (let i = 0; i < t.n; i++) if (t.tag[i] === 1) texts.push(t.src.slice(t.start[i], t.stop[i]));
+  assert.deepEqual(texts, ['lost', 'cell', 'bold', 'both', 'italic']);
+});
+
+test('robust: the spots where the HTML5 tree construction algorithm is quadratic are bounded', () => {
+  // each of these is quadratic (or deeper than the JS stack) when the spec is followed literally:
+  // reconstructing a long list of active formatting elements at every paragraph, the adoption
+  // agency on a deep stack, end tags searching deep foreign content, nested templates at EOF
+  const N = 100_000;
+  const rep = (f: (i: number) => string, n: number): string => Array.from({ length: n }, (_, i) => f(i)).join('');
+  const found = [
+    `<body>${rep((i) => `<b id=b${i}>`, N)}${'<p>x</p>'.repeat(10_000)}<p>${PARA}`, // 100k distinct <b>: no Noah's Ark
+    `<body><div>${rep((i) => `<b id=b${i}>`, N)}</div>${'<p>x'.repeat(10_000)}<p>${PARA}`, // ... reconstructed at every <p>
+    `<body>${'<table>'.repeat(N)}<p>${PARA}`,
+    `<body>${rep((i) => `<a name=n${i}>x`, N)}<p>${PARA}`, // 100k <a>: each closes the one before
+    `<body>${'<a><div>'.repeat(N / 2)}<p>${PARA}`, // the adoption agency with a furthest block, 50k times
+    `<body><b>${'<div>'.repeat(N)}${'</b>'.repeat(N)}<p>${PARA}`, // the adoption agency far below the current node
+    `<body>${'<b><p>'.repeat(N / 2)}${'</b>'.repeat(N / 2)}<p>${PARA}`,
+    `<body><table>${'x<tr>y'.repeat(N / 2)}</table><p>${PARA}`, // foster parenting
+    `<body><svg>${'<g>'.repeat(N)}${'</x>'.repeat(N)}</svg><p>${PARA}`, // end tags in deep foreign content
+    `<body><div>${'<span>'.repeat(N)}${'<li></li>'.repeat(N)}<p>${PARA}`, // <li> looking for an open <li>
+    `<body>${'<nobr>x'.repeat(N)}<p>${PARA}`,
+  ];
+  for (const html of found) assert.ok(text(html).includes(PARA), html.slice(0, 60));
+  // template contents are never text, but 100k nested templates closed at EOF must not overflow the stack
+  assert.equal(text(`<body>${'<template>'.repeat(N)}<p>${PARA}`), '');
+});
+
 test('robust: a 50 MB single-line page is cut at the per-document budget and counted', () => {
   const html = `<html><body><article><p>${PARA}</p><p>${'word '.repeat(10_000_000)}</p></article></body></html>`;
   assert.ok(html.length > 50_000_000);
@@ -263,7 +302,7 @@ test('main content: a schema.org Article type on <html> does not make the whole 
   assert.equal(text(html), `${PARA}\n\n${PARA2}\n\n${PARA}`);
 });
 
-test('tree invariants hold on random tag soup: parents precede children, subtrees nest, text spans are in order', () => {
+test('tree invariants hold on random tag soup: parents precede children, subtrees nest, text spans never overlap', () => {
   const pieces = ['<div>', '</div>', '<p>', '</p>', '<li>', '<ul>', '</ul>', '<table>', '<tr>', '<td>', '</td>', '</table>',
     '<h2>', '</h2>', '<b>', '</i>', '<br>', '<img src=x>', '<script>x<y</script>', '<!-- c -->', '<a href="q">', '</a>',
     'word ', ' ', '&amp;', '<', '>', '"', '<x-custom>', '</x-custom>', '<pre>', '</pre>', '<p/>', '</br>', '<!doctype html>'];
@@ -273,16 +312,20 @@ test('tree invariants hold on random tag soup: parents precede children, subtree
     let html = '';
     for (let k = 0, len = 1 + rand(300); k < len; k++) html += pieces[rand(pieces.length)];
     const t = buildTree(html, { maxNodes: 100_000 });
-    let lastStop = 0;
+    // foster parenting and the adoption agency move text before earlier source text, so
+    // spans are not in tree order; each source character is still in at most one text node
+    const spans: [number, number][] = [];
     for (let i = 1; i < t.n; i++) {
       const p = t.parent[i];
       assert.ok(p >= 0 && p < i, 'parent precedes child');
       assert.ok(t.end[i] > i && t.end[i] <= t.end[p], 'subtree nests in its parent');
       if (t.tag[i] === 1) {
-        assert.ok(t.start[i] >= lastStop && t.stop[i] > t.start[i] && t.stop[i] <= html.length, 'text spans in document order');
-        lastStop = t.stop[i];
+        assert.ok(t.start[i] >= 0 && t.stop[i] > t.start[i] && t.stop[i] <= html.length, 'text spans inside the page');
+        spans.push([t.start[i], t.stop[i]]);
       }
     }
+    spans.sort((x, y) => x[0] - y[0]);
+    for (let k = 1; k < spans.length; k++) assert.ok(spans[k][0] >= spans[k - 1][1], 'text spans do not overlap');
     assert.equal(t.end[0], t.n);
     extractMainContent(html, ''); // and the extractor never throws on it
   }
