@@ -92,33 +92,22 @@ export function extractMainContent(html: string, url: string, options: Partial<E
 
   // With boilerplate rules on first; if they leave almost nothing of a page that has text,
   // the page's own naming misled them (a wrapper called "content-sidebar"): retry without
-  // the class/id rules, keeping tag semantics.
-  let a = analyze(tree, true, false);
-  let content = chooseContent(tree, a);
-  let out = render(tree, a, content, url, opts, title);
-  const rawTotal = a.textLen[0];
-  if (out.text.length < 250) {
-    const b = analyze(tree, false, false);
-    if (b.textLen[0] > rawTotal * 2 && b.textLen[0] > 500) {
-      const content2 = chooseContent(tree, b);
-      const out2 = render(tree, b, content2, url, opts, title);
-      if (out2.text.length > out.text.length * 2) { a = b; content = content2; out = out2; }
+  // the class/id rules, keeping tag semantics; and if that still leaves almost nothing, the
+  // page misused the semantic tags too (a post written as an <aside>): retry without them.
+  let { a, content, out } = attempt(tree, RULES_ALL, url, opts, title);
+  for (const rules of [RULES_TAGS, RULES_NONE]) {
+    if (out.text.length >= 250) break;
+    const b = analyze(tree, rules, false);
+    if (b.textLen[0] > a.textLen[0] * 2 && b.textLen[0] > 500) {
+      const second = attempt(tree, rules, url, opts, title, b);
+      if (second.out.text.length > out.text.length * 2) ({ a, content, out } = second);
     }
-  }
-  // Conditional cleaning removes link-dense containers inside the article; when that leaves
-  // under a fifth of the chosen content's text (a post that is a list of links, a short post
-  // in link-heavy wrappers), the cleaning took the article, not its boilerplate: write it
-  // with the tag and class rules only.
-  const chosenLen = content.roots.reduce((sum, r) => sum + a.textLen[r], 0);
-  if (chosenLen >= 100 && out.text.length < chosenLen * 0.2) {
-    const out2 = render(tree, a, content, url, opts, title, { cleaning: false });
-    if (out2.text.length > out.text.length) out = out2;
   }
   let text = out.text;
   if (opts.includeComments) {
     // the comments are read from a second analysis in which comment sections are kept; the
     // article was chosen (and is written) without them, so a long thread never displaces it
-    const c = analyze(tree, true, true);
+    const c = analyze(tree, RULES_ALL, true);
     for (const section of commentSections(tree, c, content.roots)) {
       const s = render(tree, c, { roots: [section], core: -1 }, url, { ...opts, includeImages: false }, title, { commentsKept: true }).text;
       if (s) text = text ? `${text}\n\n${s}` : s;
@@ -130,10 +119,33 @@ export function extractMainContent(html: string, url: string, options: Partial<E
   return result;
 }
 
+/** One reading of the page with the given boilerplate rules: analysis, content, text. */
+function attempt(tree: HtmlTree, rules: number, url: string, opts: ExtractOptions, title: string, analysis?: Analysis): { a: Analysis; content: Content; out: { text: string; images: [string, string][] } } {
+  const a = analysis ?? analyze(tree, rules, false);
+  const content = chooseContent(tree, a);
+  let out = render(tree, a, content, url, opts, title);
+  // Conditional cleaning removes link-dense containers inside the article; when that leaves
+  // under a fifth of the chosen content's text (a post that is a list of links, a short post
+  // in link-heavy wrappers), the cleaning took the article, not its boilerplate: write it
+  // with the tag and class rules only.
+  const chosenLen = content.roots.reduce((sum, r) => sum + a.textLen[r], 0);
+  if (chosenLen >= 100 && out.text.length < chosenLen * 0.2) {
+    const out2 = render(tree, a, content, url, opts, title, { cleaning: false });
+    if (out2.text.length > out.text.length) out = out2;
+  }
+  return { a, content, out };
+}
+
 // ---------------------------------------------------------------------------------------------
 // 1-2. removal and per-subtree measures
 
-function analyze(tree: HtmlTree, classRules: boolean, includeComments: boolean): Analysis {
+/** Which boilerplate rules an analysis applies (never-text elements are always removed). */
+const RULES_ALL = 2; // semantic tags and class/id words
+const RULES_TAGS = 1; // semantic tags only
+const RULES_NONE = 0;
+
+function analyze(tree: HtmlTree, rules: number, includeComments: boolean): Analysis {
+  const classRules = rules >= RULES_ALL;
   const { n, tag, parent, flags, names, src, start, stop } = tree;
   const removed = new Uint8Array(n);
   const textLen = new Int32Array(n);
@@ -189,7 +201,7 @@ function analyze(tree: HtmlTree, classRules: boolean, includeComments: boolean):
     if (t === TEXT) continue;
     const f = TAG_FLAGS[t];
     if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) continue;
-    if (holdsMarker[i]) continue;
+    if (holdsMarker[i] || rules === RULES_NONE) continue;
     if (f & BOILER_TAG) { removed[i] = SOFT; continue; }
     if (t === T.form) { if (prose[i] < spareAbove) removed[i] = SOFT; continue; }
     // captions and credits describe a picture, they are not the article's prose
