@@ -380,9 +380,9 @@ function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Arr
   // Readability: when at least three of the other best candidates score close to the top
   // (>= 75%), the article is split into blocks (steps, cards, sections): their nearest common
   // ancestor that holds three of them (and the top) is the article, when it is not link-heavy
-  // (distinct blocks: a candidate and its own wrappers count once)
-  const close = best.filter((c) => c !== top && score[c] >= 0.75 * topScore && !isAncestor(tree, c, top)
-    && !best.some((d) => d !== c && d !== top && score[d] >= 0.75 * topScore && (isAncestor(tree, c, d) || isAncestor(tree, d, c) && score[d] > score[c])));
+  // (distinct blocks: of a candidate and its own wrappers only the innermost counts)
+  const isClose = (c: number): boolean => c !== top && score[c] >= 0.75 * topScore && !isAncestor(tree, c, top);
+  const close = best.filter((c) => isClose(c) && !best.some((d) => d !== c && isClose(d) && isAncestor(tree, c, d)));
   if (close.length >= 3) {
     for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
       if (close.filter((c) => isAncestor(tree, p, c)).length >= 3) {
