@@ -34,6 +34,8 @@ export interface ExtractOptions {
   maxHtmlChars: number;
   /** Per-document budget: the tree stops growing at this many nodes. */
   maxNodes: number;
+  /** Keep the page's user comments after the article (RefinedWeb and datatrove drop them). */
+  includeComments: boolean;
 }
 
 export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
@@ -41,6 +43,7 @@ export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
   includeImages: true,
   maxHtmlChars: 8_000_000,
   maxNodes: 400_000,
+  includeComments: false,
 };
 
 export interface Extraction {
@@ -89,30 +92,60 @@ export function extractMainContent(html: string, url: string, options: Partial<E
 
   // With boilerplate rules on first; if they leave almost nothing of a page that has text,
   // the page's own naming misled them (a wrapper called "content-sidebar"): retry without
-  // the class/id rules, keeping tag semantics.
-  let a = analyze(tree, true);
-  let roots = chooseContent(tree, a);
-  let out = render(tree, a, roots, url, opts, title);
-  const rawTotal = a.textLen[0];
-  if (out.text.length < 250) {
-    const b = analyze(tree, false);
-    if (b.textLen[0] > rawTotal * 2 && b.textLen[0] > 500) {
-      const roots2 = chooseContent(tree, b);
-      const out2 = render(tree, b, roots2, url, opts, title);
-      if (out2.text.length > out.text.length * 2) { a = b; roots = roots2; out = out2; }
+  // the class/id rules, keeping tag semantics; and if that still leaves almost nothing, the
+  // page misused the semantic tags too (a post written as an <aside>): retry without them.
+  let { a, content, out } = attempt(tree, RULES_ALL, url, opts, title);
+  for (const rules of [RULES_TAGS, RULES_NONE]) {
+    if (out.text.length >= 250) break;
+    const b = analyze(tree, rules, false);
+    if (b.textLen[0] > a.textLen[0] * 2 && b.textLen[0] > 500) {
+      const second = attempt(tree, rules, url, opts, title, b);
+      if (second.out.text.length > out.text.length * 2) ({ a, content, out } = second);
     }
   }
   let text = out.text;
+  if (opts.includeComments) {
+    // the comments are read from a second analysis in which comment sections are kept; the
+    // article was chosen (and is written) without them, so a long thread never displaces it
+    const c = analyze(tree, RULES_ALL, true);
+    for (const section of commentSections(tree, c, content.roots)) {
+      const s = render(tree, c, { roots: [section], core: -1 }, url, { ...opts, includeImages: false }, title, { commentsKept: true }).text;
+      if (s) text = text ? `${text}\n\n${s}` : s;
+    }
+  }
   if (opts.includeTitle && title) text = text ? `${title}\n\n${text}` : title;
   const result: Extraction = { text, imageUrls: out.images, title };
   if (budgetHit) result.budgetHit = budgetHit;
   return result;
 }
 
+/** One reading of the page with the given boilerplate rules: analysis, content, text. */
+function attempt(tree: HtmlTree, rules: number, url: string, opts: ExtractOptions, title: string, analysis?: Analysis): { a: Analysis; content: Content; out: { text: string; images: [string, string][] } } {
+  const a = analysis ?? analyze(tree, rules, false);
+  const content = chooseContent(tree, a);
+  let out = render(tree, a, content, url, opts, title);
+  // Conditional cleaning removes link-dense containers inside the article; when that leaves
+  // under a fifth of the chosen content's text (a post that is a list of links, a short post
+  // in link-heavy wrappers), the cleaning took the article, not its boilerplate: write it
+  // with the tag and class rules only.
+  const chosenLen = content.roots.reduce((sum, r) => sum + a.textLen[r], 0);
+  if (chosenLen >= 100 && out.text.length < chosenLen * 0.2) {
+    const out2 = render(tree, a, content, url, opts, title, { cleaning: false });
+    if (out2.text.length > out.text.length) out = out2;
+  }
+  return { a, content, out };
+}
+
 // ---------------------------------------------------------------------------------------------
 // 1-2. removal and per-subtree measures
 
-function analyze(tree: HtmlTree, classRules: boolean): Analysis {
+/** Which boilerplate rules an analysis applies (never-text elements are always removed). */
+const RULES_ALL = 2; // semantic tags and class/id words
+const RULES_TAGS = 1; // semantic tags only
+const RULES_NONE = 0;
+
+function analyze(tree: HtmlTree, rules: number, includeComments: boolean): Analysis {
+  const classRules = rules >= RULES_ALL;
   const { n, tag, parent, flags, names, src, start, stop } = tree;
   const removed = new Uint8Array(n);
   const textLen = new Int32Array(n);
@@ -133,21 +166,31 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     const t = tag[i];
     if (holdsMarker[i] || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) holdsMarker[parent[i]] = 1;
   }
-  // never-text elements first, then each element's share of the remaining text: a layout
-  // wrapper whose class says "sidebar" but that holds most of the page is not a sidebar
+  // never-text elements first, then each element's share of the remaining prose (text
+  // outside links): a layout wrapper whose class says "sidebar" but that holds most of the
+  // page is not a sidebar. Link text is left out of the shares so that a page with long link
+  // lists (archives, tag clouds, blogrolls) does not make its article look small.
   for (let i = 1; i < n; i++) {
     const p = parent[i];
     if (removed[p]) { removed[i] = HARD; continue; }
     const t = tag[i];
+    // a link is an <a href>: an anchor (<a name="top">) left open is, as in a browser, around
+    // everything after it, and its text is not link text
+    inLink[i] = inLink[p] | (t === T.a && (flags[i] & LINK_HREF) ? 1 : 0);
     if (t !== TEXT && ((TAG_FLAGS[t] & SKIP) || (flags[i] & HIDDEN))) removed[i] = HARD;
   }
   const nodeText = new Int32Array(n);
+  const prose = new Int32Array(n);
   for (let i = n - 1; i > 0; i--) {
     if (removed[i]) continue;
-    if (tag[i] === TEXT) nodeText[i] = textLength(src, start[i], stop[i]);
+    if (tag[i] === TEXT) {
+      nodeText[i] = textLength(src, start[i], stop[i]);
+      if (!inLink[i]) prose[i] = nodeText[i];
+    }
     nodeText[parent[i]] += nodeText[i];
+    prose[parent[i]] += prose[i];
   }
-  const spareAbove = nodeText[0] * 0.5;
+  const spareAbove = prose[0] * 0.5;
 
   // top-down: boilerplate containers and link context (pre-order: a parent is always seen first)
   for (let i = 1; i < n; i++) {
@@ -155,15 +198,12 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
     const t = tag[i];
     if (removed[i]) continue;
     if (removed[p]) { removed[i] = removed[p]; continue; }
-    // a link is an <a href>: an anchor (<a name="top">) left open is, as in a browser, around
-    // everything after it, and its text is not link text
-    inLink[i] = inLink[p] | (t === T.a && (flags[i] & LINK_HREF) ? 1 : 0);
     if (t === TEXT) continue;
     const f = TAG_FLAGS[t];
     if (t === T.body || t === T.html || t === T.article || t === T.main || (flags[i] & (ARTICLE_BODY | ARTICLE_TYPE))) continue;
-    if (holdsMarker[i]) continue;
+    if (holdsMarker[i] || rules === RULES_NONE) continue;
     if (f & BOILER_TAG) { removed[i] = SOFT; continue; }
-    if (t === T.form) { if (nodeText[i] < spareAbove) removed[i] = SOFT; continue; }
+    if (t === T.form) { if (prose[i] < spareAbove) removed[i] = SOFT; continue; }
     // captions and credits describe a picture, they are not the article's prose
     if (t === T.figcaption) { removed[i] = SOFT; continue; }
     if (classRules) {
@@ -171,12 +211,13 @@ function analyze(tree: HtmlTree, classRules: boolean): Analysis {
       if (nm === undefined) continue;
       const word = boilerplateWord(nm);
       if (word === undefined) continue;
+      if (includeComments && isCommentWord(word)) continue;
       // a strong word removes the block, except a content-named wrapper of most of the page
       // ("post-content social-enabled"); comment threads are never spared this way
-      const spared = nodeText[i] >= spareAbove && isContentName(nm) && !isCommentWord(word);
+      const spared = prose[i] >= spareAbove && isContentName(nm) && !isCommentWord(word);
       if ((isStrongBoilerplate(word) && !spared)
-        || (nodeText[i] < spareAbove && !isContentName(nm))
-        || (isLeafBoilerplate(word) && nodeText[i] < nodeText[0] * 0.1)) removed[i] = SOFT;
+        || (prose[i] < spareAbove && !isContentName(nm) && !isLeafBoilerplate(word))
+        || (isLeafBoilerplate(word) && prose[i] < prose[0] * 0.1)) removed[i] = SOFT;
     }
   }
 
@@ -255,8 +296,17 @@ function linkDensity(a: Analysis, i: number): number {
   return L > 0 ? a.linkLen[i] / L : 0;
 }
 
-/** The content roots (in document order) whose subtrees make the main text. */
-function chooseContent(tree: HtmlTree, a: Analysis): number[] {
+/** Readability's number of best candidates looked at for a common ancestor. */
+const TOP_CANDIDATES = 5;
+
+/**
+ * The main content: `roots` (in document order) are the subtrees that make the main text;
+ * `core` is the best-scored block among them (or -1): it and the wrappers between it and its
+ * root are the article itself, never cleaned away as link-dense containers.
+ */
+interface Content { roots: number[]; core: number }
+
+function chooseContent(tree: HtmlTree, a: Analysis, trace?: { score?: Float64Array; top?: number }): Content {
   const { n, tag, parent, flags, names } = tree;
   const { removed, ownLen, ownCommas } = a;
   const score = new Float64Array(n);
@@ -285,11 +335,13 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
     const t = tag[i];
     if (t === TEXT || removed[i]) continue;
     const f = TAG_FLAGS[t];
-    if (!(f & BLOCK) || (f & HEADING) || t === T.li || t === T.tr || t === T.body || t === T.html) continue;
+    if (!(f & BLOCK) || (f & HEADING) || t === T.tr || t === T.body || t === T.html) continue;
     const own = ownLen[i];
-    if (own < 25) continue;
+    // a list item is a paragraph when it is one in length (guestbooks, FAQs, bulleted prose);
+    // the short items of menus and link lists are not
+    if (own < (t === T.li ? 80 : 25)) continue;
     const s = 1 + ownCommas[i] + Math.min(Math.floor(own / 100), 3);
-    let anc = t === T.p || t === T.pre || t === T.td || t === T.blockquote || t === T.dd ? parent[i] : i;
+    let anc = t === T.p || t === T.pre || t === T.td || t === T.blockquote || t === T.dd || t === T.li ? parent[i] : i;
     // a leaf div/section with its own text scores for itself and its ancestors, like a <p> would
     if (anc === i) {
       if (!scored[i]) initCandidate(i);
@@ -305,20 +357,43 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
 
   let top = -1;
   let topScore = -Infinity;
+  // the best TOP_CANDIDATES candidates, best first
+  const best: number[] = [];
   for (let i = 1; i < n; i++) {
     if (!scored[i]) continue;
     score[i] *= 1 - linkDensity(a, i);
     if (score[i] > topScore) { topScore = score[i]; top = i; }
+    if (best.length < TOP_CANDIDATES || score[i] > score[best[best.length - 1]]) {
+      let k = Math.min(best.length, TOP_CANDIDATES - 1);
+      best[k] = i;
+      for (; k > 0 && score[best[k - 1]] < score[i]; k--) { best[k] = best[k - 1]; best[k - 1] = i; }
+    }
   }
-  if (bodyProp >= 0 && (top < 0 || a.textLen[bodyProp] >= 0.3 * a.textLen[top] || isAncestor(tree, bodyProp, top))) return [bodyProp];
+  if (trace) { trace.score = score; trace.top = top; }
+  if (bodyProp >= 0 && (top < 0 || a.textLen[bodyProp] >= 0.3 * a.textLen[top] || isAncestor(tree, bodyProp, top))) return { roots: [bodyProp], core: bodyProp };
   if (top < 0) {
     // no paragraph anywhere: the body's text as it is (short pages, listings)
-    for (let i = 1; i < n; i++) if (tag[i] === T.body && !removed[i]) return [i];
-    return [0];
+    for (let i = 1; i < n; i++) if (tag[i] === T.body && !removed[i]) return { roots: [i], core: -1 };
+    return { roots: [0], core: -1 };
   }
 
+  // Readability: when at least three of the other best candidates score close to the top
+  // (>= 75%), the article is split into blocks (steps, cards, sections): their nearest common
+  // ancestor that holds three of them (and the top) is the article, when it is not link-heavy
+  // (distinct blocks: of a candidate and its own wrappers only the innermost counts)
+  const isClose = (c: number): boolean => c !== top && score[c] >= 0.75 * topScore && !isAncestor(tree, c, top);
+  const close = best.filter((c) => isClose(c) && !best.some((d) => d !== c && isClose(d) && isAncestor(tree, c, d)));
+  if (close.length >= 3) {
+    for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
+      if (close.filter((c) => isAncestor(tree, p, c)).length >= 3) {
+        // ... unless that ancestor is link-heavy: then the close blocks are teasers around the article
+        if (linkDensity(a, p) < 0.3) top = p;
+        break;
+      }
+    }
+  }
   // Readability: a parent whose score is close to the top's holds more of the article
-  let lastScore = topScore;
+  let lastScore = score[top];
   const threshold = topScore / 3;
   for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
     if (!scored[p]) continue;
@@ -326,6 +401,7 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
     if (score[p] > lastScore) { top = p; break; }
     lastScore = score[p];
   }
+  const core = top;
   // a sole child stands for its parent
   for (let p = parent[top]; p > 0 && tag[p] !== T.body && tag[p] !== T.html; p = parent[p]) {
     if (countKeptElementChildren(tree, a, p) !== 1) break;
@@ -334,9 +410,13 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
 
   // siblings that continue the article
   const p = parent[top];
-  if (p < 0) return [top];
+  if (p < 0) return { roots: [top], core };
   const roots: number[] = [];
+  // Readability's max(10, 20% of the top's score); a block of the top's own kind (the rows of
+  // a table layout, the posts of a short blog) needs no more than half the top's score: the
+  // floor of 10, above a short top's own score, kept every such sibling out
   const siblingThreshold = Math.max(10, score[top] * 0.2);
+  const shortThreshold = Math.max(score[top] * 0.2, Math.min(10, score[top] * 0.5));
   const topNames = names[top];
   for (let c = p + 1; c < tree.end[p]; c = tree.end[c]) {
     if (c === top) { roots.push(c); continue; }
@@ -344,6 +424,7 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
     // a repeated block of the same kind as the top one (an article split into "cards") continues it
     if (topNames && names[c] === topNames && tag[c] === tag[top] && a.textLen[c] > 0 && linkDensity(a, c) < 0.3) { roots.push(c); continue; }
     if (scored[c] && score[c] >= siblingThreshold) { roots.push(c); continue; }
+    if (scored[c] && tag[c] === tag[top] && score[c] >= shortThreshold && linkDensity(a, c) < 0.25) { roots.push(c); continue; }
     if (tag[c] === T.p || (tag[c] === T.div && !a.hasBlockChild[c])) {
       const len = a.textLen[c];
       const ld = linkDensity(a, c);
@@ -351,7 +432,34 @@ function chooseContent(tree: HtmlTree, a: Analysis): number[] {
       else if (len > 0 && len <= 80 && ld === 0 && /\.( |$)/.test(plainText(tree, a, c))) roots.push(c);
     }
   }
-  return roots;
+  return { roots, core };
+}
+
+/** A comment section's own (non-link) text must be at least this long: "12 comments" links are not a thread. */
+const MIN_COMMENT_TEXT = 80;
+
+/**
+ * The page's user-comment sections, in document order: the outermost elements named with a
+ * comment word (signals.ts) that the comment-keeping analysis `c` keeps (a "recent comments"
+ * widget inside a sidebar stays removed), that hold prose rather than links, and that are not
+ * the article itself or one of its wrappers.
+ */
+function commentSections(tree: HtmlTree, c: Analysis, roots: number[]): number[] {
+  const { n, tag, names, end } = tree;
+  const out: number[] = [];
+  for (let i = 1; i < n; i++) {
+    if (c.removed[i]) { i = end[i] - 1; continue; }
+    const nm = names[i];
+    if (tag[i] === TEXT || nm === undefined) continue;
+    const word = boilerplateWord(nm);
+    if (word === undefined || !isCommentWord(word)) continue;
+    if (roots.some((r) => isAncestor(tree, i, r) || r === i)) continue;
+    // a comment block inside the article's container: the article's writing dropped it; an
+    // outer one is kept whole (its nested comments and replies with it)
+    if (c.textLen[i] - c.linkLen[i] >= MIN_COMMENT_TEXT && linkDensity(c, i) < 0.5) out.push(i);
+    i = end[i] - 1;
+  }
+  return out;
 }
 
 /**
@@ -387,7 +495,7 @@ function countKeptElementChildren(tree: HtmlTree, a: Analysis, p: number): numbe
 // 5. cleaning inside the content and writing the text
 
 /** Readability's conditional cleaning: is container i (inside the content) boilerplate? */
-function dropContainer(tree: HtmlTree, a: Analysis, i: number): boolean {
+function dropContainer(tree: HtmlTree, a: Analysis, i: number, commentsKept = false): boolean {
   const t = tree.tag[i];
   const isList = t === T.ul || t === T.ol || t === T.dl;
   const isContainer = isList || t === T.table || t === T.form
@@ -395,7 +503,7 @@ function dropContainer(tree: HtmlTree, a: Analysis, i: number): boolean {
   if (!isContainer) return false;
   const textLen = a.textLen[i];
   if (textLen === 0) return a.imgCount[i] === 0; // nothing to say (images are kept)
-  const weight = classWeight(tree.names[i]);
+  const weight = classWeight(tree.names[i], commentsKept);
   if (weight < 0) return true;
   if (a.commas[i] >= 10) return false;
   const ld = linkDensity(a, i);
@@ -434,7 +542,16 @@ function normalizeInline(s: string): string {
   return s.replace(/[\s\u00a0\u200b\u2028\u2029\ufeff]+/g, ' ');
 }
 
-function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, opts: ExtractOptions, title = ''): { text: string; images: [string, string][] } {
+interface RenderMode {
+  /** Comment words do not make a container boilerplate (writing a comment section). */
+  commentsKept?: boolean;
+  /** Readability's conditional cleaning of containers (default on). */
+  cleaning?: boolean;
+}
+
+function render(tree: HtmlTree, a: Analysis, { roots, core }: Content, baseUrl: string, opts: ExtractOptions, title = '', mode: RenderMode = {}): { text: string; images: [string, string][] } {
+  const commentsKept = mode.commentsKept === true;
+  const cleaning = mode.cleaning !== false;
   const lowerTitle = title.toLowerCase();
   const { tag, end, src, start, stop } = tree;
   const out: string[] = [];
@@ -510,7 +627,8 @@ function render(tree: HtmlTree, a: Analysis, roots: number[], baseUrl: string, o
         if (trailing) brk(SPACE);
         continue;
       }
-      if (i !== root && dropContainer(tree, a, i)) { i = end[i] - 1; continue; }
+      const holdsCore = core >= i && core < end[i];
+      if (cleaning && i !== root && !holdsCore && dropContainer(tree, a, i, commentsKept)) { i = end[i] - 1; continue; }
       // a short line that is all link is navigation ("Share on ...", "Next story", "More news")
       // (boilerpipe: link-only short blocks are boilerplate; list items and cells are left to
       // their container's link density)

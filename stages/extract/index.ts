@@ -18,6 +18,8 @@ export interface ExtractConfig {
   max_html_chars: number;
   /** Per-document budget: the parsed tree stops at this many nodes (counted `budget_nodes`). */
   max_nodes: number;
+  /** Keep user comments after the article (off: RefinedWeb and datatrove's trafilatura settings drop them). */
+  include_comments: boolean;
   /** Drop a document whose extracted text is shorter than this (0 = keep empty texts). */
   min_text_chars: number;
 }
@@ -31,6 +33,7 @@ export const extractStage: StageModule<ExtractConfig> = {
     max_html_chars: 8_000_000,
     max_nodes: 400_000,
     min_text_chars: 1,
+    include_comments: false,
   },
   ranges: { max_html_chars: int(1), max_nodes: int(1), min_text_chars: int(0) },
   create(config, ctx) {
@@ -39,6 +42,7 @@ export const extractStage: StageModule<ExtractConfig> = {
       includeImages: config.include_images,
       maxHtmlChars: config.max_html_chars,
       maxNodes: config.max_nodes,
+      includeComments: config.include_comments,
     };
     return {
       name: 'extract',

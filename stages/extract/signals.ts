@@ -133,11 +133,15 @@ export function isContentName(names: string): boolean {
   return CONTENT_RE.test(names);
 }
 
-/** Readability's class weight: +25 for content words, -25 for boilerplate words. */
-export function classWeight(names: string | undefined): number {
+/**
+ * Readability's class weight: +25 for content words, -25 for boilerplate words (comment words
+ * count as neither when the caller keeps comments).
+ */
+export function classWeight(names: string | undefined, commentsKept = false): number {
   if (!names) return 0;
   let w = 0;
   if (CONTENT_RE.test(names)) w += 25;
-  if (boilerplateWord(names) !== undefined) w -= 25;
+  const word = boilerplateWord(names);
+  if (word !== undefined && !(commentsKept && COMMENT_WORDS.has(word))) w -= 25;
   return w;
 }

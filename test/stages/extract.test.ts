@@ -352,3 +352,68 @@ test('hidden by framework class: "hidden", "d-none", "sr-only" out; responsive "
     + `<span class="sr-only">Skip to content</span><p class="hidden-xs text-lg">${PARA2}</p><p class="note hidden">Hidden note text.</p></article>`));
   assert.equal(t, `${PARA}\n\n${PARA2}`);
 });
+
+// ---- recall rules (issue #12) -----------------------------------------------------------------
+
+const COMMENT1 = 'I tried this recipe last weekend, and my whole family loved it, thank you so much for sharing it.';
+const COMMENT2 = 'Could you say how long the dough should rest before baking? Mine came out a little dense, sadly.';
+
+function commentPage(): string {
+  return page(`<div id="main"><div class="post"><h1>Bread</h1><p>${PARA}</p><p>${PARA2}</p></div>
+    <div id="comments" class="comments-area"><h3>2 Comments</h3><ol class="commentlist">
+      <li class="comment"><div class="comment-author"><a href="/u/ann">Ann</a> said:</div><p>${COMMENT1}</p><div class="reply"><a href="#">Reply</a></div></li>
+      <li class="comment"><div class="comment-author"><a href="/u/bo">Bo</a> said:</div><p>${COMMENT2}</p></li>
+    </ol><form id="respond"><textarea></textarea><input type="submit" value="Post comment"></form></div></div>
+    <aside class="sidebar"><div class="widget recent-comments"><p>Ann on Bread: ${COMMENT1}</p></div></aside>`);
+}
+
+test('include_comments: off by default (comments are dropped), on it appends the comment thread after the article', () => {
+  const off = extractMainContent(commentPage(), '').text;
+  assert.ok(off.includes(PARA) && off.includes(PARA2), off);
+  assert.ok(!off.includes(COMMENT1) && !off.includes(COMMENT2), off);
+  const on = extractMainContent(commentPage(), '', { includeComments: true }).text;
+  assert.ok(on.startsWith(off), on); // the article is chosen and written as without comments
+  assert.ok(on.indexOf(COMMENT1) > on.indexOf(PARA2) && on.indexOf(COMMENT2) > on.indexOf(COMMENT1), on);
+  // the comment form and the sidebar's "recent comments" widget are not comments of the page
+  assert.ok(!on.includes('Post comment'), on);
+  assert.equal(on.split(COMMENT1).length - 1, 1, on);
+});
+
+test('include_comments: a stage option, passed to the extractor', async () => {
+  assert.equal(extractStage.defaults.include_comments, false);
+  const ctx = { count: () => {}, observe: () => {} } as unknown as StageContext;
+  for (const include of [false, true]) {
+    const stage = await extractStage.create({ ...extractStage.defaults, include_comments: include }, ctx);
+    const doc = await stage.apply(newDoc({ id: '1', url: 'https://example.org/a', html: commentPage() }));
+    assert.ok(doc && !isDrop(doc));
+    assert.equal(doc.text!.includes(COMMENT2), include);
+  }
+});
+
+test('recall: a blog post whose wrapper is named after its date (Blogger "date-outer") is kept', () => {
+  const posts = `<div class="date-outer"><h2 class="date-header">Friday, October 5, 2012</h2><div class="date-posts"><div class="post-outer"><div class="post hentry"><p>${PARA}</p><p>${PARA2}</p></div></div></div></div>`;
+  const links = Array.from({ length: 60 }, (_, k) => `<li><a href="/archive/${k}">Archive entry number ${k} of this blog</a></li>`).join('');
+  const t = text(page(`<div class="main">${posts}</div><div class="blog-archive"><ul>${links}</ul></div>`));
+  assert.ok(t.includes(PARA) && t.includes(PARA2), t);
+});
+
+test('recall: an article split into steps (each its own content block) is read whole', () => {
+  const steps = [PARA, PARA2, COMMENT1, COMMENT2].map((s, k) => `<div class="step"><h3>Step ${k + 1}</h3><div class="content"><p>${s}</p></div></div>`).join('');
+  const t = text(page(`<div class="col-main"><h1>How to bake bread</h1>${steps}</div><div class="col-side"><p>${'Advertise with us. '.repeat(3)}</p></div>`));
+  for (const s of [PARA, PARA2, COMMENT1, COMMENT2]) assert.ok(t.includes(s), t);
+});
+
+test('recall: a post written as an <aside> is read when nothing else on the page is text', () => {
+  const t = text(page(`<nav><a href="/">Home</a> <a href="/about">About</a></nav><aside class="blogpost"><h1>Title</h1><div class="blogcontent"><p>${PARA}</p><p>${PARA2}</p><p>${COMMENT1}</p><p>${COMMENT2}</p><p>${PARA}</p><p>${PARA2}</p></div></aside>`));
+  assert.ok(t.includes(PARA) && t.includes(COMMENT2), t);
+  // ... but an <aside> next to a real article stays out
+  const t2 = text(page(`<article><p>${PARA}</p><p>${PARA2}</p><p>${COMMENT2}</p></article><aside><p>${COMMENT1}</p></aside>`));
+  assert.ok(t2.includes(PARA) && !t2.includes(COMMENT1), t2);
+});
+
+test('recall: a post that is a list of links is not emptied by the link-density cleaning', () => {
+  const items = Array.from({ length: 8 }, (_, k) => `<li><a href="/s/${k}">Headline number ${k} about the music industry</a>, with a note of about the same length</li>`).join('');
+  const t = text(page(`<div class="post"><h2>This week in music</h2><div class="entry-content"><p>The week's stories, as usual with a short comment, in one list.</p><div class="entry-body"><ul>${items}</ul></div></div></div><div class="sidebar"><a href="/x">x</a></div>`));
+  assert.match(t, /Headline number 0 about the music industry/);
+  assert.match(t, /Headline number 7 about the music industry/);
+});
