@@ -140,6 +140,12 @@ test('exit codes: 0 finished, 1 an input gave nothing (empty or every record unr
   assert.equal(refinery(['run', '--workers', 'zero']).code, 2);
   assert.equal(refinery(['run', '--bogus']).code, 2);
   assert.equal(refinery(['frobnicate']).code, 2);
+  const missing = refinery(['run', minimal, '-i', join(dir, 'no-such.jsonl'), '-o', freshOut()]);
+  assert.equal(missing.code, 2, missing.stderr);
+  noStack(missing.stderr);
+  const under = refinery(['run', minimal, '-i', a, '-o', join(a, 'out')]);
+  assert.equal(under.code, 2, under.stderr);
+  assert.match(under.stderr, /ERR_OUTPUT/);
   const help = refinery(['--help']).stdout;
   for (const code of ['0', '1', '2', '3', '4']) assert.match(help, new RegExp(`^ +${code} `, 'm'), `exit code ${code} documented`);
 });
