@@ -29,3 +29,8 @@ export function sharedData(...parts: string[]): string | undefined {
   const p = join(dir, ...parts);
   return existsSync(p) ? p : undefined;
 }
+
+/** `s3://...`, `https://...`: a URL rather than a local path. */
+export function isUrl(s: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+}

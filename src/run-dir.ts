@@ -6,6 +6,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { RefineryError } from './errors.js';
+import { isUrl } from './paths.js';
 import type { Storage } from './storage/storage.js';
 import type { RunConfig } from './config.js';
 import { tempOwner } from './storage/local.js';
@@ -67,7 +68,7 @@ export async function readTaskStats(run: Storage, pass: string, rank: number): P
  * On S3 nothing is visible before it is complete (multipart uploads), so there is nothing to do.
  */
 export async function removeStaleTemporaries(run: Storage, log: (m: string) => void): Promise<number> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(run.root)) return 0;
+  if (isUrl(run.root)) return 0;
   const host = hostname().replace(/[^\w.-]/g, '_');
   let removed = 0;
   let bytes = 0;

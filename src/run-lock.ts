@@ -22,6 +22,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { RefineryError } from './errors.js';
+import { isUrl } from './paths.js';
 import type { Storage } from './storage/storage.js';
 
 export const LOCK_FILE = 'run.lock';
@@ -114,7 +115,7 @@ export async function acquireRunLock(run: Storage, opts: { command: string; log(
   if (!run.createExclusive) throw new RefineryError('ERR_OUTPUT', `${run.root}: this storage cannot take a lock`);
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: opts.command, procStart: procStart(process.pid), token: randomBytes(8).toString('hex') };
   const body = JSON.stringify(me, null, 1) + '\n';
-  const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(run.root);
+  const remote = isUrl(run.root);
   for (let attempt = 0; ; attempt++) {
     // (On a server that ignores If-None-Match the put would overwrite: look first.)
     if (!(remote && (await run.exists(LOCK_FILE))) && (await run.createExclusive(LOCK_FILE, body))) break;
@@ -131,7 +132,7 @@ export async function acquireRunLock(run: Storage, opts: { command: string; log(
   let claim: string | undefined;
   if (remote && (await run.createExclusive(LOCK_FILE, body))) claim = await claimLock(run, me, body, opts.log);
   const ours = async () => (await readHolder(run))?.token === me.token;
-  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(run.root);
+  const local = !isUrl(run.root);
   return {
     holder: me,
     async release() {

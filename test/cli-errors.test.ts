@@ -140,32 +140,37 @@ test('exit codes: 0 finished, 1 an input gave nothing (empty or every record unr
   assert.equal(refinery(['run', '--workers', 'zero']).code, 2);
   assert.equal(refinery(['run', '--bogus']).code, 2);
   assert.equal(refinery(['frobnicate']).code, 2);
+  const missing = refinery(['run', minimal, '-i', join(dir, 'no-such.jsonl'), '-o', freshOut()]);
+  assert.equal(missing.code, 2, missing.stderr);
+  noStack(missing.stderr);
+  const under = refinery(['run', minimal, '-i', a, '-o', join(a, 'out')]);
+  assert.equal(under.code, 2, under.stderr);
+  assert.match(under.stderr, /ERR_OUTPUT/);
   const help = refinery(['--help']).stdout;
   for (const code of ['0', '1', '2', '3', '4']) assert.match(help, new RegExp(`^ +${code} `, 'm'), `exit code ${code} documented`);
 });
 
 const malformed = sharedData('warc/malformed');
 test('--strict stops a task at the first bad record with a located error (malformed set)', { skip: !malformed && 'shared data absent' }, () => {
-  const file = join(malformed!, 'truncated-record.warc.gz');
-  const lenient = refinery(['run', minimal, '-i', file, '-o', freshOut(), '-q', '-w', '1']);
+  const files = readdirSync(malformed!).sort().map((f) => join(malformed!, f));
+  // Without --strict: every file is read to its end, bad records counted (exit 0 or 1).
+  const out = freshOut();
+  const lenient = refinery(['run', minimal, '-i', ...files, '-o', out, '-q', '-w', '2']);
   assert.ok(lenient.code === 0 || lenient.code === 1, lenient.stderr);
-  assert.match(lenient.stdout, /input problems/);
-  for (const f of readdirSync(malformed!).sort()) {
-    const path = join(malformed!, f);
-    const out = freshOut();
-    const loose = refinery(['run', minimal, '-i', path, '-o', out, '-q', '-w', '1']);
-    const problems = /input problems: (\d+)/.exec(loose.stdout);
-    const strict = refinery(['run', minimal, '-i', path, '-o', freshOut(), '-q', '-w', '1', '--strict']);
-    if (!problems) {
-      assert.equal(strict.code, loose.code, `${f}: no bad record, same outcome with --strict: ${strict.stderr}`);
-      continue;
-    }
-    assert.equal(strict.code, 4, `${f}: ${strict.stderr}`);
-    assert.ok(strict.stderr.includes(path), `${f}: names the file: ${strict.stderr}`);
-    assert.match(strict.stderr, /record \d+, offset \d+/, f);
-    assert.match(strict.stderr, /--strict/, f);
-    noStack(strict.stderr);
-  }
+  const manifest = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { inputs: string[] };
+  const bad = manifest.inputs.filter((_, rank) => {
+    const t = JSON.parse(readFileSync(join(out, 'filter', 'stats', `${String(rank).padStart(5, '0')}.json`), 'utf8'));
+    return t.badRecords > 0;
+  });
+  assert.ok(bad.length > 0, "the malformed set has bad records");
+  // With --strict: exit 4, and every file with a bad record is named with its first one's place.
+  const strict = refinery(['run', minimal, '-i', ...files, '-o', freshOut(), '-q', '-w', '2', '--strict']);
+  assert.equal(strict.code, 4, strict.stderr);
+  assert.match(strict.stderr, new RegExp(`${bad.length} of ${files.length} tasks failed`));
+  for (const f of bad) assert.match(strict.stderr, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, record \\d+, offset \\d+: bad record \\(ERR_`), f);
+  assert.match(strict.stderr, /--strict/);
+  assert.match(strict.stderr, /ERR_BAD_RECORD/);
+  noStack(strict.stderr);
 });
 
 /** An HTTP server whose one file is sent only when `release()` is called: a run that waits. */

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { parseTargetCommand, wholeNumberArg } from './args.js';
 import type { Storage } from '../storage/storage.js';
 import { openRun } from '../report/index.js';
-import { isRunDir } from '../run-dir.js';
+import { isRunDir, notARunDir } from '../run-dir.js';
 import { EXIT } from './exit-codes.js';
 import { loadRun, scanExcluded, scanKept, type RemovedSample } from '../report/load.js';
 import { mergeSampleFiles, readSampleFiles, type SampleDoc } from '../report/samples.js';
@@ -174,7 +174,7 @@ export async function inspectCommand(argv: string[], deps: InspectDeps = {}): Pr
   try {
     const storage = await openRun(target, deps.openStorage);
     if (!(await isRunDir(storage))) {
-      log(`refinery inspect: ${target} is not a run directory (no run.json or stats.json): give the --output of a \`refinery run\``);
+      log(`refinery inspect: ${notARunDir(target).message}`);
       return EXIT.usage;
     }
     if (!v.stage && !v.reason && !v.kept) {

@@ -6,7 +6,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Storage } from '../storage/storage.js';
 import { buildReport, openRun } from '../report/index.js';
-import { isRunDir } from '../run-dir.js';
+import { isRunDir, notARunDir } from '../run-dir.js';
 import { EXIT } from './exit-codes.js';
 import { parseTargetCommand, wholeNumberArg } from './args.js';
 
@@ -45,7 +45,7 @@ export async function reportCommand(argv: string[], deps: ReportDeps = {}): Prom
     const storage = await openRun(target, deps.openStorage);
     // Checked before anything is written: a mistyped path must not become a folder with a report.
     if (!(await isRunDir(storage))) {
-      log(`refinery report: ${target} is not a run directory (no run.json or stats.json): give the --output of a \`refinery run\``);
+      log(`refinery report: ${notARunDir(target).message}`);
       return EXIT.usage;
     }
     const report = await buildReport(storage, {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { loadConfigFile, type Registry, type RunConfig } from '../config.js';
 import { jobStates, planAndSubmit, readJobs } from '../executors/slurm.js';
 import { paths, removeStaleTemporaries } from '../run-dir.js';
-import { acquireRunLock } from '../run-lock.js';
+import { acquireRunLock, type RunLock } from '../run-lock.js';
 import { EXIT } from './exit-codes.js';
 import type { RunStats } from '../stats.js';
 import type { Storage } from '../storage/storage.js';
@@ -12,7 +12,7 @@ import { runStatus } from './slurm.js';
 import { RefineryError } from '../errors.js';
 import { localExecutor } from '../executors/local.js';
 import { loadRegistry } from '../executors/run-task.js';
-import { projectRoot } from '../paths.js';
+import { isUrl, projectRoot } from '../paths.js';
 import { executeRun, prepareRunDir } from '../run.js';
 import { expandInputSources, openStorage } from '../storage/open.js';
 import { parse, wholeNumberArg } from './args.js';
@@ -101,12 +101,13 @@ export function splitRunArgs(argv: string[]): { options: string[]; inputs: strin
 
 /** --output must be a directory (or not exist yet): a file there is a usage error, said before anything runs. */
 function checkOutputDir(output: string): void {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(output)) return;
+  if (isUrl(output)) return;
   let st;
   try {
     st = statSync(output);
-  } catch {
-    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') return; // absent: created by the run
+    throw new RefineryError('ERR_OUTPUT', `--output ${resolve(output)}: a parent of it is a file, not a directory`, {}, { usage: true });
   }
   if (!st.isDirectory()) throw new RefineryError('ERR_OUTPUT', `--output ${resolve(output)}: is a file, not a directory (give a directory or a new path)`, {}, { usage: true });
 }
@@ -116,26 +117,36 @@ function checkOutputDir(output: string): void {
  * (then the process exits 130/143, as a shell reports a killed command).
  */
 async function withRunLock<T>(run: Storage, log: (m: string) => void, body: () => Promise<T>): Promise<T> {
-  const lock = await acquireRunLock(run, { command: ['refinery', ...process.argv.slice(2)].join(' ').slice(0, 300), log });
-  const onSignal = (signal: NodeJS.Signals) => {
+  // The handlers come first: a signal while the lock is being taken releases it once taken.
+  let lock: RunLock | undefined;
+  let stopping: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals, held: RunLock) => {
     log(`${signal}: stopping; rerun the same command to resume`);
-    lock.releaseSync?.();
     const code = signal === 'SIGINT' ? 130 : 143;
-    if (lock.releaseSync) process.exit(code);
-    void lock.release().finally(() => process.exit(code));
+    if (held.releaseSync) {
+      held.releaseSync();
+      process.exit(code);
+    }
+    void held.release().finally(() => process.exit(code));
   };
-  const onExit = () => lock.releaseSync?.();
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopping ??= signal;
+    if (lock) stop(signal, lock);
+  };
+  const onExit = () => lock?.releaseSync?.();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.once('exit', onExit);
   try {
+    lock = await acquireRunLock(run, { command: ['refinery', ...process.argv.slice(2)].join(' ').slice(0, 300), log });
+    if (stopping) stop(stopping, lock);
     await removeStaleTemporaries(run, log);
     return await body();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
-    await lock.release();
+    await lock?.release();
   }
 }
 
@@ -168,9 +179,13 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
   const workers = values.workers ? wholeNumberArg('workers', values.workers, 1) : availableParallelism();
   const limit = values.limit ? wholeNumberArg('limit', values.limit, 1) : undefined;
   const sources = split.inputs.length ? split.inputs : [join(projectRoot, 'data-samples')];
-  const listed = await expandInputSources(sources, { baseUrl: values['base-url'] });
+  // An input that does not exist (ERR_INPUT) is a mistake in the command: exit 2; a storage
+  // failure while listing (ERR_STORAGE) is not.
+  const listed = await expandInputSources(sources, { baseUrl: values['base-url'] }).catch((e: unknown) => {
+    throw e instanceof RefineryError && e.code === 'ERR_INPUT' ? new RefineryError(e.code, e.message, {}, { usage: true, cause: e }) : e;
+  });
   const inputs = listed.map((i) => i.uri);
-  if (inputs.length === 0) throw new RefineryError('ERR_INPUT', `no input files found in ${sources.join(' ')}`);
+  if (inputs.length === 0) throw new RefineryError('ERR_INPUT', `no input files found in ${sources.join(' ')}`, {}, { usage: true });
   const output = values.output ?? 'out';
   checkOutputDir(output);
   const run = openStorage(output);

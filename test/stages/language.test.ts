@@ -336,9 +336,10 @@ test('language stage config: defaults are the spec (en, 0.65, bundled model); ba
     async () => makeStage({ languages: ['en', 'eng'] }),
     (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CONFIG' && e.message.includes('eng'),
   );
-  await assert.rejects(
-    async () => makeStage({ min_score: 65 }),
-    (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CONFIG',
+  // min_score is a probability: its declared range refuses 65 when the config is read (src/options.ts).
+  assert.throws(
+    () => validateOptions('stages[0].language', language.defaults, { min_score: 65 }, language.ranges),
+    (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CONFIG' && /min_score: expected a number in \[0, 1\], got 65/.test(e.message),
   );
 });
 
