@@ -35,6 +35,7 @@ export const minhash: CorpusStep<MinhashConfig> = {
     shingle: oneOf('gpt2', 'words'),
     seed: int(0),
     bands_per_task: int(1, 100_000),
+    chunk_docs: int(0, 100_000_000),
   },
   passes: [signaturesPass, bucketsPass, clustersPass, filterPass],
 };
