@@ -20,6 +20,7 @@ import { minhash } from './minhash/index.js';
 import { exactSubstring } from './exact_substring/index.js';
 import { urlDedup } from './url_dedup/index.js';
 import { tokenize } from './tokenize/index.js';
+import { fasttextClassifier } from './fasttext_classifier/index.js';
 import { tokenizeCommand, tokensCommand } from './tokenize/cli.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -34,6 +35,7 @@ export const stageModules: Record<string, StageModule<any>> = {
   [finewebQuality.name]: finewebQuality,
   [pii.name]: pii,
   token_count: tokenCount,
+  [fasttextClassifier.name]: fasttextClassifier,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
