@@ -644,15 +644,10 @@ Handle* unwrap(const Napi::Value& v) {
   return v.As<Napi::External<Handle>>().Data();
 }
 
-Napi::Value Load(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray()) {
-    Napi::TypeError::New(env, "fasttextLoad(bytes: Uint8Array)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+// A model handle parsed from the file's bytes (a JS Uint8Array or a mapped file).
+Napi::Value NewHandle(Napi::Env env, const uint8_t* data, size_t size) {
   Handle* h = new Handle();
-  if (const char* err = parseModel(bytes.Data(), bytes.ByteLength(), h->model)) {
+  if (const char* err = parseModel(data, size, h->model)) {
     delete h;
     Napi::Error::New(env, err).ThrowAsJavaScriptException();
     return env.Undefined();
@@ -660,6 +655,16 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
   h->scratch.hidden.resize(h->model.dim);
   h->scratch.output.resize(h->model.nlabels);
   return Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* p) { delete p; });
+}
+
+Napi::Value Load(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) {
+    Napi::TypeError::New(env, "fasttextLoad(bytes: Uint8Array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  return NewHandle(env, bytes.Data(), bytes.ByteLength());
 }
 
 Napi::Value LoadFile(const Napi::CallbackInfo& info) {
@@ -687,17 +692,9 @@ Napi::Value LoadFile(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (size) madvise(data, size, MADV_SEQUENTIAL);
-  Handle* h = new Handle();
-  const char* err = parseModel(static_cast<const uint8_t*>(data), size, h->model);
+  Napi::Value handle = NewHandle(env, static_cast<const uint8_t*>(data), size);
   if (size) munmap(data, size);
-  if (err) {
-    delete h;
-    Napi::Error::New(env, err).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  h->scratch.hidden.resize(h->model.dim);
-  h->scratch.output.resize(h->model.nlabels);
-  return Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* p) { delete p; });
+  return handle;
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
