@@ -6,16 +6,18 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { RefineryError } from './errors.js';
-import { validateOptions } from './options.js';
+import { fraction, int, oneOf, validateOptions, type OptionRanges } from './options.js';
 import type { StageModule } from './stage.js';
 import type { CorpusStep } from './pass.js';
-import { SLURM_DEFAULTS, type SlurmOptions } from './executors/slurm-options.js';
+import { SLURM_DEFAULTS, SLURM_RANGES, type SlurmOptions } from './executors/slurm-options.js';
 
 export interface ReaderOptions {
   /** Pages (decoded HTML) larger than this are skipped as `too_large`. */
   max_page_bytes: number;
   /** Cap on a body still compressed in the WARC (Content-Encoding), against compression bombs. */
   max_inflated_bytes: number;
+  /** Longest JSONL line of a corpus input held in memory; longer lines are skipped as `too_large`. */
+  max_line_bytes: number;
   /** Fail the task on the first bad record instead of counting it and going on. */
   strict: boolean;
 }
@@ -54,6 +56,7 @@ export interface RunConfig {
 export const READER_DEFAULTS: ReaderOptions = {
   max_page_bytes: 2_000_000,
   max_inflated_bytes: 20_000_000,
+  max_line_bytes: 32_000_000,
   strict: false,
 };
 
@@ -69,7 +72,23 @@ export const OUTPUT_DEFAULTS: OutputOptions = {
   final_parts_per_task: 8,
 };
 
-const OUTPUT_FORMATS = ['parquet', 'jsonl', 'jsonl.gz'];
+export const READER_RANGES: OptionRanges<ReaderOptions> = {
+  max_page_bytes: int(1),
+  max_inflated_bytes: int(1),
+  max_line_bytes: int(1),
+};
+
+// Row groups and shards are held in memory while written: bounded so a typo cannot ask for 1e300.
+export const OUTPUT_RANGES: OptionRanges<OutputOptions> = {
+  format: oneOf('parquet', 'jsonl', 'jsonl.gz'),
+  shard_bytes: int(1, 2 ** 40),
+  row_group_rows: int(1, 10_000_000),
+  zstd_level: int(1, 22),
+  samples_per_reason: int(0, 100_000),
+  final_shard_rows: int(1, 2 ** 31 - 1),
+  final_shard_bytes: int(0, 2 ** 40),
+  final_parts_per_task: int(1, 100_000),
+};
 
 export interface Registry {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -112,16 +131,10 @@ export function resolveConfig(raw: unknown, registry: Registry): RunConfig {
   if (top.mode !== undefined && top.mode !== 'filter' && top.mode !== 'annotate') {
     throw new RefineryError('ERR_CONFIG', `mode: expected filter or annotate, got ${JSON.stringify(top.mode)}`);
   }
-  const output = validateOptions('output', OUTPUT_DEFAULTS, top.output);
-  if (!OUTPUT_FORMATS.includes(output.format)) {
-    throw new RefineryError('ERR_CONFIG', `output.format: expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(output.format)}`);
-  }
-  for (const k of ['shard_bytes', 'row_group_rows', 'final_shard_rows', 'final_parts_per_task'] as const) {
-    if (!(output[k] > 0)) throw new RefineryError('ERR_CONFIG', `output.${k}: expected a positive number, got ${output[k]}`);
-  }
+  const output = validateOptions('output', OUTPUT_DEFAULTS, top.output, OUTPUT_RANGES);
   return {
     ...(top.mode === 'annotate' ? { mode: 'annotate' as const } : {}),
-    reader: validateOptions('reader', READER_DEFAULTS, top.reader),
+    reader: validateOptions('reader', READER_DEFAULTS, top.reader, READER_RANGES),
     stages: resolveList('stages', top.stages, registry.stageModules),
     output,
     passes: resolveList('passes', top.passes, registry.corpusSteps),
@@ -135,11 +148,11 @@ function resolveSlurm(raw: unknown): SlurmOptions {
   const perPass = given && typeof given === 'object' ? (given as Record<string, unknown>).per_pass : undefined;
   if (given && typeof given === 'object') delete (given as Record<string, unknown>).per_pass;
   const { per_pass: _ignored, ...base } = SLURM_DEFAULTS;
-  const opts = { ...validateOptions('slurm', base, given), per_pass: {} } as SlurmOptions;
+  const opts = { ...validateOptions('slurm', base, given, SLURM_RANGES), per_pass: {} } as SlurmOptions;
   if (perPass !== undefined) {
     if (!perPass || typeof perPass !== 'object' || Array.isArray(perPass)) throw new RefineryError('ERR_CONFIG', 'slurm.per_pass: expected a mapping of pass name to options');
     for (const [pass, o] of Object.entries(perPass as Record<string, unknown>)) {
-      const full = validateOptions(`slurm.per_pass.${pass}`, base, o);
+      const full = validateOptions(`slurm.per_pass.${pass}`, base, o, SLURM_RANGES);
       opts.per_pass[pass] = Object.fromEntries(Object.keys(o as object).map((k) => [k, (full as Record<string, unknown>)[k]]));
     }
   }
@@ -150,7 +163,7 @@ function resolveSlurm(raw: unknown): SlurmOptions {
 function resolveList(
   section: string,
   raw: unknown,
-  modules: Record<string, { defaults: object }>,
+  modules: Record<string, { defaults: object; ranges?: OptionRanges<object> }>,
 ): { name: string; options: Record<string, unknown> }[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new RefineryError('ERR_CONFIG', `${section}: expected a list of \`- name: {options}\` entries`);
@@ -168,6 +181,6 @@ function resolveList(
     if (!mod) {
       throw new RefineryError('ERR_CONFIG', `${section}[${i}]: unknown ${section === 'stages' ? 'stage' : 'pass'} "${name}" (known: ${Object.keys(modules).join(', ') || 'none'})`);
     }
-    return { name, options: validateOptions(`${section}[${i}].${name}`, mod.defaults, given) as Record<string, unknown> };
+    return { name, options: validateOptions(`${section}[${i}].${name}`, mod.defaults, given, mod.ranges) as Record<string, unknown> };
   });
 }

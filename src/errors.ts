@@ -11,7 +11,11 @@ export type ErrorCode =
   | 'ERR_STORAGE' // local / http / s3 read or write failed after retries
   | 'ERR_CORRUPT' // an intermediate file failed its checksum or is truncated
   | 'ERR_NATIVE' // the native addon is missing or failed
-  | 'ERR_INPUT'; // an input that is not of any known kind
+  | 'ERR_INPUT' // an input that is not of any known kind
+  | 'ERR_OUTPUT' // the run directory cannot be written (not a directory, disk full, no permission)
+  | 'ERR_LOCKED' // another live run holds the run directory's lock
+  | 'ERR_BAD_RECORD' // --strict: a bad input record stopped the task
+  | 'ERR_TASK'; // a task failed for a reason that has no code of its own
 
 export interface ErrorLocation {
   file?: string;
@@ -24,11 +28,14 @@ export interface ErrorLocation {
 export class RefineryError extends Error {
   readonly code: ErrorCode;
   readonly location: ErrorLocation;
-  constructor(code: ErrorCode, message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
+  /** The error is in what the user asked for (a flag, a path), found before anything ran. */
+  readonly usage: boolean;
+  constructor(code: ErrorCode, message: string, location: ErrorLocation = {}, options?: { cause?: unknown; usage?: boolean }) {
     super(formatMessage(message, location), options);
     this.name = 'RefineryError';
     this.code = code;
     this.location = location;
+    this.usage = options?.usage ?? false;
   }
 }
 

@@ -14,6 +14,7 @@
  */
 import type { Storage } from './storage/storage.js';
 import type { TaskStats } from './stats.js';
+import type { OptionRanges } from './options.js';
 
 export interface PassContext {
   /** The run directory (local or s3://). */
@@ -39,6 +40,8 @@ export interface CorpusStep<C extends object = Record<string, unknown>> {
   name: string;
   description: string;
   defaults: C;
+  /** The values each option accepts (src/options.ts), checked at start with the types. */
+  ranges?: OptionRanges<C>;
   passes: CorpusPass<C>[];
 }
 

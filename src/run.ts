@@ -32,15 +32,39 @@ export interface RunRequest {
 
 /** Write run.json, or check that the existing one describes the same run (resume). */
 export async function prepareRunDir(run: Storage, manifest: RunManifest): Promise<'new' | 'resume'> {
-  if (await run.exists(paths.manifest)) {
-    const old = JSON.parse((await run.readAll(paths.manifest)).toString('utf8')) as RunManifest;
-    if (!isDeepStrictEqual(old, manifest)) {
-      throw new RefineryError('ERR_CONFIG', `${run.root} holds a different run (config or inputs differ): give a new --output, or remove it`);
-    }
-    return 'resume';
+  const text = JSON.stringify(manifest, null, 2) + '\n';
+  // Created only if absent (the CLI also holds the run lock): two runs cannot both write it.
+  if (!(await run.exists(paths.manifest))) {
+    if (run.createExclusive ? await run.createExclusive(paths.manifest, text) : (await run.writeAll(paths.manifest, text), true)) return 'new';
   }
-  await run.writeAll(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
-  return 'new';
+  const old = JSON.parse((await run.readAll(paths.manifest)).toString('utf8')) as RunManifest;
+  if (!isDeepStrictEqual(old, manifest)) {
+    throw new RefineryError('ERR_CONFIG', `${run.root} holds a different run (config or inputs differ): give a new --output, or remove it`);
+  }
+  return 'resume';
+}
+
+/**
+ * One error for the failed tasks of a pass. Its code says what to do: ERR_CONFIG (the same
+ * config error in every task: fix the config, said once), ERR_BAD_RECORD (--strict), the
+ * tasks' common code (e.g. ERR_OUTPUT), else ERR_TASK; all but config errors: rerun to retry.
+ */
+export function tasksFailedError(pass: string, count: number, failures: { rank: number; error: unknown }[]): RefineryError {
+  const sorted = [...failures].sort((a, b) => a.rank - b.rank);
+  const codeOf = (e: unknown) => (e instanceof RefineryError ? e.code : undefined);
+  const codes = new Set(sorted.map((f) => codeOf(f.error)));
+  const code = codes.has('ERR_BAD_RECORD') ? 'ERR_BAD_RECORD' : codes.size === 1 && codeOf(sorted[0]!.error) ? codeOf(sorted[0]!.error)! : 'ERR_TASK';
+  // The same message from many tasks (a config value a stage refuses) is said once.
+  const byMessage = new Map<string, number[]>();
+  for (const f of sorted) {
+    const m = (f.error as Error)?.message ?? String(f.error);
+    byMessage.set(m, [...(byMessage.get(m) ?? []), f.rank]);
+  }
+  const ranks = (r: number[]) => (r.length > 3 ? `tasks ${r.slice(0, 3).join(', ')} and ${r.length - 3} more` : `task${r.length > 1 ? 's' : ''} ${r.join(', ')}`);
+  const detail = [...byMessage].slice(0, 10).map(([m, r]) => `  ${ranks(r)}: ${m}`).join('\n');
+  const more = byMessage.size > 10 ? `\n  ... and ${byMessage.size - 10} other errors (see ${pass}/logs/)` : '';
+  const what = code === 'ERR_CONFIG' ? 'fix the config and rerun' : code === 'ERR_BAD_RECORD' ? 'see the record named, or run without --strict' : 'rerun the same command to retry them';
+  return new RefineryError(code, `pass ${pass}: ${failures.length} of ${count} tasks failed (${what}):\n${detail}${more}`);
 }
 
 async function runTasks(req: RunRequest, pass: string, count: number, label: string, bytesTotal?: number): Promise<TaskStats[]> {
@@ -62,11 +86,7 @@ async function runTasks(req: RunRequest, pass: string, count: number, label: str
           }),
       ),
     );
-    if (failures.length) {
-      failures.sort((a, b) => a.rank - b.rank);
-      const detail = failures.map((f) => `  task ${f.rank}: ${(f.error as Error)?.message ?? String(f.error)}`).join('\n');
-      throw new RefineryError('ERR_INPUT', `pass ${pass}: ${failures.length} of ${count} tasks failed (rerun the same command to retry them):\n${detail}`);
-    }
+    if (failures.length) throw tasksFailedError(pass, count, failures);
     return results as TaskStats[];
   } finally {
     progress.stop();

@@ -4,6 +4,7 @@
  * excluded documents happen once, in the pipeline (src/pipeline.ts), for every stage.
  */
 import type { Doc } from './doc.js';
+import type { OptionRanges } from './options.js';
 
 /** Why a stage removed a document: the rule, and the measured value that broke it. */
 export interface Drop {
@@ -62,6 +63,8 @@ export interface StageModule<C extends object> {
   /** One line for `refinery stages` and --help. */
   description: string;
   defaults: C;
+  /** The values each option accepts (src/options.ts), checked at start with the types. */
+  ranges?: OptionRanges<C>;
   create(config: C, ctx: StageContext): Stage | Promise<Stage>;
 }
 
@@ -74,12 +77,14 @@ export function textFilter<C extends object>(def: {
   name: string;
   description: string;
   defaults: C;
+  ranges?: OptionRanges<C>;
   check(text: string, config: C, observe: (metric: string, value: number) => void): Drop | undefined;
 }): StageModule<C> {
   return {
     name: def.name,
     description: def.description,
     defaults: def.defaults,
+    ranges: def.ranges,
     create(config, ctx) {
       const observe = (m: string, v: number) => ctx.observe(m, v);
       return { name: def.name, apply: (doc) => def.check(doc.text, config, observe) ?? doc };

@@ -58,6 +58,11 @@ export interface ReaderStats {
   skipped: Record<string, number>;
   /** Located problems; the first `maxProblems` are kept, all are counted in `skipped`. */
   problems: InputProblem[];
+  /**
+   * Documents passed on with a field that could not be read and was left empty, by field
+   * (e.g. `timestamp`). Not skips: these documents are in `docs`. Absent in older stats.
+   */
+  fieldsDropped?: Record<string, number>;
   ms: number;
 }
 
@@ -66,6 +71,8 @@ export interface TaskStats {
   rank: number;
   input?: string;
   reader?: ReaderStats;
+  /** Records of the input counted as bad (with a located problem); all of them = unreadable input. */
+  badRecords?: number;
   /** Per stage, in pipeline order. */
   stages: { name: string; stats: StageStats }[];
   /** Documents written to the output (kept). */
@@ -90,6 +97,8 @@ export interface RunStats {
     ms: number;
     taskMs: { rank: number; input?: string; ms: number }[];
   }[];
+  /** Inputs from which nothing could be read (empty, or every record bad): exit code 1. */
+  unreadableInputs?: string[];
 }
 
 /**
@@ -164,6 +173,38 @@ export function mergeStageStats(into: StageStats, from: StageStats): StageStats 
 
 export const MAX_PROBLEMS_KEPT = 1000;
 
+/**
+ * Count `n` records not passed on for `reason`, with the located problem if given: the one
+ * place every reader reports a skipped record (so records = docs + sum(skipped) holds by
+ * construction, and a "stop at the first bad record" hook has one place to go).
+ */
+export function countSkipped(stats: ReaderStats, reason: string, n = 1, problem?: InputProblem): void {
+  stats.records += n;
+  stats.skipped[reason] = (stats.skipped[reason] ?? 0) + n;
+  if (!problem) return;
+  if (stats.problems.length < MAX_PROBLEMS_KEPT) stats.problems.push(problem);
+  problemHooks.get(stats)?.(problem, n);
+}
+
+/**
+ * Called for every located problem `countSkipped` records (also past MAX_PROBLEMS_KEPT), with
+ * the number of records it covers. It may throw to stop reading (--strict): the readers let a
+ * `ERR_BAD_RECORD` error through instead of counting it as a broken stream.
+ */
+export type ProblemHook = (problem: InputProblem, records: number) => void;
+const problemHooks = new WeakMap<ReaderStats, ProblemHook>();
+
+/** Have `hook` see every problem counted into `stats` (one reader's stats, one hook). */
+export function watchProblems(stats: ReaderStats, hook: ProblemHook): void {
+  problemHooks.set(stats, hook);
+}
+
+/** Count a document passed on with `field` left empty because its value could not be read. */
+export function countFieldDropped(stats: ReaderStats, field: string): void {
+  const f = (stats.fieldsDropped ??= {});
+  f[field] = (f[field] ?? 0) + 1;
+}
+
 export function mergeReaderStats(into: ReaderStats, from: ReaderStats): ReaderStats {
   into.files += from.files;
   into.records += from.records;
@@ -171,6 +212,7 @@ export function mergeReaderStats(into: ReaderStats, from: ReaderStats): ReaderSt
   into.bytes += from.bytes;
   addRecord(into.skipped, from.skipped);
   for (const p of from.problems) if (into.problems.length < MAX_PROBLEMS_KEPT) into.problems.push(p);
+  if (from.fieldsDropped) addRecord((into.fieldsDropped ??= {}), from.fieldsDropped);
   into.ms += from.ms;
   return into;
 }
@@ -214,5 +256,9 @@ export function mergeStats(tasks: TaskStats[]): RunStats {
       taskMs: list.map((t) => ({ rank: t.rank, input: t.input, ms: t.ms })),
     });
   }
-  return { passes };
+  // An input that gave no record, or only bad ones, is unreadable (an empty file alike).
+  const unreadableInputs = passes.length
+    ? byPass.get(passes[0]!.pass)!.filter((t) => t.reader && t.reader.records === (t.badRecords ?? 0)).map((t) => t.input ?? `task ${t.rank}`)
+    : [];
+  return unreadableInputs.length ? { passes, unreadableInputs } : { passes };
 }

@@ -16,6 +16,8 @@ import type { Storage } from './storage/storage.js';
 import type { CorpusPass, PassContext } from './pass.js';
 import type { RetryCounts } from './storage/retry.js';
 import { newSampler, writeSamples } from './report/samples.js';
+import { RefineryError } from './errors.js';
+import type { InputProblem } from './stats.js';
 
 /** Shared progress counters (a SharedArrayBuffer seen by the orchestrator). */
 export const PROGRESS_SLOTS = { bytes: 0, docsIn: 1, docsOut: 2 } as const;
@@ -78,7 +80,16 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     if (config.reader.strict) throw e;
     source = { name: input, read: () => failingStream(e) };
   }
-  const docs = readInputDocs(source, config.reader, reader, (n) => bump(env.progress, PROGRESS_SLOTS.bytes, n));
+  // Bad records are counted (an input whose every record is bad reads like an empty one,
+  // src/run.ts); with --strict the first one stops the task, located.
+  let badRecords = 0;
+  const onProblem = (p: InputProblem, records: number) => {
+    badRecords += records;
+    if (config.reader.strict) {
+      throw new RefineryError('ERR_BAD_RECORD', `bad record (${p.code}): ${p.message} (--strict stops at the first bad record; without it, bad records are counted and skipped)`, { file: p.file, record: p.record, offset: p.offset });
+    }
+  };
+  const docs = readInputDocs(source, config.reader, reader, (n) => bump(env.progress, PROGRESS_SLOTS.bytes, n), onProblem);
   const limit = manifest.limit ?? Infinity;
   const counted = (async function* () {
     let n = 0;
@@ -108,6 +119,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     rank,
     input,
     reader,
+    badRecords,
     stages: stages.map((s) => ({ name: s.stage.name, stats: s.stats })),
     docsWritten: out.rows,
     tokensWritten: tokens,

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { encodeParquet, parquetRowCount, readParquetRows } from '../src/formats/parquet.js';
 import { docToRow, rowToDoc } from '../src/formats/schema.js';
 import { newDoc } from '../src/doc.js';
+import * as arrow from 'apache-arrow';
+import * as pw from 'parquet-wasm';
+import { parquetMetadata } from 'hyparquet';
 
 test('a document survives a Parquet round trip (written by parquet-wasm, read by hyparquet)', async () => {
   const doc = newDoc({
@@ -25,4 +28,32 @@ test('a document survives a Parquet round trip (written by parquet-wasm, read by
   const back = rowToDoc(rows[0]!, 'fallback');
   assert.deepEqual(back, { ...doc, warcRecordId: undefined, digest: undefined });
   assert.equal(rowToDoc(rows[1]!, 'f').timestamp, undefined);
+});
+
+test('timestamp is a Parquet TIMESTAMP (UTC, milliseconds) in the footer, so other readers show a time', async () => {
+  const doc = newDoc({ id: 'a', url: 'u', text: 't', timestamp: '2023-02-01T00:01:02.000Z' });
+  const bytes = encodeParquet([docToRow(doc)], false);
+  const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const col = meta.schema.find((s) => s.name === 'timestamp')!;
+  assert.equal(col.type, 'INT64');
+  assert.deepEqual(col.logical_type, { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' });
+  const rows = [];
+  for await (const r of readParquetRows(bytes)) rows.push(r);
+  assert.ok(rows[0]!.timestamp instanceof Date);
+  assert.equal(rowToDoc(rows[0]!, 'f').timestamp, '2023-02-01T00:01:02.000Z');
+});
+
+test('runs written before: an int64 timestamp column of seconds still reads as the right time', async () => {
+  // What earlier versions wrote: arrow timestamp[s], which the Parquet writer stores as plain INT64.
+  const table = new arrow.Table({
+    id: arrow.vectorFromArray(['a'], new arrow.Utf8()),
+    content: arrow.vectorFromArray(['t'], new arrow.Utf8()),
+    timestamp: arrow.vectorFromArray([1675209662000], new arrow.TimestampSecond()),
+  });
+  const bytes = pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')));
+  const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  assert.equal(meta.schema.find((s) => s.name === 'timestamp')!.logical_type, undefined, 'an old-style file');
+  const rows = [];
+  for await (const r of readParquetRows(bytes)) rows.push(r);
+  assert.equal(rowToDoc(rows[0]!, 'f').timestamp, '2023-02-01T00:01:02.000Z');
 });

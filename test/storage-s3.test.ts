@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { s3Storage } from '../src/storage/s3.js';
 import { expandInputSources, expandInputs, openInput, openStorage } from '../src/storage/open.js';
 import { RefineryError } from '../src/errors.js';
-import type { RetryCounts } from '../src/storage/retry.js';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { resolveRetry, type RetryCounts } from '../src/storage/retry.js';
 import { startS3rver, type RunningS3 } from './helpers/s3.js';
 import { faultCycle, faultWhen, startFlakyProxy } from './helpers/flaky-proxy.js';
 
@@ -243,4 +245,45 @@ test('s3: an object replaced between a dropped connection and the resume is an e
   } finally {
     await proxy.stop();
   }
+});
+
+test('s3: an endpoint that accepts TCP and never answers is given up on after REFINERY_STORAGE_TIMEOUT_MS x 3', { timeout: 20_000 }, async () => {
+  // Accepts, reads the request, never answers (a hung proxy or a half-dead server).
+  const sockets: import('node:net').Socket[] = [];
+  const silent = createServer((sock) => {
+    sockets.push(sock);
+    sock.on('data', () => {});
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as AddressInfo).port;
+  const saved = process.env.REFINERY_STORAGE_TIMEOUT_MS;
+  process.env.REFINERY_STORAGE_TIMEOUT_MS = '300';
+  try {
+    const counts: RetryCounts = {};
+    // Default retry budget (6): only the timeout setting is short.
+    const store = s3Storage(`s3://${s3.bucket}/silent`, { ...s3.s3Options(`http://127.0.0.1:${port}`), retryCounts: counts, baseDelayMs: 1, maxDelayMs: 5 });
+    const t0 = performance.now();
+    await assert.rejects(collect(store.read('x.warc.gz')), (e: unknown) => {
+      assert.ok(e instanceof RefineryError && e.code === 'ERR_STORAGE');
+      assert.match(e.message, /no answer/);
+      return true;
+    });
+    await assert.rejects(store.exists('x.warc.gz'), { code: 'ERR_STORAGE' });
+    assert.deepEqual(counts, { s3_timeout: 4 }, '2 retries per request, then given up');
+    assert.ok(performance.now() - t0 < 15_000);
+  } finally {
+    if (saved === undefined) delete process.env.REFINERY_STORAGE_TIMEOUT_MS;
+    else process.env.REFINERY_STORAGE_TIMEOUT_MS = saved;
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
+});
+
+test('storage: by default a server that never answers is given up on in well under a minute', () => {
+  const r = resolveRetry({});
+  // (timeouts in a row allowed + 1) attempts of one timeout each, plus the longest backoffs between them.
+  let worst = (r.maxTimeoutRetries + 1) * r.timeoutMs;
+  for (let a = 0; a < r.maxTimeoutRetries; a++) worst += Math.min(r.maxDelayMs, r.baseDelayMs * 2 ** a);
+  assert.ok(worst <= 35_000, `worst case ${worst} ms`);
 });

@@ -40,6 +40,8 @@ export function parseTargetCommand<T extends Options>(
   argv: string[],
   options: T,
   log: (line: string) => void,
+  /** Where --help goes (the CLI: stdout); default `log`. */
+  help: (text: string) => void = log,
 ): { values: Parsed<T>['values']; target: string } | number {
   let parsed: Parsed<T>;
   try {
@@ -49,7 +51,7 @@ export function parseTargetCommand<T extends Options>(
     return 2;
   }
   if ((parsed.values as Record<string, unknown>).help) {
-    log(usage);
+    help(usage);
     return 0;
   }
   const target = parsed.positionals[0];

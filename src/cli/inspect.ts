@@ -9,6 +9,8 @@ import { spawn } from 'node:child_process';
 import { parseTargetCommand, wholeNumberArg } from './args.js';
 import type { Storage } from '../storage/storage.js';
 import { openRun } from '../report/index.js';
+import { isRunDir } from '../run-dir.js';
+import { EXIT } from './exit-codes.js';
 import { loadRun, scanExcluded, scanKept, type RemovedSample } from '../report/load.js';
 import { mergeSampleFiles, readSampleFiles, type SampleDoc } from '../report/samples.js';
 import { fmtInt } from '../report/svg.js';
@@ -164,13 +166,17 @@ export async function inspectCommand(argv: string[], deps: InspectDeps = {}): Pr
     chars: { type: 'string' },
     'max-rows': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
-  }, log);
+  }, log, deps.log ? log : (t) => process.stdout.write(`${t}\n`));
   if (typeof parsed === 'number') return parsed;
   const { values: v, target } = parsed;
   const write = deps.write ?? ((t: string) => void page(t));
   const color = deps.color ?? (!!process.stdout.isTTY && !process.env.NO_COLOR);
   try {
     const storage = await openRun(target, deps.openStorage);
+    if (!(await isRunDir(storage))) {
+      log(`refinery inspect: ${target} is not a run directory (no run.json or stats.json): give the --output of a \`refinery run\``);
+      return EXIT.usage;
+    }
     if (!v.stage && !v.reason && !v.kept) {
       const text = await listReasons(storage);
       if (deps.write) deps.write(text);

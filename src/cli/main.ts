@@ -4,8 +4,9 @@
  * itself names no stage.
  */
 import { RefineryError } from '../errors.js';
-import { runCommand, RUN_HELP } from './run.js';
-import { taskCommand, TASK_HELP } from './task.js';
+import { runCommand } from './run.js';
+import { taskCommand } from './task.js';
+import { EXIT, EXIT_HELP, exitCodeFor } from './exit-codes.js';
 import { stagesCommand } from './stages.js';
 import { cancelCommand, slurmPlanCommand, statusCommand } from './slurm.js';
 import { reportCommand } from './report.js';
@@ -52,10 +53,9 @@ function help(extra: Record<string, { summary: string }>): string {
     ...Object.entries(all).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
     '',
     'Start here:  refinery run            (the bundled data-samples/ with configs/refinedweb.yaml into ./out)',
-    '             refinery run configs/refinedweb.yaml --input "crawl/*.warc.gz" --output s3://bucket/run1',
+    '             refinery run configs/refinedweb.yaml --input crawl/*.warc.gz --output s3://bucket/run1',
     '',
-    RUN_HELP.split('\n').slice(0, 1).join('\n'),
-    TASK_HELP.split('\n').slice(0, 1).join('\n'),
+    EXIT_HELP,
   ].join('\n');
 }
 
@@ -76,11 +76,11 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     if (internal[name]) return await internal[name].run(rest, env);
     if (extra[name]) return await extra[name].run(rest);
     process.stderr.write(`refinery: unknown command "${name}"\n\n${help(extra)}\n`);
-    return 2;
+    return EXIT.usage;
   } catch (e) {
     if (e instanceof RefineryError) {
       process.stderr.write(`refinery ${name}: ${e.message} [${e.code}]\n`);
-      return 2;
+      return exitCodeFor(e);
     }
     throw e;
   }

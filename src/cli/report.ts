@@ -5,7 +5,9 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Storage } from '../storage/storage.js';
-import { buildReport } from '../report/index.js';
+import { buildReport, openRun } from '../report/index.js';
+import { isRunDir } from '../run-dir.js';
+import { EXIT } from './exit-codes.js';
 import { parseTargetCommand, wholeNumberArg } from './args.js';
 
 export interface ReportDeps {
@@ -35,12 +37,18 @@ export async function reportCommand(argv: string[], deps: ReportDeps = {}): Prom
     excerpt: { type: 'string' },
     'max-scan-rows': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
-  }, log);
+  }, log, deps.log ? log : (t) => process.stdout.write(`${t}\n`));
   if (typeof parsed === 'number') return parsed;
   const { values, target } = parsed;
   try {
     const started = performance.now();
-    const report = await buildReport(target, {
+    const storage = await openRun(target, deps.openStorage);
+    // Checked before anything is written: a mistyped path must not become a folder with a report.
+    if (!(await isRunDir(storage))) {
+      log(`refinery report: ${target} is not a run directory (no run.json or stats.json): give the --output of a \`refinery run\``);
+      return EXIT.usage;
+    }
+    const report = await buildReport(storage, {
       openStorage: deps.openStorage,
       perKey: wholeNumberArg('samples', values.samples),
       excerptChars: wholeNumberArg('excerpt', values.excerpt),

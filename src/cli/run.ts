@@ -1,8 +1,11 @@
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfigFile, type Registry, type RunConfig } from '../config.js';
-import { planAndSubmit } from '../executors/slurm.js';
-import { paths } from '../run-dir.js';
+import { jobStates, planAndSubmit, readJobs } from '../executors/slurm.js';
+import { paths, removeStaleTemporaries } from '../run-dir.js';
+import { acquireRunLock } from '../run-lock.js';
+import { EXIT } from './exit-codes.js';
 import type { RunStats } from '../stats.js';
 import type { Storage } from '../storage/storage.js';
 import { runStatus } from './slurm.js';
@@ -23,8 +26,10 @@ the bundled data-samples/) into a run directory (default: ./out). One input file
 tasks run in parallel on --workers threads, and the output is identical for any number of
 workers. Rerunning the same command resumes: finished tasks are skipped.
 
-Inputs (--input, repeatable; -i):
-  path/to/file.warc.gz, "dir/*.warc.gz"   local files, globs, or directories
+Inputs (--input SRC ..., -i; repeatable): every value after --input up to the next option is an
+input, so an unquoted glob (--input crawl/*.warc.gz) works as the shell expands it. The config is
+the value before --input, or any value ending in .yaml/.yml (at most one).
+  path/to/file.warc.gz, "dir/*.warc.gz"   local files, globs (quoted: expanded by refinery), directories
   https://host/path.warc.gz               streamed over HTTP(S), resumed on dropped connections
   s3://bucket/key or s3://bucket/prefix/  S3 (credentials and AWS_ENDPOINT_URL from the environment)
   .../warc.paths.gz                       a CommonCrawl listing; relative lines resolve against --base-url
@@ -40,15 +45,107 @@ Options:
       --executor E        local (default: a pool of worker threads) or slurm (job arrays chained
                           with afterok; options in the config's slurm: section)
       --detach            with --executor slurm: submit and return (see refinery status/cancel)
-      --strict            stop a task at the first bad record instead of counting it and going on
+      --strict            stop a task at the first bad record (corrupt, truncated, bad_length,
+                          too_large, undecodable...) with its file, record and offset (exit 4),
+                          instead of counting it and going on
   -q, --quiet             no progress line
   -h, --help              this text
 
-Output: <output>/filter/data/*.parquet (then one folder per corpus pass), stats.json, run.json.`;
+Output: <output>/filter/data/*.parquet (then one folder per corpus pass), stats.json, run.json.
+One run at a time per output: <output>/run.lock names the run holding it (pid, host); a lock
+left by a process that ended on this host is taken over, one of another host is explained.
+Exit codes: 0 finished, 1 finished but an input gave nothing, 2 usage/config error, 3 stopped
+(a task failed, or the output is locked), 4 --strict met a bad record (see refinery --help).`;
+
+const VALUE_OPTIONS = new Set(['--output', '-o', '--workers', '-w', '--limit', '-n', '--format', '--base-url', '--executor']);
+const isConfigName = (v: string) => /\.ya?ml$/i.test(v);
+
+/**
+ * The input rule (see RUN_HELP): `--input` takes every value up to the next option; the config
+ * is the value before any --input, or the one ending in .yaml/.yml. Returns the other options
+ * for parseArgs, the inputs in the order given, and the config file if one was named.
+ */
+export function splitRunArgs(argv: string[]): { options: string[]; inputs: string[]; config?: string } {
+  const options: string[] = [];
+  const inputs: string[] = [];
+  const configs: string[] = [];
+  let inInput = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--input' || arg === '-i') {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('-') && next.length > 1)) {
+        throw new RefineryError('ERR_CONFIG', '--input: expected a value (a file, glob, directory, listing or URL) (see --help)');
+      }
+      inInput = true;
+      continue;
+    }
+    const inline = /^--input=(.*)$/s.exec(arg) ?? /^-i(.+)$/s.exec(arg);
+    if (inline) {
+      (isConfigName(inline[1]!) ? configs : inputs).push(inline[1]!);
+      inInput = true;
+      continue;
+    }
+    if (arg.startsWith('-') && arg.length > 1) {
+      inInput = false;
+      options.push(arg);
+      if (VALUE_OPTIONS.has(arg) && i + 1 < argv.length) options.push(argv[++i]!);
+      continue;
+    }
+    if (isConfigName(arg) || !inInput) configs.push(arg);
+    else inputs.push(arg);
+  }
+  if (configs.length > 1) throw new RefineryError('ERR_CONFIG', `one config file expected, got ${configs.join(' ')} (inputs go after --input; a config ends in .yaml or .yml)`);
+  return { options, inputs, config: configs[0] };
+}
+
+/** --output must be a directory (or not exist yet): a file there is a usage error, said before anything runs. */
+function checkOutputDir(output: string): void {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(output)) return;
+  let st;
+  try {
+    st = statSync(output);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) throw new RefineryError('ERR_OUTPUT', `--output ${resolve(output)}: is a file, not a directory (give a directory or a new path)`, {}, { usage: true });
+}
+
+/**
+ * Hold the run lock while `body` runs; released at its end, on errors, and on SIGINT/SIGTERM
+ * (then the process exits 130/143, as a shell reports a killed command).
+ */
+async function withRunLock<T>(run: Storage, log: (m: string) => void, body: () => Promise<T>): Promise<T> {
+  const lock = await acquireRunLock(run, { command: ['refinery', ...process.argv.slice(2)].join(' ').slice(0, 300), log });
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping; rerun the same command to resume`);
+    lock.releaseSync?.();
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (lock.releaseSync) process.exit(code);
+    void lock.release().finally(() => process.exit(code));
+  };
+  const onExit = () => lock.releaseSync?.();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', onExit);
+  try {
+    await removeStaleTemporaries(run, log);
+    return await body();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+    await lock.release();
+  }
+}
 
 export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    input: { type: 'string', short: 'i', multiple: true },
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(RUN_HELP + '\n');
+    return 0;
+  }
+  const split = splitRunArgs(argv);
+  const { values, positionals } = parse(split.options, {
     output: { type: 'string', short: 'o' },
     workers: { type: 'string', short: 'w' },
     limit: { type: 'string', short: 'n' },
@@ -61,59 +158,62 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write(RUN_HELP + '\n');
-    return 0;
-  }
-  if (positionals.length > 1) throw new RefineryError('ERR_CONFIG', `one config file expected, got ${positionals.join(' ')} (inputs go after --input)`);
+  if (positionals.length > 0) throw new RefineryError('ERR_CONFIG', `unexpected ${positionals.join(' ')} (see --help)`);
   const registry = await loadRegistry(env.registryModule);
-  const configFile = positionals[0] ?? join(projectRoot, 'configs', 'refinedweb.yaml');
+  const configFile = split.config ?? join(projectRoot, 'configs', 'refinedweb.yaml');
   const config = loadConfigFile(configFile, registry);
   if (values.excluded) config.output.excluded = true;
   if (values.format) config.output.format = values.format;
   if (values.strict) config.reader.strict = true;
   const workers = values.workers ? wholeNumberArg('workers', values.workers, 1) : availableParallelism();
   const limit = values.limit ? wholeNumberArg('limit', values.limit, 1) : undefined;
-  const sources = values.input ?? [join(projectRoot, 'data-samples')];
+  const sources = split.inputs.length ? split.inputs : [join(projectRoot, 'data-samples')];
   const listed = await expandInputSources(sources, { baseUrl: values['base-url'] });
   const inputs = listed.map((i) => i.uri);
   if (inputs.length === 0) throw new RefineryError('ERR_INPUT', `no input files found in ${sources.join(' ')}`);
   const output = values.output ?? 'out';
+  checkOutputDir(output);
   const run = openStorage(output);
   // Sizes the expansion learnt for free (local stat, S3 listing); unknown for URLs and single keys.
   const inputBytes = listed.every((i) => i.size !== undefined) ? listed.reduce((a, i) => a + i.size!, 0) : NaN;
   const log = (m: string) => process.stderr.write(`refinery: ${m}\n`);
   const executorName = values.executor ?? 'local';
   if (executorName === 'slurm') {
-    return runOnSlurm({ config, inputs, limit, output, run, registry, detach: Boolean(values.detach), quiet: Boolean(values.quiet), log });
+    return withRunLock(run, log, () => runOnSlurm({ config, inputs, limit, output, run, registry, detach: Boolean(values.detach), quiet: Boolean(values.quiet), log }));
   }
   if (executorName !== 'local') throw new RefineryError('ERR_CONFIG', `--executor: expected local or slurm, got "${executorName}"`);
-  log(`${inputs.length} input file(s) -> ${run.root}, ${workers} worker(s), config ${configFile}`);
-  const executor = localExecutor(Math.min(workers, Math.max(inputs.length, 1)));
-  try {
-    const stats = await executeRun({
-      config,
-      inputs,
-      limit,
-      runDir: output,
-      run,
-      registry,
-      registryModule: env.registryModule,
-      executor,
-      inputBytes: Number.isFinite(inputBytes) ? inputBytes : undefined,
-      progress: !values.quiet,
-      log,
-    });
-    process.stdout.write(formatSummary(stats, run.root) + '\n');
-    const first = stats.passes[0];
-    if (first?.reader && first.reader.records === 0) {
-      log('nothing could be read from the inputs');
-      return 1;
+  return withRunLock(run, log, async () => {
+    log(`${inputs.length} input file(s) -> ${run.root}, ${workers} worker(s), config ${configFile}`);
+    const executor = localExecutor(Math.min(workers, Math.max(inputs.length, 1)));
+    try {
+      const stats = await executeRun({
+        config,
+        inputs,
+        limit,
+        runDir: output,
+        run,
+        registry,
+        registryModule: env.registryModule,
+        executor,
+        inputBytes: Number.isFinite(inputBytes) ? inputBytes : undefined,
+        progress: !values.quiet,
+        log,
+      });
+      process.stdout.write(formatSummary(stats, run.root) + '\n');
+      return finishedExit(stats, log);
+    } finally {
+      await executor.close();
     }
-    return 0;
-  } finally {
-    await executor.close();
-  }
+  });
+}
+
+/** 0, or 1 when nothing could be read from some input (named). */
+function finishedExit(stats: RunStats, log: (m: string) => void): number {
+  const bad = stats.unreadableInputs ?? [];
+  if (bad.length === 0) return EXIT.ok;
+  const shown = bad.slice(0, 5).join(', ') + (bad.length > 5 ? ` and ${bad.length - 5} more` : '');
+  log(`nothing could be read from ${bad.length} input(s) (empty, or every record bad): ${shown}`);
+  return EXIT.inputUnreadable;
 }
 
 async function runOnSlurm(a: {
@@ -127,6 +227,11 @@ async function runOnSlurm(a: {
   quiet: boolean;
   log(m: string): void;
 }): Promise<number> {
+  // A chain submitted earlier (--detach) may still run: a second one would run the same tasks.
+  const live = jobStates((await readJobs(a.run)).map((j) => j.jobId));
+  if (live.length) {
+    throw new RefineryError('ERR_LOCKED', `${a.run.root}: Slurm jobs ${live.map((j) => j.jobId).join(', ')} of an earlier submission are still queued or running; wait for them (refinery status) or cancel them (refinery cancel ${a.output})`);
+  }
   // Jobs run with their own working directory: give them absolute paths.
   const runDir = a.output.startsWith('s3://') ? a.output : resolve(a.output);
   const inputs = a.inputs.map((i) => (/^[a-z0-9]+:\/\//i.test(i) ? i : resolve(i)));
@@ -151,10 +256,10 @@ async function runOnSlurm(a: {
       if (await a.run.exists(paths.stats)) break;
       const stuck = status.passes.find((p) => p.tasks === undefined || p.done < p.tasks);
       a.log(`the Slurm chain stopped before the end (pass ${stuck?.pass ?? '?'}); see the logs in ${runDir.startsWith('s3://') ? 'the refinery-logs temp folder' : join(runDir, 'logs')} and rerun the same command to resume`);
-      return 1;
+      return EXIT.stopped;
     }
   }
   const stats = JSON.parse((await a.run.readAll(paths.stats)).toString('utf8')) as RunStats;
   process.stdout.write(formatSummary(stats, a.run.root) + '\n');
-  return 0;
+  return finishedExit(stats, a.log);
 }

@@ -1,6 +1,6 @@
 /** The local executor: a piscina pool of worker threads, one task at a time per worker. */
 import { Piscina } from 'piscina';
-import type { TaskSpec } from './task-spec.js';
+import { fromTaskFailure, isTaskFailure, type TaskSpec } from './task-spec.js';
 import type { TaskStats } from '../stats.js';
 
 export interface Executor {
@@ -17,7 +17,11 @@ export function localExecutor(workers: number): Executor {
     idleTimeout: 60_000,
   });
   return {
-    run: (spec) => pool.run(spec) as Promise<TaskStats>,
+    async run(spec) {
+      const r = (await pool.run(spec)) as TaskStats | unknown;
+      if (isTaskFailure(r)) throw fromTaskFailure(r.taskFailure);
+      return r as TaskStats;
+    },
     close: () => pool.destroy(),
   };
 }

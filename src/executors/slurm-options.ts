@@ -1,3 +1,5 @@
+import { int, type OptionRanges } from '../options.js';
+
 /** Options of the Slurm executor (config section `slurm:`). */
 export interface SlurmOptions {
   partition: string | null;
@@ -26,3 +28,10 @@ export const SLURM_DEFAULTS: SlurmOptions = {
   per_pass: {},
 };
 
+
+export const SLURM_RANGES: OptionRanges<Omit<SlurmOptions, 'per_pass'>> = {
+  cpus_per_task: int(1, 4096),
+  mem_per_cpu_mb: int(1),
+  max_parallel: int(0),
+  max_retries: int(0, 100),
+};

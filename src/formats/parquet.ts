@@ -5,7 +5,7 @@
  */
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import type { Storage } from '../storage/storage.js';
 import { compressors } from 'hyparquet-compressors';
 import { extraColumnTypes, type DocRow, type ExcludedRow } from './schema.js';
@@ -19,7 +19,9 @@ function docFields(): arrow.Field[] {
     new arrow.Field('id', str(), false),
     new arrow.Field('content', str(), false),
     new arrow.Field('url', str(), false),
-    new arrow.Field('timestamp', new arrow.TimestampSecond(), true),
+    // Parquet has no seconds unit: arrow timestamp[s] would be written as a bare INT64 that other
+    // readers show as a number. Milliseconds with a time zone are TIMESTAMP(MILLIS, UTC) in the footer.
+    new arrow.Field('timestamp', new arrow.TimestampMillisecond('UTC'), true),
     new arrow.Field('dump', str(), true),
     new arrow.Field('segment', str(), true),
     new arrow.Field('image_urls', imageList, false),
@@ -116,6 +118,42 @@ export async function parquetRowCount(file: ParquetSource): Promise<number> {
   return Number(meta.num_rows);
 }
 
+/** A row group as the footer describes it: where its rows are in the file and how many. */
+export interface RowGroupInfo {
+  index: number;
+  /** Row number of its first row in the file. */
+  firstRow: number;
+  rows: number;
+  /** Byte offset of its first column chunk. */
+  offset: number;
+}
+
+/** What is needed to read a file row group by row group: its footer, parsed once. */
+export interface OpenedParquet {
+  file: ArrayBuffer | AsyncBuffer;
+  meta: FileMetaData;
+  rowGroups: RowGroupInfo[];
+}
+
+export async function openParquet(file: ParquetSource): Promise<OpenedParquet> {
+  const ab = asBuffer(file);
+  const meta = await parquetMetadataAsync(ab);
+  let firstRow = 0;
+  const rowGroups = meta.row_groups.map((rg, index) => {
+    const c = rg.columns[0]?.meta_data;
+    const offset = c ? Number(c.dictionary_page_offset ?? c.data_page_offset) : Number(rg.file_offset ?? 0);
+    const info = { index, firstRow, rows: Number(rg.num_rows), offset };
+    firstRow += info.rows;
+    return info;
+  });
+  return { file: ab, meta, rowGroups };
+}
+
+/** Rows [lo, hi) of the file (file row numbers), which must lie within one row group for bounded memory. */
+export async function readParquetRange(p: OpenedParquet, lo: number, hi: number, columns?: string[]): Promise<Record<string, unknown>[]> {
+  return (await parquetReadObjects({ file: p.file, metadata: p.meta, rowStart: lo, rowEnd: hi, columns, compressors })) as Record<string, unknown>[];
+}
+
 /**
  * Rows of a Parquet file, one row group at a time so memory stays bounded by the row group.
  * Works for any Parquet with a `text` or `content` column (see schema.ts rowToDoc).
@@ -124,20 +162,13 @@ export async function* readParquetRows(
   file: ParquetSource,
   range: { start?: number; end?: number; columns?: string[] } = {},
 ): AsyncGenerator<Record<string, unknown>> {
-  const ab = asBuffer(file);
-  const meta = await parquetMetadataAsync(ab);
+  const p = await openParquet(file);
   const from = range.start ?? 0;
-  const to = Math.min(range.end ?? Infinity, Number(meta.num_rows));
-  let start = 0;
-  for (const rg of meta.row_groups) {
-    const n = Number(rg.num_rows);
-    const lo = Math.max(start, from);
-    const hi = Math.min(start + n, to);
-    if (lo < hi) {
-      const rows = (await parquetReadObjects({ file: ab, metadata: meta, rowStart: lo, rowEnd: hi, columns: range.columns, compressors })) as Record<string, unknown>[];
-      for (const r of rows) yield r;
-    }
-    start += n;
-    if (start >= to) break;
+  const to = Math.min(range.end ?? Infinity, Number(p.meta.num_rows));
+  for (const g of p.rowGroups) {
+    const lo = Math.max(g.firstRow, from);
+    const hi = Math.min(g.firstRow + g.rows, to);
+    if (lo < hi) yield* await readParquetRange(p, lo, hi, range.columns);
+    if (g.firstRow + g.rows >= to) break;
   }
 }

@@ -9,7 +9,7 @@ export interface DocRow {
   id: string;
   content: string;
   url: string;
-  /** Seconds since the epoch (Parquet timestamp[s]); null when unknown. */
+  /** Seconds since the epoch; null when unknown. Written to Parquet as TIMESTAMP(MILLIS, UTC). */
   timestamp: number | null;
   dump: string | null;
   segment: string | null;
@@ -51,18 +51,43 @@ export function docToRow(doc: Doc): DocRow {
   return doc.columns ? Object.assign(row, doc.columns) : row;
 }
 
-/** Read a row from any corpus (ours or someone else's JSONL/Parquet): only `text`/`content` is required. */
-export function rowToDoc(row: Record<string, unknown>, fallbackId: string): Doc {
+/**
+ * An epoch time in whatever unit its writer used, as an ISO string; undefined when no unit
+ * makes it a date. Ours are seconds; Arrow/pandas writers give ms, µs or ns. The unit is the
+ * one that puts the value between ~1600 and ~5000 AD (seconds below 1e11, ms below 1e14, ...).
+ */
+export function epochToIso(n: number): string | undefined {
+  if (!Number.isFinite(n)) return undefined;
+  const a = Math.abs(n);
+  const ms = a < 1e11 ? n * 1000 : a < 1e14 ? n : a < 1e17 ? n / 1e3 : a < 1e20 ? n / 1e6 : NaN;
+  const d = new Date(Math.floor(ms));
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** A `timestamp` value of any corpus: Date, epoch number (any unit), or a date string. `null` = unreadable. */
+function readTimestamp(t: unknown): string | undefined | null {
+  if (t === undefined || t === null || t === '') return undefined;
+  if (t instanceof Date) return Number.isNaN(t.getTime()) ? null : t.toISOString();
+  if (typeof t === 'number' || typeof t === 'bigint') return epochToIso(Number(t)) ?? null;
+  if (typeof t === 'string') {
+    const ms = Date.parse(t);
+    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  }
+  return null;
+}
+
+/**
+ * Read a row from any corpus (ours or someone else's JSONL/Parquet): only `text`/`content` is
+ * required. A field whose value cannot be read is left empty and named to `onFieldDropped`.
+ */
+export function rowToDoc(row: Record<string, unknown>, fallbackId: string, onFieldDropped?: (field: string) => void): Doc {
   const str = (k: string) => (typeof row[k] === 'string' ? (row[k] as string) : undefined);
   const num = (k: string) => (typeof row[k] === 'number' ? (row[k] as number) : typeof row[k] === 'bigint' ? Number(row[k]) : undefined);
-  let timestamp: string | undefined;
-  const t = row.timestamp;
-  if (t instanceof Date) timestamp = t.toISOString();
-  else if (typeof t === 'number' || typeof t === 'bigint') {
-    // Seconds (ours) or milliseconds (most Arrow readers give ms).
-    const n = Number(t);
-    timestamp = new Date(n < 1e11 ? n * 1000 : n).toISOString();
-  } else if (typeof t === 'string' && !Number.isNaN(Date.parse(t))) timestamp = new Date(t).toISOString();
+  let timestamp = readTimestamp(row.timestamp);
+  if (timestamp === null) {
+    onFieldDropped?.('timestamp');
+    timestamp = undefined;
+  }
   let meta: Record<string, unknown> = {};
   if (typeof row.meta === 'string') {
     try {

@@ -4,7 +4,7 @@
  */
 import type { Doc } from '../doc.js';
 import type { ReaderOptions } from '../config.js';
-import type { ReaderStats } from '../stats.js';
+import { watchProblems, type ProblemHook, type ReaderStats } from '../stats.js';
 import { isCorpusFile, readJsonlDocs, readParquetDocs } from './corpus.js';
 import { readWarcDocs } from './warc.js';
 import { rangedParquet } from '../formats/parquet.js';
@@ -30,8 +30,11 @@ export async function* readInputDocs(
   opts: ReaderOptions,
   stats: ReaderStats,
   onBytes?: (n: number) => void,
+  /** Sees every bad record as it is counted; may throw to stop (--strict). */
+  onProblem?: ProblemHook,
 ): AsyncGenerator<Doc> {
   const progress = onBytes ?? (() => {});
+  if (onProblem) watchProblems(stats, onProblem);
   if (isCorpusFile(source.name)) {
     stats.files++;
     const counted = (n: number) => {
@@ -39,7 +42,7 @@ export async function* readInputDocs(
       progress(n);
     };
     if (!/\.parquet$/i.test(source.name)) {
-      yield* readJsonlDocs(tapped(source.read(), counted), source.name, stats);
+      yield* readJsonlDocs(tapped(source.read(), counted), source.name, stats, { maxLineBytes: opts.max_line_bytes });
     } else if (source.size !== undefined && source.readRange) {
       // Footer first, then one row group at a time: memory bounded by a row group.
       const { readRange } = source;

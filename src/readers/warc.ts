@@ -28,7 +28,7 @@ import type { Doc } from '../doc.js';
 import { newDoc } from '../doc.js';
 import { RefineryError } from '../errors.js';
 import { crc32 } from '../formats/crc32.js';
-import { MAX_PROBLEMS_KEPT, type ReaderStats } from '../stats.js';
+import { countSkipped, type ReaderStats } from '../stats.js';
 import { decodeBody } from './decode.js';
 
 export interface WarcReadOptions {
@@ -120,23 +120,6 @@ class ByteWindow {
     this.pos += Math.min(n, this.available);
   }
 
-  /** Skip `n` bytes without holding them (they may be far beyond the window); true if all were there. */
-  async skip(n: number): Promise<boolean> {
-    while (n > 0) {
-      if (this.available === 0) {
-        const chunk = await this.next();
-        if (!chunk) return false;
-        this.base += this.buf.length;
-        this.buf = chunk;
-        this.pos = 0;
-      }
-      const k = Math.min(n, this.available);
-      this.pos += k;
-      n -= k;
-    }
-    return true;
-  }
-
   private async next(): Promise<Buffer | null> {
     if (!this.iter || this.eof) return null;
     let r: IteratorResult<Uint8Array>;
@@ -170,16 +153,14 @@ interface Ctx {
   segment: string | undefined;
   /** dump came from the path: warcinfo's isPartOf must not override it. */
   dumpFromPath: boolean;
+  /** The input is gzip (records are framed over the inflated members). */
+  gzip: boolean;
 }
 
 /** Count one record (or unreadable region) skipped for `reason`, with a located problem if given. */
 function skip(ctx: Ctx, reason: string, offset: number, problem?: { code: string; message: string }): void {
   const record = ctx.record++;
-  ctx.stats.records++;
-  ctx.stats.skipped[reason] = (ctx.stats.skipped[reason] ?? 0) + 1;
-  if (problem && ctx.stats.problems.length < MAX_PROBLEMS_KEPT) {
-    ctx.stats.problems.push({ code: problem.code, file: ctx.opts.file, record, offset, message: problem.message });
-  }
+  countSkipped(ctx.stats, reason, 1, problem && { code: problem.code, file: ctx.opts.file, record, offset, message: problem.message });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,10 +343,14 @@ async function* frameRecords(win: ByteWindow, ctx: Ctx, offsetOf: (pos: number) 
       continue;
     }
     if (r.block === null) {
-      // Too large to hold: skip its bytes streaming.
+      // Too large to hold: skip its bytes streaming, unless a record starts inside them.
       win.consume(r.headerLength);
-      const whole = await win.skip(r.length);
-      if (!whole) {
+      const skipped = await skipBlock(win, r.length, r.format);
+      if (typeof skipped === 'number') {
+        skip(ctx, 'bad_length', offset, lyingLength(r.length, skipped));
+        continue;
+      }
+      if (skipped === 'truncated') {
         skip(ctx, 'truncated', offset, { code: 'ERR_WARC_TRUNCATED', message: `record of ${r.length} bytes cut short by the end of the input` });
         return;
       }
@@ -374,6 +359,13 @@ async function* frameRecords(win: ByteWindow, ctx: Ctx, offsetOf: (pos: number) 
     }
     const end = r.headerLength + r.length;
     if (!(await win.ensure(end))) {
+      // The input ends inside the claimed block: a record starting in it means the length lied.
+      const next = await findRecordStart(win, r.headerLength, win.available, r.format);
+      if (next >= 0) {
+        skip(ctx, 'bad_length', offset, lyingLength(r.length, next - r.headerLength));
+        win.consume(next);
+        continue;
+      }
       skip(ctx, 'truncated', offset, { code: 'ERR_WARC_TRUNCATED', message: `record cut short: Content-Length ${r.length}, only ${win.available - r.headerLength} bytes left` });
       win.consume(win.available);
       return;
@@ -398,6 +390,71 @@ async function* frameRecords(win: ByteWindow, ctx: Ctx, offsetOf: (pos: number) 
     const header = r.header;
     win.consume(end);
     yield { format: r.format, offset, header, block, length: r.length };
+  }
+}
+
+function lyingLength(length: number, found: number): { code: string; message: string } {
+  return { code: 'ERR_WARC_FORMAT', message: `Content-Length ${length} runs past the next record, whose header starts ${found} bytes into the block` };
+}
+
+/** Bytes a record header is looked for in when checking a candidate record start. */
+const HEADER_CHECK = 16 * 1024;
+
+/**
+ * A WARC record header at `at`: version line, named fields with a Content-Length, blank line.
+ * Stricter than `followsRecordStart` because it runs inside record blocks, where a line
+ * starting `WARC/` in a page's text must not be taken for a record.
+ */
+function isWarcHeaderAt(win: ByteWindow, at: number): boolean {
+  const head = win.view(at, at + HEADER_CHECK).toString('latin1');
+  if (!/^WARC\/\d+\.\d+\r?\n/.test(head)) return false;
+  const end = /\r?\n\r?\n/.exec(head);
+  return end !== null && /\ncontent-length[ \t]*:[ \t]*\d+[ \t]*(\r?\n|$)/i.test(head.slice(0, end.index + end[0].length));
+}
+
+/** Position of the first record header starting at a line start in [from, to) of the window, or -1. */
+async function findRecordStart(win: ByteWindow, from: number, to: number, format: 'warc' | 'arc'): Promise<number> {
+  const pat = format === 'warc' ? NL_WARC : '\n';
+  for (let i = win.indexOf(pat, Math.max(0, from - 1), to); i >= 0; i = win.indexOf(pat, i + 1, to)) {
+    await win.ensure(i + 1 + HEADER_CHECK);
+    if (format === 'warc' ? isWarcHeaderAt(win, i + 1) : followsRecordStart(win, i + 1, 'arc')) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Skip a block of `n` bytes too large to hold, streaming, and watch for a record header inside
+ * it: a Content-Length that lies past the cap would otherwise swallow every record in its range
+ * (in gzip files, the members after the real end). Returns the position of that header (the
+ * window is then at it), 'whole' when the block was skipped, 'truncated' when the input ended.
+ * A record that really holds a WARC file, uncompressed, would be taken for a lie: counted as
+ * `bad_length`, and the records inside it read.
+ */
+async function skipBlock(win: ByteWindow, n: number, format: 'warc' | 'arc'): Promise<number | 'whole' | 'truncated'> {
+  let left = n;
+  let done = 0;
+  const keep = NL_WARC.length; // a header split between two loads is still found
+  await win.ensure(Math.min(left, 65536));
+  for (;;) {
+    const span = Math.min(win.available, left);
+    const i = await findRecordStart(win, 0, span, format);
+    if (i >= 0) {
+      win.consume(i);
+      return done + i;
+    }
+    if (span >= left) {
+      win.consume(left);
+      return 'whole';
+    }
+    if (win.eof) {
+      win.consume(win.available);
+      return 'truncated';
+    }
+    const step = Math.max(0, span - keep);
+    win.consume(step);
+    left -= step;
+    done += step;
+    await win.ensure(win.available + 65536);
   }
 }
 
@@ -441,8 +498,15 @@ function frameArc(win: ByteWindow, ctx: Ctx): Framed {
   const m = nl >= 0 ? ARC_HEADER.exec(line) : null;
   if (!m || ctx.format === 'warc') {
     const what = win.available === 0 ? '' : JSON.stringify(line.slice(0, 40));
+    // gzip data inside a gzip member: someone gzipped the .warc.gz again.
+    const twice = ctx.gzip && win.available >= 3 && win.byte(0) === 0x1f && win.byte(1) === 0x8b && win.byte(2) === 8;
     return {
-      problem: { code: 'ERR_WARC_FORMAT', message: `expected a ${ctx.format === 'arc' ? 'ARC header line' : 'WARC/ version line'}, found ${what}` },
+      problem: {
+        code: 'ERR_WARC_FORMAT',
+        message: twice
+          ? 'the file is compressed twice: a gzip member holds gzip data, not a WARC record (gunzip it once)'
+          : `expected a ${ctx.format === 'arc' ? 'ARC header line' : 'WARC/ version line'}, found ${what}`,
+      },
       reason: 'corrupt',
       resumeAt: 1,
     };
@@ -674,7 +738,7 @@ export async function* readWarcDocs(
   stats: ReaderStats,
 ): AsyncGenerator<Doc> {
   const fromPath = dumpAndSegmentFromPath(opts.file);
-  const ctx: Ctx = { opts, stats, record: 0, format: undefined, dump: fromPath.dump, segment: fromPath.segment, dumpFromPath: !!fromPath.dump };
+  const ctx: Ctx = { opts, stats, record: 0, format: undefined, dump: fromPath.dump, segment: fromPath.segment, dumpFromPath: !!fromPath.dump, gzip: false };
   stats.files++;
   let t0 = performance.now();
   const win = new ByteWindow(input, (n) => (stats.bytes += n), opts.file);
@@ -684,6 +748,7 @@ export async function* readWarcDocs(
   const gzip =
     (win.available >= 2 && win.byte(0) === 0x1f && win.byte(1) === 0x8b) ||
     (!startsWith(win, WARC_LINE) && !followsRecordStart(win, 0, 'arc') && win.indexOf(GZIP_MAGIC, 0) >= 0);
+  ctx.gzip = gzip;
   let records: AsyncGenerator<RawRecord>;
   let flushBad = (_pos: number): void => {};
   if (gzip) {
@@ -724,7 +789,7 @@ export async function* readWarcDocs(
         out = await interpret(rec, ctx);
       } catch (err) {
         // Parsing of one record must not end the file: count it, say where, go on.
-        if (err instanceof RefineryError && err.code === 'ERR_STORAGE') throw err;
+        if (err instanceof RefineryError && (err.code === 'ERR_STORAGE' || err.code === 'ERR_BAD_RECORD')) throw err;
         out = { reason: 'corrupt', problem: { code: 'ERR_WARC_FORMAT', message: `unparsable record: ${(err as Error).message}` } };
       }
       if ('doc' in out) {

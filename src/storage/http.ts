@@ -19,9 +19,9 @@ import {
 export interface HttpReadOptions extends RetryOptions {
   /** undici dispatcher (Agent/Pool) to use; default: a proxy agent when HTTP(S)_PROXY is set, else the global one. */
   dispatcher?: Dispatcher;
-  /** Give up on a response whose headers do not arrive in time. Default 60 s. */
+  /** Give up on a response whose headers do not arrive in time. Default: `timeoutMs` (10 s). */
   headersTimeoutMs?: number;
-  /** Give up on a body that stalls this long between chunks. Default 60 s. */
+  /** Give up on a body that stalls this long between chunks. Default: `timeoutMs` (10 s). */
   bodyTimeoutMs?: number;
   /** Extra request headers (e.g. authorization). */
   headers?: Record<string, string>;
@@ -123,8 +123,8 @@ export function readHttp(
         method: 'GET',
         headers,
         dispatcher: opts.dispatcher ?? proxyFromEnv(),
-        headersTimeout: opts.headersTimeoutMs ?? 60_000,
-        bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
+        headersTimeout: opts.headersTimeoutMs ?? r.timeoutMs,
+        bodyTimeout: opts.bodyTimeoutMs ?? r.timeoutMs,
       });
       const status = res.statusCode;
       const dispose = () => res.body.destroy();

@@ -2,12 +2,43 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { RefineryError } from '../errors.js';
 import type { AtomicWriter, ObjectInfo, Storage } from './storage.js';
+
+/**
+ * A temporary's name says who writes it (`<final>.tmp-<host>-<pid>-<random>`), so a later run
+ * can tell a temporary left by a dead process from one a live task is writing (src/run-dir.ts).
+ */
+export function tempName(final: string): string {
+  return `${final}.tmp-${hostname().replace(/[^\w.-]/g, '_')}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** The owner of a temporary from its name (undefined for names without one: older versions). */
+export function tempOwner(name: string): { host: string; pid: number } | undefined {
+  const m = /\.tmp-(.+)-(\d+)-[0-9a-f]{12}$/.exec(name);
+  return m ? { host: m[1]!, pid: Number(m[2]) } : undefined;
+}
+
+/** A failed write of the run directory (disk full, permissions, a file where a folder should be): ERR_OUTPUT with the path. */
+function outputError(path: string, e: unknown): unknown {
+  const errno = (e as NodeJS.ErrnoException)?.code;
+  if (e instanceof RefineryError || !errno) return e;
+  const why = errno === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : errno === 'EEXIST' || errno === 'ENOTDIR' ? `a file is in the way of a folder (${errno})` : (e as Error).message;
+  return new RefineryError('ERR_OUTPUT', `cannot write: ${why}`, { file: path }, { cause: e });
+}
 
 /** Local directory storage: temp name in the same folder, then rename (atomic on POSIX). */
 export function localStorage(rootDir: string): Storage {
   const root = resolve(rootDir);
   const abs = (p: string) => join(root, p);
+  const guard = async <T>(path: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw outputError(path, e);
+    }
+  };
   return {
     root,
     async list(prefix) {
@@ -51,19 +82,34 @@ export function localStorage(rootDir: string): Storage {
     readAll: (path) => readFile(abs(path)),
     async create(path) {
       const final = abs(path);
-      await mkdir(dirname(final), { recursive: true });
-      const tmp = `${final}.tmp-${randomBytes(6).toString('hex')}`;
-      const fh = await open(tmp, 'w');
+      const tmp = tempName(final);
+      const fh = await guard(final, async () => {
+        await mkdir(dirname(final), { recursive: true });
+        return open(tmp, 'w');
+      });
       let closed = false;
+      // A failed write gives its space back at once (a full disk keeps no half shard).
+      const failed = async (e: unknown) => {
+        await writer.abort().catch(() => undefined);
+        return outputError(final, e);
+      };
       const writer: AtomicWriter = {
         async write(chunk) {
-          await fh.write(chunk);
+          try {
+            await fh.write(chunk);
+          } catch (e) {
+            throw await failed(e);
+          }
         },
         async commit() {
-          await fh.sync();
-          await fh.close();
-          closed = true;
-          await rename(tmp, final);
+          try {
+            await fh.sync();
+            await fh.close();
+            closed = true;
+            await rename(tmp, final);
+          } catch (e) {
+            throw await failed(e);
+          }
         },
         async abort() {
           if (!closed) await fh.close();
@@ -75,10 +121,30 @@ export function localStorage(rootDir: string): Storage {
     },
     async writeAll(path, data) {
       const final = abs(path);
-      await mkdir(dirname(final), { recursive: true });
-      const tmp = `${final}.tmp-${randomBytes(6).toString('hex')}`;
-      await writeFile(tmp, data);
-      await rename(tmp, final);
+      const tmp = tempName(final);
+      await guard(final, async () => {
+        await mkdir(dirname(final), { recursive: true });
+        try {
+          await writeFile(tmp, data);
+          await rename(tmp, final);
+        } catch (e) {
+          await rm(tmp, { force: true }).catch(() => undefined);
+          throw e;
+        }
+      });
+    },
+    async createExclusive(path, data) {
+      const final = abs(path);
+      return guard(final, async () => {
+        await mkdir(dirname(final), { recursive: true });
+        try {
+          await writeFile(final, data, { flag: 'wx' });
+          return true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+          throw e;
+        }
+      });
     },
     async delete(path) {
       await rm(abs(path), { force: true, recursive: true });

@@ -31,6 +31,17 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Where retries are counted; default storageRetryCounts. */
   retryCounts?: RetryCounts;
+  /**
+   * How long a request waits for the server (response headers, or the next bytes of a body)
+   * before it is abandoned and retried. Default 10 s.
+   */
+  timeoutMs?: number;
+  /**
+   * Timeouts in a row (no byte received in between) before giving up. Each costs a whole
+   * timeout, unlike a reset, and a server that accepts connections but never answers should
+   * fail a task in well under a minute (3 x 10 s by default), not after every retry. Default 2.
+   */
+  maxTimeoutRetries?: number;
 }
 
 export interface ResolvedRetry {
@@ -38,6 +49,8 @@ export interface ResolvedRetry {
   baseDelayMs: number;
   maxDelayMs: number;
   retryCounts: RetryCounts;
+  timeoutMs: number;
+  maxTimeoutRetries: number;
 }
 
 function envNumber(name: string): number | undefined {
@@ -50,7 +63,8 @@ function envNumber(name: string): number | undefined {
 
 /**
  * Options first, then REFINERY_STORAGE_RETRIES / REFINERY_STORAGE_RETRY_BASE_MS /
- * REFINERY_STORAGE_RETRY_MAX_MS (so tests and operators can tune child processes), then defaults.
+ * REFINERY_STORAGE_RETRY_MAX_MS / REFINERY_STORAGE_TIMEOUT_MS / REFINERY_STORAGE_TIMEOUT_RETRIES
+ * (so tests and operators can tune child processes), then defaults.
  */
 export function resolveRetry(opts: RetryOptions = {}): ResolvedRetry {
   return {
@@ -58,7 +72,14 @@ export function resolveRetry(opts: RetryOptions = {}): ResolvedRetry {
     baseDelayMs: opts.baseDelayMs ?? envNumber('REFINERY_STORAGE_RETRY_BASE_MS') ?? 200,
     maxDelayMs: opts.maxDelayMs ?? envNumber('REFINERY_STORAGE_RETRY_MAX_MS') ?? 10_000,
     retryCounts: opts.retryCounts ?? storageRetryCounts,
+    timeoutMs: opts.timeoutMs ?? envNumber('REFINERY_STORAGE_TIMEOUT_MS') ?? 10_000,
+    maxTimeoutRetries: opts.maxTimeoutRetries ?? envNumber('REFINERY_STORAGE_TIMEOUT_RETRIES') ?? 2,
   };
+}
+
+/** The error that ends retrying after too many timeouts in a row. */
+function noAnswer(uri: string, offset: number | undefined, action: string, timeouts: number, err: unknown): RefineryError {
+  return storageError(uri, offset, `${action} failed: no answer after ${timeouts} timeouts in a row`, err);
 }
 
 /** Exponential backoff with "equal jitter" (half fixed, half random) so clients spread out. */
@@ -124,6 +145,7 @@ export async function withRetries<T>(
   classify: (err: unknown) => Transient | undefined,
   fn: () => Promise<T>,
 ): Promise<T> {
+  let timeouts = 0;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
@@ -131,6 +153,8 @@ export async function withRetries<T>(
       if (err instanceof RefineryError) throw err;
       const t = classify(err);
       if (!t) throw storageError(what.uri, what.offset, `${what.action} failed`, err);
+      timeouts = t.kind === 'timeout' ? timeouts + 1 : 0;
+      if (timeouts > r.maxTimeoutRetries) throw noAnswer(what.uri, what.offset, what.action, timeouts, err);
       if (attempt >= r.maxRetries) {
         throw storageError(what.uri, what.offset, `${what.action} failed after ${attempt} retries`, err);
       }
@@ -169,6 +193,7 @@ export async function* resumingRead(
 ): AsyncGenerator<Uint8Array> {
   let offset = range.start;
   let failures = 0;
+  let timeouts = 0;
   let totalRetries = 0;
   // Even with progress refilling the budget, a server that drops every few bytes must not loop forever.
   const totalBudget = Math.max(r.maxRetries * 20, 50);
@@ -212,7 +237,9 @@ export async function* resumingRead(
       if (err instanceof RefineryError) throw err;
       const t = classify(err);
       if (!t) throw storageError(uri, offset, 'read failed', err);
-      if (offset > offsetBefore) failures = 0;
+      if (offset > offsetBefore) failures = timeouts = 0;
+      timeouts = t.kind === 'timeout' ? timeouts + 1 : 0;
+      if (timeouts > r.maxTimeoutRetries) throw noAnswer(uri, offset, 'read', timeouts, err);
       if (failures >= r.maxRetries || totalRetries >= totalBudget) {
         throw storageError(uri, offset, `read failed after ${totalRetries} retries`, err);
       }

@@ -46,7 +46,7 @@ export interface S3Options extends RetryOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Multipart part size for `create`; S3's minimum is 5 MiB. Default 16 MiB. */
   partSize?: number;
-  /** Give up on a request whose socket is idle this long (waiting for headers or mid-body). Default 60 s. */
+  /** Give up on a request whose socket is idle this long (waiting for headers or mid-body). Default: `timeoutMs` (10 s). */
   idleTimeoutMs?: number;
   /** Keys per ListObjectsV2 page (S3's maximum is 1000). */
   pageSize?: number;
@@ -74,7 +74,7 @@ export function s3Client(opts: S3Options = {}): S3Client {
   const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? env.S3_ENDPOINT;
   const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const forcePathStyle = opts.forcePathStyle ?? (endpoint !== undefined || env.S3_FORCE_PATH_STYLE === 'true');
-  const idleTimeout = opts.idleTimeoutMs ?? 60_000;
+  const idleTimeout = opts.idleTimeoutMs ?? resolveRetry(opts).timeoutMs;
   const key = JSON.stringify([endpoint, region, forcePathStyle, idleTimeout, opts.credentials?.accessKeyId]);
   let client = clients.get(key);
   if (!client) {
@@ -284,6 +284,22 @@ export function s3Storage(url: string, opts: S3Options = {}): Storage {
 
     async writeAll(path, data) {
       await putObject(keyOf(path), typeof data === 'string' ? Buffer.from(data) : data);
+    },
+
+    async createExclusive(path, data) {
+      const key = keyOf(path);
+      const body = typeof data === 'string' ? Buffer.from(data) : data;
+      return call(key, 'put if absent', async () => {
+        try {
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, IfNoneMatch: '*' }));
+          return true;
+        } catch (e) {
+          // 412: the object exists; 409: another conditional put of it is in flight.
+          const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          if (status === 412 || status === 409) return false;
+          throw e;
+        }
+      });
     },
 
     async delete(path) {

@@ -31,5 +31,11 @@ export interface Storage {
   create(path: string): Promise<AtomicWriter>;
   /** Write a whole file atomically. */
   writeAll(path: string, data: Uint8Array | string): Promise<void>;
+  /**
+   * Write a whole file only if no file of that name exists; false if one does. Local disk:
+   * O_EXCL; S3: a conditional put (`If-None-Match: *`), which some servers ignore (see
+   * src/run-lock.ts). Used for the run directory's lock.
+   */
+  createExclusive?(path: string, data: Uint8Array | string): Promise<boolean>;
   delete(path: string): Promise<void>;
 }

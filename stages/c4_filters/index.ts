@@ -7,6 +7,7 @@
  * "javascript" or a cookie/terms policy phrase. Then drop the document with fewer than 5
  * sentences in the kept lines; otherwise the text becomes the kept lines.
  */
+import { int, type OptionRanges } from '../../src/options.js';
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
 import { countSentences, splitLinesUniversal, whitespaceWordStats } from '../text/words.js';
@@ -35,6 +36,13 @@ export const defaults: C4FiltersConfig = {
   filter_curly_bracket: true,
   policy_phrases: ['terms of use', 'privacy policy', 'cookie policy', 'uses cookies', 'use of cookies', 'use cookies'],
   min_num_sentences: 5,
+};
+
+// Counts and lengths (C4, spec §6): whole numbers.
+export const ranges: OptionRanges<C4FiltersConfig> = {
+  max_word_length: int(1),
+  min_words_per_line: int(0),
+  min_num_sentences: int(0),
 };
 
 const CITATION = /\[\d*\]|\[edit\]|\[citation needed\]/g;
@@ -114,6 +122,7 @@ export const c4Filters: StageModule<C4FiltersConfig> = {
   name: 'c4_filters',
   description: 'C4 line filters (long words, short lines, javascript, policy, citations) and document rules (lorem ipsum, {, < 5 sentences)',
   defaults,
+  ranges,
   create(config, ctx) {
     return {
       name: 'c4_filters',

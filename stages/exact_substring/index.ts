@@ -28,6 +28,7 @@
  * Written: pass 1 ~8 B/token (ids + offsets) + 16 B per distinct window; pass 2 12 B per
  * candidate; pass 3 reads ~4 B per cross-part duplicated token of the witness shards.
  */
+import { fraction, int, oneOf, type OptionRanges } from '../../src/options.js';
 import type { CorpusPass, CorpusStep } from '../../src/pass.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { Doc } from '../../src/doc.js';
@@ -75,6 +76,16 @@ export const defaults: ExactSubstringConfig = {
 };
 
 const MODES = ['cut', 'droppartial', 'dropany'];
+
+export const ranges: OptionRanges<ExactSubstringConfig> = {
+  min_tokens: int(1),
+  mode: oneOf(...MODES),
+  min_chars_left: int(0),
+  max_dup_fraction: fraction(),
+  buckets: int(1, 65536),
+  max_part_tokens: int(1),
+  hash_seed: int(0),
+};
 const P = {
   index: 'exact_substring_index',
   match: 'exact_substring_match',
@@ -425,6 +436,7 @@ export function exactSubstringStep(tokenizer: () => Tokenizer): CorpusStep<Exact
     name: 'exact_substring',
     description: 'Remove every span of >= 50 GPT-2 tokens that occurs twice in the corpus (suffix arrays, CUT)',
     defaults,
+    ranges,
     passes: [indexPass(tokenizer), matchPass, applyPass],
   };
 }

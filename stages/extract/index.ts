@@ -4,6 +4,7 @@
  * login walls, empty shells) is removed with reason `empty_extraction`, one with less than
  * `min_text_chars` characters with `too_little_text`.
  */
+import { int } from '../../src/options.js';
 import type { StageModule } from '../../src/stage.js';
 import { dropFor } from '../../src/stage.js';
 import { extractMainContent } from './extract.js';
@@ -31,6 +32,7 @@ export const extractStage: StageModule<ExtractConfig> = {
     max_nodes: 400_000,
     min_text_chars: 1,
   },
+  ranges: { max_html_chars: int(1), max_nodes: int(1), min_text_chars: int(0) },
   create(config, ctx) {
     const options = {
       includeTitle: config.include_title,

@@ -12,6 +12,7 @@ import type { Doc } from '../../src/doc.js';
 import { dropFor, type Stage, type StageContext, type StageModule, type StepResult } from '../../src/stage.js';
 import { RefineryError } from '../../src/errors.js';
 import { RESERVED_COLUMNS } from '../../src/formats/schema.js';
+import { fraction } from '../../src/options.js';
 import { loadFastText } from '../language/fasttext.js';
 
 export interface FastTextClassifierConfig {
@@ -31,6 +32,7 @@ export const fasttextClassifier: StageModule<FastTextClassifierConfig> = {
   name: 'fasttext_classifier',
   description: "a fastText model's probability of one label (e.g. DCLM's quality classifier) as a column; optionally drop below a threshold",
   defaults: { model: '', label: '', column: 'quality_score', threshold: 0 },
+  ranges: { threshold: fraction() },
   create(config: FastTextClassifierConfig, ctx: StageContext): Stage {
     if (!config.model) throw new RefineryError('ERR_CONFIG', 'fasttext_classifier.model: the path of a fastText .bin or .ftz model is required');
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(config.column) || RESERVED_COLUMNS.has(config.column)) {

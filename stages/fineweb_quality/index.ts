@@ -5,6 +5,7 @@
  * default) too many newlines per word (`list_ratio`). Lines are the `\n`-separated lines
  * that are not blank, as in the released filter whose thresholds these are.
  */
+import { fraction, int, num, type OptionRanges } from '../../src/options.js';
 import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { countOccurrences, findDuplicates, splitLinesKeepEmpty, words } from '../text/words.js';
 
@@ -33,6 +34,15 @@ export const defaults: FinewebQualityConfig = {
   short_line_length: 30,
   char_duplicates_ratio: 0.01,
   new_line_ratio: 0.3,
+};
+
+// Fractions of lines or characters are in [0, 1]; newlines per word may exceed 1 (0 = off).
+export const ranges: OptionRanges<FinewebQualityConfig> = {
+  line_punct_thr: fraction(),
+  short_line_thr: fraction(),
+  short_line_length: int(0),
+  char_duplicates_ratio: fraction(),
+  new_line_ratio: num(0),
 };
 
 const endTests = new WeakMap<string[], (line: string) => boolean>();
@@ -88,5 +98,6 @@ export const finewebQuality = textFilter<FinewebQualityConfig>({
   name: 'fineweb_quality',
   description: 'FineWeb quality filters: punctuated lines, duplicated-line characters, short lines, newline ratio',
   defaults,
+  ranges,
   check: checkFineweb,
 });

@@ -7,6 +7,7 @@
  * word count and mean length count only tokens with a letter, digit or mark; the `#`,
  * ellipsis and alphabetic ratios divide by all tokens (as datatrove does).
  */
+import { fraction, int, num, type OptionRanges } from '../../src/options.js';
 import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { ALPHA, WS, classOf } from '../text/chars.js';
 import { WORD_BITS, countOccurrences, lineSpans, wordClasses, words } from '../text/words.js';
@@ -49,6 +50,21 @@ export const defaults: GopherQualityConfig = {
   min_stop_words: 2,
   stop_words: ['the', 'be', 'to', 'of', 'and', 'that', 'have', 'with'],
   bullets: ['•', '‣', '◦', '⁃', '●', '○', '▪', '■', '-', '*'],
+};
+
+// Spec §5: word counts are whole numbers, mean word lengths positive; symbol-to-word ratios
+// may exceed 1, line and word shares are fractions.
+export const ranges: OptionRanges<GopherQualityConfig> = {
+  min_words: int(0),
+  max_words: int(0),
+  min_mean_word_length: num(0),
+  max_mean_word_length: num(0),
+  max_hash_word_ratio: num(0),
+  max_ellipsis_word_ratio: num(0),
+  max_bullet_lines_ratio: fraction(),
+  max_ellipsis_lines_ratio: fraction(),
+  min_alpha_words_ratio: fraction(),
+  min_stop_words: int(0),
 };
 
 export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m: string, v: number) => void): Drop | undefined {
@@ -130,5 +146,6 @@ export const gopherQuality = textFilter<GopherQualityConfig>({
   name: 'gopher_quality',
   description: 'Gopher document-wise quality rules: length, word length, symbols, bullets, alphabetic words, stop words (spec §5)',
   defaults,
+  ranges,
   check: checkQuality,
 });

@@ -5,6 +5,7 @@
  * `duplicated_5_n_grams`, ...); measures are checked in that order and the first one over its
  * threshold drops the document (the ones after it are not computed).
  */
+import { fraction, type OptionRanges } from '../../src/options.js';
 import { dropFor, textFilter, type Drop } from '../../src/stage.js';
 import { lineSpans, paragraphSpans, words } from '../text/words.js';
 import { NgramScanner, duplicateSpans, wordIds } from '../text/ngrams.js';
@@ -31,6 +32,16 @@ export const defaults: GopherRepetitionConfig = {
   dup_para_char_frac: 0.2,
   top_ngram_char_frac: [0.2, 0.18, 0.16],
   dup_ngram_char_frac: [0.15, 0.14, 0.13, 0.12, 0.11, 0.1],
+};
+
+// Every threshold is a fraction of lines, paragraphs or characters (spec §4); lists: each element.
+export const ranges: OptionRanges<GopherRepetitionConfig> = {
+  dup_line_frac: fraction(),
+  dup_para_frac: fraction(),
+  dup_line_char_frac: fraction(),
+  dup_para_char_frac: fraction(),
+  top_ngram_char_frac: fraction(),
+  dup_ngram_char_frac: fraction(),
 };
 
 /** Thresholds that are 0 are off (as in datatrove, where a falsy threshold disables a rule). */
@@ -81,5 +92,6 @@ export const gopherRepetition = textFilter<GopherRepetitionConfig>({
   name: 'gopher_repetition',
   description: 'Gopher repetition removal: duplicated lines, paragraphs and word n-grams (RW 3.2, spec §4)',
   defaults,
+  ranges,
   check: checkRepetition,
 });

@@ -3,6 +3,7 @@
  * newlines replaced by spaces; keep a document whose top label is a wanted language with score
  * >= min_score. Every document gets `language` and `languageScore`, kept or not.
  */
+import { fraction } from '../../src/options.js';
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type Drop, type Stage, type StageContext, type StageModule, type StepResult } from '../../src/stage.js';
 import { RefineryError } from '../../src/errors.js';
@@ -25,10 +26,8 @@ export const language: StageModule<LanguageConfig> = {
   name: 'language',
   description: 'fastText lid.176 language ID: keep wanted languages with score >= min_score',
   defaults: { languages: ['en'], min_score: 0.65, model: null },
+  ranges: { min_score: fraction() },
   create(config: LanguageConfig, ctx: StageContext): Stage {
-    if (!(config.min_score >= 0 && config.min_score <= 1)) {
-      throw new RefineryError('ERR_CONFIG', `language.min_score: expected a probability in [0, 1], got ${config.min_score}`);
-    }
     const model = loadFastText(config.model ?? bundledLidModelPath());
     const codes = model.info.labels.map((l) => (l.startsWith(LABEL_PREFIX) ? l.slice(LABEL_PREFIX.length) : l));
     // A code the model cannot predict would silently drop every document.

@@ -7,6 +7,7 @@
  * document's words, drop the document (`removed_words_frac`); otherwise keep the corrected
  * text (blank-line runs collapsed to at most one blank line).
  */
+import { fraction, int, type OptionRanges } from '../../src/options.js';
 import type { Doc } from '../../src/doc.js';
 import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
 import { ALPHA, NUM, UPPER, WS, classOf } from '../text/chars.js';
@@ -41,6 +42,13 @@ export const defaults: LineCorrectionsConfig = {
   boilerplate_suffixes: ['read more...'],
   boilerplate_anywhere: ['items in cart'],
   max_removed_words_frac: 0.05,
+};
+
+export const ranges: OptionRanges<LineCorrectionsConfig> = {
+  max_uppercase_ratio: fraction(),
+  min_words_per_line: int(0),
+  boilerplate_max_words: int(0),
+  max_removed_words_frac: fraction(),
 };
 
 /** "3 likes", "1.2K shares", "12 comments" (an optional K/M/B multiplier; punctuation around). */
@@ -148,6 +156,7 @@ export const lineCorrections: StageModule<LineCorrectionsConfig> = {
   name: 'line_corrections',
   description: 'RefinedWeb line-wise corrections: drop uppercase/numeric/counter/one-word lines, strip boilerplate; drop the document past 5% removed words',
   defaults,
+  ranges,
   create(config, ctx) {
     return {
       name: 'line_corrections',

@@ -11,6 +11,7 @@
  * with Jaccard s becomes a candidate with probability 1-(1-s^r)^b, at a cost of about
  * K ln K arrivals per document (K = b*r) instead of K hashes per shingle.
  */
+import { int, oneOf } from '../../src/options.js';
 import type { CorpusStep } from '../../src/pass.js';
 import type { MinhashConfig } from './config.js';
 import { MINHASH_DEFAULTS } from './config.js';
@@ -26,5 +27,14 @@ export const minhash: CorpusStep<MinhashConfig> = {
   name: 'minhash',
   description: 'Fuzzy dedup: MinHash LSH (450x20 over GPT-2 token 5-grams by default), union-find clusters, one survivor each',
   defaults: MINHASH_DEFAULTS,
+  // The bounds stages/minhash/config.ts checkConfig applies, declared so they are checked at start.
+  ranges: {
+    bands: int(1, 100_000),
+    rows: int(1, 1000),
+    ngram: int(1, 1000),
+    shingle: oneOf('gpt2', 'words'),
+    seed: int(0),
+    bands_per_task: int(1, 100_000),
+  },
   passes: [signaturesPass, bucketsPass, clustersPass, filterPass],
 };

@@ -15,7 +15,7 @@ import type { Registry } from '../../src/config.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { CorpusPass, PassContext } from '../../src/pass.js';
 import { validateOptions } from '../../src/options.js';
-import { TOKENIZE_DEFAULTS, tokenizePasses, tokenizerOf, type TokenizeOptions, type TokensManifest } from './index.js';
+import { tokenize, TOKENIZE_DEFAULTS, tokenizePasses, tokenizerOf, type TokenizeOptions, type TokensManifest } from './index.js';
 import { decodeIndex, DTYPE } from './megatron.js';
 
 export const TOKENIZE_USAGE = `usage: refinery tokenize <run-dir|s3://...> [--tokenizer gpt2|path/tokenizer.json] [--end-token T]
@@ -58,7 +58,7 @@ export async function tokenizeCommand(argv: string[]): Promise<number> {
     dir: values.dir ?? defaultDir,
     shuffle_window: wholeNumberArg('shuffle-window', values['shuffle-window']) ?? 0,
     seed: wholeNumberArg('seed', values.seed) ?? 0,
-  }) as TokenizeOptions;
+  }, tokenize.ranges) as TokenizeOptions;
   const run = openStorage(target);
   const manifest = await readManifest(run).catch(() => {
     throw new RefineryError('ERR_INPUT', `${target}: not a run directory (no run.json)`);

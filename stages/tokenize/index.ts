@@ -29,6 +29,7 @@ import { pad } from '../../src/run-dir.js';
 import { emptyStageStats, type TaskStats } from '../../src/stats.js';
 import { RefineryError } from '../../src/errors.js';
 import { seededRandom } from '../../src/random.js';
+import { int } from '../../src/options.js';
 import { openTextTokenizer, type TextTokenizer } from '../../src/tokenizer/text-tokenizer.js';
 import { DTYPE, dtypeFor, encodeIndex, type TokenDType } from './megatron.js';
 
@@ -240,5 +241,6 @@ export const tokenize: CorpusStep<TokenizeOptions> = {
   name: 'tokenize',
   description: 'the kept corpus as token ids in Megatron-LM indexed dataset shards (.bin/.idx, uint16 or int32) with tokens/manifest.json; GPT-2 or a Hugging Face tokenizer.json',
   defaults: TOKENIZE_DEFAULTS,
+  ranges: { shuffle_window: int(0, 100_000_000), seed: int(0, 2 ** 32 - 1) },
   passes: tokenizePasses(),
 };

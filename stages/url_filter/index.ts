@@ -9,6 +9,7 @@
  * section via `tldts` (private suffixes like blogspot.com are ignored, so `x.blogspot.com`
  * walks up to `blogspot.com`, as UT1's entries expect).
  */
+import { int } from '../../src/options.js';
 import { getDomain } from 'tldts';
 import type { Doc } from '../../src/doc.js';
 import type { Drop, StageModule, StepResult } from '../../src/stage.js';
@@ -123,6 +124,8 @@ export const urlFilter: StageModule<UrlFilterConfig> = {
   name: 'url_filter',
   description: 'RefinedWeb URL filtering: UT1 domain/URL blocklists, strict/hard/soft URL words, curated sources (spec §1)',
   defaults,
+  // Soft words a URL must hold to be removed (spec §1): a whole number.
+  ranges: { soft_threshold: int(0) },
   async create(config, ctx) {
     const t0 = performance.now();
     const bl = await loadBlocklist(config.blocklist_dirs, config.categories, config.match_urls);
