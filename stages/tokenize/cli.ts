@@ -28,6 +28,9 @@ export const TOKENS_USAGE = `usage: refinery tokens <tokens-dir|s3://...> [--dec
   Prints the tokenizer, dtype and per-shard documents and tokens (checked against each .idx);
   --decode N prints document N (0-based, over the shards in manifest order) decoded to text.`;
 
+/** Usage to stdout when asked for (--help), else to stderr with the error. */
+const usageLog = (argv: string[]) => (line: string) => (argv.includes('--help') || argv.includes('-h') ? console.log(line) : console.error(line));
+
 async function loadRegistry(): Promise<Registry> {
   // Dynamic: the registry imports this module for its command table.
   return (await import('../index.js')) as Registry;
@@ -46,7 +49,7 @@ export async function tokenizeCommand(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    (l) => console.error(l),
+    usageLog(argv),
   );
   if (typeof parsed === 'number') return parsed;
   const { values, target } = parsed;
@@ -91,7 +94,7 @@ async function readTokensManifest(dir: Storage, where: string): Promise<TokensMa
 }
 
 export async function tokensCommand(argv: string[]): Promise<number> {
-  const parsed = parseTargetCommand('tokens', TOKENS_USAGE, argv, { decode: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, (l) => console.error(l));
+  const parsed = parseTargetCommand('tokens', TOKENS_USAGE, argv, { decode: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, usageLog(argv));
   if (typeof parsed === 'number') return parsed;
   const { values, target } = parsed;
   const dir = openStorage(target);
