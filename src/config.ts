@@ -46,6 +46,8 @@ export interface OutputOptions {
 }
 
 export interface RunConfig {
+  /** `filter` (default): stages remove documents; `annotate`: they only record why (src/pipeline.ts). */
+  mode?: 'filter' | 'annotate';
   reader: ReaderOptions;
   stages: { name: string; options: Record<string, unknown> }[];
   output: OutputOptions;
@@ -126,12 +128,16 @@ export function resolveConfig(raw: unknown, registry: Registry): RunConfig {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new RefineryError('ERR_CONFIG', 'the config must be a mapping with keys reader, stages, output, passes');
   const top = raw as Record<string, unknown>;
   for (const key of Object.keys(top)) {
-    if (!['reader', 'stages', 'output', 'passes', 'slurm'].includes(key)) {
-      throw new RefineryError('ERR_CONFIG', `${key}: unknown section (known: reader, stages, output, passes, slurm)`);
+    if (!['reader', 'stages', 'output', 'passes', 'slurm', 'mode'].includes(key)) {
+      throw new RefineryError('ERR_CONFIG', `${key}: unknown section (known: reader, stages, output, passes, slurm, mode)`);
     }
+  }
+  if (top.mode !== undefined && top.mode !== 'filter' && top.mode !== 'annotate') {
+    throw new RefineryError('ERR_CONFIG', `mode: expected filter or annotate, got ${JSON.stringify(top.mode)}`);
   }
   const output = validateOptions('output', OUTPUT_DEFAULTS, top.output, OUTPUT_RANGES);
   return {
+    ...(top.mode === 'annotate' ? { mode: 'annotate' as const } : {}),
     reader: validateOptions('reader', READER_DEFAULTS, top.reader, READER_RANGES),
     stages: resolveList('stages', top.stages, registry.stageModules),
     output,

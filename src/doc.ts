@@ -30,6 +30,11 @@ export interface Doc {
   source?: { file: string; offset: number };
   /** Open annotations that stages add (kept in JSON form in the output's `meta` column). */
   meta: Record<string, unknown>;
+  /**
+   * Columns that stages add to the output, by name (e.g. `quality_score`): each becomes a
+   * top-level Parquet/JSONL column of its own, numbers as float64, strings as UTF-8.
+   */
+  columns?: Record<string, number | string | null>;
 }
 
 /** A fresh document with only the required fields set. */

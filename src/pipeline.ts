@@ -43,10 +43,20 @@ export type OnDrop = (stage: string, doc: Doc, drop: Drop) => void | Promise<voi
 export const BATCH_SIZE = 64;
 
 /**
+ * `annotate`: stages measure but do not remove. A document a stage would drop is kept as it
+ * came in, with the rule and its measured value as columns `<stage>_reason`, `<stage>_value`
+ * (counted as the event `annotated:<reason>`), so thresholds can be chosen on the output.
+ * A document without text (nothing to measure, e.g. no main content) is still dropped.
+ */
+export interface PipelineMode {
+  annotate?: boolean;
+}
+
+/**
  * Push one batch through every stage; returns the survivors in order.
  * A stage that throws on a document fails the task: stage bugs must not be silent.
  */
-export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: OnDrop): Promise<Doc[]> {
+export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: OnDrop, mode: PipelineMode = {}): Promise<Doc[]> {
   let docs = batch;
   for (const { stage, stats } of stages) {
     if (docs.length === 0) break;
@@ -78,7 +88,21 @@ export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: 
         lang.docsIn++;
         lang.charsIn += sizes[i]!;
       }
-      if (isDrop(r)) {
+      if (isDrop(r) && mode.annotate && before.text.length > 0) {
+        // Annotate mode: the rule and its value become columns; the document goes on.
+        (before.columns ??= {})[`${stage.name}_reason`] = r.reason;
+        before.columns[`${stage.name}_value`] = r.value ?? null;
+        stats.events[`annotated:${r.reason}`] = (stats.events[`annotated:${r.reason}`] ?? 0) + 1;
+        stats.docsOut++;
+        const chars = docChars(before);
+        stats.charsOut += chars;
+        if (lang) {
+          lang.docsOut++;
+          lang.charsOut += chars;
+          lang.tokensOut += before.tokenCount ?? 0;
+        }
+        kept.push(before);
+      } else if (isDrop(r)) {
         const d = (stats.dropped[r.reason] ??= { docs: 0, chars: 0 });
         d.docs++;
         d.chars += sizes[i]!;
@@ -101,14 +125,14 @@ export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: 
 }
 
 /** Stream documents through the stages, batch by batch. */
-export async function* runStages(input: AsyncIterable<Doc>, stages: ActiveStage[], onDrop: OnDrop, batchSize = BATCH_SIZE): AsyncGenerator<Doc> {
+export async function* runStages(input: AsyncIterable<Doc>, stages: ActiveStage[], onDrop: OnDrop, batchSize = BATCH_SIZE, mode: PipelineMode = {}): AsyncGenerator<Doc> {
   let batch: Doc[] = [];
   for await (const doc of input) {
     batch.push(doc);
     if (batch.length >= batchSize) {
-      yield* await processBatch(batch, stages, onDrop);
+      yield* await processBatch(batch, stages, onDrop, mode);
       batch = [];
     }
   }
-  if (batch.length) yield* await processBatch(batch, stages, onDrop);
+  if (batch.length) yield* await processBatch(batch, stages, onDrop, mode);
 }

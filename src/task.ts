@@ -6,7 +6,7 @@
 import type { Registry } from './config.js';
 import type { Doc } from './doc.js';
 import { createStage, type Drop } from './stage.js';
-import { newActiveStage, runStages, stageContext, type ActiveStage } from './pipeline.js';
+import { BATCH_SIZE, newActiveStage, runStages, stageContext, type ActiveStage } from './pipeline.js';
 import { emptyReaderStats, emptyStageStats, type TaskStats } from './stats.js';
 import { docToRow, type ExcludedRow } from './formats/schema.js';
 import { clearTaskShards, createShardWriter } from './writers/shard-writer.js';
@@ -100,7 +100,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     }
   })();
   try {
-    for await (const doc of runStages(counted, stages, onDrop)) {
+    for await (const doc of runStages(counted, stages, onDrop, BATCH_SIZE, { annotate: config.mode === 'annotate' })) {
       await out.add(docToRow(doc));
       sampler.kept(doc);
       tokens += doc.tokenCount ?? 0;

@@ -19,6 +19,9 @@ import { tokenCount } from './token_count/index.js';
 import { minhash } from './minhash/index.js';
 import { exactSubstring } from './exact_substring/index.js';
 import { urlDedup } from './url_dedup/index.js';
+import { tokenize } from './tokenize/index.js';
+import { fasttextClassifier } from './fasttext_classifier/index.js';
+import { tokenizeCommand, tokensCommand } from './tokenize/cli.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageModules: Record<string, StageModule<any>> = {
@@ -32,6 +35,7 @@ export const stageModules: Record<string, StageModule<any>> = {
   [finewebQuality.name]: finewebQuality,
   [pii.name]: pii,
   token_count: tokenCount,
+  [fasttextClassifier.name]: fasttextClassifier,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -39,8 +43,11 @@ export const corpusSteps: Record<string, CorpusStep<any>> = {
   minhash,
   exact_substring: exactSubstring,
   url_dedup: urlDedup,
+  tokenize,
 };
 
 export const commands: Record<string, { summary: string; run(argv: string[]): Promise<number> }> = {
   extract: { summary: 'extract the main text of HTML files (plain or .gz, - for stdin) as JSON lines', run: extractCommand },
+  tokenize: { summary: 'tokenize a finished run into Megatron-LM .bin/.idx shards (GPT-2 or a tokenizer.json)', run: tokenizeCommand },
+  tokens: { summary: 'statistics of token shards, and --decode N to read document N back', run: tokensCommand },
 };

@@ -4,6 +4,7 @@
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   refinery::InitInfo(env, exports);
+  refinery::InitBpe(env, exports);
   refinery::InitFastText(env, exports);
   refinery::InitGpt2(env, exports);
   refinery::InitMinhash(env, exports);

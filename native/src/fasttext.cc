@@ -5,6 +5,8 @@
 //
 // JS API (see stages/language/fasttext.ts):
 //   fasttextLoad(bytes: Uint8Array) -> External model handle        (parses a .bin or .ftz)
+//   fasttextLoadFile(path: string) -> the same, read from the file through mmap, so a multi-GB
+//                                      .bin is never copied into JS memory
 //   fasttextInfo(model) -> { dim, nwords, nlabels, labels: string[], minn, maxn, wordNgrams,
 //                            bucket, loss, quantized }
 //   fasttextPredict(model, texts: string[], k: number, threshold: number)
@@ -18,6 +20,12 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cerrno>
 
 #include "kernels.h"
 
@@ -636,15 +644,10 @@ Handle* unwrap(const Napi::Value& v) {
   return v.As<Napi::External<Handle>>().Data();
 }
 
-Napi::Value Load(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray()) {
-    Napi::TypeError::New(env, "fasttextLoad(bytes: Uint8Array)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+// A model handle parsed from the file's bytes (a JS Uint8Array or a mapped file).
+Napi::Value NewHandle(Napi::Env env, const uint8_t* data, size_t size) {
   Handle* h = new Handle();
-  if (const char* err = parseModel(bytes.Data(), bytes.ByteLength(), h->model)) {
+  if (const char* err = parseModel(data, size, h->model)) {
     delete h;
     Napi::Error::New(env, err).ThrowAsJavaScriptException();
     return env.Undefined();
@@ -652,6 +655,46 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
   h->scratch.hidden.resize(h->model.dim);
   h->scratch.output.resize(h->model.nlabels);
   return Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* p) { delete p; });
+}
+
+Napi::Value Load(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) {
+    Napi::TypeError::New(env, "fasttextLoad(bytes: Uint8Array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  return NewHandle(env, bytes.Data(), bytes.ByteLength());
+}
+
+Napi::Value LoadFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "fasttextLoadFile(path: string)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    const std::string err = std::strerror(errno);
+    if (fd >= 0) close(fd);
+    Napi::Error::New(env, "cannot open: " + err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  // The parser copies what it keeps into its own arrays: map the file read-only, read it once
+  // front to back, unmap.
+  void* data = size ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
+  close(fd);
+  if (size && data == MAP_FAILED) {
+    Napi::Error::New(env, std::string("cannot map: ") + std::strerror(errno)).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (size) madvise(data, size, MADV_SEQUENTIAL);
+  Napi::Value handle = NewHandle(env, static_cast<const uint8_t*>(data), size);
+  if (size) munmap(data, size);
+  return handle;
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -733,6 +776,7 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
 
 void InitFastText(Napi::Env env, Napi::Object exports) {
   exports.Set("fasttextLoad", Napi::Function::New(env, Load));
+  exports.Set("fasttextLoadFile", Napi::Function::New(env, LoadFile));
   exports.Set("fasttextInfo", Napi::Function::New(env, Info));
   exports.Set("fasttextPredict", Napi::Function::New(env, Predict));
 }

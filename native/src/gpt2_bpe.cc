@@ -36,7 +36,7 @@
 #endif
 
 #include "kernels.h"
-#include "unicode_tables.h"
+#include "unicode_class.h"
 
 namespace refinery::gpt2 {
 namespace {
@@ -52,7 +52,10 @@ constexpr size_t kMaxTokens = 0xfffe;  // ids 0..0xfffd; 0xfffe and 0xffff are m
 // compared keeps this much readable slack after its last byte.
 constexpr size_t kSlack = 24;
 
-enum Cls : uint8_t { kOther = 0, kLetter = 1, kNumber = 2, kSpace = 3 };
+using uclass::kOther;
+using uclass::kLetter;
+using uclass::kNumber;
+using uclass::kSpace;
 
 struct Slot {
   uint32_t id1;  // token id + 1; 0 = empty
@@ -233,78 +236,20 @@ struct alignas(16) SmallEntry {
 };
 static_assert(sizeof(SmallEntry) == 16);
 
-bool InRanges(const unicode::Range* r, size_t count, uint32_t cp) {
-  size_t lo = 0, hi = count;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (r[mid].hi < cp) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < count && r[lo].lo <= cp;
-}
-
-// Rust regex's \s: the Unicode White_Space property.
-bool IsWhiteSpace(uint32_t c) {
-  return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
-         c == 0x3000;
-}
-
-uint8_t SlowClass(uint32_t cp) {
-  if (IsWhiteSpace(cp)) return kSpace;
-  constexpr size_t nl = sizeof(unicode::kLetters) / sizeof(unicode::kLetters[0]);
-  constexpr size_t nn = sizeof(unicode::kNumbers) / sizeof(unicode::kNumbers[0]);
-  if (InRanges(unicode::kLetters, nl, cp)) return kLetter;
-  if (InRanges(unicode::kNumbers, nn, cp)) return kNumber;
-  return kOther;
-}
+// Character classes, CharAt and UTF-8 output are shared with the generic BPE (unicode_class.h);
+// the class table is copied into this file's own array, which the hot loops index directly.
+using uclass::Char;
+using uclass::PutUtf8;
+using uclass::SlowClass;
 
 void InitClasses() {
   if (g_classesReady) return;
-  for (uint32_t c = 0; c < 0x10000; c++) g_bmpClass[c] = SlowClass(c);
+  std::memcpy(g_bmpClass, uclass::BmpClasses(), sizeof g_bmpClass);
   g_classesReady = true;
 }
 
-// One character of the UTF-16 text: code point, code units, class. A lone surrogate reads as
-// U+FFFD, what TextEncoder (and so tiktoken's binding) makes of it.
-struct Char {
-  uint32_t cp;
-  uint32_t units;
-  uint8_t cls;
-};
-
-inline Char CharAt(const char16_t* s, size_t n, size_t k) {
-  const uint32_t c = s[k];
-  if (c - 0xd800u >= 0x800u) return {c, 1, g_bmpClass[c]};
-  if (c <= 0xdbff && k + 1 < n && static_cast<uint32_t>(s[k + 1]) - 0xdc00u < 0x400u) {
-    const uint32_t cp = 0x10000 + ((c - 0xd800) << 10) + (s[k + 1] - 0xdc00u);
-    return {cp, 2, SlowClass(cp)};
-  }
-  return {0xfffd, 1, kOther};
-}
-
-inline size_t PutUtf8(uint8_t* out, uint32_t c) {
-  if (c < 0x80) {
-    out[0] = static_cast<uint8_t>(c);
-    return 1;
-  }
-  if (c < 0x800) {
-    out[0] = static_cast<uint8_t>(0xc0 | (c >> 6));
-    out[1] = static_cast<uint8_t>(0x80 | (c & 0x3f));
-    return 2;
-  }
-  if (c < 0x10000) {
-    out[0] = static_cast<uint8_t>(0xe0 | (c >> 12));
-    out[1] = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3f));
-    out[2] = static_cast<uint8_t>(0x80 | (c & 0x3f));
-    return 3;
-  }
-  out[0] = static_cast<uint8_t>(0xf0 | (c >> 18));
-  out[1] = static_cast<uint8_t>(0x80 | ((c >> 12) & 0x3f));
-  out[2] = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3f));
-  out[3] = static_cast<uint8_t>(0x80 | (c & 0x3f));
-  return 4;
-}
+// A lone surrogate reads as U+FFFD, what TextEncoder (and so tiktoken's binding) makes of it.
+inline Char CharAt(const char16_t* s, size_t n, size_t k) { return uclass::CharAt(g_bmpClass, s, n, k); }
 
 struct Scratch {
   // The current piece in UTF-8 (+ kSlack) and, for offsets, the UTF-16 offset of the

