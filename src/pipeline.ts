@@ -88,36 +88,32 @@ export async function processBatch(batch: Doc[], stages: ActiveStage[], onDrop: 
         lang.docsIn++;
         lang.charsIn += sizes[i]!;
       }
-      if (isDrop(r) && mode.annotate && before.text.length > 0) {
+      let out: Doc;
+      if (isDrop(r)) {
+        if (!mode.annotate || before.text.length === 0) {
+          const d = (stats.dropped[r.reason] ??= { docs: 0, chars: 0 });
+          d.docs++;
+          d.chars += sizes[i]!;
+          await onDrop(stage.name, before, r);
+          continue;
+        }
         // Annotate mode: the rule and its value become columns; the document goes on.
         (before.columns ??= {})[`${stage.name}_reason`] = r.reason;
         before.columns[`${stage.name}_value`] = r.value ?? null;
         stats.events[`annotated:${r.reason}`] = (stats.events[`annotated:${r.reason}`] ?? 0) + 1;
-        stats.docsOut++;
-        const chars = docChars(before);
-        stats.charsOut += chars;
-        if (lang) {
-          lang.docsOut++;
-          lang.charsOut += chars;
-          lang.tokensOut += before.tokenCount ?? 0;
-        }
-        kept.push(before);
-      } else if (isDrop(r)) {
-        const d = (stats.dropped[r.reason] ??= { docs: 0, chars: 0 });
-        d.docs++;
-        d.chars += sizes[i]!;
-        await onDrop(stage.name, before, r);
+        out = before;
       } else {
-        stats.docsOut++;
-        const chars = docChars(r);
-        stats.charsOut += chars;
-        if (lang) {
-          lang.docsOut++;
-          lang.charsOut += chars;
-          lang.tokensOut += r.tokenCount ?? 0;
-        }
-        kept.push(r);
+        out = r;
       }
+      stats.docsOut++;
+      const chars = docChars(out);
+      stats.charsOut += chars;
+      if (lang) {
+        lang.docsOut++;
+        lang.charsOut += chars;
+        lang.tokensOut += out.tokenCount ?? 0;
+      }
+      kept.push(out);
     }
     docs = kept;
   }
