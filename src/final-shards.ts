@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { CorpusPass, CorpusStep, PassContext } from './pass.js';
 import type { OutputOptions } from './config.js';
-import { parquetRowCount, parquetStreamWriter, readParquetRows, storageParquet } from './formats/parquet.js';
+import { parquetRowCount, readParquetRows, storageParquet } from './formats/parquet.js';
+import { parquetFileWriter } from './pass-io.js';
 import { docToRow, rowToDoc, type DocRow } from './formats/schema.js';
 import { paths } from './run-dir.js';
 import type { TaskStats } from './stats.js';
@@ -185,18 +186,18 @@ const finalShards: CorpusPass<OutputOptions> = {
       };
       if (ctx.options.format === 'parquet') {
         // Streamed a row group at a time (the same bytes as encoding the part at once).
-        const out = await ctx.run.create(name);
-        try {
-          const pq = parquetStreamWriter<DocRow>(async (b) => {
+        const pq = parquetFileWriter<DocRow>(ctx.run, name, false, 'write', {
+          parquet: { rowGroupRows: ctx.options.row_group_rows, zstdLevel: ctx.options.zstd_level },
+          onBytes: (b) => {
             hash.update(b);
             bytes += b.byteLength;
-            await out.write(b);
-          }, false, { rowGroupRows: ctx.options.row_group_rows, zstdLevel: ctx.options.zstd_level });
+          },
+        });
+        try {
           for await (const row of rowsOfPart()) await pq.add(row);
           await pq.close();
-          await out.commit();
         } catch (e) {
-          await out.abort();
+          await pq.abort();
           throw e;
         }
       } else {

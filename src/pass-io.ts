@@ -10,7 +10,7 @@ import type { Doc } from './doc.js';
 import type { Drop } from './stage.js';
 import type { TaskStats } from './stats.js';
 import { emptyStageStats } from './stats.js';
-import { encodeParquet, parquetStreamWriter, readParquetRows, storageParquet } from './formats/parquet.js';
+import { encodeParquet, parquetStreamWriter, readParquetRows, storageParquet, type ParquetOptions } from './formats/parquet.js';
 import type { ParquetStreamWriter } from './formats/parquet.js';
 import { docToRow, rowToDoc } from './formats/schema.js';
 import type { DocRow, ExcludedRow } from './formats/schema.js';
@@ -45,14 +45,24 @@ export interface ParquetFileWriter<R extends DocRow> {
   readonly rows: number;
 }
 
-export function parquetFileWriter<R extends DocRow>(run: Storage, path: string, excluded: boolean, empty: 'write' | 'delete'): ParquetFileWriter<R> {
+export function parquetFileWriter<R extends DocRow>(
+  run: Storage,
+  path: string,
+  excluded: boolean,
+  empty: 'write' | 'delete',
+  /** Row group and zstd settings, and a tap on every byte written (hash and size on the way). */
+  opts: { parquet?: ParquetOptions; onBytes?: (bytes: Uint8Array) => void } = {},
+): ParquetFileWriter<R> {
   let file: AtomicWriter | undefined;
   let pq: ParquetStreamWriter<R> | undefined;
   return {
     async add(row) {
       if (!pq) {
         const out = (file = await run.create(path));
-        pq = parquetStreamWriter<R>((bytes) => out.write(bytes), excluded);
+        pq = parquetStreamWriter<R>((bytes) => {
+          opts.onBytes?.(bytes);
+          return out.write(bytes);
+        }, excluded, opts.parquet);
       }
       await pq.add(row);
     },
