@@ -113,7 +113,7 @@ export async function loadStageModule(url: string, where: string, expectSha256?:
   if (!loaded.has(url)) {
     const p = importStage(url, where);
     loaded.set(url, p);
-    p.catch(() => loaded.delete(url)); // a fixed file may load on the next call
+    p.catch(() => loaded.delete(url)); // a failure is not kept here: the next call says it again
   }
   const stage = await loaded.get(url)!;
   if (expectSha256 !== undefined && stage.sha256 !== expectSha256) {
