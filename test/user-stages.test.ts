@@ -307,3 +307,10 @@ export const annotator: StageModule<{ column: string }> = {
   assert.match(bad, /min_wrds/);
   assert.match(bad, /number/);
 });
+
+test('docs/writing-a-stage.md shows each example file as it is', () => {
+  const doc = readFileSync(join(projectDir, 'docs', 'writing-a-stage.md'), 'utf8');
+  for (const f of readdirSync(examples).filter((x) => x.endsWith('.js'))) {
+    assert.ok(doc.includes(`\`examples/stages/${f}\`\n\n\`\`\`js\n${readFileSync(join(examples, f), 'utf8')}\`\`\``), `${f} is in the doc, unchanged`);
+  }
+});
