@@ -141,6 +141,13 @@ test('a filter, an annotator and a formatter from modules run end to end on 2 wo
   assert.match(task.stdout, /filter\/1: done, 2 documents written/);
   assert.deepEqual(readFileSync(join(out, 'filter', 'data', shard)), before);
 
+  // The report, for free: the module's stage, its reason and its histogram.
+  const report = refinery(['report', out]);
+  assert.equal(report.code, 0, report.stderr);
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(md, /\| filter \| no_lorem \| placeholder \| 2 \|/);
+  assert.match(md, /\| filter \| no_lorem \| placeholder_hits \|/);
+
   // `refinery stages --config` lists the config's own stages with their defaults.
   const listed = refinery(['stages', '--config', config]);
   assert.equal(listed.code, 0, listed.stderr);
@@ -211,6 +218,18 @@ test('a module that cannot be used stops the run at start (exit 2), naming the e
   // A module is a stage entry only: corpus passes cannot come from one.
   writeFileSync(join(dir, 'p.yaml'), `passes:\n  - module: ${join(examples, 'no-lorem.js')}\n`);
   await assert.rejects(loadConfigFile(join(dir, 'p.yaml'), registry), /passes\[0\]: `module:` entries are for streaming stages/);
+});
+
+test('a module that loads at start but not in a worker thread fails its tasks as a config error, said once (exit 2)', () => {
+  const dir = mkdtempSync(join(user, 'thread-'));
+  writeFileSync(
+    join(dir, 'main-only.js'),
+    `import { isMainThread } from 'node:worker_threads';\nimport { textFilter } from 'refinery';\nif (!isMainThread) throw new Error('needs the main thread');\nexport default textFilter({ name: 'main_only', defaults: {}, check: () => true });\n`,
+  );
+  writeFileSync(join(dir, 'c.yaml'), 'stages:\n  - module: ./main-only.js\npasses: []\n');
+  const r = refinery(['run', join(dir, 'c.yaml'), '--input', ...inputs, '-o', join(dir, 'out'), '-q', '-w', '2']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /pass filter: 2 of 2 tasks failed \(fix the config and rerun\):\n {2}tasks 0, 1: stages\[0\]\.main_only: module .*main-only\.js could not be loaded: needs the main thread/);
 });
 
 test('package names resolve like an ESM import from the config folder: exports, conditions, patterns, main', () => {
