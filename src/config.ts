@@ -183,6 +183,9 @@ function resolveSlurm(raw: unknown): SlurmOptions {
   return opts;
 }
 
+/** What checks an entry's options: a module's defaults, ranges and built-in per-language values. */
+type OptionsSchema = { defaults: object; ranges?: OptionRanges<object>; languageDefaults?: Record<string, object> };
+
 /**
  * A list of `- name: {options}` (or a bare `- name`) entries, each checked against its module;
  * in `stages:` also `- module: <path>` with `options: {...}`, checked against the loaded module.
@@ -190,7 +193,7 @@ function resolveSlurm(raw: unknown): SlurmOptions {
 function resolveList(
   section: string,
   raw: unknown,
-  registered: Record<string, { defaults: object; ranges?: OptionRanges<object>; languageDefaults?: Record<string, object> }>,
+  registered: Record<string, OptionsSchema>,
   modules: ReadonlyMap<number, LoadedStage>,
 ): StageEntry[] {
   if (raw === undefined || raw === null) return [];
@@ -198,7 +201,7 @@ function resolveList(
   return raw.map((entry, i) => {
     let name: string;
     let given: unknown;
-    let mod: { defaults: object; ranges?: OptionRanges<object>; languageDefaults?: Record<string, object> } | undefined;
+    let mod: OptionsSchema | undefined;
     let from: LoadedStage | undefined;
     if (entry && typeof entry === 'object' && !Array.isArray(entry) && 'module' in entry) {
       if (section !== 'stages') throw new RefineryError('ERR_CONFIG', `${section}[${i}]: \`module:\` entries are for streaming stages (\`stages:\`); a corpus pass cannot come from a module`);
