@@ -2,7 +2,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RefineryError } from '../errors.js';
 
-export function parse<T extends ParseArgsConfig['options']>(argv: string[], options: T, allowPositionals = true) {
+// The return type is spelled out because declarations are emitted (the package's public types).
+type ParseResult<T extends ParseArgsConfig['options']> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
+
+export function parse<T extends ParseArgsConfig['options']>(argv: string[], options: T, allowPositionals = true): ParseResult<T> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {

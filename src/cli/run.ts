@@ -172,7 +172,7 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
   if (positionals.length > 0) throw new RefineryError('ERR_CONFIG', `unexpected ${positionals.join(' ')} (see --help)`);
   const registry = await loadRegistry(env.registryModule);
   const configFile = split.config ?? join(projectRoot, 'configs', 'refinedweb.yaml');
-  const config = loadConfigFile(configFile, registry);
+  const config = await loadConfigFile(configFile, registry);
   if (values.excluded) config.output.excluded = true;
   if (values.format) config.output.format = values.format;
   if (values.strict) config.reader.strict = true;
