@@ -41,7 +41,7 @@ Options:
   -n, --limit N           read at most N documents per input file (for a quick look)
       --excluded          also write removed documents with stage and reason (<pass>/excluded/)
       --explain           keep each document's origin (record, offset) and streaming-stage fate
-                          (filter/explain/, ~B bytes per document) for "refinery explain"
+                          (filter/explain/, ~65 bytes per document) for "refinery explain"
       --format F          parquet (default), jsonl or jsonl.gz
       --base-url URL      base for relative paths in .paths listings (default https://data.commoncrawl.org/)
       --executor E        local (default: a pool of worker threads) or slurm (job arrays chained
