@@ -37,8 +37,11 @@ import type { ObjectInfo, Storage } from './storage/storage.js';
 
 export interface StageStep {
   stage: string;
-  /** The stage's scalar options for this document's language (its thresholds). */
-  options: Record<string, string | number | boolean>;
+  /**
+   * The stage's options for this document's language that can be thresholds: numbers, flags,
+   * short strings, lists of numbers and short lists of strings (not word lists or block lists).
+   */
+  options: Record<string, string | number | boolean | (string | number)[]>;
   /** The document's language when the stage ran. */
   language?: string;
   /** What the stage measured (`ctx.observe`), by metric. */
@@ -247,13 +250,14 @@ async function readRecord(env: ExplainEnv, config: RunConfig, input: string, f: 
   return undefined;
 }
 
-function scalarOptions(options: Record<string, unknown>, language: string | undefined): Record<string, string | number | boolean> {
+function thresholdOptions(options: Record<string, unknown>, language: string | undefined): StageStep['options'] {
   const perLanguage = options.per_language as Record<string, Record<string, unknown>> | undefined;
   const own = (language !== undefined && perLanguage?.[language]) || options;
-  const out: Record<string, string | number | boolean> = {};
+  const out: StageStep['options'] = {};
   for (const [k, v] of Object.entries(own)) {
     if (k === 'per_language') continue;
     if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 80)) out[k] = v;
+    else if (Array.isArray(v) && (v.every((x) => typeof x === 'number') || (v.length <= 8 && v.every((x) => typeof x === 'string' && x.length <= 20)))) out[k] = v as (string | number)[];
   }
   return out;
 }
@@ -283,7 +287,7 @@ async function rerunStages(registry: Registry, config: RunConfig, input: Doc): P
     }
     const after = isDrop(r) ? doc : r;
     const language = after.language ?? languageBefore;
-    const step: StageStep = { stage: name, options: scalarOptions(options, language), ...(language ? { language } : {}), measured, events, result: 'kept', charsIn, charsOut: charsIn };
+    const step: StageStep = { stage: name, options: thresholdOptions(options, language), ...(language ? { language } : {}), measured, events, result: 'kept', charsIn, charsOut: charsIn };
     steps.push(step);
     if (isDrop(r)) {
       const annotate = config.mode === 'annotate' && doc.text.length > 0;

@@ -80,7 +80,7 @@ function num(v: number): string {
 
 function kv(o: Record<string, unknown>): string {
   return Object.entries(o)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? num(v) : String(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? num(v) : Array.isArray(v) ? JSON.stringify(v) : String(v)}`)
     .join('  ');
 }
 
