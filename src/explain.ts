@@ -21,7 +21,7 @@
 import type { Registry, RunConfig } from './config.js';
 import type { Doc } from './doc.js';
 import { RefineryError } from './errors.js';
-import { hasTraces, readTrace, type TraceLine } from './explain-trace.js';
+import { hasTraces, readTrace, TRACE_DIR, tracePath, type TraceLine } from './explain-trace.js';
 import { corpusPassesOf } from './corpus.js';
 import { finalPlace } from './final-shards.js';
 import { readParquetRows, storageParquet } from './formats/parquet.js';
@@ -132,7 +132,10 @@ export async function explain(env: ExplainEnv, query: string, opts: { max?: numb
 
 async function findInTraces(run: Storage, manifest: RunManifest, query: string): Promise<Found[]> {
   const out: Found[] = [];
+  // Tasks still running (or never run) have no trace yet: their documents are not found.
+  const present = new Set((await run.list(`${TRACE_DIR}/`)).map((o) => o.path));
   for (let task = 0; task < manifest.inputs.length; task++) {
+    if (!present.has(tracePath(task))) continue;
     for await (const l of readTrace(run, task)) {
       if (l.id !== query && l.url !== query) continue;
       out.push({ task, id: l.id, url: l.url, record: l.record, offset: l.offset, recorded: recordedDrop(l) });
