@@ -35,6 +35,8 @@ export interface OutputOptions {
   zstd_level: number;
   /** Also write removed documents, with `stage` and `reason`, to `<pass>/excluded/`. */
   excluded: boolean;
+  /** Keep each document's origin and streaming fate for `refinery explain` (`filter/explain/`). */
+  explain: boolean;
   /** Removed/kept documents sampled per (stage, reason) for the report. */
   samples_per_reason: number;
   /** Rows per final training shard (`final/part-*.parquet`). */
@@ -81,6 +83,7 @@ export const OUTPUT_DEFAULTS: OutputOptions = {
   row_group_rows: 10_000,
   zstd_level: 3,
   excluded: false,
+  explain: false,
   samples_per_reason: 20,
   final_shard_rows: 100_000,
   final_shard_bytes: 0,

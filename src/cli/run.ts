@@ -40,6 +40,8 @@ Options:
   -w, --workers N         parallel tasks (default: the number of cores)
   -n, --limit N           read at most N documents per input file (for a quick look)
       --excluded          also write removed documents with stage and reason (<pass>/excluded/)
+      --explain           keep each document's origin (record, offset) and streaming-stage fate
+                          (filter/explain/, ~65 bytes per document) for "refinery explain"
       --format F          parquet (default), jsonl or jsonl.gz
       --base-url URL      base for relative paths in .paths listings (default https://data.commoncrawl.org/)
       --executor E        local (default: a pool of worker threads) or slurm (job arrays chained
@@ -161,6 +163,7 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
     workers: { type: 'string', short: 'w' },
     limit: { type: 'string', short: 'n' },
     excluded: { type: 'boolean' },
+    explain: { type: 'boolean' },
     format: { type: 'string' },
     'base-url': { type: 'string' },
     strict: { type: 'boolean' },
@@ -174,6 +177,7 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
   const configFile = split.config ?? join(projectRoot, 'configs', 'refinedweb.yaml');
   const config = await loadConfigFile(configFile, registry);
   if (values.excluded) config.output.excluded = true;
+  if (values.explain) config.output.explain = true;
   if (values.format) config.output.format = values.format;
   if (values.strict) config.reader.strict = true;
   const workers = values.workers ? wholeNumberArg('workers', values.workers, 1) : availableParallelism();
