@@ -30,6 +30,7 @@ import { Readable } from 'node:stream';
 import type { PassExplanation } from './pass.js';
 import { inputShardFiles } from './pass-io.js';
 import { readInputDocs, type InputSource } from './readers/input.js';
+import { stageModuleOf } from './user-stages.js';
 import { isDrop, createStage, type Drop, type StageContext } from './stage.js';
 import { emptyReaderStats } from './stats.js';
 import { pad, readManifest, STREAM_PASS, type RunManifest } from './run-dir.js';
@@ -269,9 +270,9 @@ function thresholdOptions(options: Record<string, unknown>, language: string | u
 async function rerunStages(registry: Registry, config: RunConfig, input: Doc): Promise<StageStep[]> {
   const steps: StageStep[] = [];
   let doc = input;
-  for (const { name, options } of config.stages) {
-    const mod = registry.stageModules[name];
-    if (!mod) throw new Error(`the run's stage ${name} is not in this refinery`);
+  for (const [i, entry] of config.stages.entries()) {
+    const { name, options } = entry;
+    const mod = await stageModuleOf(entry, i, registry);
     const measured: Record<string, number> = {};
     const events: Record<string, number> = {};
     const ctx: StageContext = {

@@ -17,7 +17,7 @@ import type { CorpusPass, PassContext } from './pass.js';
 import type { RetryCounts } from './storage/retry.js';
 import { newSampler, writeSamples } from './report/samples.js';
 import { RefineryError } from './errors.js';
-import { loadStageModule } from './user-stages.js';
+import { stageModuleOf } from './user-stages.js';
 import type { InputProblem } from './stats.js';
 import { traceWriter } from './explain-trace.js';
 
@@ -53,10 +53,10 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   await clearTaskShards(run, excludedDir, rank);
 
   const stages: ActiveStage[] = [];
-  for (const [i, { name, options, module, sha256 }] of config.stages.entries()) {
+  for (const [i, entry] of config.stages.entries()) {
+    const { name, options } = entry;
     const stats = emptyStageStats();
-    // A user's module: the file recorded in run.json at start, loaded as the orchestrator did.
-    const mod = module ? (await loadStageModule(module, `stages[${i}].${name}`, sha256)).module : env.registry.stageModules[name]!;
+    const mod = await stageModuleOf(entry, i, env.registry);
     const stage = await createStage(mod, options, stageContext(stats, (m) => env.log(`[${name}] ${m}`)));
     stages.push(newActiveStage(stage, stats));
   }

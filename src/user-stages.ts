@@ -14,6 +14,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RefineryError } from './errors.js';
 import type { StageModule } from './stage.js';
+import type { Registry, StageEntry } from './config.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStageModule = StageModule<any>;
@@ -206,4 +207,16 @@ export async function loadConfigModules(rawStages: unknown, configFile: string):
     out.set(i, await loadStageModule(pathToFileURL(file).href, where));
   }
   return out;
+}
+
+/**
+ * The module of `stages[index]` of a run: a user's module from the file recorded in run.json
+ * (loaded as the orchestrator did), else the registry's stage of that name. Every place that
+ * creates a run's stages (tasks, `refinery explain`) goes through here.
+ */
+export async function stageModuleOf(entry: StageEntry, index: number, registry: Pick<Registry, 'stageModules'>): Promise<AnyStageModule> {
+  if (entry.module) return (await loadStageModule(entry.module, `stages[${index}].${entry.name}`, entry.sha256)).module;
+  const mod = registry.stageModules[entry.name];
+  if (!mod) throw new RefineryError('ERR_CONFIG', `stages[${index}]: the run's stage ${entry.name} is not in this refinery`);
+  return mod;
 }

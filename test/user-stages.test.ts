@@ -157,6 +157,17 @@ test('a filter, an annotator and a formatter from modules run end to end on 2 wo
   assert.match(section, /tidy_whitespace .*\n\s+max_blank_lines: 1/);
 });
 
+test('refinery explain re-runs a module stage from run.json and shows its measured value', () => {
+  const out = join(user, 'out-explain');
+  const r = refinery(['run', config, '--input', ...inputs, '-o', out, '-w', '2', '-q', '--explain']);
+  assert.equal(r.code, 0, r.stderr);
+  const e = refinery(['explain', out, 'a1', '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  const doc = (JSON.parse(e.stdout) as { documents: { stages: { stage: string; result: string; reason?: string; value?: number; measured: Record<string, number> }[] }[] }).documents[0]!;
+  const step = doc.stages.find((s) => s.stage === 'no_lorem')!;
+  assert.deepEqual([step.result, step.reason, step.value, step.measured.placeholder_hits], ['removed', 'placeholder', 2, 2]);
+});
+
 test('a module changed after the run started is refused, by the run and by a task', () => {
   const dir = mkdtempSync(join(user, 'changed-'));
   const file = join(dir, 'no-lorem.js');
