@@ -413,6 +413,9 @@ function cpuEstimate(stats: RunStats, units: FileUnit[], bytes: number[], inputB
   const corpusPasses = stats.passes.slice(1);
   const corpusMs = corpusPasses.every((p) => p.cpuMs !== undefined) ? sum(corpusPasses.map((p) => p.cpuMs!)) : undefined;
   const corpusCoreHours = corpusMs === undefined ? null : (corpusMs / 3.6e6) * scale;
+  // Each pool thread loads modules and models once, inside its first task: a fixed cost that
+  // the whole input pays per worker too, not per file, so a sample of small files over-states it.
+  notes.push(`the sample's CPU includes each worker's one-time start (modules, models: a few CPU seconds per worker); with ${(stream.cpuMs / 1000 / Math.max(1, units.length)).toFixed(1)} CPU s per sampled file that ${stream.cpuMs / 1000 / Math.max(1, units.length) < 60 ? 'over-states the core-hours (README, "Sampling a dump"); it is negligible for 1 GB CommonCrawl files' : 'is negligible'}`);
   if (corpusPasses.length) notes.push('corpus passes scaled linearly from the sample: a rough figure (dedup clustering and cross-part matching grow faster than the corpus; see docs/scaling.md)');
   return {
     method,
