@@ -19,7 +19,7 @@
 //           maxDigits: number (0 = pieces come from the caller), ignoreMerges: boolean) -> model
 //   bpeEncode(model, text) -> Uint32Array
 //   bpeEncodePieces(model, text, ends: Uint32Array) -> Uint32Array   (piece k = [ends[k-1], ends[k]))
-//   bpeEncodeDocs(model, texts: string[], endToken: number (-1: none), width: 2 | 4)
+//   bpeEncodeDocs(model, texts: (string | Uint8Array of UTF-8)[], endToken: number (-1: none), width: 2 | 4)
 //       -> { tokens: Uint16Array | Uint32Array, lengths: Int32Array }   (each doc + endToken)
 // A model is used by the JS thread that loaded it (it holds that thread's caches).
 #include <algorithm>
@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "doc_batch.h"
 #include "kernels.h"
 #include "unicode_class.h"
 
@@ -433,47 +434,9 @@ Napi::Value EncodePiecesJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value EncodeDocsJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   Model* m = GetModel(info);
-  if (!m) return env.Undefined();
-  if (info.Length() < 4 || !info[1].IsArray() || !info[2].IsNumber() || !info[3].IsNumber()) {
-    Napi::TypeError::New(env, "bpeEncodeDocs(model, texts: string[], endToken: number, width: 2 | 4)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  auto texts = info[1].As<Napi::Array>();
-  const int64_t end = info[2].As<Napi::Number>().Int64Value();
-  const uint32_t width = info[3].As<Napi::Number>().Uint32Value();
-  const uint32_t docs = texts.Length();
-  Napi::Int32Array lengths = Napi::Int32Array::New(env, docs);
-  thread_local std::u16string buf;
-  thread_local std::vector<uint32_t> ids;
-  ids.clear();
-  for (uint32_t d = 0; d < docs; d++) {
-    if (!ReadUtf16(env, texts.Get(d), buf)) {
-      Napi::TypeError::New(env, "bpeEncodeDocs: element " + std::to_string(d) + " is not a string").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    const size_t before = ids.size();
-    EncodeText(*m, buf.data(), buf.size(), nullptr, 0, ids);
-    if (end >= 0) ids.push_back(static_cast<uint32_t>(end));
-    lengths[d] = static_cast<int32_t>(ids.size() - before);
-  }
-  Napi::Object out = Napi::Object::New(env);
-  if (width == 2) {
-    Napi::Uint16Array t = Napi::Uint16Array::New(env, ids.size());
-    for (size_t k = 0; k < ids.size(); k++) {
-      if (ids[k] > 0xffff) {
-        Napi::RangeError::New(env, "bpeEncodeDocs: token id " + std::to_string(ids[k]) + " does not fit 16 bits").ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      t[k] = static_cast<uint16_t>(ids[k]);
-    }
-    out.Set("tokens", t);
-  } else {
-    out.Set("tokens", ToArray(env, ids));
-  }
-  out.Set("lengths", lengths);
-  return out;
+  if (!m) return info.Env().Undefined();
+  return docs::EncodeDocs(info, 1, "bpeEncodeDocs", [m](const char16_t* s, size_t n, std::vector<uint32_t>& ids) { EncodeText(*m, s, n, nullptr, 0, ids); });
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
  * a 1 GB shard on S3 costs a few ranged GETs, never the whole object.
  */
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import type { Storage } from '../storage/storage.js';
+import { compressors } from '../formats/parquet.js';
 
 /** A hyparquet AsyncBuffer over one object of a Storage (ranged reads). */
 export function storageAsyncBuffer(storage: Storage, path: string, size: number): AsyncBuffer {

@@ -71,6 +71,7 @@ export interface TokensManifest {
 
 /** Documents encoded per native call. */
 const BATCH_DOCS = 256;
+const EMPTY = new Uint8Array(0);
 
 const opened = new Map<string, TextTokenizer>();
 
@@ -159,10 +160,10 @@ export function tokenizePasses(name = 'tokenize', requireLast = true): [CorpusPa
         }
         await write(bytesOf(out));
       };
-      const encodeBatch = async (texts: string[]) => {
+      const encodeBatch = async (texts: Uint8Array[]) => {
         const enc = tok.encodeDocs(texts, width);
         stats.docsIn += texts.length;
-        for (const t of texts) stats.charsIn += t.length;
+        stats.charsIn += enc.units;
         tokens += enc.tokens.length;
         if (opts.shuffle_window > 0) {
           let at = 0;
@@ -177,9 +178,10 @@ export function tokenizePasses(name = 'tokenize', requireLast = true): [CorpusPa
         }
       };
       try {
-        let batch: string[] = [];
-        for await (const row of readParquetRows(storageParquet(ctx.run, input.path, input.size), { columns: ['content'] })) {
-          batch.push(typeof row.content === 'string' ? row.content : '');
+        let batch: Uint8Array[] = [];
+        // The text as UTF-8 bytes straight from the decompressed pages: no JS string per document.
+        for await (const row of readParquetRows(storageParquet(ctx.run, input.path, input.size), { columns: ['content'], textAsBytes: true })) {
+          batch.push(row.content instanceof Uint8Array ? row.content : EMPTY);
           if (batch.length === BATCH_DOCS) {
             await encodeBatch(batch);
             batch = [];
