@@ -33,8 +33,17 @@ function round(v: number): string {
 
 /** What the framework hands a stage when it creates it. */
 export interface StageContext {
-  /** Record a measured value of a document (kept or dropped), for the report's distributions. */
-  observe(metric: string, value: number): void;
+  /**
+   * Record a measured value of a document (kept or dropped), for the report's distributions.
+   * With the document, it is also that document's value: in annotate mode (`mode: annotate`)
+   * the column `<stage>_<metric>` of the output.
+   */
+  observe(metric: string, value: number, doc?: Doc): void;
+  /**
+   * `mode: annotate`: nothing is removed, so a stage should measure everything it can instead
+   * of stopping at the first broken rule (see `measurements`).
+   */
+  annotate?: boolean;
   /** Count an event that is not a removal (e.g. `budget_exceeded`). */
   count(event: string, n?: number): void;
   /** A progress or warning line; goes to the task's log. */
@@ -136,6 +145,35 @@ export async function createStage<C extends object>(mod: StageModule<C>, options
 }
 
 /**
+ * How a check reports: every measured value through `observe`, every broken rule through
+ * `broke`, which says whether to stop (return `drop`) now. In filter mode the first broken
+ * rule stops the check, so measures after it cost nothing; in annotate mode the check goes
+ * on and measures everything, and `drop` stays the first broken rule (the one filter mode
+ * removes the document for).
+ */
+export interface Measurements {
+  observe(metric: string, value: number): void;
+  /** A broken rule: true when the check should return `drop` now. */
+  broke(drop: Drop): boolean;
+  /** The first broken rule, if any. */
+  readonly drop: Drop | undefined;
+}
+
+export function measurements(observe: (metric: string, value: number) => void = () => {}, annotate = false): Measurements {
+  let first: Drop | undefined;
+  return {
+    observe,
+    broke(d) {
+      first ??= d;
+      return !annotate;
+    },
+    get drop() {
+      return first;
+    },
+  };
+}
+
+/**
  * The common stage: a check of the document's text that returns a Drop to remove it, or
  * nothing to keep it unchanged, observing its measured values on the way (datatrove's
  * `filter(doc) -> bool | reason`). Counting and timing are the pipeline's, as for every stage.
@@ -146,8 +184,11 @@ export function textFilter<C extends object>(def: {
   defaults: C;
   ranges?: OptionRanges<C>;
   languageDefaults?: Record<string, Partial<C>>;
-  /** `language` is the document's (lid.176 code), for checks that split words by language. */
-  check(text: string, config: C, observe: (metric: string, value: number) => void, language: string | undefined): Drop | undefined;
+  /**
+   * Measures `text` and returns the first broken rule (= `m.drop`). `language` is the
+   * document's (lid.176 code), for checks that split words by language.
+   */
+  check(text: string, config: C, m: Measurements, language: string | undefined): Drop | undefined;
 }): StageModule<C> {
   return {
     name: def.name,
@@ -156,8 +197,8 @@ export function textFilter<C extends object>(def: {
     ranges: def.ranges,
     languageDefaults: def.languageDefaults,
     create(config, ctx) {
-      const observe = (m: string, v: number) => ctx.observe(m, v);
-      return { name: def.name, apply: (doc) => def.check(doc.text, config, observe, doc.language) ?? doc };
+      const annotate = ctx.annotate === true;
+      return { name: def.name, apply: (doc) => def.check(doc.text, config, measurements((m, v) => ctx.observe(m, v, doc), annotate), doc.language) ?? doc };
     },
   };
 }

@@ -54,7 +54,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   for (const { name, options } of config.stages) {
     const stats = emptyStageStats();
     const mod = env.registry.stageModules[name]!;
-    const stage = await createStage(mod, options, stageContext(stats, (m) => env.log(`[${name}] ${m}`)));
+    const stage = await createStage(mod, options, stageContext(stats, (m) => env.log(`[${name}] ${m}`), config.mode === 'annotate' ? { stage: name } : undefined));
     stages.push(newActiveStage(stage, stats));
   }
   // Between passes documents are always Parquet; `output.format` is the final shards' format.

@@ -14,13 +14,13 @@
 
 namespace refinery::docs {
 
-// UTF-8 to UTF-16 as the WHATWG decoder (TextDecoder, what a JS string of these bytes would
-// hold): a leading BOM dropped, each maximal invalid subsequence one U+FFFD.
+// UTF-8 to UTF-16 as the WHATWG decoder (TextDecoder with ignoreBOM, what the Parquet reader
+// makes of these bytes, src/formats/parquet.ts): each maximal invalid subsequence one U+FFFD,
+// a leading BOM kept (it is part of the document).
 inline void Utf8ToUtf16(const uint8_t* p, size_t n, std::u16string& out) {
   out.resize(n);  // never more units than bytes
   char16_t* o = out.data();
   size_t i = 0, k = 0;
-  if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) i = 3;
   while (i < n) {
     // ASCII, 8 bytes at a time.
     while (i + 8 <= n) {

@@ -258,6 +258,10 @@ export async function openParquet(file: ParquetSource): Promise<OpenedParquet> {
 
 /** Text values as their UTF-8 bytes (views into the decompressed page), not JS strings. */
 const BYTES_PARSERS = { stringFromBytes: (b: Uint8Array) => b };
+// hyparquet's own decoder is `new TextDecoder()`, which drops a leading U+FEFF: a document
+// starting with one lost it at every Parquet pass. Text is read back exactly as written.
+const keepBom = new TextDecoder('utf-8', { ignoreBOM: true });
+export const STRING_PARSERS = { stringFromBytes: (b: Uint8Array | undefined) => b && keepBom.decode(b) };
 
 /**
  * Rows [lo, hi) of the file (file row numbers), which must lie within one row group for bounded
@@ -265,7 +269,7 @@ const BYTES_PARSERS = { stringFromBytes: (b: Uint8Array) => b };
  * no string is made and copied back; the tokenize pass).
  */
 export async function readParquetRange(p: OpenedParquet, lo: number, hi: number, columns?: string[], textAsBytes = false): Promise<Record<string, unknown>[]> {
-  return (await parquetReadObjects({ file: p.file, metadata: p.meta, rowStart: lo, rowEnd: hi, columns, compressors, ...(textAsBytes ? { parsers: BYTES_PARSERS } : {}) })) as Record<string, unknown>[];
+  return (await parquetReadObjects({ file: p.file, metadata: p.meta, rowStart: lo, rowEnd: hi, columns, compressors, parsers: textAsBytes ? BYTES_PARSERS : STRING_PARSERS })) as Record<string, unknown>[];
 }
 
 /**

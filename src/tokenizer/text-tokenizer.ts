@@ -14,8 +14,8 @@ import { loadHfTokenizer } from './hf-bpe.js';
 /** A document's text: a string, or its UTF-8 bytes. */
 export type DocText = string | Uint8Array;
 
-const utf8 = new TextDecoder();
-/** A document's text as a string (TextDecoder's reading of bytes: BOM dropped, bad bytes U+FFFD). */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+/** A document's text as a string (TextDecoder's reading of bytes: a BOM kept, bad bytes U+FFFD). */
 export function docString(t: DocText): string {
   return typeof t === 'string' ? t : utf8.decode(t);
 }
