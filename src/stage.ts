@@ -157,12 +157,15 @@ export interface Measurements {
   broke(drop: Drop): boolean;
   /** The first broken rule, if any. */
   readonly drop: Drop | undefined;
+  /** Annotate mode: measure everything, including what filter mode may skip or cut short. */
+  readonly all: boolean;
 }
 
 export function measurements(observe: (metric: string, value: number) => void = () => {}, annotate = false): Measurements {
   let first: Drop | undefined;
   return {
     observe,
+    all: annotate,
     broke(d) {
       first ??= d;
       return !annotate;
