@@ -19,6 +19,7 @@ import { encodeParquet } from '../src/formats/parquet.js';
 import { docToRow } from '../src/formats/schema.js';
 import { newDoc } from '../src/doc.js';
 import { tokenizePasses, tokenizerOf, TOKENIZE_DEFAULTS, type TokenizeOptions } from '../stages/tokenize/index.js';
+import { decodeIndex } from '../stages/tokenize/megatron.js';
 import { benchTexts, utf8Bytes } from './corpus.js';
 import { table } from './measure.js';
 
@@ -48,7 +49,8 @@ const corpora: [string, string[]][] = [
   ['lingua, 75 languages', repeatTo(base.slice(350), 16e6)],
 ];
 if (process.argv.includes('--quick')) corpora.pop();
-const rows: (string | number)[][] = [['corpus', 'tokenizer', 'load s', 'tokens', 'kernel MB/s', 'whole pass MB/s']];
+const rows: (string | number)[][] = [['corpus', 'tokenizer', 'load s', 'tokens', 'kernel MB/s', 'whole pass MB/s', 'whole pass CPU s']];
+let roundTrips = 0;
 for (const [c, [what, texts]] of corpora.entries()) {
   const mb = utf8Bytes(texts) / 1e6;
   await run.writeAll(`c${c}/data/00000-0000.parquet`, encodeParquet(texts.map((t, i) => docToRow(newDoc({ id: String(i), text: t }))), false));
@@ -71,12 +73,24 @@ for (const [c, [what, texts]] of corpora.entries()) {
     for (let r = 0; r < 3; r++) {
       const [pass] = tokenizePasses(`bench_${c}_${r}_${width}`, false);
       const ctx = { run, input: `c${c}`, options: { ...options, dir: `tokens_${c}_${r}_${width}` }, runConfig: {}, log: () => {} };
-      await pass.plan(ctx);
+      await pass!.plan(ctx);
       const t = process.cpuUsage();
-      await pass.run(0, ctx);
+      await pass!.run(0, ctx);
       whole.push(cpuSeconds(t));
     }
-    rows.push([what, name, load, tokens, mb / median(kernel), mb / median(whole)]);
+    // Every document of the shard decodes back to itself (the acceptance check of issue #16, on the bench run).
+    const idx = decodeIndex(await run.readAll(`tokens_${c}_0_${width}/part-00000.idx`), 'bench');
+    const bin = await run.readAll(`tokens_${c}_0_${width}/part-00000.bin`);
+    const ids = width === 2 ? new Uint16Array(bin.buffer, bin.byteOffset, bin.length / 2) : new Uint32Array(bin.buffer, bin.byteOffset, bin.length / 4);
+    let at = 0;
+    texts.forEach((text, i) => {
+      const n = idx.lengths[i]!;
+      if (tok.decode(ids.subarray(at, at + n - 1)) !== text) throw new Error(`${what}, ${name}: document ${i} does not decode back to itself`);
+      at += n;
+    });
+    if (idx.lengths.length !== texts.length) throw new Error(`${what}, ${name}: ${idx.lengths.length} documents in the shard, ${texts.length} written`);
+    roundTrips += texts.length;
+    rows.push([what, name, load, tokens, mb / median(kernel), mb / median(whole), median(whole)]);
   }
 }
 const texts = corpora[0]![1];
@@ -90,7 +104,8 @@ const hf = new Tokenizer(JSON.parse(readFileSync(llama3, 'utf8')), {});
 const t = process.cpuUsage();
 let hfTokens = 0;
 for (const s of slice) hfTokens += hf.encode(s, { add_special_tokens: false }).ids.length;
-rows.push(['web documents (1 MB)', 'Llama-3, tokenizers.js (reference)', '-', hfTokens, utf8Bytes(slice) / 1e6 / cpuSeconds(t), '-']);
+rows.push(['web documents (1 MB)', 'Llama-3, tokenizers.js (reference)', '-', hfTokens, utf8Bytes(slice) / 1e6 / cpuSeconds(t), '-', '-']);
 console.log('tokenize: MB of UTF-8 text per CPU second of one core (median of 3); whole pass = read the Parquet shard, encode, write .bin/.idx with sha256');
 console.log(table(rows));
+console.log(`decode(encode(doc)) = doc for all ${roundTrips.toLocaleString('en-US')} documents written (every corpus and tokenizer)`);
 rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,9 @@
       # -Wno-maybe-uninitialized: GCC 12 flags its own AVX-512 headers (avx512fintrin.h,
       # `_mm512_undefined_*` reads __Y on purpose) wherever an intrinsic is inlined.
       "cflags_cc": [ "-std=c++17", "-O3", "-march=x86-64-v2", "-fno-exceptions", "-ffp-contract=off", "-Wno-maybe-uninitialized" ],
-      "cflags_cc!": [ "-fno-exceptions", "-std=gnu++17" ]
+      "cflags_cc!": [ "-fno-exceptions", "-std=gnu++17" ],
+      # dlopen (zstd.cc): in libc since glibc 2.34, in libdl before.
+      "libraries": [ "-ldl" ]
     }
   ]
 }

@@ -4,7 +4,7 @@
  * contract and its helpers; the framework's internals stay private.
  */
 export type { Doc } from './doc.js';
-export type { Drop, FilterTools, Stage, StageContext, StageModule, StepResult, Verdict } from './stage.js';
+export type { Drop, FilterTools, Measurements, Stage, StageContext, StageModule, StepResult, Verdict } from './stage.js';
 export { dropFor, isDrop, textFilter } from './stage.js';
 export type { OptionRanges, OptionRule } from './options.js';
 export { fraction, int, num, oneOf } from './options.js';

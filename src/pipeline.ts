@@ -13,10 +13,20 @@ export interface ActiveStage {
   stats: StageStats;
 }
 
-/** A StageContext that records into `stats`. */
-export function stageContext(stats: StageStats, log: (m: string) => void): StageContext {
+/** The output column of a stage's measured value in annotate mode (docs/annotate.md lists them). */
+export function measureColumn(stage: string, metric: string): string {
+  return `${stage}_${metric}`;
+}
+
+/**
+ * A StageContext that records into `stats`. `annotate` (the run's `mode: annotate`, for the
+ * stage named `stage`): a value observed with its document is also stored on it as the
+ * column measureColumn(stage, metric), so one call feeds the histograms and the columns.
+ */
+export function stageContext(stats: StageStats, log: (m: string) => void, annotate?: { stage: string }): StageContext {
   return {
-    observe(metric, value) {
+    observe(metric, value, doc) {
+      if (annotate && doc) (doc.columns ??= {})[measureColumn(annotate.stage, metric)] = Number.isFinite(value) ? value : null;
       if (!Number.isFinite(value)) return;
       // Fractions get linear buckets on [0, 1]; anything else log-spaced buckets. The first
       // value decides, so a probability a hair above 1 (fastText adds 1e-5 before its log, so a
@@ -25,6 +35,7 @@ export function stageContext(stats: StageStats, log: (m: string) => void): Stage
       const h = (stats.histograms[metric] ??= newHistogram(value >= 0 && value <= 1 + 1e-4 && !/count|len|words|size|chars|tokens/.test(metric) ? FRACTION_EDGES : LOG_EDGES));
       addToHistogram(h, value);
     },
+    annotate: annotate !== undefined,
     count(event, n = 1) {
       stats.events[event] = (stats.events[event] ?? 0) + n;
     },
@@ -46,10 +57,12 @@ export type OnDrop = (stage: string, doc: Doc, drop: Drop) => void | Promise<voi
 export const BATCH_SIZE = 64;
 
 /**
- * `annotate`: stages measure but do not remove. A document a stage would drop is kept as it
- * came in, with the rule and its measured value as columns `<stage>_reason`, `<stage>_value`
- * (counted as the event `annotated:<reason>`), so thresholds can be chosen on the output.
- * A document without text (nothing to measure, e.g. no main content) is still dropped.
+ * `annotate`: stages measure but do not remove. Every value a stage measures on a document
+ * is a column `<stage>_<metric>` (stageContext), every rule checked, not only up to the first
+ * broken one (src/stage.ts `measurements`); a document a stage would drop is kept as it came
+ * in, with that rule and its value as columns `<stage>_reason`, `<stage>_value` (counted as
+ * the event `annotated:<reason>`), so thresholds can be chosen on the output. A document
+ * without text (nothing to measure, e.g. no main content) is still dropped.
  */
 export interface PipelineMode {
   annotate?: boolean;

@@ -33,8 +33,17 @@ function round(v: number): string {
 
 /** What the framework hands a stage when it creates it. */
 export interface StageContext {
-  /** Record a measured value of a document (kept or dropped), for the report's distributions. */
-  observe(metric: string, value: number): void;
+  /**
+   * Record a measured value of a document (kept or dropped), for the report's distributions.
+   * With the document, it is also that document's value: in annotate mode (`mode: annotate`)
+   * the column `<stage>_<metric>` of the output.
+   */
+  observe(metric: string, value: number, doc?: Doc): void;
+  /**
+   * `mode: annotate`: nothing is removed, so a stage should measure everything it can instead
+   * of stopping at the first broken rule (see `measurements`).
+   */
+  annotate?: boolean;
   /** Count an event that is not a removal (e.g. `budget_exceeded`). */
   count(event: string, n?: number): void;
   /** A progress or warning line; goes to the task's log. */
@@ -136,20 +145,55 @@ export async function createStage<C extends object>(mod: StageModule<C>, options
 }
 
 /**
- * What a filter's check returns: nothing (or `true`) keeps the document unchanged; a Drop, a
- * reason string, or `false` (reason: the filter's name) removes it. datatrove's
- * `filter(doc) -> bool | reason`, with the measured value when the rule has one (`dropFor`).
+/**
+ * How a check reports: every measured value through `observe`, every broken rule through
+ * `broke`, which says whether to stop (return `drop`) now. In filter mode the first broken
+ * rule stops the check, so measures after it cost nothing; in annotate mode the check goes
+ * on and measures everything, and `drop` stays the first broken rule (the one filter mode
+ * removes the document for).
+ */
+export interface Measurements {
+  observe(metric: string, value: number): void;
+  /** A broken rule: true when the check should return `drop` now. */
+  broke(drop: Drop): boolean;
+  /** The first broken rule, if any. */
+  readonly drop: Drop | undefined;
+  /** Annotate mode: measure everything, including what filter mode may skip or cut short. */
+  readonly all: boolean;
+}
+
+export function measurements(observe: (metric: string, value: number) => void = () => {}, annotate = false): Measurements {
+  let first: Drop | undefined;
+  return {
+    observe,
+    all: annotate,
+    broke(d) {
+      first ??= d;
+      return !annotate;
+    },
+    get drop() {
+      return first;
+    },
+  };
+}
+
+/**
+ * What a filter's check returns: nothing (or `true`) keeps the document unchanged, unless a
+ * rule was reported broken through `tools.broke`; a Drop, a reason string, or `false`
+ * (reason: the filter's name) removes it. datatrove's `filter(doc) -> bool | reason`, with the
+ * measured value when the rule has one (`dropFor`).
  */
 export type Verdict = Drop | string | boolean | undefined | void;
 
-/** What a filter's check may record besides its verdict (the stage context, minus routing). */
-export type FilterTools = Pick<StageContext, 'observe' | 'count' | 'log'>;
+/** What a filter's check may record besides its verdict: its measurements, events and log lines. */
+export type FilterTools = Measurements & Pick<StageContext, 'count' | 'log'>;
 
 /**
  * The common stage: a check of the document's text that keeps or removes it, observing its
- * measured values on the way. Counting, timing, excluded output and the report are the
- * pipeline's, as for every stage. `doc` is for checks that need more than the text (its
- * language, to split words by language; its url); a filter does not change it.
+ * measured values on the way (in annotate mode each is also a column of the document).
+ * Counting, timing, excluded output and the report are the pipeline's, as for every stage.
+ * `doc` is for checks that need more than the text (its language, to split words by
+ * language; its url); a filter does not change it.
  */
 export function textFilter<C extends object>(def: {
   name: string;
@@ -174,8 +218,16 @@ export function textFilter<C extends object>(def: {
     ranges: def.ranges,
     languageDefaults: def.languageDefaults,
     create(options, ctx) {
-      const tools: FilterTools = { observe: (m, v) => ctx.observe(m, v), count: (e, n) => ctx.count(e, n), log: (m) => ctx.log(m) };
-      return { name: def.name, apply: (doc) => verdictToResult(doc, def.check(doc.text, options, doc, tools)) };
+      const annotate = ctx.annotate === true;
+      const count = (e: string, n?: number) => ctx.count(e, n);
+      const log = (m: string) => ctx.log(m);
+      return {
+        name: def.name,
+        apply: (doc) => {
+          const tools: FilterTools = Object.assign(measurements((m, v) => ctx.observe(m, v, doc), annotate), { count, log });
+          return verdictToResult(doc, def.check(doc.text, options, doc, tools) ?? tools.drop);
+        },
+      };
     },
   };
 }

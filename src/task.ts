@@ -57,7 +57,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     const { name, options } = entry;
     const stats = emptyStageStats();
     const mod = await stageModuleOf(entry, i, env.registry);
-    const stage = await createStage(mod, options, stageContext(stats, (m) => env.log(`[${name}] ${m}`)));
+    const stage = await createStage(mod, options, stageContext(stats, (m) => env.log(`[${name}] ${m}`), config.mode === 'annotate' ? { stage: name } : undefined));
     stages.push(newActiveStage(stage, stats));
   }
   // Between passes documents are always Parquet; `output.format` is the final shards' format.

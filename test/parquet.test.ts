@@ -57,3 +57,30 @@ test('runs written before: an int64 timestamp column of seconds still reads as t
   for await (const r of readParquetRows(bytes)) rows.push(r);
   assert.equal(rowToDoc(rows[0]!, 'f').timestamp, '2023-02-01T00:01:02.000Z');
 });
+
+test('text read back exactly as written: a leading U+FEFF is kept (hyparquet alone drops it); as bytes, the same UTF-8', async () => {
+  const texts = ['\ufeffstarts with a byte order mark', 'x\ufeff inside', 'plain'];
+  const file = encodeParquet(texts.map((text, i) => docToRow(newDoc({ id: String(i), text }))), false);
+  const rows: string[] = [];
+  for await (const r of readParquetRows(file, { columns: ['content'] })) rows.push(r.content as string);
+  assert.deepEqual(rows, texts);
+  const bytes: Uint8Array[] = [];
+  for await (const r of readParquetRows(file, { columns: ['content'], textAsBytes: true })) bytes.push(r.content as Uint8Array);
+  assert.deepEqual(bytes.map((b) => Buffer.from(b).toString('utf8')), texts);
+});
+
+test('zstd pages: the native decoder (system libzstd, when present) gives the bytes fzstd gives', async () => {
+  const { compressors: jsCompressors } = await import('hyparquet-compressors');
+  const { compressors } = await import('../src/formats/parquet.js');
+  const { parquetReadObjects } = await import('hyparquet');
+  const texts = Array.from({ length: 3000 }, (_, i) => `document ${i} ${'wörds and more words '.repeat(i % 40)}`);
+  const file = encodeParquet(texts.map((text, i) => docToRow(newDoc({ id: String(i), text }))), false);
+  const ab = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+  let nativeCalls = 0;
+  const counting = { ...compressors, ZSTD: (input: Uint8Array, n: number) => (nativeCalls++, compressors.ZSTD!(input, n)) };
+  const a = await parquetReadObjects({ file: ab, compressors: counting });
+  const b = await parquetReadObjects({ file: ab, compressors: jsCompressors });
+  assert.ok(nativeCalls > 0);
+  assert.deepEqual(a, b);
+  assert.deepEqual(a.map((r) => r.content), texts);
+});

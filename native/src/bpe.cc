@@ -19,7 +19,7 @@
 //           maxDigits: number (0 = pieces come from the caller), ignoreMerges: boolean) -> model
 //   bpeEncode(model, text) -> Uint32Array
 //   bpeEncodePieces(model, text, ends: Uint32Array) -> Uint32Array   (piece k = [ends[k-1], ends[k]))
-//   bpeEncodeDocs(model, texts: string[], endToken: number (-1: none), width: 2 | 4)
+//   bpeEncodeDocs(model, texts: (string | Uint8Array of UTF-8)[], endToken: number (-1: none), width: 2 | 4)
 //       -> { tokens: Uint16Array | Uint32Array, lengths: Int32Array }   (each doc + endToken)
 // A model is used by the JS thread that loaded it (it holds that thread's caches).
 #include <algorithm>
@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "doc_batch.h"
 #include "kernels.h"
 #include "unicode_class.h"
 
@@ -45,7 +46,8 @@ using uclass::kSpace;
 constexpr uint32_t kNone = 0xffffffffu;
 constexpr uint64_t kEmptyKey = ~uint64_t{0};
 constexpr size_t kScanMax = 128;  // pieces up to this many bytes merge by scanning, longer by a heap
-constexpr size_t kCacheBytes = 24, kCacheTokens = 10, kCacheSlots = 16384;
+constexpr size_t kCacheBytes = 24, kCacheTokens = 10, kCacheSlots = 65536;
+constexpr uint32_t kPairCacheBits = 13;
 
 inline uint64_t Mix(uint64_t h) {
   h ^= h >> 31;
@@ -67,11 +69,13 @@ inline uint64_t HashBytes(const uint8_t* p, size_t n) {
   return Mix((h ^ w) * 0x94d049bb133111ebull);
 }
 
-struct MergeSlot {
-  uint64_t key;  // left << 32 | right; kEmptyKey = free
-  uint32_t rank;
-  uint32_t id;   // the merged token
-};
+// A merge (left, right) -> rank packed in 8 bytes, left << 42 | right << 21 | rank (kEmptyKey =
+// free): the table is read at every step of every merge, and at 16 bytes a slot it was 16 MB
+// for Llama-3's 280k merges, a cache miss per lookup (perf: half the kernel's time). The joined
+// token is mergeId[rank], read only when a merge is made.
+constexpr uint32_t kFieldBits = 21;
+constexpr uint64_t kFieldMask = (uint64_t{1} << kFieldBits) - 1;
+inline uint64_t MergeKey(uint32_t a, uint32_t b) { return (uint64_t{a} << kFieldBits | b) << kFieldBits; }
 
 struct VocabSlot {
   uint32_t id;  // kNone = free
@@ -90,15 +94,18 @@ struct Model {
   std::vector<uint32_t> off;
   std::vector<VocabSlot> vocab;  // bytes -> id, for tokens of the BPE vocabulary
   uint64_t vocabMask = 0;
-  std::vector<MergeSlot> merges;
+  std::vector<uint64_t> merges;
   uint64_t mergeMask = 0;
+  std::vector<uint32_t> mergeId;  // by rank: the joined token
+  std::vector<uint32_t> pairRank;  // 65,536: the merge rank of two single-byte parts, or kNone
+  std::vector<uint64_t> pairCache = std::vector<uint64_t>(size_t{1} << kPairCacheBits, kEmptyKey);
   uint32_t byteId[256];
   uint32_t maxDigits = 3;
   bool ignoreMerges = false;
   // Scratch of the thread that uses the model.
   std::vector<uint8_t> utf8;
   std::vector<CacheEntry> cache = std::vector<CacheEntry>(kCacheSlots, CacheEntry{});
-  uint32_t id[kScanMax + 1], rank[kScanMax + 1], joined[kScanMax + 1], next[kScanMax + 1], prev[kScanMax + 1];
+  uint32_t id[kScanMax + 1], rank[kScanMax + 1], next[kScanMax + 1], prev[kScanMax + 1];
 };
 
 uint32_t FindToken(const Model& m, const uint8_t* p, size_t n) {
@@ -111,24 +118,36 @@ uint32_t FindToken(const Model& m, const uint8_t* p, size_t n) {
   }
 }
 
-// The merge of parts (a, b): its rank, and the joined token in `id`; kNone when there is none.
-inline uint32_t FindMerge(const Model& m, uint32_t a, uint32_t b, uint32_t& id) {
-  const uint64_t key = uint64_t{a} << 32 | b;
-  for (uint64_t i = Mix(key * 0x9E3779B97F4A7C15ull) & m.mergeMask;; i = (i + 1) & m.mergeMask) {
-    const MergeSlot& s = m.merges[i];
-    if (s.key == key) {
-      id = s.id;
-      return s.rank;
-    }
-    if (s.key == kEmptyKey) return kNone;
+inline uint64_t MergeSlotOf(uint64_t key, uint64_t mask) { return Mix(key * 0x9E3779B97F4A7C15ull) & mask; }
+
+inline uint32_t FindMergeInTable(const Model& m, uint64_t key) {
+  for (uint64_t i = MergeSlotOf(key, m.mergeMask);; i = (i + 1) & m.mergeMask) {
+    const uint64_t s = m.merges[i];
+    if ((s & ~kFieldMask) == key) return static_cast<uint32_t>(s & kFieldMask);
+    if (s == kEmptyKey) return kNone;
   }
+}
+
+// The rank of the merge of parts (a, b); kNone when there is none. Looked up first in a small
+// direct-mapped cache of recent pairs (same packing; rank kFieldMask = no merge): a few
+// thousand pairs make most merge steps of text, and the cache stays in L2 where the table
+// (MBs) is a miss per lookup.
+inline uint32_t FindMerge(Model& m, uint32_t a, uint32_t b) {
+  const uint64_t key = MergeKey(a, b);
+  uint64_t& c = m.pairCache[(key * 0x9E3779B97F4A7C15ull) >> (64 - kPairCacheBits)];
+  if ((c & ~kFieldMask) == key) {
+    const uint32_t r = static_cast<uint32_t>(c & kFieldMask);
+    return r == kFieldMask ? kNone : r;
+  }
+  const uint32_t r = FindMergeInTable(m, key);
+  c = key | (r == kNone ? kFieldMask : r);
+  return r;
 }
 
 // Merge a piece of 2..kScanMax bytes: parts in a linked list, the lowest rank found by a scan.
 void MergeScan(Model& m, const uint8_t* p, size_t n, std::vector<uint32_t>& out) {
   uint32_t* id = m.id;
   uint32_t* rank = m.rank;
-  uint32_t* joined = m.joined;
   uint32_t* next = m.next;
   uint32_t* prev = m.prev;
   for (size_t k = 0; k < n; k++) {
@@ -136,7 +155,8 @@ void MergeScan(Model& m, const uint8_t* p, size_t n, std::vector<uint32_t>& out)
     next[k] = static_cast<uint32_t>(k + 1);
     prev[k] = static_cast<uint32_t>(k) - 1;
   }
-  for (size_t k = 0; k + 1 < n; k++) rank[k] = FindMerge(m, id[k], id[k + 1], joined[k]);
+  // The first ranks are of byte pairs: one table (the merge table would be a miss each).
+  for (size_t k = 0; k + 1 < n; k++) rank[k] = m.pairRank[p[k] << 8 | p[k + 1]];
   rank[n - 1] = kNone;
   for (;;) {
     uint32_t best = kNone, at = 0;
@@ -148,13 +168,13 @@ void MergeScan(Model& m, const uint8_t* p, size_t n, std::vector<uint32_t>& out)
     }
     if (best == kNone) break;
     const uint32_t j = next[at];
-    id[at] = joined[at];
+    id[at] = m.mergeId[best];
     next[at] = next[j];
     if (next[j] < n) prev[next[j]] = at;
-    rank[at] = next[at] < n ? FindMerge(m, id[at], id[next[at]], joined[at]) : kNone;
+    rank[at] = next[at] < n ? FindMerge(m, id[at], id[next[at]]) : kNone;
     if (at > 0) {
       const uint32_t h = prev[at];
-      rank[h] = FindMerge(m, id[h], id[at], joined[h]);
+      rank[h] = FindMerge(m, id[h], id[at]);
     }
   }
   for (uint32_t k = 0; k < n; k = next[k]) out.push_back(id[k]);
@@ -162,8 +182,8 @@ void MergeScan(Model& m, const uint8_t* p, size_t n, std::vector<uint32_t>& out)
 
 // The same order for long pieces with a heap of (rank, position): an entry is current iff its
 // part is alive and still has that rank (a rank names one pair of tokens).
-void MergeHeap(const Model& m, const uint8_t* p, size_t n, std::vector<uint32_t>& out) {
-  std::vector<uint32_t> id(n), rank(n, kNone), joined(n), next(n), prev(n);
+void MergeHeap(Model& m, const uint8_t* p, size_t n, std::vector<uint32_t>& out) {
+  std::vector<uint32_t> id(n), rank(n, kNone), next(n), prev(n);
   std::vector<uint8_t> alive(n, 1);
   for (size_t k = 0; k < n; k++) {
     id[k] = m.byteId[p[k]];
@@ -173,7 +193,7 @@ void MergeHeap(const Model& m, const uint8_t* p, size_t n, std::vector<uint32_t>
   using Entry = std::pair<uint32_t, uint32_t>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
   auto update = [&](uint32_t k) {
-    rank[k] = next[k] < n ? FindMerge(m, id[k], id[next[k]], joined[k]) : kNone;
+    rank[k] = next[k] < n ? FindMerge(m, id[k], id[next[k]]) : kNone;
     if (rank[k] != kNone) heap.emplace(rank[k], k);
   };
   for (uint32_t k = 0; k < n; k++) update(k);
@@ -183,7 +203,7 @@ void MergeHeap(const Model& m, const uint8_t* p, size_t n, std::vector<uint32_t>
     if (!alive[k] || rank[k] != r) continue;
     const uint32_t j = next[k];
     alive[j] = 0;
-    id[k] = joined[k];
+    id[k] = m.mergeId[r];
     next[k] = next[j];
     if (next[j] < n) prev[next[j]] = k;
     update(k);
@@ -381,17 +401,28 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
     }
   }
   const size_t nm = left.ElementLength();
+  if (count >= kFieldMask || nm >= kFieldMask) {
+    Napi::RangeError::New(env, "bpeLoad: at most 2,097,150 tokens and merges are supported").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   cap = 1;
   while (cap < 2 * nm + 2) cap <<= 1;
-  m->merges.assign(cap, MergeSlot{kEmptyKey, kNone, kNone});
+  m->merges.assign(cap, kEmptyKey);
   m->mergeMask = cap - 1;
+  m->mergeId.assign(joined.Data(), joined.Data() + nm);
   for (uint32_t r = 0; r < nm; r++) {
-    const uint64_t key = uint64_t{left[r]} << 32 | right[r];
-    uint64_t i = Mix(key * 0x9E3779B97F4A7C15ull) & m->mergeMask;
-    while (m->merges[i].key != kEmptyKey && m->merges[i].key != key) i = (i + 1) & m->mergeMask;
-    if (m->merges[i].key == key) continue;  // a repeated merge keeps its first (lowest) rank
-    m->merges[i] = MergeSlot{key, r, joined[r]};
+    if (left[r] >= count || right[r] >= count || joined[r] >= count) {
+      Napi::RangeError::New(env, "bpeLoad: merge " + std::to_string(r) + " names a token past the vocabulary").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const uint64_t key = MergeKey(left[r], right[r]);
+    uint64_t i = MergeSlotOf(key, m->mergeMask);
+    while (m->merges[i] != kEmptyKey && (m->merges[i] & ~kFieldMask) != key) i = (i + 1) & m->mergeMask;
+    if (m->merges[i] != kEmptyKey) continue;  // a repeated merge keeps its first (lowest) rank
+    m->merges[i] = key | r;
   }
+  m->pairRank.resize(0x10000);
+  for (uint32_t x = 0; x < 0x10000; x++) m->pairRank[x] = FindMergeInTable(*m, MergeKey(m->byteId[x >> 8], m->byteId[x & 0xff]));
   return Napi::External<Model>::New(env, m.release(), Finalize);
 }
 
@@ -433,47 +464,9 @@ Napi::Value EncodePiecesJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value EncodeDocsJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   Model* m = GetModel(info);
-  if (!m) return env.Undefined();
-  if (info.Length() < 4 || !info[1].IsArray() || !info[2].IsNumber() || !info[3].IsNumber()) {
-    Napi::TypeError::New(env, "bpeEncodeDocs(model, texts: string[], endToken: number, width: 2 | 4)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  auto texts = info[1].As<Napi::Array>();
-  const int64_t end = info[2].As<Napi::Number>().Int64Value();
-  const uint32_t width = info[3].As<Napi::Number>().Uint32Value();
-  const uint32_t docs = texts.Length();
-  Napi::Int32Array lengths = Napi::Int32Array::New(env, docs);
-  thread_local std::u16string buf;
-  thread_local std::vector<uint32_t> ids;
-  ids.clear();
-  for (uint32_t d = 0; d < docs; d++) {
-    if (!ReadUtf16(env, texts.Get(d), buf)) {
-      Napi::TypeError::New(env, "bpeEncodeDocs: element " + std::to_string(d) + " is not a string").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    const size_t before = ids.size();
-    EncodeText(*m, buf.data(), buf.size(), nullptr, 0, ids);
-    if (end >= 0) ids.push_back(static_cast<uint32_t>(end));
-    lengths[d] = static_cast<int32_t>(ids.size() - before);
-  }
-  Napi::Object out = Napi::Object::New(env);
-  if (width == 2) {
-    Napi::Uint16Array t = Napi::Uint16Array::New(env, ids.size());
-    for (size_t k = 0; k < ids.size(); k++) {
-      if (ids[k] > 0xffff) {
-        Napi::RangeError::New(env, "bpeEncodeDocs: token id " + std::to_string(ids[k]) + " does not fit 16 bits").ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      t[k] = static_cast<uint16_t>(ids[k]);
-    }
-    out.Set("tokens", t);
-  } else {
-    out.Set("tokens", ToArray(env, ids));
-  }
-  out.Set("lengths", lengths);
-  return out;
+  if (!m) return info.Env().Undefined();
+  return docs::EncodeDocs(info, 1, "bpeEncodeDocs", [m](const char16_t* s, size_t n, std::vector<uint32_t>& ids) { EncodeText(*m, s, n, nullptr, 0, ids); });
 }
 
 }  // namespace

@@ -35,6 +35,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "doc_batch.h"
 #include "kernels.h"
 #include "unicode_class.h"
 
@@ -845,6 +846,12 @@ Napi::Value CountJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// gpt2EncodeDocs(texts: (string | Uint8Array of UTF-8)[], endToken, width) -> { tokens, lengths }
+Napi::Value EncodeDocsJs(const Napi::CallbackInfo& info) {
+  if (!CheckLoaded(info.Env())) return info.Env().Undefined();
+  return docs::EncodeDocs(info, 0, "gpt2EncodeDocs", [](const char16_t* s, size_t n, std::vector<uint32_t>& ids) { Encode(s, n, ids, nullptr); });
+}
+
 }  // namespace
 }  // namespace refinery::gpt2
 
@@ -854,5 +861,6 @@ void InitGpt2(Napi::Env env, Napi::Object exports) {
   exports.Set("gpt2Encode", Napi::Function::New(env, gpt2::EncodeJs));
   exports.Set("gpt2EncodeWithOffsets", Napi::Function::New(env, gpt2::EncodeOffsetsJs));
   exports.Set("gpt2Count", Napi::Function::New(env, gpt2::CountJs));
+  exports.Set("gpt2EncodeDocs", Napi::Function::New(env, gpt2::EncodeDocsJs));
 }
 }  // namespace refinery

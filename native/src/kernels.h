@@ -24,4 +24,5 @@ void InitGpt2(Napi::Env env, Napi::Object exports);
 void InitMinhash(Napi::Env env, Napi::Object exports);
 void InitNormalize(Napi::Env env, Napi::Object exports);
 void InitSuffixArray(Napi::Env env, Napi::Object exports);
+void InitZstd(Napi::Env env, Napi::Object exports);
 }  // namespace refinery

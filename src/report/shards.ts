@@ -4,8 +4,8 @@
  * a 1 GB shard on S3 costs a few ranged GETs, never the whole object.
  */
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import type { Storage } from '../storage/storage.js';
+import { compressors, STRING_PARSERS } from '../formats/parquet.js';
 
 /** A hyparquet AsyncBuffer over one object of a Storage (ranged reads). */
 export function storageAsyncBuffer(storage: Storage, path: string, size: number): AsyncBuffer {
@@ -43,7 +43,7 @@ export async function openShard(storage: Storage, path: string, size: number): P
     columns: [...present],
     async read(start, end, columns) {
       const cols = columns?.filter((c) => present.has(c));
-      return (await parquetReadObjects({ file, metadata, columns: cols, rowStart: start, rowEnd: Math.min(end, Number(metadata.num_rows)), compressors })) as Record<string, unknown>[];
+      return (await parquetReadObjects({ file, metadata, columns: cols, rowStart: start, rowEnd: Math.min(end, Number(metadata.num_rows)), compressors, parsers: STRING_PARSERS })) as Record<string, unknown>[];
     },
   };
 }

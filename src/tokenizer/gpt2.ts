@@ -20,6 +20,7 @@ interface Gpt2Native {
   gpt2Encode(text: string): Uint32Array;
   gpt2EncodeWithOffsets(text: string): [Uint32Array, Uint32Array];
   gpt2Count(texts: string[]): Uint32Array;
+  gpt2EncodeDocs(texts: (string | Uint8Array)[], end: number, width: number): { tokens: Uint16Array | Uint32Array; lengths: Int32Array; units: number };
 }
 
 /** Number of mergeable ranks of GPT-2 (50,257 tokens minus `<|endoftext|>`). */
@@ -84,4 +85,12 @@ export function encodeWithOffsets(text: string): { ids: Uint32Array; offsets: Ui
 /** Token counts of many texts in one native call. */
 export function countTokens(texts: string[]): Uint32Array {
   return gpt2Native().gpt2Count(texts);
+}
+
+/**
+ * Documents (strings or UTF-8 bytes) in one native call: every document's ids followed by
+ * `end`, concatenated at `width` bytes per id, and the ids per document (end included).
+ */
+export function encodeDocs(texts: (string | Uint8Array)[], end: number, width: 2 | 4): { tokens: Uint16Array | Uint32Array; lengths: Int32Array; units: number } {
+  return gpt2Native().gpt2EncodeDocs(texts, end, width);
 }

@@ -15,13 +15,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadNative } from '../native.js';
 import { RefineryError } from '../errors.js';
-import { decodeTokenBytes, packDocs, type EncodedDocs, type TextTokenizer, type TokenBytes } from './text-tokenizer.js';
+import { decodeTokenBytes, docString, packDocs, type DocText, type EncodedDocs, type TextTokenizer, type TokenBytes } from './text-tokenizer.js';
 
 interface BpeKernel {
   bpeLoad(bytes: Uint8Array, offsets: Uint32Array, inVocab: Uint8Array, left: Uint32Array, right: Uint32Array, joined: Uint32Array, maxDigits: number, ignoreMerges: boolean): object;
   bpeEncode(model: object, text: string): Uint32Array;
   bpeEncodePieces(model: object, text: string, ends: Uint32Array): Uint32Array;
-  bpeEncodeDocs(model: object, texts: string[], end: number, width: number): EncodedDocs;
+  bpeEncodeDocs(model: object, texts: DocText[], end: number, width: number): EncodedDocs;
 }
 
 /** The split patterns the kernel runs natively, with their `\p{N}{1,D}` digit count. */
@@ -279,8 +279,11 @@ export function loadHfTokenizer(file: string, endToken?: string, opts: { forceJs
     encode,
     encodeDocs(texts, width) {
       if (plain) return kernel.bpeEncodeDocs(handle, texts, end, width);
-      if (!re) return kernel.bpeEncodeDocs(handle, texts.map(prepare), end, width);
-      return packDocs(texts.map(encode), end, width);
+      // A normalizer, prefix space or JS split pattern works on the string.
+      const strings = texts.map(docString);
+      const units = strings.reduce((a, t) => a + t.length, 0); // of the text as given, not as normalized
+      if (!re) return { ...kernel.bpeEncodeDocs(handle, strings.map(prepare), end, width), units };
+      return packDocs(strings.map(encode), end, width, units);
     },
     decode: (ids) => decodeTokenBytes(table, ids, file),
   };

@@ -8,14 +8,25 @@
  * just characters (tiktoken's `encode_ordinary`), so documents cannot inject control tokens.
  */
 import { createHash } from 'node:crypto';
-import { encode as gpt2Encode, loadGpt2Ranks, GPT2_RANKS } from './gpt2.js';
+import { encode as gpt2Encode, encodeDocs as gpt2EncodeDocs, loadGpt2Ranks, GPT2_RANKS } from './gpt2.js';
 import { loadHfTokenizer } from './hf-bpe.js';
+
+/** A document's text: a string, or its UTF-8 bytes. */
+export type DocText = string | Uint8Array;
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+/** A document's text as a string (TextDecoder's reading of bytes: a BOM kept, bad bytes U+FFFD). */
+export function docString(t: DocText): string {
+  return typeof t === 'string' ? t : utf8.decode(t);
+}
 
 export interface EncodedDocs {
   /** Every document's ids, each followed by the end-of-text id, concatenated. */
   tokens: Uint16Array | Uint32Array;
   /** Ids per document, the end-of-text id included. */
   lengths: Int32Array;
+  /** The documents' length in UTF-16 units, all together (the stats' characters). */
+  units: number;
 }
 
 export interface TextTokenizer {
@@ -28,7 +39,11 @@ export interface TextTokenizer {
   /** sha256 of what defines the tokenizer (the ranks file, the tokenizer.json). */
   fingerprint: string;
   encode(text: string): Uint32Array;
-  encodeDocs(texts: string[], width: 2 | 4): EncodedDocs;
+  /**
+   * Many documents in one native call: each a string or its UTF-8 bytes (a Parquet text value
+   * read as bytes; decoded as TextDecoder would, so the ids are the same as for the string).
+   */
+  encodeDocs(texts: DocText[], width: 2 | 4): EncodedDocs;
   decode(ids: ArrayLike<number>): string;
 }
 
@@ -57,7 +72,7 @@ export function decodeTokenBytes(table: TokenBytes, ids: ArrayLike<number>, name
 }
 
 /** Concatenate per-document ids, each followed by `end`, at the given width. */
-export function packDocs(perDoc: Uint32Array[], end: number, width: 2 | 4): EncodedDocs {
+export function packDocs(perDoc: Uint32Array[], end: number, width: 2 | 4, units: number): EncodedDocs {
   const lengths = new Int32Array(perDoc.length);
   let total = 0;
   perDoc.forEach((ids, i) => {
@@ -71,7 +86,7 @@ export function packDocs(perDoc: Uint32Array[], end: number, width: 2 | 4): Enco
     at += ids.length;
     tokens[at++] = end;
   }
-  return { tokens, lengths };
+  return { tokens, lengths, units };
 }
 
 let gpt2Bytes: TokenBytes | undefined;
@@ -101,7 +116,7 @@ export function gpt2TextTokenizer(): TextTokenizer {
       return createHash('sha256').update(t.bytes).update(new Uint8Array(t.offsets.buffer)).digest('hex');
     },
     encode: gpt2Encode,
-    encodeDocs: (texts, width) => packDocs(texts.map(gpt2Encode), end, width),
+    encodeDocs: (texts, width) => gpt2EncodeDocs(texts, end, width),
     decode: (ids) => decodeTokenBytes(table(), ids, name),
   };
 }

@@ -9,7 +9,7 @@
  */
 import { int, type OptionRanges } from '../../src/options.js';
 import type { Doc } from '../../src/doc.js';
-import { dropFor, type StageModule, type StepResult } from '../../src/stage.js';
+import { dropFor, measurements, type Measurements, type StageModule, type StepResult } from '../../src/stage.js';
 import { countSentences, splitLinesUniversal, whitespaceWordStats } from '../text/words.js';
 
 export interface C4FiltersConfig {
@@ -71,7 +71,11 @@ function phraseTest(c: C4FiltersConfig): RegExp {
 }
 const phraseCache = new WeakMap<C4FiltersConfig, RegExp>();
 
-export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
+/**
+ * The line filters and document rules on `text`. Through `m`: the document rules broken
+ * (annotate mode goes on past the first) and, in annotate mode, the exact sentence count.
+ */
+export function checkC4(text: string, c: C4FiltersConfig, m: Measurements = measurements()): C4Outcome {
   let phrases = phraseCache.get(c);
   if (!phrases) phraseCache.set(c, (phrases = phraseTest(c)));
   const dropped: Record<string, number> = {};
@@ -98,24 +102,24 @@ export function checkC4(text: string, c: C4FiltersConfig): C4Outcome {
       continue;
     }
     const lower = phrases.test(line) ? line.toLowerCase() : '';
-    if (c.filter_lorem_ipsum && lower.includes('lorem ipsum')) return out({ reason: 'lorem_ipsum' });
+    if (c.filter_lorem_ipsum && lower.includes('lorem ipsum') && m.broke({ reason: 'lorem_ipsum' })) return out(m.drop);
     if (c.filter_javascript && lower.includes('javascript')) {
       drop('line_javascript');
       continue;
     }
-    if (c.filter_curly_bracket && line.includes('{')) return out({ reason: 'curly_bracket' });
+    if (c.filter_curly_bracket && line.includes('{') && m.broke({ reason: 'curly_bracket' })) return out(m.drop);
     if (lower && c.policy_phrases.some((p) => lower.includes(p))) {
       drop('line_policy');
       continue;
     }
-    // Counting stops at the minimum: only "fewer than" matters (the value of a drop is exact).
-    if (sentences < c.min_num_sentences) sentences += countSentences(line);
+    // Counting stops at the minimum: only "fewer than" matters (the value of a drop is exact);
+    // annotate mode counts them all.
+    if (m.all || sentences < c.min_num_sentences) sentences += countSentences(line);
     kept.push(line);
   }
-  if (sentences < c.min_num_sentences) {
-    return out(dropFor('too_few_sentences', sentences, '<', c.min_num_sentences));
-  }
-  return out(undefined, kept.join('\n').trim());
+  if (m.all) m.observe('sentences', sentences);
+  if (sentences < c.min_num_sentences && m.broke(dropFor('too_few_sentences', sentences, '<', c.min_num_sentences))) return out(m.drop);
+  return out(m.drop, m.drop ? undefined : kept.join('\n').trim());
 }
 
 export const c4Filters: StageModule<C4FiltersConfig> = {
@@ -127,9 +131,10 @@ export const c4Filters: StageModule<C4FiltersConfig> = {
     return {
       name: 'c4_filters',
       apply(doc: Doc): StepResult {
-        const out = checkC4(doc.text, config);
+        const m = measurements((k, v) => ctx.observe(k, v, doc), ctx.annotate === true);
+        const out = checkC4(doc.text, config, m);
         for (const [k, n] of Object.entries(out.linesDropped)) ctx.count(k, n);
-        if (out.lines > 0) ctx.observe('c4_lines_kept_frac', out.linesKept / out.lines);
+        if (out.lines > 0) m.observe('lines_kept_frac', out.linesKept / out.lines);
         if (out.result) return out.result;
         doc.text = out.text!;
         return doc;

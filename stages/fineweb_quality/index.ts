@@ -6,7 +6,7 @@
  * that are not blank, as in the released filter whose thresholds these are.
  */
 import { fraction, int, num, type OptionRanges } from '../../src/options.js';
-import { dropFor, textFilter, type Drop } from '../../src/stage.js';
+import { dropFor, measurements, textFilter, type Drop, type Measurements } from '../../src/stage.js';
 import { countOccurrences, findDuplicates, splitLinesKeepEmpty, words } from '../text/words.js';
 // FineWeb-2's per-language punctuated-line and newline thresholds: docs/languages.md.
 import languageDefaults from './languages.json' with { type: 'json' };
@@ -61,8 +61,8 @@ function endTest(stops: string[]): (line: string) => boolean {
   return f;
 }
 
-export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m: string, v: number) => void, language?: string): Drop | undefined {
-  const obs = observe ?? (() => {});
+export function checkFineweb(text: string, c: FinewebQualityConfig, measures?: Measurements, language?: string): Drop | undefined {
+  const m = measures ?? measurements();
   const all = splitLinesKeepEmpty(text);
   const lines = all.filter((l) => l.trim().length > 0);
   if (lines.length === 0) return { reason: 'empty' };
@@ -74,26 +74,24 @@ export function checkFineweb(text: string, c: FinewebQualityConfig, observe?: (m
     if (line.length <= c.short_line_length) short++;
   }
   const punctRatio = punct / lines.length;
-  obs('line_punct_ratio', punctRatio);
-  if (punctRatio <= c.line_punct_thr && !(punctRatio === 0 && c.line_punct_exclude_zero)) {
-    return dropFor('line_punct_ratio', punctRatio, '<=', c.line_punct_thr);
-  }
+  m.observe('line_punct_ratio', punctRatio);
+  if (punctRatio <= c.line_punct_thr && !(punctRatio === 0 && c.line_punct_exclude_zero) && m.broke(dropFor('line_punct_ratio', punctRatio, '<=', c.line_punct_thr))) return m.drop;
   const shortRatio = short / lines.length;
-  obs('short_line_ratio', shortRatio);
-  if (shortRatio >= c.short_line_thr) return dropFor('short_line_ratio', shortRatio, '>=', c.short_line_thr);
+  m.observe('short_line_ratio', shortRatio);
+  if (shortRatio >= c.short_line_thr && m.broke(dropFor('short_line_ratio', shortRatio, '>=', c.short_line_thr))) return m.drop;
 
   const chars = text.length - (all.length - 1); // characters other than the newlines
   const dupRatio = chars === 0 ? 0 : findDuplicates(lines).chars / chars;
-  obs('char_dup_ratio', dupRatio);
-  if (dupRatio >= c.char_duplicates_ratio) return dropFor('char_dup_ratio', dupRatio, '>=', c.char_duplicates_ratio);
+  m.observe('char_dup_ratio', dupRatio);
+  if (dupRatio >= c.char_duplicates_ratio && m.broke(dropFor('char_dup_ratio', dupRatio, '>=', c.char_duplicates_ratio))) return m.drop;
 
   if (c.new_line_ratio) {
     const n = words(text, language).count;
     const ratio = n === 0 ? Infinity : countOccurrences(text, '\n') / n;
-    if (n > 0) obs('list_ratio', ratio);
-    if (ratio > c.new_line_ratio) return dropFor('list_ratio', ratio, '>', c.new_line_ratio);
+    if (n > 0) m.observe('list_ratio', ratio);
+    if (ratio > c.new_line_ratio && m.broke(dropFor('list_ratio', ratio, '>', c.new_line_ratio))) return m.drop;
   }
-  return undefined;
+  return m.drop;
 }
 
 export const finewebQuality = textFilter<FinewebQualityConfig>({
@@ -102,5 +100,5 @@ export const finewebQuality = textFilter<FinewebQualityConfig>({
   defaults,
   ranges,
   languageDefaults,
-  check: (text, c, doc, tools) => checkFineweb(text, c, tools.observe, doc.language),
+  check: (text, c, doc, tools) => checkFineweb(text, c, tools, doc.language),
 });

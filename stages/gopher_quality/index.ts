@@ -8,7 +8,7 @@
  * ellipsis and alphabetic ratios divide by all tokens (as datatrove does).
  */
 import { fraction, int, num, type OptionRanges } from '../../src/options.js';
-import { dropFor, textFilter, type Drop } from '../../src/stage.js';
+import { dropFor, measurements, textFilter, type Drop, type Measurements } from '../../src/stage.js';
 import { ALPHA, WS, classOf } from '../text/chars.js';
 import { WORD_BITS, countOccurrences, lineSpans, wordClasses, words } from '../text/words.js';
 // Per-language values (stop words, word-length bounds, alphabetic-word ratio): docs/languages.md.
@@ -69,8 +69,8 @@ export const ranges: OptionRanges<GopherQualityConfig> = {
   min_stop_words: int(0),
 };
 
-export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m: string, v: number) => void, language?: string): Drop | undefined {
-  const obs = observe ?? (() => {});
+export function checkQuality(text: string, c: GopherQualityConfig, measures?: Measurements, language?: string): Drop | undefined {
+  const m = measures ?? measurements();
   const w = words(text, language);
   const nTokens = w.count;
   let nWords = 0;
@@ -95,22 +95,22 @@ export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m:
       }
     }
   }
-  obs('words', nWords);
-  if (nWords < c.min_words) return dropFor('gopher_short_doc', nWords, '<', c.min_words);
-  if (nWords > c.max_words) return dropFor('gopher_long_doc', nWords, '>', c.max_words);
+  m.observe('words', nWords);
+  if (nWords < c.min_words && m.broke(dropFor('gopher_short_doc', nWords, '<', c.min_words))) return m.drop;
+  if (nWords > c.max_words && m.broke(dropFor('gopher_long_doc', nWords, '>', c.max_words))) return m.drop;
 
   const mean = nWords === 0 ? 0 : wordChars / nWords;
-  obs('mean_word_length', mean);
-  if (mean < c.min_mean_word_length) return dropFor('gopher_below_avg_threshold', mean, '<', c.min_mean_word_length);
-  if (mean > c.max_mean_word_length) return dropFor('gopher_above_avg_threshold', mean, '>', c.max_mean_word_length);
+  m.observe('mean_word_length', mean);
+  if (mean < c.min_mean_word_length && m.broke(dropFor('gopher_below_avg_threshold', mean, '<', c.min_mean_word_length))) return m.drop;
+  if (mean > c.max_mean_word_length && m.broke(dropFor('gopher_above_avg_threshold', mean, '>', c.max_mean_word_length))) return m.drop;
 
   const denom = Math.max(nTokens, 1);
   const hashRatio = countOccurrences(text, '#') / denom;
-  obs('hash_word_ratio', hashRatio);
-  if (hashRatio > c.max_hash_word_ratio) return dropFor('gopher_too_many_hashes', hashRatio, '>', c.max_hash_word_ratio);
+  m.observe('hash_word_ratio', hashRatio);
+  if (hashRatio > c.max_hash_word_ratio && m.broke(dropFor('gopher_too_many_hashes', hashRatio, '>', c.max_hash_word_ratio))) return m.drop;
   const ellipsisRatio = (countOccurrences(text, '...') + countOccurrences(text, '…')) / denom;
-  obs('ellipsis_word_ratio', ellipsisRatio);
-  if (ellipsisRatio > c.max_ellipsis_word_ratio) return dropFor('gopher_too_many_ellipsis', ellipsisRatio, '>', c.max_ellipsis_word_ratio);
+  m.observe('ellipsis_word_ratio', ellipsisRatio);
+  if (ellipsisRatio > c.max_ellipsis_word_ratio && m.broke(dropFor('gopher_too_many_ellipsis', ellipsisRatio, '>', c.max_ellipsis_word_ratio))) return m.drop;
 
   let lines = 0;
   let bulletLines = 0;
@@ -129,19 +129,19 @@ export function checkQuality(text: string, c: GopherQualityConfig, observe?: (m:
     if (last === 0x2026 || (last === 0x2e && e - s >= 3 && text.startsWith('...', e - 3))) ellipsisLines++;
   }
   const bulletRatio = lines === 0 ? 0 : bulletLines / lines;
-  obs('bullet_lines_ratio', bulletRatio);
-  if (bulletRatio > c.max_bullet_lines_ratio) return dropFor('gopher_too_many_bullets', bulletRatio, '>', c.max_bullet_lines_ratio);
+  m.observe('bullet_lines_ratio', bulletRatio);
+  if (bulletRatio > c.max_bullet_lines_ratio && m.broke(dropFor('gopher_too_many_bullets', bulletRatio, '>', c.max_bullet_lines_ratio))) return m.drop;
   const endEllipsis = lines === 0 ? 0 : ellipsisLines / lines;
-  obs('ellipsis_lines_ratio', endEllipsis);
-  if (endEllipsis > c.max_ellipsis_lines_ratio) return dropFor('gopher_too_many_end_ellipsis', endEllipsis, '>', c.max_ellipsis_lines_ratio);
+  m.observe('ellipsis_lines_ratio', endEllipsis);
+  if (endEllipsis > c.max_ellipsis_lines_ratio && m.broke(dropFor('gopher_too_many_end_ellipsis', endEllipsis, '>', c.max_ellipsis_lines_ratio))) return m.drop;
 
   const alphaRatio = alphaTokens / denom;
-  obs('alpha_words_ratio', alphaRatio);
-  if (alphaRatio < c.min_alpha_words_ratio) return dropFor('gopher_below_alpha_threshold', alphaRatio, '<', c.min_alpha_words_ratio);
+  m.observe('alpha_words_ratio', alphaRatio);
+  if (alphaRatio < c.min_alpha_words_ratio && m.broke(dropFor('gopher_below_alpha_threshold', alphaRatio, '<', c.min_alpha_words_ratio))) return m.drop;
 
-  obs('stop_words', stopSeen.size);
-  if (stopSeen.size < c.min_stop_words) return dropFor('gopher_enough_stop_words', stopSeen.size, '<', c.min_stop_words);
-  return undefined;
+  m.observe('stop_words', stopSeen.size);
+  if (stopSeen.size < c.min_stop_words && m.broke(dropFor('gopher_enough_stop_words', stopSeen.size, '<', c.min_stop_words))) return m.drop;
+  return m.drop;
 }
 
 export const gopherQuality = textFilter<GopherQualityConfig>({
@@ -150,5 +150,5 @@ export const gopherQuality = textFilter<GopherQualityConfig>({
   defaults,
   ranges,
   languageDefaults,
-  check: (text, c, doc, tools) => checkQuality(text, c, tools.observe, doc.language),
+  check: (text, c, doc, tools) => checkQuality(text, c, tools, doc.language),
 });

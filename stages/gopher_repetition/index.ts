@@ -3,10 +3,11 @@
  * duplicated lines/paragraphs or repeated word n-grams cover too much of it. Reasons are
  * datatrove's names (`dup_para_frac`, `dup_line_char_frac`, `top_2_gram`,
  * `duplicated_5_n_grams`, ...); measures are checked in that order and the first one over its
- * threshold drops the document (the ones after it are not computed).
+ * threshold drops the document (the ones after it are not computed, except in annotate mode,
+ * which records them all).
  */
 import { fraction, type OptionRanges } from '../../src/options.js';
-import { dropFor, textFilter, type Drop } from '../../src/stage.js';
+import { dropFor, measurements, textFilter, type Drop, type Measurements } from '../../src/stage.js';
 import { lineSpans, paragraphSpans, words } from '../text/words.js';
 import { NgramScanner, duplicateSpans, wordIds } from '../text/ngrams.js';
 // Per-language thresholds (duplicate lines, n-gram fractions): docs/languages.md.
@@ -47,28 +48,28 @@ export const ranges: OptionRanges<GopherRepetitionConfig> = {
 };
 
 /** Thresholds that are 0 are off (as in datatrove, where a falsy threshold disables a rule). */
-export function checkRepetition(text: string, c: GopherRepetitionConfig, observe?: (m: string, v: number) => void, language?: string): Drop | undefined {
+export function checkRepetition(text: string, c: GopherRepetitionConfig, measures?: Measurements, language?: string): Drop | undefined {
   const len = text.length;
   if (len === 0) return undefined;
-  const obs = observe ?? (() => {});
+  const m = measures ?? measurements();
 
   const paragraphs = paragraphSpans(text);
   const pd = duplicateSpans(text, paragraphs.start, paragraphs.end, paragraphs.count);
   const paraFrac = pd.count / paragraphs.count;
-  obs('dup_para_frac', paraFrac);
-  if (c.dup_para_frac && paraFrac > c.dup_para_frac) return dropFor('dup_para_frac', paraFrac, '>', c.dup_para_frac);
+  m.observe('dup_para_frac', paraFrac);
+  if (c.dup_para_frac && paraFrac > c.dup_para_frac && m.broke(dropFor('dup_para_frac', paraFrac, '>', c.dup_para_frac))) return m.drop;
   const paraChar = pd.chars / len;
-  obs('dup_para_char_frac', paraChar);
-  if (c.dup_para_char_frac && paraChar > c.dup_para_char_frac) return dropFor('dup_para_char_frac', paraChar, '>', c.dup_para_char_frac);
+  m.observe('dup_para_char_frac', paraChar);
+  if (c.dup_para_char_frac && paraChar > c.dup_para_char_frac && m.broke(dropFor('dup_para_char_frac', paraChar, '>', c.dup_para_char_frac))) return m.drop;
 
   const lines = lineSpans(text);
   const ld = duplicateSpans(text, lines.start, lines.end, lines.count);
   const lineFrac = ld.count / lines.count;
-  obs('dup_line_frac', lineFrac);
-  if (c.dup_line_frac && lineFrac > c.dup_line_frac) return dropFor('dup_line_frac', lineFrac, '>', c.dup_line_frac);
+  m.observe('dup_line_frac', lineFrac);
+  if (c.dup_line_frac && lineFrac > c.dup_line_frac && m.broke(dropFor('dup_line_frac', lineFrac, '>', c.dup_line_frac))) return m.drop;
   const lineChar = ld.chars / len;
-  obs('dup_line_char_frac', lineChar);
-  if (c.dup_line_char_frac && lineChar > c.dup_line_char_frac) return dropFor('dup_line_char_frac', lineChar, '>', c.dup_line_char_frac);
+  m.observe('dup_line_char_frac', lineChar);
+  if (c.dup_line_char_frac && lineChar > c.dup_line_char_frac && m.broke(dropFor('dup_line_char_frac', lineChar, '>', c.dup_line_char_frac))) return m.drop;
 
   const ids = wordIds(words(text, language));
   const scanner = new NgramScanner(ids);
@@ -77,17 +78,17 @@ export function checkRepetition(text: string, c: GopherRepetitionConfig, observe
     const max = c.top_ngram_char_frac[k]!;
     if (ids.ids.length < n) continue; // (datatrove: no n-grams, rule skipped)
     const frac = scanner.topNgramChars(n) / len;
-    obs(`top_${n}_gram`, frac);
-    if (max && frac > max) return dropFor(`top_${n}_gram`, frac, '>', max);
+    m.observe(`top_${n}_gram`, frac);
+    if (max && frac > max && m.broke(dropFor(`top_${n}_gram`, frac, '>', max))) return m.drop;
   }
   for (let k = 0; k < c.dup_ngram_char_frac.length; k++) {
     const n = k + 5;
     const max = c.dup_ngram_char_frac[k]!;
     const frac = scanner.duplicateNgramChars(n) / len;
-    obs(`duplicated_${n}_n_grams`, frac);
-    if (max && frac > max) return dropFor(`duplicated_${n}_n_grams`, frac, '>', max);
+    m.observe(`duplicated_${n}_n_grams`, frac);
+    if (max && frac > max && m.broke(dropFor(`duplicated_${n}_n_grams`, frac, '>', max))) return m.drop;
   }
-  return undefined;
+  return m.drop;
 }
 
 export const gopherRepetition = textFilter<GopherRepetitionConfig>({
@@ -96,5 +97,5 @@ export const gopherRepetition = textFilter<GopherRepetitionConfig>({
   defaults,
   ranges,
   languageDefaults,
-  check: (text, c, doc, tools) => checkRepetition(text, c, tools.observe, doc.language),
+  check: (text, c, doc, tools) => checkRepetition(text, c, tools, doc.language),
 });

@@ -185,7 +185,7 @@ export const lineCorrections: StageModule<LineCorrectionsConfig> = {
       apply(doc: Doc): StepResult {
         const r = correctLines(doc.text, config);
         const frac = r.words === 0 ? 0 : r.removedWords / r.words;
-        ctx.observe('removed_words_frac', frac);
+        ctx.observe('removed_words_frac', frac, doc);
         if (frac > config.max_removed_words_frac) return dropFor('removed_words_frac', frac, '>', config.max_removed_words_frac);
         for (const [k, n] of Object.entries(r.linesRemoved)) ctx.count(`lines_${k}`, n);
         if (Object.keys(r.linesRemoved).length > 0) doc.text = r.text;

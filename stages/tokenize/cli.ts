@@ -19,10 +19,11 @@ import { tokenize, TOKENIZE_DEFAULTS, tokenizePasses, tokenizerOf, type Tokenize
 import { decodeIndex, DTYPE } from './megatron.js';
 
 export const TOKENIZE_USAGE = `usage: refinery tokenize <run-dir|s3://...> [--tokenizer gpt2|path/tokenizer.json] [--end-token T]
-                         [--dir tokens] [--shuffle-window N] [--seed S]
+                         [--dir tokens] [--shuffle [--shuffle-buckets M]] [--seed S]
   Writes <run>/<dir>/part-*.bin/.idx (Megatron-LM indexed dataset) and <dir>/manifest.json from
   the run's final documents. Default tokenizer gpt2, dir "tokens" (or "tokens-<name>" for another
-  tokenizer, so shards of two tokenizers never mix).`;
+  tokenizer, so shards of two tokenizers never mix). --shuffle: documents in a seeded random order
+  across all shards (M output shards, default one per input shard).`;
 
 export const TOKENS_USAGE = `usage: refinery tokens <tokens-dir|s3://...> [--decode N] [--json]
   Prints the tokenizer, dtype and per-shard documents and tokens (checked against each .idx);
@@ -45,7 +46,8 @@ export async function tokenizeCommand(argv: string[]): Promise<number> {
       tokenizer: { type: 'string' },
       'end-token': { type: 'string' },
       dir: { type: 'string' },
-      'shuffle-window': { type: 'string' },
+      shuffle: { type: 'boolean' },
+      'shuffle-buckets': { type: 'string' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,7 +61,8 @@ export async function tokenizeCommand(argv: string[]): Promise<number> {
     tokenizer,
     end_token: values['end-token'] ?? '',
     dir: values.dir ?? defaultDir,
-    shuffle_window: wholeNumberArg('shuffle-window', values['shuffle-window']) ?? 0,
+    shuffle: values.shuffle ?? false,
+    shuffle_buckets: wholeNumberArg('shuffle-buckets', values['shuffle-buckets']) ?? 0,
     seed: wholeNumberArg('seed', values.seed) ?? 0,
   }, tokenize.ranges) as TokenizeOptions;
   const run = openStorage(target);
@@ -136,7 +139,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
   }
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   console.log(`tokenizer ${m.tokenizer.name} (vocabulary ${fmt(m.tokenizer.vocab_size)}, documents end with ${m.tokenizer.end_of_text.token} = ${m.tokenizer.end_of_text.id}), ${m.dtype}`);
-  console.log(`${m.files.length} shards, ${fmt(m.documents)} documents, ${fmt(m.tokens)} tokens${m.shuffle ? `, shuffled in windows of ${m.shuffle.window} (seed ${m.shuffle.seed})` : ''}`);
+  console.log(`${m.files.length} shards, ${fmt(m.documents)} documents, ${fmt(m.tokens)} tokens${m.shuffle ? `, shuffled across shards (seed ${m.shuffle.seed}, ${m.shuffle.buckets} buckets)` : ''}`);
   console.log(['shard', 'documents', 'tokens', 'min', 'mean', 'max'].map((h, i) => (i ? h.padStart(12) : h.padEnd(12))).join(''));
   for (const r of rows) console.log([r.prefix.padEnd(12), ...[r.documents, r.tokens, r.min, r.mean, r.max].map((x) => fmt(x).padStart(12))].join(''));
   return 0;

