@@ -54,7 +54,7 @@ inline uint64_t PowMod(uint64_t b, uint32_t e) {
 
 // winnowPicks(tokens: Uint32Array, docLengths: Uint32Array, k, q, buckets, seed):
 //   { hash: BigUint64Array, pos: Uint32Array, bucketStarts: Uint32Array }
-// The picks of every document of at least k tokens: gram hash (spread over 64 bits) and token
+// The picks of every document of at least k tokens: gram hash (mixed again after the selection) and token
 // position (of the documents concatenated), grouped by bucket (the hash's range of 2^64,
 // bucket b = [bucketStarts[b], bucketStarts[b+1])), in position order inside a bucket.
 // Memory: the returned picks and one pick index per pick (plus a w-entry deque).
@@ -103,7 +103,9 @@ Napi::Value WinnowPicks(const Napi::CallbackInfo& info) {
       if (deque[head] + w <= i) head++;
       if (i + 1 >= w && deque[head] != last) {
         last = deque[head];
-        hashes.push_back(gram[last]);
+        // Picks are minima, so their hashes crowd the low end: mix again (a bijection, so
+        // groups are unchanged) to spread them over the buckets.
+        hashes.push_back(Mix64(gram[last] ^ 0x9e3779b97f4a7c15ull));
         positions.push_back((uint32_t)start + last);
       }
     }

@@ -108,7 +108,7 @@ function checkOptions(o: ExactSubstringConfig): void {
   if (!(o.buckets >= 1 && o.buckets <= 65536 && Number.isInteger(o.buckets))) throw new RefineryError('ERR_CONFIG', 'exact_substring.buckets: expected an integer in [1, 65536]');
 }
 
-// ---- token file of a shard: per-document token counts, then the ids (u16 when they fit) ----
+// ---- token file of a shard: per-document token counts, the ids, the offset steps ------------
 
 const tokensPath = (rank: number) => `${P.index}/tokens/${pad(rank)}.bin`;
 
@@ -165,11 +165,12 @@ class U32Builder {
   }
 }
 
-/** The shard's tokens, one document in memory at a time (ids: 4 B per token). */
+/** The shard's tokens, one document in memory at a time (ids and offset steps: 8 B per token). */
 async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
   const tokenize = emptyStageStats();
   const docLengths = new U32Builder();
   const ids = new U32Builder();
+  const steps = new U32Builder();
   let ms = 0;
   for await (const doc of shardDocs(run, shard)) {
     const t0 = performance.now();
@@ -177,13 +178,25 @@ async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
     ms += performance.now() - t0;
     docLengths.pushOne(e.ids.length);
     ids.push(e.ids);
+    // Each token's UTF-16 offset as the step from the previous token's (the first: from 0),
+    // so the apply pass maps tokens to characters without tokenizing again.
+    const st = new Uint32Array(e.offsets.length);
+    for (let i = 0, prev = 0; i < st.length; prev = e.offsets[i++]!) st[i] = e.offsets[i]! - prev;
+    steps.push(st);
     tokenize.docsIn++;
     tokenize.charsIn += doc.text.length;
   }
   tokenize.docsOut = tokenize.docsIn;
   tokenize.charsOut = tokenize.charsIn;
   tokenize.ms = ms;
-  return { docLengths: docLengths.done(), ids: ids.done(), tokenize };
+  return { docLengths: docLengths.done(), ids: ids.done(), steps: steps.done(), tokenize };
+}
+
+/** The narrowest unsigned column that holds every value (GPT-2 ids and offset steps: 16 and 8 bits). */
+function narrowest(values: Uint32Array): Uint8Array | Uint16Array | Uint32Array {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+  return max < 256 ? new Uint8Array(values) : max < 65536 ? new Uint16Array(values) : values;
 }
 
 function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig> {
@@ -199,11 +212,9 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       const { options: o, run } = ctx;
       const shardFile = (await inputShardFiles(run, ctx.input))[rank]!;
       const shard = shardFile.path;
-      const { docLengths, ids, tokenize } = await tokenizeShard(run, shardFile, tokenizer());
-      let maxId = 0;
-      for (let i = 0; i < ids.length; i++) if (ids[i]! > maxId) maxId = ids[i]!;
-      // GPT-2's 50,257 ids fit 16 bits: 2 B per token on disk.
-      await run.writeAll(tokensPath(rank), encodeColumns([docLengths, maxId < 65536 ? Uint16Array.from(ids) : ids]));
+      const { docLengths, ids, steps, tokenize } = await tokenizeShard(run, shardFile, tokenizer());
+      // GPT-2's 50,257 ids fit 16 bits and offset steps 8: ~3 B per token on disk.
+      await run.writeAll(tokensPath(rank), encodeColumns([docLengths, narrowest(ids), narrowest(steps)]));
       const picks = winnowKernels().winnowPicks(ids, docLengths, o.min_tokens, gramTokens(o.min_tokens), o.buckets, o.hash_seed);
       for (let b = 0; b < o.buckets; b++) {
         const [i, j] = [picks.bucketStarts[b]!, picks.bucketStarts[b + 1]!];
@@ -225,15 +236,18 @@ const BATCH_MEMBERS = 1 << 17;
 /** Read through gaps this short (tokens) rather than issue another ranged read. */
 const READ_GAP = 1024;
 
-/** The token ids and document lengths of a shard's token file, read by ranges. */
+/** A shard's token file (document lengths, token ids, offset steps), read by columns and ranges. */
 async function tokenFile(run: Storage, rank: number) {
   const path = tokensPath(rank);
   const layout = await readColumnLayout(run, path);
-  if (layout.sizes.length !== 2 || layout.sizes[0] !== 4) throw new RefineryError('ERR_CORRUPT', 'exact-substring token file: expected (u32 document lengths, ids)', { file: path });
+  if (layout.sizes.length !== 3 || layout.sizes[0] !== 4 || layout.lengths[1] !== layout.lengths[2]) {
+    throw new RefineryError('ERR_CORRUPT', 'exact-substring token file: expected (u32 document lengths, ids, offset steps)', { file: path });
+  }
   return {
     path,
     docLengths: async () => (await readSlice(run, path, layout, 0, 0, layout.lengths[0]!)) as Uint32Array,
     ids: (start: number, end: number) => readSlice(run, path, layout, 1, start, end),
+    steps: () => readSlice(run, path, layout, 2, 0, layout.lengths[2]!),
   };
 }
 
@@ -268,7 +282,10 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
       const right = new Uint32Array(m);
       // Contexts shard by shard, in position order: the document bounds clip them, and nearby
       // ones share a ranged read.
-      const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => rankOf[batch[a]!]! - rankOf[batch[b]!]! || pos[batch[a]!]! - pos[batch[b]!]!);
+      // Records are concatenated shard by shard in position order: record order is (shard, position).
+      const keyed = new Float64Array(m);
+      for (let x = 0; x < m; x++) keyed[x] = batch[x]! * BATCH_MEMBERS + x;
+      const order = keyed.sort().map((v) => v % BATCH_MEMBERS);
       for (let i = 0; i < m; ) {
         const r = rankOf[batch[order[i]!]!]!;
         let j = i;
@@ -346,7 +363,7 @@ function mergeRanges(flat: ArrayLike<number>): number[] {
 
 // ---- pass 3: cut the duplicated spans -------------------------------------------------------
 
-const applyPass = (tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig> => ({
+const applyPass: CorpusPass<ExactSubstringConfig> = {
   name: P.apply,
   writesDocs: true,
   async plan(ctx) {
@@ -356,10 +373,11 @@ const applyPass = (tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
     const t0 = performance.now();
     const { options: o, run } = ctx;
     const mode = o.mode.toLowerCase();
-    const tok = tokenizer();
     const shardFile = (await inputShardFiles(run, ctx.input))[rank]!;
     const shard = shardFile.path;
-    const docLengths = await (await tokenFile(run, rank)).docLengths();
+    const tokens = await tokenFile(run, rank);
+    const docLengths = await tokens.docLengths();
+    const steps = await tokens.steps();
     const files = await readAllColumns(run, `${P.match}/spans/${pad(rank)}/`, ['u32', 'u32']);
     const flat: number[] = [];
     for (const f of files) {
@@ -391,12 +409,11 @@ const applyPass = (tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
         }
         let charRanges: Range[] = [];
         if (tokenRanges.length) {
-          // Offsets again, only for documents with something to cut (the index pass keeps ids only).
-          const e = tok.encodeWithOffsets(doc.text);
-          if (e.ids.length !== docLengths[d] || tokenRanges[tokenRanges.length - 1]![1] > e.ids.length) {
-            throw new RefineryError('ERR_CORRUPT', `document ${d} re-tokenizes to ${e.ids.length} tokens, the index pass had ${docLengths[d]}`, { file: shard });
-          }
-          charRanges = tokenRangesToChars(tokenRanges, e.offsets, doc.text.length);
+          if (tokenRanges[tokenRanges.length - 1]![1] > end - t) throw new RefineryError('ERR_CORRUPT', `a duplicated span runs past document ${d}`, { file: tokensPath(rank) });
+          const offsets = new Uint32Array(end - t);
+          for (let i = 0, at = 0; i < offsets.length; i++) offsets[i] = at += steps[t + i]!;
+          if (offsets.length && offsets[offsets.length - 1]! > doc.text.length) throw new RefineryError('ERR_CORRUPT', `token offsets run past document ${d}'s text`, { file: tokensPath(rank) });
+          charRanges = tokenRangesToChars(tokenRanges, offsets, doc.text.length);
         }
         const dupChars = rangesLength(charRanges);
         const frac = doc.text.length ? dupChars / doc.text.length : 0;
@@ -442,7 +459,7 @@ const applyPass = (tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
     stage.events.dup_token_ranges = ranges.length / 2;
     return out.close(shard, performance.now() - t0, tokensKept);
   },
-});
+};
 
 /** The step with a given tokenizer (tests use a word tokenizer; the registry GPT-2). */
 export function exactSubstringStep(tokenizer: () => Tokenizer): CorpusStep<ExactSubstringConfig> {
@@ -451,7 +468,7 @@ export function exactSubstringStep(tokenizer: () => Tokenizer): CorpusStep<Exact
     description: 'Remove every span of >= 50 GPT-2 tokens that occurs twice in the corpus (winnowing + exact verification, CUT)',
     defaults,
     ranges,
-    passes: [indexPass(tokenizer), matchPass, applyPass(tokenizer)],
+    passes: [indexPass(tokenizer), matchPass, applyPass],
   };
 }
 
