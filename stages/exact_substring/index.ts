@@ -41,6 +41,7 @@ import { RefineryError } from '../../src/errors.js';
 import { addToHistogram, emptyStageStats, FRACTION_EDGES, newHistogram } from '../../src/stats.js';
 import { auxTaskStats, fileNumber, inputShardFiles, inputShards, shardDocs, taskDocsWriter } from '../../src/pass-io.js';
 import type { ObjectInfo } from '../../src/storage/storage.js';
+import { readParquetRows, storageParquet } from '../../src/formats/parquet.js';
 import { pad } from '../../src/run-dir.js';
 import { decodeColumns, encodeColumns, readColumnLayout, readSlice } from './columns.js';
 import type { ColumnType } from './columns.js';
@@ -172,9 +173,11 @@ async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
   const ids = new U32Builder();
   const steps = new U32Builder();
   let ms = 0;
-  for await (const doc of shardDocs(run, shard)) {
+  // The text column alone: the other columns are read (and written) by the apply pass.
+  for await (const row of readParquetRows(storageParquet(run, shard.path, shard.size), { columns: ['content'] })) {
+    const text = String(row.content ?? '');
     const t0 = performance.now();
-    const e = tok.encodeWithOffsets(doc.text);
+    const e = tok.encodeWithOffsets(text);
     ms += performance.now() - t0;
     docLengths.pushOne(e.ids.length);
     ids.push(e.ids);
@@ -184,7 +187,7 @@ async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
     for (let i = 0, prev = 0; i < st.length; prev = e.offsets[i++]!) st[i] = e.offsets[i]! - prev;
     steps.push(st);
     tokenize.docsIn++;
-    tokenize.charsIn += doc.text.length;
+    tokenize.charsIn += text.length;
   }
   tokenize.docsOut = tokenize.docsIn;
   tokenize.charsOut = tokenize.charsIn;
@@ -235,6 +238,7 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
 const BATCH_MEMBERS = 1 << 17;
 /** Read through gaps this short (tokens) rather than issue another ranged read. */
 const READ_GAP = 1024;
+const READ_COST = 1 << 15;
 
 /** A shard's token file (document lengths, token ids, offset steps), read by columns and ranges. */
 async function tokenFile(run: Storage, rank: number) {
@@ -245,6 +249,7 @@ async function tokenFile(run: Storage, rank: number) {
   }
   return {
     path,
+    tokens: layout.lengths[1]!,
     docLengths: async () => (await readSlice(run, path, layout, 0, 0, layout.lengths[0]!)) as Uint32Array,
     ids: (start: number, end: number) => readSlice(run, path, layout, 1, start, end),
     steps: () => readSlice(run, path, layout, 2, 0, layout.lengths[2]!),
@@ -302,23 +307,31 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
           left[x] = Math.min(w - 1, p - docStart);
           right[x] = Math.min(w - 1 + q, docStart + lens[d]! - p);
         }
+        // Runs of nearby contexts, each one ranged read; or one read of the whole column when
+        // that is cheaper (a ranged read costs about READ_COST tokens of reading).
+        const runs: [a: number, b: number, start: number, end: number][] = [];
+        let covered = 0;
         for (let a = i; a < j; ) {
           const start = pos[batch[order[a]!]!]! - left[order[a]!]!;
           let end = start;
           let b = a;
           for (; b < j; b++) {
             const x = order[b]!;
-            const s0 = pos[batch[x]!]! - left[x]!;
-            if (s0 > end + READ_GAP) break;
+            if (pos[batch[x]!]! - left[x]! > end + READ_GAP) break;
             end = Math.max(end, pos[batch[x]!]! + right[x]!);
           }
-          const ids = await file.ids(start, end);
+          runs.push([a, b, start, end]);
+          covered += end - start;
+          a = b;
+        }
+        const whole = covered + runs.length * READ_COST >= file.tokens ? await file.ids(0, file.tokens) : undefined;
+        for (const [a, b, start, end] of runs) {
+          const ids = whole ? whole.subarray(start, end) : await file.ids(start, end);
           for (let c = a; c < b; c++) {
             const x = order[c]!;
             const s0 = pos[batch[x]!]! - left[x]! - start;
             context.set(ids.subarray(s0, s0 + left[x]! + right[x]!), x * S + (w - 1 - left[x]!));
           }
-          a = b;
         }
         i = j;
       }

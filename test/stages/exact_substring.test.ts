@@ -139,6 +139,16 @@ test('exact_substring: a repeat of 49 tokens stays, a repeat of 50 is cut from e
   assert.deepEqual(got50.kept.map((d) => d.text), [render([...a50.slice(0, 10), ...a50.slice(60)]), render([...b50.slice(0, 12), ...b50.slice(62)])]);
 });
 
+test('exact_substring: contexts come by ranged reads from a large token file (a span copied out of a 200k-token shard)', async () => {
+  const r = seededRandom(31);
+  const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
+  const big = fresh(200_000);
+  const at = 123_456;
+  const small = [...fresh(7), ...big.slice(at, at + 60), ...fresh(9)];
+  const got = await runNative([big, small], 2, { buckets: 2 });
+  assert.deepEqual(got.kept.map((d) => d.text), [render([...big.slice(0, at), ...big.slice(at + 60)]), render([...small.slice(0, 7), ...small.slice(67)])]);
+});
+
 test('exact_substring: a match never runs across a document boundary', async () => {
   const r = seededRandom(9);
   const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
