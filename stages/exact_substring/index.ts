@@ -1,34 +1,44 @@
 /**
  * Exact-substring dedup (spec §8; RW 3.3 / G.3.2; Lee et al. 2022 "ExactSubstr"): remove every
- * span of >= `min_tokens` consecutive GPT-2 tokens that occurs more than once in the corpus.
+ * span of >= `min_tokens` (k) consecutive GPT-2 tokens that occurs more than once in the corpus.
  *
  * Why windows: a span of L >= k tokens occurs twice iff each of its k-token windows does, so
  * the tokens inside duplicated spans are exactly the union of the k-token windows occurring at
- * two or more positions. That is the answer one suffix array over the whole corpus gives
- * (positions whose LCP with a neighbour is >= k, extended by their LCP), but it splits:
+ * two or more positions (also two overlapping positions, also inside one document): what one
+ * suffix array over the corpus gives. Found here by winnowing (Schleimer, Wilkerson & Aiken,
+ * SIGMOD 2003) and exact verification, in three passes:
  *
- *  1. `exact_substring_index` (task per input shard): tokenize; per part (documents of the
- *     shard, at most `max_part_tokens` tokens) build the suffix array + LCP natively. A run of
- *     suffixes with LCP >= k is one distinct window repeated inside the part: those positions
- *     are duplicated, exactly. Every distinct window (one record: 128-bit fingerprint and
- *     smallest position, 16 B) goes to a bucket file by fingerprint range.
- *  2. `exact_substring_match` (task per bucket): a fingerprint seen in two or more parts makes
- *     each of its records a candidate, paired with a witness: a record of another part.
- *  3. `exact_substring` (task per shard): every candidate window is compared token by token
- *     with its witness (ranged reads of the witness shard's token file, coalesced over the
- *     runs that duplicated spans make). Equal: duplicated across parts. Different: a
- *     fingerprint collision, never silently trusted: the task fails with ERR_CORRUPT and
- *     names `hash_seed` (~2^-122 per pair of distinct windows). Then the windows duplicated
- *     inside a part or across parts cover the duplicated tokens; mapped to characters,
- *     merged, cut (or the document dropped, per `mode`).
- * Memory per task: pass 1 ~12.3 B/token of one part while the suffix array lives, then the text
- * (4 B/token) and 20 B per distinct window (~26 B/token at worst, when every window is
- * unique), plus the shard's ids and offsets (8 B/token) and 4 B per document; documents are
- * streamed (one Parquet row group). Pass 2 one bucket (~40 B per record with the sort);
- * pass 3 one shard's tokens (12 B each: ids, offsets, and the candidates), documents streamed
- * in and out a row group at a time.
- * Written: pass 1 ~8 B/token (ids + offsets) + 16 B per distinct window; pass 2 12 B per
- * candidate; pass 3 reads ~4 B per cross-part duplicated token of the witness shards.
+ *  1. `exact_substring_index` (task per input shard): tokenize the text column; write the
+ *     token file (per-document token counts, ids as u16 when they fit, each token's UTF-16
+ *     offset step from the previous one as u8); hash every q-token gram (q = gramTokens(k))
+ *     and pick the rightmost minimum in every run of w = k - q + 1 grams (native/src/winnow.cc).
+ *     The pick of a k-token window depends on its tokens alone, so both copies of a duplicated
+ *     window hold a pick of the same gram hash at the same offset. Picks (hash, position) go to
+ *     a bucket file by hash range.
+ *  2. `exact_substring_match` (task per bucket): picks whose gram hash occurs twice or more
+ *     form groups; each member's context (w - 1 tokens each side of its gram, clipped to its
+ *     document) is read from the token files (ranged reads, or the whole ids column when that
+ *     is cheaper). For every offset j of a k-window around the pick, the members' window
+ *     fingerprints are sorted and each class of equal ones is verified token by token against
+ *     its first member: a hash is never trusted (members that differ are compared among
+ *     themselves; the match task counts such fingerprint_collisions). Work per member O(w log m)
+ *     plus one comparison of 2k - q tokens per (member, class representative), so a gram with
+ *     thousands of occurrences (periodic text) is not quadratic. Writes each member's verified
+ *     span, merged, per shard.
+ *  3. `exact_substring` (task per shard): the spans of all buckets, merged; mapped to
+ *     characters through the stored offset steps (no second tokenization); cut (or the
+ *     document dropped, per `mode`).
+ *
+ * Written per token (bench/exact-substring, 20 MB of the bench WARC's text): pass 1 ~3.6 B
+ * (2 B ids + 1 B offset steps + 12 B per pick at density ~2/(w+1) = 0.054), pass 2 ~0.01 B
+ * (8 B per merged span). On a run of one repeated gram every position is a pick (12 B/token
+ * there): picks are at most one per token.
+ * Memory per task: pass 1 the shard's ids and offset steps (8 B/token while built) and its
+ * picks (12 B each), documents streamed; pass 2 one bucket's picks (12 B each + 8 B sort
+ * keys) and at most BATCH_MEMBERS contexts at once (~4 (2k - q) + 8 w B each: ~0.7 KB; a
+ * larger group is read alone) plus one shard's ids and document lengths at a time; pass 3 the
+ * shard's offset steps (1 B/token), document lengths and spans, documents streamed in and out
+ * a row group at a time.
  */
 import { fraction, int, oneOf, type OptionRanges } from '../../src/options.js';
 import type { CorpusPass, CorpusStep } from '../../src/pass.js';
@@ -290,7 +300,9 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
       // Records are concatenated shard by shard in position order: record order is (shard, position).
       const keyed = new Float64Array(m);
       for (let x = 0; x < m; x++) keyed[x] = batch[x]! * BATCH_MEMBERS + x;
-      const order = keyed.sort().map((v) => v % BATCH_MEMBERS);
+      keyed.sort();
+      const order = new Uint32Array(m);
+      for (let x = 0; x < m; x++) order[x] = keyed[x]! % BATCH_MEMBERS;
       for (let i = 0; i < m; ) {
         const r = rankOf[batch[order[i]!]!]!;
         let j = i;
