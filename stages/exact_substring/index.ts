@@ -34,8 +34,8 @@
  * (8 B per merged span). On a run of one repeated gram every position is a pick (12 B/token
  * there): picks are at most one per token.
  * Memory per task: pass 1 the shard's ids and offset steps (8 B/token while built) and its
- * picks (12 B each), documents streamed; pass 2 one bucket's picks (12 B each + 8 B sort
- * keys) and at most BATCH_MEMBERS contexts at once (~4 (2k - q) + 8 w B each: ~0.7 KB; a
+ * picks (12 B each), documents streamed; pass 2 one bucket's picks (~24 B each with their
+ * shard, sort order and groups) and at most BATCH_MEMBERS contexts at once (~4 (2k - q) + 8 w B each: ~0.7 KB; a
  * larger group is read alone) plus one shard's ids and document lengths at a time; pass 3 the
  * shard's offset steps (1 B/token), document lengths and spans, documents streamed in and out
  * a row group at a time.
