@@ -149,6 +149,23 @@ test('exact_substring: contexts come by ranged reads from a large token file (a 
   assert.deepEqual(got.kept.map((d) => d.text), [render([...big.slice(0, at), ...big.slice(at + 60)]), render([...small.slice(0, 7), ...small.slice(67)])]);
 });
 
+test('exact_substring: a periodic document of 30k tokens (one gram at thousands of picks) is all duplicated, its neighbour untouched', async () => {
+  const r = seededRandom(32);
+  const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
+  // Period 3: the window at s equals the one at s + 3 (overlapping self-occurrences), so every token is duplicated.
+  const periodic = Array.from({ length: 30_000 }, (_, i) => [7, 8, 9][i % 3]!);
+  const other = fresh(300);
+  const run = await tempRun();
+  await writeShards(run, [[newDoc({ id: 'd0', text: render(periodic) }), newDoc({ id: 'd1', text: render(other) })]]);
+  const stats = await runStep(step, run, {});
+  const kept = await readFolderDocs(run, 'exact_substring');
+  const dropped = await readFolderDocs(run, 'exact_substring', 'excluded');
+  assert.deepEqual(kept.map((d) => [d.id, d.text]), [['d1', render(other)]]);
+  assert.deepEqual(dropped.map((d) => [d.id, d.reason]), [['d0', 'exact_substring_short']]);
+  const inGroups = stats.flatMap((t) => t.stages).filter((st) => st.name === 'exact_substring_match').reduce((a, st) => a + (st.stats.events.picks_in_groups ?? 0), 0);
+  assert.ok(inGroups > 5000, `one gram, ${inGroups} picks`);
+});
+
 test('exact_substring: a match never runs across a document boundary', async () => {
   const r = seededRandom(9);
   const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
