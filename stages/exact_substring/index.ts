@@ -168,7 +168,8 @@ class U32Builder {
     this.length += values.length;
   }
   pushOne(v: number): void {
-    this.push([v]);
+    if (this.length === this.buf.length) this.push([v]);
+    else this.buf[this.length++] = v;
   }
   /** The values, trimmed to their length (a copy, so the spare capacity is freed). */
   done(): Uint32Array {
