@@ -10,7 +10,8 @@
 // gram every position is a pick (at most one pick per token).
 //
 // winnowSpans: for the picks of one gram hash (a group), which k-token windows around each
-// pick occur at another pick of the group at the same offset. Per offset j (the window
+// pick occur at another pick of the group at the same offset. A group of up to kSmallGroup
+// members compares every pair directly. In a larger one, per offset j (the window
 // [pick - j, pick - j + k)), the members' window fingerprints are sorted and every class of
 // equal fingerprints is verified token by token against its first member (a fingerprint is
 // never trusted: members that differ are split off and compared among themselves). Work per
@@ -34,6 +35,8 @@ Napi::Value TypeError(Napi::Env env, const char* msg) {
 // Polynomial hashing modulo the Mersenne prime 2^61 - 1 (no bias from a power-of-two
 // modulus; Thue-Morse strings break hashing modulo 2^64, whatever the base).
 constexpr uint64_t kMod = (1ULL << 61) - 1;
+// Groups up to this size are settled by comparing every pair of members directly.
+constexpr uint32_t kSmallGroup = 4;
 inline uint64_t MulMod(uint64_t a, uint64_t b) {
   unsigned __int128 p = (unsigned __int128)a * b;
   uint64_t r = (uint64_t)(p & kMod) + (uint64_t)(p >> 61);
@@ -212,6 +215,29 @@ Napi::Value WinnowSpans(const Napi::CallbackInfo& info) {
     const uint32_t g0 = groupStarts[g], g1 = groupStarts[g + 1];
     const uint32_t gm = g1 - g0;
     if (gm < 2) continue;
+    if (gm <= kSmallGroup) {
+      // Few members: compare every pair directly (no fingerprints). A pair's common extension
+      // (l tokens before the pick, r from it on) holds the windows at offsets
+      // [max(0, k - r), min(l, w - 1)]; their union is [pick - min(l, w-1), pick + min(k, r)).
+      for (uint32_t x = g0; x < g1; x++) {
+        for (uint32_t y = x + 1; y < g1; y++) {
+          const uint32_t* cx = ctx + (size_t)x * S;
+          const uint32_t* cy = ctx + (size_t)y * S;
+          uint32_t maxL = std::min(left[x], left[y]), maxR = std::min(right[x], right[y]);
+          uint32_t l = 0, r = 0;
+          while (r < maxR && cx[w - 1 + r] == cy[w - 1 + r]) r++;
+          if (r + std::min(maxL, w - 1) < k) continue;  // cannot reach k tokens
+          while (l < maxL && cx[w - 2 - l] == cy[w - 2 - l]) l++;
+          const uint32_t jmax = std::min(l, w - 1), jmin = r >= k ? 0 : k - r;
+          if (jmin > jmax) continue;
+          for (uint32_t i : {x, y}) {
+            lo[i] = std::max(lo[i], jmax);
+            hi[i] = std::max(hi[i], k - jmin);
+          }
+        }
+      }
+      continue;
+    }
     // Fingerprints of every window inside each member's document: window at offset j starts
     // at context index w-1-j; one rolling pass over the context.
     wh.assign((size_t)gm * w, 0);

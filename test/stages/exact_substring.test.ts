@@ -233,7 +233,8 @@ test('winnowSpans: the windows marked around each pick equal brute force over it
     const q = 1 + Math.floor(r() * k);
     const w = k - q + 1;
     const S = 2 * (w - 1) + q;
-    const sizes = Array.from({ length: 1 + Math.floor(r() * 4) }, () => 1 + Math.floor(r() * 7));
+    // Groups of 1-4 members take the pairwise path, larger ones the fingerprint path.
+    const sizes = Array.from({ length: 1 + Math.floor(r() * 4) }, () => 1 + Math.floor(r() * (it % 2 ? 4 : 16)));
     const m = sizes.reduce((a, b) => a + b, 0);
     const groupStarts = Uint32Array.from([0, ...sizes.map((_, i) => sizes.slice(0, i + 1).reduce((a, b) => a + b, 0))]);
     const alphabet = 1 + Math.floor(r() * 3);
