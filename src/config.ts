@@ -4,6 +4,7 @@
  * module's typed defaults (src/options.ts), so the registry is the schema.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { RefineryError } from './errors.js';
 import { fraction, int, oneOf, validateOptions, validateStageOptions, type OptionRanges } from './options.js';
@@ -11,6 +12,7 @@ import { isLanguageCode } from './languages.js';
 import type { StageModule } from './stage.js';
 import type { CorpusStep } from './pass.js';
 import { SLURM_DEFAULTS, SLURM_RANGES, type SlurmOptions } from './executors/slurm-options.js';
+import { loadConfigModules, type LoadedStage } from './user-stages.js';
 
 export interface ReaderOptions {
   /** Pages (decoded HTML) larger than this are skipped as `too_large`. */
@@ -33,6 +35,8 @@ export interface OutputOptions {
   zstd_level: number;
   /** Also write removed documents, with `stage` and `reason`, to `<pass>/excluded/`. */
   excluded: boolean;
+  /** Keep each document's origin and streaming fate for `refinery explain` (`filter/explain/`). */
+  explain: boolean;
   /** Removed/kept documents sampled per (stage, reason) for the report. */
   samples_per_reason: number;
   /** Rows per final training shard (`final/part-*.parquet`). */
@@ -45,11 +49,21 @@ export interface OutputOptions {
   by_language: boolean;
 }
 
+/** A streaming stage of a run: a registered one by name, or one from a user's module file. */
+export interface StageEntry {
+  name: string;
+  options: Record<string, unknown>;
+  /** `- module:` entries: the module's absolute file URL, resolved once at start (src/user-stages.ts). */
+  module?: string;
+  /** SHA-256 of that file at start: a task refuses a file changed since. */
+  sha256?: string;
+}
+
 export interface RunConfig {
   /** `filter` (default): stages remove documents; `annotate`: they only record why (src/pipeline.ts). */
   mode?: 'filter' | 'annotate';
   reader: ReaderOptions;
-  stages: { name: string; options: Record<string, unknown> }[];
+  stages: StageEntry[];
   output: OutputOptions;
   passes: { name: string; options: Record<string, unknown> }[];
   /** Used by `--executor slurm` only. */
@@ -69,6 +83,7 @@ export const OUTPUT_DEFAULTS: OutputOptions = {
   row_group_rows: 10_000,
   zstd_level: 3,
   excluded: false,
+  explain: false,
   samples_per_reason: 20,
   final_shard_rows: 100_000,
   final_shard_bytes: 0,
@@ -101,7 +116,11 @@ export interface Registry {
   corpusSteps: Record<string, CorpusStep<any>>;
 }
 
-export function loadConfigFile(file: string, registry: Registry): RunConfig {
+/**
+ * Read, check and resolve a config file. `- module:` stage entries are loaded here, relative to
+ * the file's folder, so a missing or invalid module stops the run before anything is written.
+ */
+export async function loadConfigFile(file: string, registry: Registry): Promise<RunConfig> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -115,15 +134,19 @@ export function loadConfigFile(file: string, registry: Registry): RunConfig {
     throw new RefineryError('ERR_CONFIG', `not valid YAML: ${(e as Error).message}`, { file });
   }
   try {
-    return resolveConfig(raw, registry);
+    const modules = await loadConfigModules((raw as { stages?: unknown } | null)?.stages, file);
+    return resolveConfig(raw, registry, modules);
   } catch (e) {
     if (e instanceof RefineryError) throw new RefineryError(e.code, e.message, { file });
     throw e;
   }
 }
 
-/** Validate a parsed config object and fill in every default. */
-export function resolveConfig(raw: unknown, registry: Registry): RunConfig {
+/**
+ * Validate a parsed config object and fill in every default. `modules`: the `- module:` stage
+ * entries already loaded, by index in `stages:` (loadConfigFile loads them).
+ */
+export function resolveConfig(raw: unknown, registry: Registry, modules: ReadonlyMap<number, LoadedStage> = new Map()): RunConfig {
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new RefineryError('ERR_CONFIG', 'the config must be a mapping with keys reader, stages, output, passes');
   const top = raw as Record<string, unknown>;
@@ -139,9 +162,9 @@ export function resolveConfig(raw: unknown, registry: Registry): RunConfig {
   return {
     ...(top.mode === 'annotate' ? { mode: 'annotate' as const } : {}),
     reader: validateOptions('reader', READER_DEFAULTS, top.reader, READER_RANGES),
-    stages: resolveList('stages', top.stages, registry.stageModules),
+    stages: resolveList('stages', top.stages, registry.stageModules, modules),
     output,
-    passes: resolveList('passes', top.passes, registry.corpusSteps),
+    passes: resolveList('passes', top.passes, registry.corpusSteps, new Map()),
     slurm: resolveSlurm(top.slurm),
   };
 }
@@ -163,33 +186,61 @@ function resolveSlurm(raw: unknown): SlurmOptions {
   return opts;
 }
 
-/** A list of `- name: {options}` (or a bare `- name`) entries, each checked against its module. */
+/** What checks an entry's options: a module's defaults, ranges and built-in per-language values. */
+type OptionsSchema = { defaults: object; ranges?: OptionRanges<object>; languageDefaults?: Record<string, object> };
+
+/**
+ * A list of `- name: {options}` (or a bare `- name`) entries, each checked against its module;
+ * in `stages:` also `- module: <path>` with `options: {...}`, checked against the loaded module.
+ */
 function resolveList(
   section: string,
   raw: unknown,
-  modules: Record<string, { defaults: object; ranges?: OptionRanges<object>; languageDefaults?: Record<string, object> }>,
-): { name: string; options: Record<string, unknown> }[] {
+  registered: Record<string, OptionsSchema>,
+  modules: ReadonlyMap<number, LoadedStage>,
+): StageEntry[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new RefineryError('ERR_CONFIG', `${section}: expected a list of \`- name: {options}\` entries`);
   return raw.map((entry, i) => {
     let name: string;
     let given: unknown;
-    if (typeof entry === 'string') {
+    let mod: OptionsSchema | undefined;
+    let from: LoadedStage | undefined;
+    if (entry && typeof entry === 'object' && !Array.isArray(entry) && 'module' in entry) {
+      if (section !== 'stages') throw new RefineryError('ERR_CONFIG', `${section}[${i}]: \`module:\` entries are for streaming stages (\`stages:\`); a corpus pass cannot come from a module`);
+      const extra = Object.keys(entry).filter((k) => k !== 'module' && k !== 'options');
+      if (extra.length) throw new RefineryError('ERR_CONFIG', `${section}[${i}]: a module entry takes \`module:\` and \`options:\` only, got ${extra.join(', ')}`);
+      from = modules.get(i);
+      if (!from) throw new RefineryError('ERR_CONFIG', `${section}[${i}]: a module entry needs its config read from a file (its path is relative to the file's folder)`);
+      name = from.module.name;
+      if (registered[name]) {
+        throw new RefineryError('ERR_CONFIG', `${section}[${i}] (module ${fileURLToPath(from.url)}): its stage name "${name}" is a built-in stage's; give the module's stage another name`);
+      }
+      mod = from.module;
+      given = (entry as { options?: unknown }).options;
+    } else if (typeof entry === 'string') {
       name = entry;
     } else if (entry && typeof entry === 'object' && !Array.isArray(entry) && Object.keys(entry).length === 1) {
       [name, given] = Object.entries(entry)[0]!;
     } else {
-      throw new RefineryError('ERR_CONFIG', `${section}[${i}]: expected \`- name: {options}\` with exactly one name`);
+      throw new RefineryError('ERR_CONFIG', `${section}[${i}]: expected \`- name: {options}\` with exactly one name${section === 'stages' ? ', or `- module: <path>`' : ''}`);
     }
-    const mod = modules[name];
+    mod ??= registered[name];
     if (!mod) {
-      throw new RefineryError('ERR_CONFIG', `${section}[${i}]: unknown ${section === 'stages' ? 'stage' : 'pass'} "${name}" (known: ${Object.keys(modules).join(', ') || 'none'})`);
+      throw new RefineryError('ERR_CONFIG', `${section}[${i}]: unknown ${section === 'stages' ? 'stage' : 'pass'} "${name}" (known: ${Object.keys(registered).join(', ') || 'none'}${section === 'stages' ? '; or `- module: ./your-stage.js`' : ''})`);
     }
     const where = `${section}[${i}].${name}`;
-    // Streaming stages take options per document language; corpus passes see all languages at once.
-    const options = section === 'stages'
-      ? validateStageOptions(where, mod.defaults, given, mod.languageDefaults, isLanguageCode, mod.ranges)
-      : validateOptions(where, mod.defaults, given, mod.ranges);
-    return { name, options: options as Record<string, unknown> };
+    let options: object;
+    try {
+      // Streaming stages take options per document language; corpus passes see all languages at once.
+      options = section === 'stages'
+        ? validateStageOptions(where, mod.defaults, given, mod.languageDefaults, isLanguageCode, mod.ranges)
+        : validateOptions(where, mod.defaults, given, mod.ranges);
+    } catch (e) {
+      // A module's options are checked against its own defaults: say which file declared them.
+      if (from && e instanceof RefineryError) throw new RefineryError(e.code, `${e.message} (options of module ${fileURLToPath(from.url)})`);
+      throw e;
+    }
+    return { name, options: options as Record<string, unknown>, ...(from ? { module: from.url, sha256: from.sha256 } : {}) };
   });
 }

@@ -26,8 +26,12 @@ export interface Doc {
   languageScore?: number;
   /** GPT-2 BPE token count of `text`. */
   tokenCount?: number;
-  /** Where the document was read: input file and byte offset of its record. */
-  source?: { file: string; offset: number };
+  /**
+   * Where the document was read: input file, byte offset of its record (a WARC's gzip member;
+   * a Parquet input's row) and its record number in the file (counting every record, skipped
+   * ones too, as the reader's problems do).
+   */
+  source?: { file: string; offset: number; record?: number };
   /** Open annotations that stages add (kept in JSON form in the output's `meta` column). */
   meta: Record<string, unknown>;
   /**

@@ -268,3 +268,37 @@ export const finalStep: CorpusStep<OutputOptions> = {
   defaults: {} as OutputOptions,
   passes: [finalShards, finalManifest],
 };
+
+/**
+ * Where row `row` of shard `shardPath` of the last documents folder is in `final/` (for
+ * `refinery explain`): the part file and its row there, from the layout the plan left (part k
+ * holds rows [k*R, (k+1)*R), per language with by_language). Undefined before final_shards ran.
+ */
+export async function finalPlace(run: Storage, opts: OutputOptions, shardPath: string, row: number): Promise<{ path: string; row: number; language?: string } | undefined> {
+  if (!(await run.exists(LAYOUT_FILE))) return undefined;
+  const l = JSON.parse((await run.readAll(LAYOUT_FILE)).toString('utf8')) as Layout;
+  const s = l.shards.findIndex((x) => x.path === shardPath);
+  if (s < 0) return undefined;
+  const perPart = rowsPerPart(opts, l.shards);
+  let g = 0;
+  let language: string | undefined;
+  if (l.languageRows) {
+    const shard = l.shards[s]!;
+    let at = 0;
+    for await (const r of readParquetRows(storageParquet(run, shard.path, shard.size), { end: row + 1, columns: ['language'] })) {
+      if (at === row) language = languageOf(r);
+      at++;
+    }
+    if (language === undefined) return undefined;
+    const counts = l.languageRows[language]!;
+    for (let i = 0; i < s; i++) g += counts[i]!;
+    at = 0;
+    for await (const r of readParquetRows(storageParquet(run, shard.path, shard.size), { end: row, columns: ['language'] })) if (languageOf(r) === language) at++;
+    g += at;
+  } else {
+    for (let i = 0; i < s; i++) g += l.shards[i]!.rows;
+    g += row;
+  }
+  const part = Math.floor(g / perPart);
+  return { path: partName(part, opts.format, language), row: g - part * perPart, ...(language !== undefined ? { language } : {}) };
+}

@@ -55,4 +55,19 @@ export interface CorpusPass<C extends object = Record<string, unknown>> {
   // Passes of a step run in order: pass k+1 is planned only after every task of pass k is done.
   /** Run task `rank`; write outputs with write-then-commit; return its stats. */
   run(rank: number, ctx: PassContext & { options: C }): Promise<TaskStats>;
+  /**
+   * For `refinery explain` (src/explain.ts), optional: what this pass's files say about row
+   * `row` of input shard `shard` (kept or removed by it), e.g. the duplicate cluster and the
+   * copy kept in its place. Read-only; a pass without it is explained from its data and
+   * excluded outputs alone.
+   */
+  explain?(at: { shard: number; row: number; kept: boolean }, ctx: PassContext & { options: C }): Promise<PassExplanation | undefined>;
+}
+
+/** A pass's own account of one document (see `CorpusPass.explain`). */
+export interface PassExplanation {
+  /** Facts to show, by name (e.g. `cluster_size`). */
+  facts?: Record<string, string | number | boolean>;
+  /** Other documents of the pass's input that it names (resolved to id and URL by the command). */
+  related?: { role: string; shard: number; row: number }[];
 }

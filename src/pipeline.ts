@@ -18,8 +18,11 @@ export function stageContext(stats: StageStats, log: (m: string) => void): Stage
   return {
     observe(metric, value) {
       if (!Number.isFinite(value)) return;
-      // Fractions get linear buckets on [0, 1]; anything else log-spaced buckets.
-      const h = (stats.histograms[metric] ??= newHistogram(value >= 0 && value <= 1 && !/count|len|words|size|chars|tokens/.test(metric) ? FRACTION_EDGES : LOG_EDGES));
+      // Fractions get linear buckets on [0, 1]; anything else log-spaced buckets. The first
+      // value decides, so a probability a hair above 1 (fastText adds 1e-5 before its log, so a
+      // sure prediction scores 1.00001) must still pick the fraction buckets: else tasks whose
+      // first document was sure get other edges than the rest, and their stats cannot merge.
+      const h = (stats.histograms[metric] ??= newHistogram(value >= 0 && value <= 1 + 1e-4 && !/count|len|words|size|chars|tokens/.test(metric) ? FRACTION_EDGES : LOG_EDGES));
       addToHistogram(h, value);
     },
     count(event, n = 1) {

@@ -28,6 +28,8 @@ export interface RunManifest {
 export const paths = {
   manifest: 'run.json',
   stats: 'stats.json',
+  /** What a sampled run (`--sample`) estimates for the whole input (src/sample.ts). */
+  sample: 'sample.json',
   data: (pass: string) => `${pass}/data`,
   excluded: (pass: string) => `${pass}/excluded`,
   samples: (pass: string, rank: number) => `${pass}/samples/${pad(rank)}.json`,

@@ -98,13 +98,25 @@ export async function executeRun(req: RunRequest): Promise<RunStats> {
   const mode = await prepareRunDir(req.run, manifest);
   if (mode === 'resume') req.log(`resuming the run in ${req.run.root} (finished tasks are skipped)`);
   const all: TaskStats[] = [];
-  all.push(...(await runTasks(req, STREAM_PASS, req.inputs.length, STREAM_PASS, req.inputBytes)));
+  // The pool's threads are this process's: its CPU time around a pass is the pass's (what a
+  // sample's core-hours scale from). A resumed pass skipped tasks whose CPU is not known.
+  const cpuMs = new Map<string, number>();
+  const measured = async (pass: string, tasks: () => Promise<TaskStats[]>) => {
+    const c0 = process.cpuUsage();
+    all.push(...(await tasks()));
+    const c = process.cpuUsage(c0);
+    if (mode === 'new') cpuMs.set(pass, (c.user + c.system) / 1000);
+  };
+  await measured(STREAM_PASS, () => runTasks(req, STREAM_PASS, req.inputs.length, STREAM_PASS, req.inputBytes));
   for (const p of corpusPassesOf(req.config, req.registry)) {
-    const ctx = await passContext(req.run, manifest, req.registry, p);
-    const count = await p.pass.plan({ ...ctx, options: p.options });
-    all.push(...(await runTasks(req, p.pass.name, count, p.pass.name)));
+    await measured(p.pass.name, async () => {
+      const ctx = await passContext(req.run, manifest, req.registry, p);
+      const count = await p.pass.plan({ ...ctx, options: p.options });
+      return runTasks(req, p.pass.name, count, p.pass.name);
+    });
   }
   const stats = mergeStats(all);
+  for (const p of stats.passes) if (cpuMs.has(p.pass)) p.cpuMs = cpuMs.get(p.pass);
   await req.run.writeAll(paths.stats, JSON.stringify(stats, null, 1) + '\n');
   return stats;
 }

@@ -136,28 +136,46 @@ export async function createStage<C extends object>(mod: StageModule<C>, options
 }
 
 /**
- * The common stage: a check of the document's text that returns a Drop to remove it, or
- * nothing to keep it unchanged, observing its measured values on the way (datatrove's
- * `filter(doc) -> bool | reason`). Counting and timing are the pipeline's, as for every stage.
+ * What a filter's check returns: nothing (or `true`) keeps the document unchanged; a Drop, a
+ * reason string, or `false` (reason: the filter's name) removes it. datatrove's
+ * `filter(doc) -> bool | reason`, with the measured value when the rule has one (`dropFor`).
+ */
+export type Verdict = Drop | string | boolean | undefined | void;
+
+/** What a filter's check may record besides its verdict (the stage context, minus routing). */
+export type FilterTools = Pick<StageContext, 'observe' | 'count' | 'log'>;
+
+/**
+ * The common stage: a check of the document's text that keeps or removes it, observing its
+ * measured values on the way. Counting, timing, excluded output and the report are the
+ * pipeline's, as for every stage. `doc` is for checks that need more than the text (its
+ * language, to split words by language; its url); a filter does not change it.
  */
 export function textFilter<C extends object>(def: {
   name: string;
-  description: string;
+  /** One line for `refinery stages`. */
+  description?: string;
   defaults: C;
   ranges?: OptionRanges<C>;
   languageDefaults?: Record<string, Partial<C>>;
-  /** `language` is the document's (lid.176 code), for checks that split words by language. */
-  check(text: string, config: C, observe: (metric: string, value: number) => void, language: string | undefined): Drop | undefined;
+  check(text: string, options: C, doc: Readonly<Doc>, tools: FilterTools): Verdict;
 }): StageModule<C> {
+  const verdictToResult = (doc: Doc, v: Verdict): StepResult => {
+    if (v === undefined || v === true) return doc;
+    if (v === false) return { reason: def.name };
+    if (typeof v === 'string') return { reason: v };
+    if (typeof v === 'object' && v !== null && typeof v.reason === 'string') return v;
+    throw new Error(`stage ${def.name}: check returned ${JSON.stringify(v)}; expected nothing or true (keep), false, a reason string or a Drop (remove)`);
+  };
   return {
     name: def.name,
-    description: def.description,
+    description: def.description ?? '',
     defaults: def.defaults,
     ranges: def.ranges,
     languageDefaults: def.languageDefaults,
-    create(config, ctx) {
-      const observe = (m: string, v: number) => ctx.observe(m, v);
-      return { name: def.name, apply: (doc) => def.check(doc.text, config, observe, doc.language) ?? doc };
+    create(options, ctx) {
+      const tools: FilterTools = { observe: (m, v) => ctx.observe(m, v), count: (e, n) => ctx.count(e, n), log: (m) => ctx.log(m) };
+      return { name: def.name, apply: (doc) => verdictToResult(doc, def.check(doc.text, options, doc, tools)) };
     },
   };
 }

@@ -114,6 +114,12 @@ export interface RunStats {
     /** Sum of task times (CPU-ish), and each task's time, for "slowest tasks". */
     ms: number;
     taskMs: { rank: number; input?: string; ms: number }[];
+    /**
+     * CPU time (user + system) of the process that ran the pass's tasks, all its threads (the
+     * local pool), measured around the pass by `refinery run`. Absent when the run resumed
+     * (the earlier tasks' CPU is not known) and on Slurm (tasks run in other processes).
+     */
+    cpuMs?: number;
   }[];
   /** Inputs from which nothing could be read (empty, or every record bad): exit code 1. */
   unreadableInputs?: string[];

@@ -17,7 +17,9 @@ import type { CorpusPass, PassContext } from './pass.js';
 import type { RetryCounts } from './storage/retry.js';
 import { newSampler, writeSamples } from './report/samples.js';
 import { RefineryError } from './errors.js';
+import { stageModuleOf } from './user-stages.js';
 import type { InputProblem } from './stats.js';
+import { traceWriter } from './explain-trace.js';
 
 /** Shared progress counters (a SharedArrayBuffer seen by the orchestrator). */
 export const PROGRESS_SLOTS = { bytes: 0, docsIn: 1, docsOut: 2 } as const;
@@ -51,9 +53,10 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   await clearTaskShards(run, excludedDir, rank);
 
   const stages: ActiveStage[] = [];
-  for (const { name, options } of config.stages) {
+  for (const [i, entry] of config.stages.entries()) {
+    const { name, options } = entry;
     const stats = emptyStageStats();
-    const mod = env.registry.stageModules[name]!;
+    const mod = await stageModuleOf(entry, i, env.registry);
     const stage = await createStage(mod, options, stageContext(stats, (m) => env.log(`[${name}] ${m}`)));
     stages.push(newActiveStage(stage, stats));
   }
@@ -64,8 +67,11 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
   // Bounded, deterministic samples of what each rule removed and of what was kept, so the
   // report never reads the corpus (src/report/samples.ts).
   const sampler = newSampler(STREAM_PASS, rank, { perKey: config.output.samples_per_reason });
+  // `--explain`: where each document came from and which stage removed it (src/explain-trace.ts).
+  const trace = config.output.explain ? traceWriter(run, rank) : undefined;
   const onDrop = async (stage: string, doc: Doc, drop: Drop) => {
     sampler.removed(stage, doc, drop);
+    await trace?.dropped(stage, doc, drop);
     if (excluded) await excluded.add({ ...docToRow(doc), stage, reason: drop.reason, value: drop.value ?? null, detail: drop.detail ?? null });
   };
 
@@ -96,6 +102,7 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     for await (const d of docs) {
       if (n++ >= limit) break;
       bump(env.progress, PROGRESS_SLOTS.docsIn, 1);
+      trace?.read(d);
       yield d;
     }
   })();
@@ -103,11 +110,17 @@ export async function runStreamingTask(env: TaskEnv, rank: number, manifest?: Ru
     for await (const doc of runStages(counted, stages, onDrop, BATCH_SIZE, { annotate: config.mode === 'annotate' })) {
       await out.add(docToRow(doc));
       sampler.kept(doc);
+      await trace?.kept(doc);
       tokens += doc.tokenCount ?? 0;
       bump(env.progress, PROGRESS_SLOTS.docsOut, 1);
     }
     await out.close();
     await excluded?.close();
+    const traced = await trace?.close();
+    if (traced) env.log(`explain trace: ${traced.lines} documents, at most ${traced.mostPending} held before their fate was known`);
+  } catch (e) {
+    await trace?.abort();
+    throw e;
   } finally {
     for (const s of stages) await s.stage.close?.();
   }

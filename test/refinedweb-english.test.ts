@@ -23,7 +23,7 @@ test('configs/refinedweb.yaml on data-samples/: the English final shard is byte-
   const dir = mkdtempSync(join(tmpdir(), 'refinery-en-'));
   const executor = localExecutor(1);
   try {
-    const config = loadConfigFile(join(projectRoot, 'configs/refinedweb.yaml'), registry);
+    const config = await loadConfigFile(join(projectRoot, 'configs/refinedweb.yaml'), registry);
     const inputs = [join(projectRoot, 'data-samples/sample.warc.gz')];
     await executeRun({ config, inputs, runDir: dir, run: localStorage(dir), registry, registryModule, executor, progress: false, log: () => {} });
     const manifest = JSON.parse(readFileSync(join(dir, 'final/manifest.json'), 'utf8'));

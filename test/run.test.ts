@@ -160,3 +160,14 @@ test('an existing Parquet corpus is an input: ids and fields are kept, filters r
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a probability a hair above 1 (fastText's 1e-5 smoothing) gets the fraction buckets, so every task's histogram merges", async () => {
+  const { stageContext } = await import('../src/pipeline.js');
+  const { emptyStageStats, FRACTION_EDGES, mergeStageStats } = await import('../src/stats.js');
+  const sure = emptyStageStats();
+  stageContext(sure, () => {}).observe('language_score', 1.00001);
+  const other = emptyStageStats();
+  stageContext(other, () => {}).observe('language_score', 0.7);
+  assert.deepEqual(sure.histograms.language_score!.edges, FRACTION_EDGES);
+  assert.equal(mergeStageStats(other, sure).histograms.language_score!.n, 2);
+});

@@ -2,7 +2,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RefineryError } from '../errors.js';
 
-export function parse<T extends ParseArgsConfig['options']>(argv: string[], options: T, allowPositionals = true) {
+// The return type is spelled out because declarations are emitted (the package's public types).
+type ParseResult<T extends ParseArgsConfig['options']> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
+
+export function parse<T extends ParseArgsConfig['options']>(argv: string[], options: T, allowPositionals = true): ParseResult<T> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {
@@ -23,6 +26,19 @@ export function wholeNumberArg(flag: string, value: string | undefined, min: 0 |
     throw new RefineryError('ERR_CONFIG', `--${flag}: expected a ${min > 0 ? 'positive ' : ''}whole number, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/**
+ * A percentage flag (`--sample 0.5%`) as a fraction in (0, 1]. The `%` is required: a bare
+ * 0.5 could mean half or 0.5%, and guessing wrong costs a 100-times larger run.
+ */
+export function percentArg(flag: string, value: string): number {
+  const m = /^\s*(\d+(?:\.\d*)?|\.\d+)(?:e-?\d+)?\s*%\s*$/i.exec(value);
+  const p = m ? Number(value.trim().slice(0, -1)) : NaN;
+  if (!Number.isFinite(p) || p <= 0 || p > 100) {
+    throw new RefineryError('ERR_CONFIG', `--${flag}: expected a percentage of the input files in (0%, 100%], e.g. 0.5%, got ${JSON.stringify(value)}`);
+  }
+  return p / 100;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -11,6 +11,7 @@ import { stagesCommand } from './stages.js';
 import { cancelCommand, slurmPlanCommand, statusCommand } from './slurm.js';
 import { reportCommand } from './report.js';
 import { inspectCommand } from './inspect.js';
+import { explainCommand } from './explain.js';
 import { openStorage } from '../storage/open.js';
 import type { Registry } from '../config.js';
 
@@ -32,6 +33,7 @@ const builtins: Record<string, Command> = {
   stages: { summary: 'list the stages and corpus passes with their options and defaults', run: stagesCommand },
   report: { summary: 'write the statistics report of a run (self-contained HTML + Markdown)', run: (argv) => reportCommand(argv, { openStorage }) },
   inspect: { summary: 'print samples of removed (or kept) documents, by stage and reason', run: (argv) => inspectCommand(argv, { openStorage }) },
+  explain: { summary: "one document's fate through every stage of a run, by URL or id", run: explainCommand },
   status: { summary: 'tasks done per pass (and Slurm jobs) of a run', run: statusCommand },
   cancel: { summary: 'cancel the Slurm jobs of a run', run: cancelCommand },
 };

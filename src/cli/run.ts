@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfigFile, type Registry, type RunConfig } from '../config.js';
 import { jobStates, planAndSubmit, readJobs } from '../executors/slurm.js';
-import { paths, removeStaleTemporaries } from '../run-dir.js';
+import { paths, readTaskStats, removeStaleTemporaries, STREAM_PASS } from '../run-dir.js';
 import { acquireRunLock, type RunLock } from '../run-lock.js';
 import { EXIT } from './exit-codes.js';
 import type { RunStats } from '../stats.js';
@@ -15,8 +15,10 @@ import { loadRegistry } from '../executors/run-task.js';
 import { isUrl, projectRoot } from '../paths.js';
 import { executeRun, prepareRunDir } from '../run.js';
 import { expandInputSources, openStorage } from '../storage/open.js';
-import { parse, wholeNumberArg } from './args.js';
-import { formatSummary } from './summary.js';
+import { parse, percentArg, wholeNumberArg } from './args.js';
+import { formatSampleEstimate, formatSummary } from './summary.js';
+import { estimateFromSample, selectSample, type SampleRequest, type SampleSelection } from '../sample.js';
+import type { ListedInput } from '../storage/open.js';
 import type { CliEnv } from './main.js';
 
 export const RUN_HELP = `refinery run [config.yaml] [--input SRC ...] [--output DIR|s3://bucket/prefix] [options]
@@ -40,6 +42,8 @@ Options:
   -w, --workers N         parallel tasks (default: the number of cores)
   -n, --limit N           read at most N documents per input file (for a quick look)
       --excluded          also write removed documents with stage and reason (<pass>/excluded/)
+      --explain           keep each document's origin (record, offset) and streaming-stage fate
+                          (filter/explain/, ~65 bytes per document) for "refinery explain"
       --format F          parquet (default), jsonl or jsonl.gz
       --base-url URL      base for relative paths in .paths listings (default https://data.commoncrawl.org/)
       --executor E        local (default: a pool of worker threads) or slurm (job arrays chained
@@ -51,13 +55,27 @@ Options:
   -q, --quiet             no progress line
   -h, --help              this text
 
+Sampling a dump (is this input and config worth the cluster?):
+      --sample P%         run a deterministic random P% of the input files (0 < P <= 100; at
+                          least 2 files); a CommonCrawl listing is stratified by segment
+      --sample-files N    the same with N files (more than the inputs: all of them, said)
+      --sample-seed S     seed of the draw (default 0); the same seed and inputs, the same files
+                          After the run: the funnel per stage, the output in documents and tokens
+                          and the core-hours for the WHOLE input, each with a 95% interval
+                          (ratio estimator over files, the sampling units; between-file variance,
+                          Student t), also in <output>/sample.json. Corpus passes (dedup) are
+                          reported as lower bounds: a sample holds few of the duplicates across
+                          files. Totals scale by input bytes when every size is known (local
+                          files, S3 listings, local listings), else by the number of files.
+                          Local executor only.
+
 Output: <output>/filter/data/*.parquet (then one folder per corpus pass), stats.json, run.json.
 One run at a time per output: <output>/run.lock names the run holding it (pid, host); a lock
 left by a process that ended on this host is taken over, one of another host is explained.
 Exit codes: 0 finished, 1 finished but an input gave nothing, 2 usage/config error, 3 stopped
 (a task failed, or the output is locked), 4 --strict met a bad record (see refinery --help).`;
 
-const VALUE_OPTIONS = new Set(['--output', '-o', '--workers', '-w', '--limit', '-n', '--format', '--base-url', '--executor']);
+const VALUE_OPTIONS = new Set(['--output', '-o', '--workers', '-w', '--limit', '-n', '--format', '--base-url', '--executor', '--sample', '--sample-files', '--sample-seed']);
 const isConfigName = (v: string) => /\.ya?ml$/i.test(v);
 
 /**
@@ -161,6 +179,7 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
     workers: { type: 'string', short: 'w' },
     limit: { type: 'string', short: 'n' },
     excluded: { type: 'boolean' },
+    explain: { type: 'boolean' },
     format: { type: 'string' },
     'base-url': { type: 'string' },
     strict: { type: 'boolean' },
@@ -168,24 +187,32 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
     detach: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
+    sample: { type: 'string' },
+    'sample-files': { type: 'string' },
+    'sample-seed': { type: 'string' },
   });
   if (positionals.length > 0) throw new RefineryError('ERR_CONFIG', `unexpected ${positionals.join(' ')} (see --help)`);
   const registry = await loadRegistry(env.registryModule);
   const configFile = split.config ?? join(projectRoot, 'configs', 'refinedweb.yaml');
-  const config = loadConfigFile(configFile, registry);
+  const config = await loadConfigFile(configFile, registry);
   if (values.excluded) config.output.excluded = true;
+  if (values.explain) config.output.explain = true;
   if (values.format) config.output.format = values.format;
   if (values.strict) config.reader.strict = true;
   const workers = values.workers ? wholeNumberArg('workers', values.workers, 1) : availableParallelism();
   const limit = values.limit ? wholeNumberArg('limit', values.limit, 1) : undefined;
+  const sampling = sampleRequest(values);
+  if (sampling && values.executor === 'slurm') throw new RefineryError('ERR_CONFIG', '--sample/--sample-files run on the local executor (a sample is meant to take minutes here); drop --executor slurm');
   const sources = split.inputs.length ? split.inputs : [join(projectRoot, 'data-samples')];
   // An input that does not exist (ERR_INPUT) is a mistake in the command: exit 2; a storage
   // failure while listing (ERR_STORAGE) is not.
-  const listed = await expandInputSources(sources, { baseUrl: values['base-url'] }).catch((e: unknown) => {
+  const all = await expandInputSources(sources, { baseUrl: values['base-url'] }).catch((e: unknown) => {
     throw e instanceof RefineryError && e.code === 'ERR_INPUT' ? new RefineryError(e.code, e.message, {}, { usage: true, cause: e }) : e;
   });
+  if (all.length === 0) throw new RefineryError('ERR_INPUT', `no input files found in ${sources.join(' ')}`, {}, { usage: true });
+  const selection = sampling ? selectSample(all, sampling) : undefined;
+  const listed = selection?.picked ?? all;
   const inputs = listed.map((i) => i.uri);
-  if (inputs.length === 0) throw new RefineryError('ERR_INPUT', `no input files found in ${sources.join(' ')}`, {}, { usage: true });
   const output = values.output ?? 'out';
   checkOutputDir(output);
   const run = openStorage(output);
@@ -199,6 +226,10 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
   if (executorName !== 'local') throw new RefineryError('ERR_CONFIG', `--executor: expected local or slurm, got "${executorName}"`);
   return withRunLock(run, log, async () => {
     log(`${inputs.length} input file(s) -> ${run.root}, ${workers} worker(s), config ${configFile}`);
+    if (selection) {
+      log(`sample: ${inputs.length} of ${all.length} input files, seed ${selection.seed}${selection.stratifiedBy === 'segment' ? `, across ${selection.strata} segments` : ''}`);
+      for (const n of selection.notes) log(`sample: ${n}`);
+    }
     const executor = localExecutor(Math.min(workers, Math.max(inputs.length, 1)));
     try {
       const stats = await executeRun({
@@ -215,11 +246,30 @@ export async function runCommand(argv: string[], env: CliEnv): Promise<number> {
         log,
       });
       process.stdout.write(formatSummary(stats, run.root) + '\n');
+      if (selection) await reportSample(run, stats, selection, all);
       return finishedExit(stats, log);
     } finally {
       await executor.close();
     }
   });
+}
+
+/** --sample P% / --sample-files N (at most one), --sample-seed S; undefined without sampling. */
+function sampleRequest(values: { sample?: string; 'sample-files'?: string; 'sample-seed'?: string }): SampleRequest | undefined {
+  if (values.sample !== undefined && values['sample-files'] !== undefined) throw new RefineryError('ERR_CONFIG', '--sample and --sample-files: give one of them');
+  const seed = wholeNumberArg('sample-seed', values['sample-seed'], 0) ?? 0;
+  if (values.sample !== undefined) return { share: percentArg('sample', values.sample), seed };
+  if (values['sample-files'] !== undefined) return { files: wholeNumberArg('sample-files', values['sample-files'], 1), seed };
+  if (values['sample-seed'] !== undefined) throw new RefineryError('ERR_CONFIG', '--sample-seed: goes with --sample or --sample-files');
+  return undefined;
+}
+
+/** The sample's estimates for the whole input: printed, and written to <output>/sample.json. */
+async function reportSample(run: Storage, stats: RunStats, selection: SampleSelection<ListedInput>, all: ListedInput[]): Promise<void> {
+  const streamTasks = await Promise.all(selection.picked.map((_, rank) => readTaskStats(run, STREAM_PASS, rank)));
+  const estimate = estimateFromSample({ selection, all, stats, streamTasks });
+  await run.writeAll(paths.sample, JSON.stringify(estimate, null, 1) + '\n');
+  process.stdout.write(formatSampleEstimate(estimate, `${run.root}/${paths.sample}`) + '\n');
 }
 
 /** 0, or 1 when nothing could be read from some input (named). */

@@ -2,6 +2,7 @@
 import { documentPasses, type RunStats } from '../stats.js';
 import { formatBytes, formatDuration } from '../progress.js';
 import { RW_FUNNEL } from '../report/model.js';
+import type { Estimate, SampleEstimate } from '../sample.js';
 
 const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 
@@ -53,4 +54,47 @@ function languageLine(stream: RunStats['passes'][number]): string[] {
   const langs = Object.keys(last).filter((l) => last[l]!.docsOut > 0).sort((a, b) => last[b]!.docsOut - last[a]!.docsOut || (a < b ? -1 : 1));
   if (langs.length < 2) return [];
   return [`kept per language (labelled > after ${stream.stages.at(-1)!.name}): ${langs.slice(0, 12).map((l) => `${l} ${labelled[l]?.docsIn ?? 0} > ${last[l]!.docsOut}`).join(', ')}`];
+}
+
+const sharePct = (x: number) => `${(100 * x).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
+const count = (x: number) => Math.round(x).toLocaleString('en-US');
+const withInterval = (e: Estimate, f: (x: number) => string) => (e.low === null || e.high === null ? f(e.estimate) : `${f(e.estimate)} [${f(e.low)}, ${f(e.high)}]`);
+
+/**
+ * What a sample says about the whole input (src/sample.ts): the design, the funnel with
+ * intervals, corpus passes as lower bounds, the output size and the core-hours.
+ */
+export function formatSampleEstimate(e: SampleEstimate, jsonPath: string): string {
+  const d = e.design;
+  const conf = `${Math.round(e.confidence * 100)}%`;
+  const lines = [
+    `sample: ${d.sampled} of ${d.inputs} input files (${sharePct(d.share)}), seed ${d.seed}, ${d.stratifiedBy === 'segment' ? `stratified by segment (${d.strata} segments)` : 'not stratified (no CommonCrawl segments in the paths)'}`,
+    ...d.notes.map((n) => `  note: ${n}`),
+    `estimates for all ${d.inputs} files, ${conf} intervals [low, high]: ${e.interval}; totals scaled by ${e.scaleBy === 'bytes' ? `input bytes (${formatBytes(e.inputBytes!)} in all)` : `number of files (${e.unsizedInputs} input size(s) unknown)`}`,
+  ];
+  const streaming = e.stages.filter((s) => !s.lowerBound);
+  const corpus = e.stages.filter((s) => s.lowerBound);
+  const stageLine = (s: SampleEstimate['stages'][number], mark: string) => {
+    const reasons = Object.entries(s.reasons).filter(([, r]) => r.estimate > 0).sort((a, b) => b[1].estimate - a[1].estimate).slice(0, 3).map(([k, r]) => `${k} ${mark}${withInterval(r, sharePct)}`).join(', ');
+    return `  ${s.stage.padEnd(22)} removed ${mark}${withInterval(s.removed, sharePct)}${reasons ? `  (${reasons})` : ''}`;
+  };
+  lines.push('  streaming stages (share of the documents entering each stage):');
+  for (const s of streaming) lines.push(stageLine(s, ''));
+  if (corpus.length) {
+    lines.push('  corpus passes, LOWER BOUNDS (a sample holds few of the duplicates across files: removals that compare documents do not scale with the corpus):');
+    for (const s of corpus) lines.push(stageLine(s, '>= '));
+  }
+  const o = e.output;
+  lines.push(`  output after the streaming stages: ${withInterval(o.streaming.docs, count)} documents, ${withInterval(o.streaming.tokens, count)} tokens`);
+  if (o.final.upperBound) lines.push(`  final output: at most ${count(o.final.docs.estimate)} documents, ${count(o.final.tokens.estimate)} tokens (the corpus passes' removals are lower bounds)`);
+  const c = e.cpu;
+  if (c.streamingCoreHours) {
+    const hours = (x: number) => (x < 10 ? x.toPrecision(2) : count(x));
+    lines.push(`  core-hours for the whole input: streaming pass ${withInterval(c.streamingCoreHours, hours)} (sample: ${c.sampleStreamingSeconds!.toFixed(1)} CPU s, ${c.streamingMBPerCoreSecond?.toFixed(2) ?? '-'} MB/s per core)${c.corpusCoreHours !== null ? `, corpus passes ~${hours(c.corpusCoreHours)}, total ~${hours(c.totalCoreHours!)}` : ''}`);
+  } else {
+    lines.push('  core-hours: not estimated');
+  }
+  for (const n of c.notes) lines.push(`  note: ${n}`);
+  lines.push(`sample estimates: ${jsonPath}`);
+  return lines.join('\n');
 }

@@ -103,7 +103,7 @@ export async function* readJsonlDocs(
     const row = obj as Record<string, unknown>;
     if (typeof row.text !== 'string' && typeof row.content !== 'string') return bad('corrupt', 'no "text" or "content" string'), undefined;
     const doc = rowToDoc(row, `${name}/${index}`, (field) => countFieldDropped(stats, field));
-    doc.source = { file, offset: at };
+    doc.source = { file, offset: at, record: index };
     stats.records++;
     stats.docs++;
     return doc;
@@ -171,7 +171,7 @@ export async function* readParquetDocs(bytes: ParquetSource, file: string, stats
         continue;
       }
       const doc = rowToDoc(row, `${name}/${index}`, (field) => countFieldDropped(stats, field));
-      doc.source = { file, offset: index };
+      doc.source = { file, offset: index, record: index };
       stats.records++;
       stats.docs++;
       yield doc;

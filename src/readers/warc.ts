@@ -717,7 +717,7 @@ async function interpret(rec: RawRecord, ctx: Ctx): Promise<Outcome> {
     segment: ctx.segment,
     warcRecordId: id || undefined,
     digest,
-    source: { file: ctx.opts.file, offset: rec.offset },
+    source: { file: ctx.opts.file, offset: rec.offset, record: ctx.record },
   });
   // Keep the output schema tidy: no explicit undefined fields.
   for (const k of Object.keys(doc) as (keyof Doc)[]) if (doc[k] === undefined) delete doc[k];

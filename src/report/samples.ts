@@ -11,7 +11,7 @@ import type { Doc } from '../doc.js';
 import type { Drop } from '../stage.js';
 import type { Storage } from '../storage/storage.js';
 import { FRACTION_EDGES, LOG_EDGES, addToHistogram, mergeHistogram, newHistogram, type Histogram } from '../stats.js';
-import { seededRandom } from '../random.js';
+import { fnv1a, seededRandom } from '../random.js';
 import { paths } from '../run-dir.js';
 
 /** One sampled document, reduced to what a reader of the report needs. */
@@ -90,16 +90,6 @@ export interface TaskSampler {
 /** `<pass>/samples/<rank>.json`, the rank zero-padded to 5 digits like the run directory's other per-task files. */
 export function samplesPath(pass: string, rank: number): string {
   return paths.samples(pass, rank);
-}
-
-/** FNV-1a, to seed each reservoir from its key so the result does not depend on call timing. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** Reservoir sampling, Algorithm R (Vitter 1985): each offered item is kept with probability k/n. */

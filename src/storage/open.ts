@@ -132,7 +132,7 @@ export async function expandInputs(sources: string[], opts: ExpandOptions = {}):
 /** An expanded input with its size when the expansion learnt it for free. */
 export interface ListedInput {
   uri: string;
-  /** Known for local files (stat) and objects found by an S3 listing; not for URLs or single keys. */
+  /** Known for local files (stat, also lines of a listing) and objects found by an S3 listing; not for URLs or single keys. */
   size?: number;
 }
 
@@ -149,8 +149,19 @@ export async function expandInputSources(sources: string[], opts: ExpandOptions 
 
 const unsized = (uri: string): ListedInput => ({ uri });
 
+/**
+ * A listed line that is a local file gets its size (a stat, no read), so a sample of a local
+ * listing can scale by bytes; URLs stay unsized (a HEAD per line of a 90,000-line listing is
+ * not free), and a missing file is left for its task to report.
+ */
+async function sizedIfLocal(uri: string): Promise<ListedInput> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return unsized(uri);
+  const st = await stat(uri).catch(() => undefined);
+  return st?.isFile() ? { uri, size: st.size } : unsized(uri);
+}
+
 async function expandOne(src: string, opts: ExpandOptions): Promise<ListedInput[]> {
-  if (LISTING.test(isHttpUrl(src) || isS3Url(src) ? new URL(src).pathname : src)) return (await readListing(src, opts)).map(unsized);
+  if (LISTING.test(isHttpUrl(src) || isS3Url(src) ? new URL(src).pathname : src)) return Promise.all((await readListing(src, opts)).map(sizedIfLocal));
   if (isHttpUrl(src)) return [unsized(src)];
   if (isS3Url(src)) return expandS3(src, opts);
   const path = src.startsWith('file://') ? fileURLToPath(src) : src;

@@ -102,5 +102,5 @@ export const finewebQuality = textFilter<FinewebQualityConfig>({
   defaults,
   ranges,
   languageDefaults,
-  check: checkFineweb,
+  check: (text, c, doc, tools) => checkFineweb(text, c, tools.observe, doc.language),
 });

@@ -150,5 +150,5 @@ export const gopherQuality = textFilter<GopherQualityConfig>({
   defaults,
   ranges,
   languageDefaults,
-  check: checkQuality,
+  check: (text, c, doc, tools) => checkQuality(text, c, tools.observe, doc.language),
 });

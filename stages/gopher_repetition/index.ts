@@ -96,5 +96,5 @@ export const gopherRepetition = textFilter<GopherRepetitionConfig>({
   defaults,
   ranges,
   languageDefaults,
-  check: checkRepetition,
+  check: (text, c, doc, tools) => checkRepetition(text, c, tools.observe, doc.language),
 });

@@ -4,7 +4,7 @@
  * removal list). Kept documents go to `minhash_filter/data/<rank>.parquet` (the next step's input),
  * removed ones to `minhash_filter/excluded/<rank>.parquet` with the survivor they duplicate.
  */
-import type { CorpusPass } from '../../src/pass.js';
+import type { CorpusPass, PassContext, PassExplanation } from '../../src/pass.js';
 import { RefineryError } from '../../src/errors.js';
 import { parquetRowCount, readParquetRows, storageParquet } from '../../src/formats/parquet.js';
 import { parquetFileWriter } from '../../src/pass-io.js';
@@ -15,9 +15,54 @@ import { checkConfig } from './config.js';
 import { readRecords, readTrailer, REMOVE_MAGIC } from './files.js';
 import { emptyStageStats, inputShards, pad, PASS_CLUSTERS, PASS_FILTER, removePath, taskStats } from './common.js';
 
+/** Every removal of the run as (shard, row, kept shard, kept row), streamed from the lists. */
+async function* removals(ctx: PassContext): AsyncGenerator<[number, number, number, number]> {
+  const shards = await inputShards(ctx);
+  const listed = new Map((await ctx.run.list(`${PASS_CLUSTERS}/remove/`)).map((o) => [o.path, o]));
+  for (let s = 0; s < shards.length; s++) {
+    const o = listed.get(removePath(s));
+    if (!o) continue;
+    const t = await readTrailer(ctx.run, o.path, o.size, REMOVE_MAGIC, 3);
+    for await (const chunk of readRecords(ctx.run, o.path, t.body, 3, t.bodyCrc)) {
+      for (let k = 0; k < chunk.length; k += 3) yield [s, chunk[k]!, chunk[k + 1]!, chunk[k + 2]!];
+    }
+  }
+}
+
+/** Members of a cluster named in `refinery explain` beyond the kept one (the size is always given). */
+const EXPLAIN_MEMBERS = 20;
+
+/**
+ * `refinery explain`: the cluster of a document (read from the removal lists, 12 B per removed
+ * document of the run): for a removed one, the survivor kept in its place and the other removed
+ * members; for a kept one, the copies removed in its favour.
+ */
+async function explainCluster(at: { shard: number; row: number; kept: boolean }, ctx: PassContext): Promise<PassExplanation | undefined> {
+  let root: [number, number] | undefined = at.kept ? [at.shard, at.row] : undefined;
+  if (!root) {
+    for await (const [s, row, rs, rr] of removals(ctx)) {
+      if (s === at.shard && row === at.row) {
+        root = [rs, rr];
+        break;
+      }
+    }
+    if (!root) return { facts: { note: 'not in the removal lists' } };
+  }
+  const related: NonNullable<PassExplanation['related']> = at.kept ? [] : [{ role: 'kept in its place (cluster survivor)', shard: root[0], row: root[1] }];
+  let size = 1;
+  for await (const [s, row, rs, rr] of removals(ctx)) {
+    if (rs !== root[0] || rr !== root[1]) continue;
+    size++;
+    if ((s !== at.shard || row !== at.row) && related.length < EXPLAIN_MEMBERS) related.push({ role: at.kept ? 'near-duplicate removed in its favour' : 'also removed (same cluster)', shard: s, row });
+  }
+  if (at.kept && size === 1) return { facts: { cluster_size: 1 } };
+  return { facts: { cluster_size: size }, related };
+}
+
 export const filterPass: CorpusPass<MinhashConfig> = {
   name: PASS_FILTER,
   writesDocs: true,
+  explain: explainCluster,
   async plan(ctx) {
     checkConfig(ctx.options);
     return (await inputShards(ctx)).length;

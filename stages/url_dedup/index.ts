@@ -15,7 +15,7 @@
  */
 import { int } from '../../src/options.js';
 import xxhash from 'xxhash-wasm';
-import type { CorpusPass, CorpusStep } from '../../src/pass.js';
+import type { CorpusPass, CorpusStep, PassExplanation } from '../../src/pass.js';
 import { RefineryError } from '../../src/errors.js';
 import type { AtomicWriter } from '../../src/storage/storage.js';
 import { auxTaskStats, fileNumber, inputShardFiles, inputShards, shardDocs, taskDocsWriter } from '../../src/pass-io.js';
@@ -152,9 +152,26 @@ const selectPass: CorpusPass<UrlDedupConfig> = {
   },
 };
 
+/** Documents named in `refinery explain` as removed for a kept document's URL. */
+const EXPLAIN_LOSERS = 20;
+
 const applyPass: CorpusPass<UrlDedupConfig> = {
   name: P.apply,
   writesDocs: true,
+  // `refinery explain`: which document kept the URL, or which ones lost it to this one (the
+  // select pass's drop lists, read whole: a few bytes per removed document of the run).
+  async explain(at, ctx) {
+    const related: NonNullable<PassExplanation['related']> = [];
+    for (const f of await ctx.run.list(`${P.select}/drop/`)) {
+      const shard = Number(f.path.split('/').at(-2));
+      if (!at.kept && shard !== at.shard) continue;
+      for (const l of JSON.parse((await ctx.run.readAll(f.path)).toString('utf8')) as Loser[]) {
+        if (!at.kept && l.row === at.row) return { facts: { kept_dump: l.kept.dump || '(no dump)' }, related: [{ role: 'kept this URL', shard: l.kept.shard, row: l.kept.row }] };
+        if (at.kept && l.kept.shard === at.shard && l.kept.row === at.row && related.length < EXPLAIN_LOSERS) related.push({ role: 'removed for the same URL', shard, row: l.row });
+      }
+    }
+    return related.length ? { related } : undefined;
+  },
   async plan(ctx) {
     return (await inputShards(ctx.run, ctx.input)).length;
   },

@@ -96,7 +96,7 @@ test('a response yields a Doc with every field; other records are counted by rea
   assert.equal(d.html, html);
   assert.equal(d.text, '');
   const off = gzipMember(recs[0]!).length + gzipMember(recs[1]!).length;
-  assert.deepEqual(d.source, { file, offset: off });
+  assert.deepEqual(d.source, { file, offset: off, record: 2 }, "the third record (warcinfo, request before it)");
   assert.deepEqual(stats.skipped, { warcinfo: 1, request: 1, metadata: 1, http_404: 1, http_301: 1, not_html: 1, not_response: 1 });
   assert.equal(stats.records, recs.length);
   assert.equal(stats.files, 1);
