@@ -1,14 +1,14 @@
 /**
- * Exact-substring benchmark (issue #6): suffix-array construction MB/s and tokens/s on one
- * core and peak bytes per token, on real text repeated to >= 200 MB; then the whole
- * exact_substring step (5 passes, one process, so per core) in MB/s of input text.
+ * Exact-substring benchmark (issues #6, #15): the whole exact_substring step (index, match,
+ * apply; one process, so per core) in MB/s of input text, per pass and in all (CPU seconds),
+ * and the bytes each pass writes to the run directory per input token.
  *
- *   node dist/bench/exact-substring.js [--sa-mb 200] [--stage-mb 20] [--json]
+ *   node dist/bench/exact-substring.js [--stage-mb 20] [--json]
  *
  * Source text: the main text of the bench WARC's pages (../shared/data/warc/bench, through
- * the project's reader and extractor), else generated words. Each kernel measurement runs in
- * a child process so its peak RSS (VmHWM) is its own; the parent hands the texts over in a
- * temporary file named by $REFINERY_BENCH_TEXTS.
+ * the project's reader and extractor), else generated words. The tokenizer's share is timed
+ * in a child process (cold, as pass 1 runs); the parent hands the texts over in a temporary
+ * file named by $REFINERY_BENCH_TEXTS.
  */
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,9 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchWarcTexts } from './corpus.js';
-import { GPT2_VOCAB_SIZE } from '../src/tokenizer/gpt2-js.js';
 import { encodeWithOffsets } from '../src/tokenizer/gpt2.js';
-import { suffixArrayKernels } from '../stages/exact_substring/native.js';
 import { exactSubstring } from '../stages/exact_substring/index.js';
 import { localStorage } from '../src/storage/local.js';
 import { newDoc } from '../src/doc.js';
@@ -44,77 +42,10 @@ function sourceTexts(): { texts: string[]; source: string } {
   return { texts, source: 'generated words' };
 }
 
-function hwmBytes(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-function rssBytes(): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-interface KernelResult {
-  kernel: string;
-  input: string;
-  tokens: number;
-  textMB: number;
-  /** CPU seconds of the (single-threaded) kernel: what one core spends, whatever the load. */
-  seconds: number;
-  wallSeconds: number;
-  mbPerS: number;
-  tokensPerS: number;
-  peakBytesPerToken: number;
-}
-
-/** Child: build the token array, run one kernel, report time and peak RSS above the baseline. */
-function child(kernel: string, input: string, targetMB: number): KernelResult {
-  const { texts } = sourceTexts();
-  const docs = texts.map((t) => ({ ids: encodeWithOffsets(t).ids, bytes: Buffer.byteLength(t) }));
-  const bytesPerRound = docs.reduce((a, d) => a + d.bytes, 0);
-  const tokensPerRound = docs.reduce((a, d) => a + d.ids.length, 0);
-  const rounds = Math.ceil((targetMB * 1e6) / bytesPerRound);
-  const tokens = new Uint32Array(rounds * tokensPerRound);
-  const lens = new Uint32Array(rounds * docs.length);
-  let at = 0;
-  for (let r = 0; r < rounds; r++) {
-    docs.forEach((d, i) => {
-      tokens.set(d.ids, at);
-      lens[r * docs.length + i] = d.ids.length;
-      at += d.ids.length;
-    });
-  }
-  if (input === 'random') {
-    let seed = 7;
-    for (let i = 0; i < tokens.length; i++) tokens[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % GPT2_VOCAB_SIZE;
-  }
-  const k = suffixArrayKernels();
-  global.gc?.();
-  const base = rssBytes();
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  if (kernel === 'suffixArray') k.suffixArray(tokens, GPT2_VOCAB_SIZE);
-  else k.exactWindows(tokens, lens, 50, 16, 0, 0);
-  const cpu = process.cpuUsage(c0);
-  const seconds = (cpu.user + cpu.system) / 1e6;
-  const wallSeconds = (performance.now() - t0) / 1000;
-  const textMB = (rounds * bytesPerRound) / 1e6;
-  return {
-    kernel,
-    input,
-    tokens: tokens.length,
-    textMB,
-    seconds,
-    wallSeconds,
-    mbPerS: textMB / seconds,
-    tokensPerS: tokens.length / seconds,
-    peakBytesPerToken: (hwmBytes() - base) / tokens.length,
-  };
-}
-
-async function inChild(kernel: string, input: string, targetMB: number): Promise<KernelResult> {
+async function inChild(kernel: string, targetMB: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const p = fork(fileURLToPath(import.meta.url), ['--child', kernel, input, String(targetMB)], { execArgv: ['--expose-gc', '--max-old-space-size=8192'] });
-    p.on('message', (m) => resolve(m as KernelResult));
+    const p = fork(fileURLToPath(import.meta.url), ['--child', kernel, '', String(targetMB)], { execArgv: ['--max-old-space-size=8192'] });
+    p.on('message', resolve);
     p.on('error', reject);
     p.on('exit', (code) => code && reject(new Error(`bench child exited with ${code}`)));
   });
@@ -181,13 +112,16 @@ async function stageBench(targetMB: number, shards: number) {
   const seconds = (cpu.user + cpu.system) / 1e6;
   const wallSeconds = (performance.now() - t0) / 1000;
   // Its share spent tokenizing (native GPT-2 BPE with offsets, as pass 1 does), CPU-timed in a fresh process.
-  const tokenizeSeconds = (await inChild('tokenize', '', targetMB)) as unknown as number;
+  const tokenizeSeconds = (await inChild('tokenize', targetMB)) as number;
   // Bytes each pass wrote (the shuffle volume), per input token.
   const passBytesPerToken: Record<string, number> = {};
   for (const pass of exactSubstring.passes) {
     const files = await run.list(`${pass.name}/`);
     passBytesPerToken[pass.name] = +(files.reduce((a, f) => a + f.size, 0) / tokens).toFixed(2);
   }
+  // Intermediates: what the index and match passes leave in the run directory (the apply
+  // pass writes the step's output documents).
+  const intermediateBytesPerToken = +(passBytesPerToken.exact_substring_index! + passBytesPerToken.exact_substring_match!).toFixed(2);
   let outChars = 0;
   let inChars = 0;
   for (const d of docs) inChars += d.text.length;
@@ -205,16 +139,17 @@ async function stageBench(targetMB: number, shards: number) {
     tokens,
     removedCharFraction: 1 - outChars / inChars,
     passBytesPerToken,
+    intermediateBytesPerToken,
     passSeconds: Object.fromEntries(Object.entries(passMs).map(([k, v]) => [k, +(v / 1000).toFixed(2)])),
+    passMBPerS: Object.fromEntries(Object.entries(passMs).map(([k, v]) => [k, +(bytes / 1e6 / (v / 1000)).toFixed(1)])),
   };
 }
 
 async function main() {
   if (args[0] === '--child') {
-    process.send!(args[1] === 'tokenize' ? tokenizeChild(Number(args[3])) : child(args[1]!, args[2]!, Number(args[3])));
+    process.send!(tokenizeChild(Number(args[3])));
     return;
   }
-  const saMB = arg('--sa-mb', 200);
   const stageMB = arg('--stage-mb', 20);
   const warcTexts = await benchWarcTexts();
   const tmp = await mkdtemp(join(tmpdir(), 'refinery-bench-texts-'));
@@ -223,32 +158,20 @@ async function main() {
     writeFileSync(process.env.REFINERY_BENCH_TEXTS, JSON.stringify(warcTexts));
   }
   try {
-    await benchmarks(saMB, stageMB);
+    const { source } = sourceTexts();
+    console.log(`exact-substring bench: source ${source}; stage on ${stageMB} MB`);
+    const stage = await stageBench(stageMB, 4);
+    console.log(
+      `exact_substring step: ${stage.textMB.toFixed(1)} MB, ${stage.docs} docs, ${(stage.tokens / 1e6).toFixed(2)}M tokens, ${stage.shards} shards: ${stage.seconds.toFixed(2)} s CPU (${stage.wallSeconds.toFixed(1)} s wall) = ${stage.mbPerS.toFixed(2)} MB/s per core; ` +
+        `of which tokenizing once ${stage.tokenizeSeconds.toFixed(2)} s (without it: ${stage.mbPerSWithoutTokenizer.toFixed(2)} MB/s); ` +
+        `removed ${(stage.removedCharFraction * 100).toFixed(2)}% of characters`,
+    );
+    console.log(`per pass: CPU s ${JSON.stringify(stage.passSeconds)}; MB/s ${JSON.stringify(stage.passMBPerS)}`);
+    console.log(`bytes written per input token: ${JSON.stringify(stage.passBytesPerToken)}; intermediates (index + match): ${stage.intermediateBytesPerToken} B/token`);
+    if (args.includes('--json')) console.log(JSON.stringify({ stage }));
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-async function benchmarks(saMB: number, stageMB: number) {
-  const { source } = sourceTexts();
-  console.log(`exact-substring bench: source ${source}; kernels on >= ${saMB} MB of text, stage on ${stageMB} MB`);
-  const kernels: KernelResult[] = [];
-  for (const [kernel, input] of [['suffixArray', 'repeated'], ['exactWindows', 'repeated'], ['suffixArray', 'random'], ['exactWindows', 'random']] as const) {
-    const r = await inChild(kernel, input, saMB);
-    kernels.push(r);
-    console.log(
-      `${kernel.padEnd(13)} ${input.padEnd(9)} ${(r.tokens / 1e6).toFixed(1)}M tokens (${r.textMB.toFixed(0)} MB text): ${r.seconds.toFixed(2)} s CPU (${r.wallSeconds.toFixed(1)} s wall), ` +
-        `${r.mbPerS.toFixed(1)} MB/s, ${(r.tokensPerS / 1e6).toFixed(2)}M tokens/s, peak ${r.peakBytesPerToken.toFixed(1)} B/token`,
-    );
-  }
-  const stage = await stageBench(stageMB, 4);
-  console.log(
-    `exact_substring step: ${stage.textMB.toFixed(1)} MB, ${stage.docs} docs, ${stage.shards} shards: ${stage.seconds.toFixed(1)} s CPU (${stage.wallSeconds.toFixed(1)} s wall) = ${stage.mbPerS.toFixed(2)} MB/s per core; ` +
-      `of which tokenizing ${stage.tokenizeSeconds.toFixed(1)} s (without it: ${stage.mbPerSWithoutTokenizer.toFixed(2)} MB/s); ` +
-      `removed ${(stage.removedCharFraction * 100).toFixed(1)}% of characters; per pass (s): ${JSON.stringify(stage.passSeconds)}; ` +
-      `bytes written per input token: ${JSON.stringify(stage.passBytesPerToken)}`,
-  );
-  if (args.includes('--json')) console.log(JSON.stringify({ kernels, stage }));
 }
 
 await main();

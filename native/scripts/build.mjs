@@ -2,15 +2,25 @@
 // and GCC's notes) is printed only when the build fails, so a failure keeps its whole error.
 // Usage: node native/scripts/build.mjs rebuild|build   (REFINERY_BUILD_VERBOSE=1: print all)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));
-// `build` needs node-gyp's configure step to have run (native/build/config.gypi): in a fresh
-// clone or worktree it has not, so `npm run build` would fail with "run configure first".
+// `build` reuses node-gyp's configure step, which fixed the list of sources (binding.gyp
+// lists native/src/*.cc when it is configured). In a fresh clone it has not run ("run
+// configure first"), and after a .cc file was added or removed the old Makefile names files
+// that are gone: both need `rebuild` (configure again).
 const asked = process.argv[2] ?? 'rebuild';
-const verb = asked === 'build' && !existsSync(join(dir, 'build', 'config.gypi')) ? 'rebuild' : asked;
+const verb = asked === 'build' && !configuredForSources() ? 'rebuild' : asked;
+
+function configuredForSources() {
+  const mk = join(dir, 'build', 'refinery_native.target.mk');
+  if (!existsSync(join(dir, 'build', 'config.gypi')) || !existsSync(mk)) return false;
+  const built = [...readFileSync(mk, 'utf8').matchAll(/\/src\/([\w.-]+)\.o\b/g)].map((m) => m[1]).sort();
+  const sources = readdirSync(join(dir, 'src')).filter((f) => f.endsWith('.cc')).map((f) => f.slice(0, -3)).sort();
+  return built.join() === sources.join();
+}
 const t0 = Date.now();
 // npm puts its bundled node-gyp on PATH for scripts; `npx node-gyp` would be the fallback.
 const r = spawnSync('node-gyp', [verb, '--directory', dir], { encoding: 'utf8', stdio: process.env.REFINERY_BUILD_VERBOSE ? 'inherit' : 'pipe', maxBuffer: 64 << 20 });

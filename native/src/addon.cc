@@ -9,8 +9,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   refinery::InitGpt2(env, exports);
   refinery::InitMinhash(env, exports);
   refinery::InitNormalize(env, exports);
-  refinery::InitSuffixArray(env, exports);
   refinery::InitZstd(env, exports);
+  refinery::InitWinnow(env, exports);
   return exports;
 }
 

@@ -3,9 +3,17 @@
 #pragma once
 #include <napi.h>
 
+#include <cstdint>
 #include <string>
 
 namespace refinery {
+// splitmix64 / murmur3 finalizer: spreads a 64-bit value (MinHash keys, winnowing grams).
+inline uint64_t Mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 // The UTF-16 units of a JS string into buf (resized to fit, lone surrogates kept); false
 // when v is not a string. Shared by the kernels that take text.
 inline bool ReadUtf16(napi_env env, napi_value v, std::u16string& buf) {
@@ -23,6 +31,6 @@ void InitFastText(Napi::Env env, Napi::Object exports);
 void InitGpt2(Napi::Env env, Napi::Object exports);
 void InitMinhash(Napi::Env env, Napi::Object exports);
 void InitNormalize(Napi::Env env, Napi::Object exports);
-void InitSuffixArray(Napi::Env env, Napi::Object exports);
 void InitZstd(Napi::Env env, Napi::Object exports);
+void InitWinnow(Napi::Env env, Napi::Object exports);
 }  // namespace refinery

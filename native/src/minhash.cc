@@ -38,12 +38,6 @@
 namespace refinery::minhash {
 namespace {
 
-inline uint64_t Mix64(uint64_t z) {  // splitmix64 / murmur3 finalizer
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 uint64_t HashUnits(const char16_t* p, size_t n) {
   uint64_t h = 0x84222325cbf29ce4ull ^ n;
   size_t i = 0;

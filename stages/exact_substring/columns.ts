@@ -6,13 +6,14 @@
 import { RefineryError } from '../../src/errors.js';
 import type { Storage } from '../../src/storage/storage.js';
 
-export type Column = Uint8Array | Uint32Array | BigUint64Array;
+export type Column = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
 const MAGIC = 0x31435852; // 'RXC1' little-endian
-const TYPE_CODE = { u8: 1, u32: 4, u64: 8 } as const;
+const TYPE_CODE = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
+export type ColumnType = keyof typeof TYPE_CODE;
 
 function typeOf(c: Column): number {
-  return c instanceof BigUint64Array ? TYPE_CODE.u64 : c instanceof Uint32Array ? TYPE_CODE.u32 : TYPE_CODE.u8;
+  return c instanceof BigUint64Array ? TYPE_CODE.u64 : c instanceof Uint32Array ? TYPE_CODE.u32 : c instanceof Uint16Array ? TYPE_CODE.u16 : TYPE_CODE.u8;
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
@@ -37,8 +38,8 @@ export function encodeColumns(columns: Column[]): Uint8Array {
   return out;
 }
 
-/** Decode a file written by encodeColumns; `types` is what the caller expects ('u8' | 'u32' | 'u64'). */
-export function decodeColumns(buf: Uint8Array, types: (keyof typeof TYPE_CODE)[], file: string): Column[] {
+/** Decode a file written by encodeColumns; `types` is what the caller expects (a column may also be given as a list of accepted types). */
+export function decodeColumns(buf: Uint8Array, types: (ColumnType | ColumnType[])[], file: string): Column[] {
   const corrupt = (why: string) => new RefineryError('ERR_CORRUPT', `exact-substring column file: ${why}`, { file });
   if (buf.byteLength < 8) throw corrupt('shorter than its header');
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -51,14 +52,15 @@ export function decodeColumns(buf: Uint8Array, types: (keyof typeof TYPE_CODE)[]
   const out: Column[] = [];
   for (let i = 0; i < n; i++) {
     const code = view.getUint32(8 + i * 12, true);
-    if (code !== TYPE_CODE[types[i]!]) throw corrupt(`column ${i} has type ${code}, expected ${types[i]}`);
+    const accepted = ([] as ColumnType[]).concat(types[i]!);
+    if (!accepted.some((t) => TYPE_CODE[t] === code)) throw corrupt(`column ${i} has type ${code}, expected ${accepted.join(' or ')}`);
     const len = Number(view.getBigUint64(8 + i * 12 + 4, true));
     const bytes = len * code;
     if (at + bytes > buf.byteLength) throw corrupt(`truncated (column ${i} needs ${at + bytes} bytes, file has ${buf.byteLength})`);
     // Copy, so the column is aligned whatever the Buffer's offset in its pool.
     const raw = new Uint8Array(bytes);
     raw.set(buf.subarray(at, at + bytes));
-    out.push(code === 8 ? new BigUint64Array(raw.buffer, raw.byteOffset, len) : code === 4 ? new Uint32Array(raw.buffer, raw.byteOffset, len) : new Uint8Array(raw.buffer, raw.byteOffset, len));
+    out.push(typedColumn(code, raw, len));
     at += pad8(bytes);
   }
   if (at !== buf.byteLength) throw corrupt(`has ${buf.byteLength - at} trailing bytes`);
@@ -93,15 +95,24 @@ export async function readColumnLayout(run: Storage, path: string): Promise<Colu
   return layout;
 }
 
-/** Elements [start, end) of u32 column `col` of a column file, by one ranged read. */
-export async function readU32Slice(run: Storage, path: string, layout: ColumnLayout, col: number, start: number, end: number): Promise<Uint32Array> {
-  if (layout.sizes[col] !== 4 || start < 0 || end > layout.lengths[col]! || start > end) {
+function typedColumn(code: number, raw: Uint8Array, len: number): Column {
+  if (code === 8) return new BigUint64Array(raw.buffer, raw.byteOffset, len);
+  if (code === 4) return new Uint32Array(raw.buffer, raw.byteOffset, len);
+  if (code === 2) return new Uint16Array(raw.buffer, raw.byteOffset, len);
+  return new Uint8Array(raw.buffer, raw.byteOffset, len);
+}
+
+/** Elements [start, end) of column `col` of a column file (u8, u16 or u32), by one ranged read. */
+export async function readSlice(run: Storage, path: string, layout: ColumnLayout, col: number, start: number, end: number): Promise<Uint8Array | Uint16Array | Uint32Array> {
+  const size = layout.sizes[col];
+  if (!(size === 1 || size === 2 || size === 4) || start < 0 || end > layout.lengths[col]! || start > end) {
     throw new RefineryError('ERR_CORRUPT', `exact-substring column file: slice [${start}, ${end}) of column ${col} is out of range`, { file: path });
   }
-  const bytes = await readRange(run, path, layout.offsets[col]! + start * 4, layout.offsets[col]! + end * 4);
-  const copy = new Uint8Array(bytes.byteLength);
+  const copy = new Uint8Array((end - start) * size);
+  if (start === end) return typedColumn(size, copy, 0) as Uint8Array | Uint16Array | Uint32Array;
+  const bytes = await readRange(run, path, layout.offsets[col]! + start * size, layout.offsets[col]! + end * size);
   copy.set(bytes);
-  return new Uint32Array(copy.buffer, 0, end - start);
+  return typedColumn(size, copy, end - start) as Uint8Array | Uint16Array | Uint32Array;
 }
 
 async function readRange(run: Storage, path: string, start: number, end: number): Promise<Uint8Array> {

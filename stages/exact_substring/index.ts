@@ -1,34 +1,44 @@
 /**
  * Exact-substring dedup (spec §8; RW 3.3 / G.3.2; Lee et al. 2022 "ExactSubstr"): remove every
- * span of >= `min_tokens` consecutive GPT-2 tokens that occurs more than once in the corpus.
+ * span of >= `min_tokens` (k) consecutive GPT-2 tokens that occurs more than once in the corpus.
  *
  * Why windows: a span of L >= k tokens occurs twice iff each of its k-token windows does, so
  * the tokens inside duplicated spans are exactly the union of the k-token windows occurring at
- * two or more positions. That is the answer one suffix array over the whole corpus gives
- * (positions whose LCP with a neighbour is >= k, extended by their LCP), but it splits:
+ * two or more positions (also two overlapping positions, also inside one document): what one
+ * suffix array over the corpus gives. Found here by winnowing (Schleimer, Wilkerson & Aiken,
+ * SIGMOD 2003) and exact verification, in three passes:
  *
- *  1. `exact_substring_index` (task per input shard): tokenize; per part (documents of the
- *     shard, at most `max_part_tokens` tokens) build the suffix array + LCP natively. A run of
- *     suffixes with LCP >= k is one distinct window repeated inside the part: those positions
- *     are duplicated, exactly. Every distinct window (one record: 128-bit fingerprint and
- *     smallest position, 16 B) goes to a bucket file by fingerprint range.
- *  2. `exact_substring_match` (task per bucket): a fingerprint seen in two or more parts makes
- *     each of its records a candidate, paired with a witness: a record of another part.
- *  3. `exact_substring` (task per shard): every candidate window is compared token by token
- *     with its witness (ranged reads of the witness shard's token file, coalesced over the
- *     runs that duplicated spans make). Equal: duplicated across parts. Different: a
- *     fingerprint collision, never silently trusted: the task fails with ERR_CORRUPT and
- *     names `hash_seed` (~2^-122 per pair of distinct windows). Then the windows duplicated
- *     inside a part or across parts cover the duplicated tokens; mapped to characters,
- *     merged, cut (or the document dropped, per `mode`).
- * Memory per task: pass 1 ~12.3 B/token of one part while the suffix array lives, then the text
- * (4 B/token) and 20 B per distinct window (~26 B/token at worst, when every window is
- * unique), plus the shard's ids and offsets (8 B/token) and 4 B per document; documents are
- * streamed (one Parquet row group). Pass 2 one bucket (~40 B per record with the sort);
- * pass 3 one shard's tokens (12 B each: ids, offsets, and the candidates), documents streamed
- * in and out a row group at a time.
- * Written: pass 1 ~8 B/token (ids + offsets) + 16 B per distinct window; pass 2 12 B per
- * candidate; pass 3 reads ~4 B per cross-part duplicated token of the witness shards.
+ *  1. `exact_substring_index` (task per input shard): tokenize the text column; write the
+ *     token file (per-document token counts, ids as u16 when they fit, each token's UTF-16
+ *     offset step from the previous one as u8); hash every q-token gram (q = gramTokens(k))
+ *     and pick the rightmost minimum in every run of w = k - q + 1 grams (native/src/winnow.cc).
+ *     The pick of a k-token window depends on its tokens alone, so both copies of a duplicated
+ *     window hold a pick of the same gram hash at the same offset. Picks (hash, position) go to
+ *     a bucket file by hash range.
+ *  2. `exact_substring_match` (task per bucket): picks whose gram hash occurs twice or more
+ *     form groups; each member's context (w - 1 tokens each side of its gram, clipped to its
+ *     document) is read from the token files (ranged reads, or the whole ids column when that
+ *     is cheaper). For every offset j of a k-window around the pick, the members' window
+ *     fingerprints are sorted and each class of equal ones is verified token by token against
+ *     its first member: a hash is never trusted (members that differ are compared among
+ *     themselves; the match task counts such fingerprint_collisions). Work per member O(w log m)
+ *     plus one comparison of 2k - q tokens per (member, class representative), so a gram with
+ *     thousands of occurrences (periodic text) is not quadratic. Writes each member's verified
+ *     span, merged, per shard.
+ *  3. `exact_substring` (task per shard): the spans of all buckets, merged; mapped to
+ *     characters through the stored offset steps (no second tokenization); cut (or the
+ *     document dropped, per `mode`).
+ *
+ * Written per token (bench/exact-substring, 20 MB of the bench WARC's text): pass 1 ~3.6 B
+ * (2 B ids + 1 B offset steps + 12 B per pick at density ~2/(w+1) = 0.054), pass 2 ~0.01 B
+ * (8 B per merged span). On a run of one repeated gram every position is a pick (12 B/token
+ * there): picks are at most one per token.
+ * Memory per task: pass 1 the shard's ids and offset steps (8 B/token while built) and its
+ * picks (12 B each), documents streamed; pass 2 one bucket's picks (~24 B each with their
+ * shard, sort order and groups) and at most BATCH_MEMBERS contexts at once (~4 (2k - q) + 8 w B each: ~0.7 KB; a
+ * larger group is read alone) plus one shard's ids and document lengths at a time; pass 3 the
+ * shard's offset steps (1 B/token), document lengths and spans, documents streamed in and out
+ * a row group at a time.
  */
 import { fraction, int, oneOf, type OptionRanges } from '../../src/options.js';
 import type { CorpusPass, CorpusStep } from '../../src/pass.js';
@@ -41,10 +51,12 @@ import { RefineryError } from '../../src/errors.js';
 import { addToHistogram, emptyStageStats, FRACTION_EDGES, newHistogram } from '../../src/stats.js';
 import { auxTaskStats, fileNumber, inputShardFiles, inputShards, shardDocs, taskDocsWriter } from '../../src/pass-io.js';
 import type { ObjectInfo } from '../../src/storage/storage.js';
+import { readParquetRows, storageParquet } from '../../src/formats/parquet.js';
 import { pad } from '../../src/run-dir.js';
-import { decodeColumns, encodeColumns, readColumnLayout, readU32Slice } from './columns.js';
-import { suffixArrayKernels } from './native.js';
-import { coveredTokenRanges, cutRanges, rangesLength, tokenRangesToChars } from './spans.js';
+import { decodeColumns, encodeColumns, readColumnLayout, readSlice } from './columns.js';
+import type { ColumnType } from './columns.js';
+import { winnowKernels } from './native.js';
+import { cutRanges, rangesLength, tokenRangesToChars } from './spans.js';
 import type { Range } from './spans.js';
 
 export interface ExactSubstringConfig {
@@ -56,13 +68,11 @@ export interface ExactSubstringConfig {
   min_chars_left: number;
   /** DROPPARTIAL: drop a document whose duplicated character fraction exceeds this (RW: 0.2). */
   max_dup_fraction: number;
-  /** Hash buckets of the cross-part passes (tasks of passes 2 and 4). */
+  /** Hash buckets of the match pass (its tasks). */
   buckets: number;
-  /** Most tokens in one suffix array (bounds pass-1 memory at ~12 B/token + window records). */
-  max_part_tokens: number;
   /** Write the removed spans to `exact_substring/spans/<rank>.jsonl` for inspection. */
   write_spans: boolean;
-  /** Seed of the window fingerprints (change it only if a run reports a fingerprint collision). */
+  /** Seed of the gram and window fingerprints (collisions are resolved by token comparison; another seed only changes which picks are taken). */
   hash_seed: number;
 }
 
@@ -72,7 +82,6 @@ export const defaults: ExactSubstringConfig = {
   min_chars_left: 20,
   max_dup_fraction: 0.2,
   buckets: 16,
-  max_part_tokens: 50_000_000,
   write_spans: false,
   hash_seed: 0,
 };
@@ -85,7 +94,6 @@ export const ranges: OptionRanges<ExactSubstringConfig> = {
   min_chars_left: int(0),
   max_dup_fraction: fraction(),
   buckets: int(1, 65536),
-  max_part_tokens: int(1),
   hash_seed: int(0),
 };
 const P = {
@@ -96,50 +104,32 @@ const P = {
 
 
 
+/**
+ * Tokens per winnowing gram q for windows of k tokens (w = k - q + 1 grams per window, so
+ * q + w - 1 = k). A longer gram makes chance matches of common phrases rarer (fewer groups to
+ * verify); a shorter one a wider winnowing window (density ~2/(w+1)): k/4 keeps both small.
+ */
+export function gramTokens(k: number): number {
+  return Math.max(1, Math.ceil(k / 4));
+}
+
 function checkOptions(o: ExactSubstringConfig): void {
   if (!MODES.includes(o.mode.toLowerCase())) throw new RefineryError('ERR_CONFIG', `exact_substring.mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(o.mode)}`);
   if (!(o.min_tokens >= 1 && Number.isInteger(o.min_tokens))) throw new RefineryError('ERR_CONFIG', 'exact_substring.min_tokens: expected a positive integer');
   if (!(o.buckets >= 1 && o.buckets <= 65536 && Number.isInteger(o.buckets))) throw new RefineryError('ERR_CONFIG', 'exact_substring.buckets: expected an integer in [1, 65536]');
-  if (!(o.max_part_tokens >= 1)) throw new RefineryError('ERR_CONFIG', 'exact_substring.max_part_tokens: expected >= 1');
 }
 
-// ---- token file of a shard: per-document token counts, ids, UTF-16 start offsets ----------
-
-interface ShardTokens {
-  docLengths: Uint32Array;
-  ids: Uint32Array;
-  offsets: Uint32Array;
-}
+// ---- token file of a shard: per-document token counts, the ids, the offset steps ------------
 
 const tokensPath = (rank: number) => `${P.index}/tokens/${pad(rank)}.bin`;
 
-async function readShardTokens(run: Storage, rank: number): Promise<ShardTokens> {
-  const path = tokensPath(rank);
-  const [docLengths, ids, offsets] = decodeColumns(await run.readAll(path), ['u32', 'u32', 'u32'], path) as Uint32Array[];
-  return { docLengths: docLengths!, ids: ids!, offsets: offsets! };
-}
-
-async function readAllColumns(run: Storage, folder: string, types: ('u8' | 'u32' | 'u64')[]) {
+async function readAllColumns(run: Storage, folder: string, types: ColumnType[]) {
   const out: { rank: number; cols: ReturnType<typeof decodeColumns> }[] = [];
   for (const f of await run.list(folder)) {
     if (!f.path.endsWith('.bin')) continue;
     out.push({ rank: fileNumber(f.path), cols: decodeColumns(await run.readAll(f.path), types, f.path) });
   }
   return out;
-}
-
-/** Sort order of records by (h1, h2, then `keys`), comparing each hash as two u32 halves. */
-function sortByFingerprint(h1: BigUint64Array, h2: BigUint64Array, keys: Uint32Array[]): Uint32Array {
-  const a32 = new Uint32Array(h1.buffer, h1.byteOffset, h1.length * 2);
-  const b32 = new Uint32Array(h2.buffer, h2.byteOffset, h2.length * 2);
-  const order = Array.from({ length: h1.length }, (_, i) => i);
-  order.sort((a, b) => {
-    const d = a32[2 * a + 1]! - a32[2 * b + 1]! || a32[2 * a]! - a32[2 * b]! || b32[2 * a + 1]! - b32[2 * b + 1]! || b32[2 * a]! - b32[2 * b]!;
-    if (d) return d;
-    for (const k of keys) if (k[a] !== k[b]) return k[a]! - k[b]!;
-    return 0;
-  });
-  return Uint32Array.from(order);
 }
 
 function concatU32(parts: Uint32Array[]): Uint32Array {
@@ -162,7 +152,7 @@ function concatU64(parts: BigUint64Array[]): BigUint64Array {
   return out;
 }
 
-// ---- pass 1: tokenize, suffix array per part, distinct windows to buckets ----------------
+// ---- pass 1: tokenize, winnow, picks to buckets -----------------------------------------------
 
 /** A Uint32Array that grows by doubling (the shard's token columns, built document by document). */
 class U32Builder {
@@ -178,7 +168,8 @@ class U32Builder {
     this.length += values.length;
   }
   pushOne(v: number): void {
-    this.push([v]);
+    if (this.length === this.buf.length) this.push([v]);
+    else this.buf[this.length++] = v;
   }
   /** The values, trimmed to their length (a copy, so the spare capacity is freed). */
   done(): Uint32Array {
@@ -186,27 +177,40 @@ class U32Builder {
   }
 }
 
-/** The shard's tokens, one document in memory at a time (ids and offsets: 8 B per token). */
+/** The shard's tokens, one document in memory at a time (ids and offset steps: 8 B per token). */
 async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
   const tokenize = emptyStageStats();
   const docLengths = new U32Builder();
   const ids = new U32Builder();
-  const offsets = new U32Builder();
+  const steps = new U32Builder();
   let ms = 0;
-  for await (const doc of shardDocs(run, shard)) {
+  // The text column alone: the other columns are read (and written) by the apply pass.
+  for await (const row of readParquetRows(storageParquet(run, shard.path, shard.size), { columns: ['content'] })) {
+    const text = String(row.content ?? '');
     const t0 = performance.now();
-    const e = tok.encodeWithOffsets(doc.text);
+    const e = tok.encodeWithOffsets(text);
     ms += performance.now() - t0;
     docLengths.pushOne(e.ids.length);
     ids.push(e.ids);
-    offsets.push(e.offsets);
+    // Each token's UTF-16 offset as the step from the previous token's (the first: from 0),
+    // so the apply pass maps tokens to characters without tokenizing again.
+    const st = new Uint32Array(e.offsets.length);
+    for (let i = 0, prev = 0; i < st.length; prev = e.offsets[i++]!) st[i] = e.offsets[i]! - prev;
+    steps.push(st);
     tokenize.docsIn++;
-    tokenize.charsIn += doc.text.length;
+    tokenize.charsIn += text.length;
   }
   tokenize.docsOut = tokenize.docsIn;
   tokenize.charsOut = tokenize.charsIn;
   tokenize.ms = ms;
-  return { docLengths: docLengths.done(), ids: ids.done(), offsets: offsets.done(), tokenize };
+  return { docLengths: docLengths.done(), ids: ids.done(), steps: steps.done(), tokenize };
+}
+
+/** The narrowest unsigned column that holds every value (GPT-2 ids and offset steps: 16 and 8 bits). */
+function narrowest(values: Uint32Array): Uint8Array | Uint16Array | Uint32Array {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+  return max < 256 ? new Uint8Array(values) : max < 65536 ? new Uint16Array(values) : values;
 }
 
 function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig> {
@@ -222,40 +226,15 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       const { options: o, run } = ctx;
       const shardFile = (await inputShardFiles(run, ctx.input))[rank]!;
       const shard = shardFile.path;
-      // Only the tokens outlive this call: the texts are released before the suffix arrays.
-      const { docLengths, ids, offsets, tokenize } = await tokenizeShard(run, shardFile, tokenizer());
-      await run.writeAll(tokensPath(rank), encodeColumns([docLengths, ids, offsets]));
-      const nDocs = docLengths.length;
-
-      // Parts: consecutive documents up to max_part_tokens (a longer document is its own part).
-      const kernels = suffixArrayKernels();
-      const k = o.min_tokens;
-      const local: Uint32Array[] = [];
-      // Per bucket: fingerprints and positions, part after part, and how many records each part has.
-      const perBucket: { h1: BigUint64Array[]; h2: BigUint64Array[]; chunk: Uint32Array[]; pos: Uint32Array[] }[] = Array.from({ length: o.buckets }, () => ({ h1: [], h2: [], chunk: [], pos: [] }));
-      let chunk = 0;
-      for (let d0 = 0, tok0 = 0; d0 < nDocs; chunk++) {
-        let d1 = d0;
-        let t1 = tok0;
-        while (d1 < nDocs && (d1 === d0 || t1 + docLengths[d1]! <= o.max_part_tokens)) t1 += docLengths[d1++]!;
-        const w = kernels.exactWindows(ids.subarray(tok0, t1), docLengths.subarray(d0, d1), k, o.buckets, tok0, o.hash_seed);
-        local.push(w.dupStarts);
-        for (let b = 0; b < o.buckets; b++) {
-          const [i, j] = [w.bucketStarts[b]!, w.bucketStarts[b + 1]!];
-          perBucket[b]!.h1.push(w.windowHash.subarray(i, j));
-          perBucket[b]!.h2.push(w.windowHash2.subarray(i, j));
-          perBucket[b]!.chunk.push(Uint32Array.of(j - i)); // records of this part, in part order
-          perBucket[b]!.pos.push(w.windowPos.subarray(i, j));
-        }
-        d0 = d1;
-        tok0 = t1;
-      }
-      await run.writeAll(`${P.index}/local/${pad(rank)}.bin`, encodeColumns([concatU32(local)]));
+      const { docLengths, ids, steps, tokenize } = await tokenizeShard(run, shardFile, tokenizer());
+      // GPT-2's 50,257 ids fit 16 bits and offset steps 8: ~3 B per token on disk.
+      await run.writeAll(tokensPath(rank), encodeColumns([docLengths, narrowest(ids), narrowest(steps)]));
+      const picks = winnowKernels().winnowPicks(ids, docLengths, o.min_tokens, gramTokens(o.min_tokens), o.buckets, o.hash_seed);
       for (let b = 0; b < o.buckets; b++) {
-        const pb = perBucket[b]!;
-        await run.writeAll(`${P.index}/windows/${pad(b)}/${pad(rank)}.bin`, encodeColumns([concatU64(pb.h1), concatU64(pb.h2), concatU32(pb.chunk), concatU32(pb.pos)]));
+        const [i, j] = [picks.bucketStarts[b]!, picks.bucketStarts[b + 1]!];
+        await run.writeAll(`${P.index}/picks/${pad(b)}/${pad(rank)}.bin`, encodeColumns([picks.hash.subarray(i, j), picks.pos.subarray(i, j)]));
       }
-      ctx.log(`${shard}: ${nDocs} docs, ${ids.length} tokens, ${chunk} part(s)`);
+      ctx.log(`${shard}: ${docLengths.length} docs, ${ids.length} tokens, ${picks.pos.length} picks`);
       const stats = auxTaskStats(P.index, rank, performance.now() - t0, shard);
       stats.stages.push({ name: 'gpt2_tokenize', stats: tokenize });
       stats.tokensWritten = ids.length;
@@ -264,19 +243,29 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
   };
 }
 
-/** The part index of each record of a window file, from its per-part record counts. */
-function partOfRecords(counts: Uint32Array, records: number, rank: number): Uint32Array {
-  const out = new Uint32Array(records);
-  let at = 0;
-  counts.forEach((n, part) => {
-    out.fill(part, at, at + n);
-    at += n;
-  });
-  if (at !== records) throw new RefineryError('ERR_CORRUPT', `window file of shard ${rank}: part counts sum to ${at}, records ${records}`);
-  return out;
-}
+// ---- pass 2: picks of one gram hash in two or more places -> verified duplicated spans ----
 
-// ---- pass 2: fingerprints seen in two or more parts -> candidates with a witness ----------
+/** Most group members whose contexts are in memory at once (~S * 4 B each; a larger group is read alone). */
+const BATCH_MEMBERS = 1 << 17;
+/** Read through gaps this short (tokens) rather than issue another ranged read. */
+const READ_GAP = 1024;
+const READ_COST = 1 << 15;
+
+/** A shard's token file (document lengths, token ids, offset steps), read by columns and ranges. */
+async function tokenFile(run: Storage, rank: number) {
+  const path = tokensPath(rank);
+  const layout = await readColumnLayout(run, path);
+  if (layout.sizes.length !== 3 || layout.sizes[0] !== 4 || layout.lengths[1] !== layout.lengths[2]) {
+    throw new RefineryError('ERR_CORRUPT', 'exact-substring token file: expected (u32 document lengths, ids, offset steps)', { file: path });
+  }
+  return {
+    path,
+    tokens: layout.lengths[1]!,
+    docLengths: async () => (await readSlice(run, path, layout, 0, 0, layout.lengths[0]!)) as Uint32Array,
+    ids: (start: number, end: number) => readSlice(run, path, layout, 1, start, end),
+    steps: () => readSlice(run, path, layout, 2, 0, layout.lengths[2]!),
+  };
+}
 
 const matchPass: CorpusPass<ExactSubstringConfig> = {
   name: P.match,
@@ -286,102 +275,119 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
   },
   async run(bucket, ctx) {
     const t0 = performance.now();
-    const files = await readAllColumns(ctx.run, `${P.index}/windows/${pad(bucket)}/`, ['u64', 'u64', 'u32', 'u32']);
-    const h1 = concatU64(files.map((f) => f.cols[0] as BigUint64Array));
-    const h2 = concatU64(files.map((f) => f.cols[1] as BigUint64Array));
-    const rank = concatU32(files.map((f) => new Uint32Array(f.cols[0]!.length).fill(f.rank)));
-    const chunk = concatU32(files.map((f) => partOfRecords(f.cols[2] as Uint32Array, f.cols[0]!.length, f.rank)));
-    const pos = concatU32(files.map((f) => f.cols[3] as Uint32Array));
-    const order = sortByFingerprint(h1, h2, [rank, chunk, pos]);
-    const samePart = (a: number, b: number) => rank[a] === rank[b] && chunk[a] === chunk[b];
-    const out = new Map<number, number[]>(); // rank -> [pos, witness rank, witness pos]...
-    let candidates = 0;
-    for (let i = 0; i < order.length; ) {
-      let j = i + 1;
-      while (j < order.length && h1[order[j]!] === h1[order[i]!] && h2[order[j]!] === h2[order[i]!]) j++;
-      // Records of a group are sorted by part: the group spans two parts iff its first and
-      // last records differ in part.
-      const first = order[i]!;
-      if (!samePart(first, order[j - 1]!)) {
-        let other = i + 1;
-        while (samePart(first, order[other]!)) other++;
-        for (let q = i; q < j; q++) {
-          const x = order[q]!;
-          const w = samePart(x, first) ? order[other]! : first;
-          const r = rank[x]!;
-          if (!out.has(r)) out.set(r, []);
-          out.get(r)!.push(pos[x]!, rank[w]!, pos[w]!);
-          candidates++;
+    const { options: o, run } = ctx;
+    const k = o.min_tokens;
+    const q = gramTokens(k);
+    const w = k - q + 1;
+    const S = 2 * (w - 1) + q;
+    const files = await readAllColumns(run, `${P.index}/picks/${pad(bucket)}/`, ['u64', 'u32']);
+    const hash = concatU64(files.map((f) => f.cols[0] as BigUint64Array));
+    const rankOf = concatU32(files.map((f) => new Uint32Array(f.cols[0]!.length).fill(f.rank)));
+    const pos = concatU32(files.map((f) => f.cols[1] as Uint32Array));
+    const kernels = winnowKernels();
+    const { members, groupStarts } = kernels.winnowGroups(hash);
+    const spans = new Map<number, number[]>(); // rank -> [start, end, ...]
+    let collisions = 0;
+    for (let g0 = 0; g0 + 1 < groupStarts.length; ) {
+      let g1 = g0 + 1;
+      while (g1 + 1 < groupStarts.length && groupStarts[g1 + 1]! - groupStarts[g0]! <= BATCH_MEMBERS) g1++;
+      const batch = members.subarray(groupStarts[g0]!, groupStarts[g1]!);
+      const m = batch.length;
+      const context = new Uint32Array(m * S);
+      const left = new Uint32Array(m);
+      const right = new Uint32Array(m);
+      // Contexts shard by shard, in position order: the document bounds clip them, and nearby
+      // ones share a ranged read.
+      // Records are concatenated shard by shard in position order: record order is (shard, position).
+      const keyed = new Float64Array(m);
+      for (let x = 0; x < m; x++) keyed[x] = batch[x]! * BATCH_MEMBERS + x;
+      keyed.sort();
+      const order = new Uint32Array(m);
+      for (let x = 0; x < m; x++) order[x] = keyed[x]! % BATCH_MEMBERS;
+      for (let i = 0; i < m; ) {
+        const r = rankOf[batch[order[i]!]!]!;
+        let j = i;
+        while (j < m && rankOf[batch[order[j]!]!] === r) j++;
+        const file = await tokenFile(run, r);
+        const lens = await file.docLengths();
+        let d = 0;
+        let docStart = 0;
+        for (let a = i; a < j; a++) {
+          const x = order[a]!;
+          const p = pos[batch[x]!]!;
+          while (d < lens.length && docStart + lens[d]! <= p) docStart += lens[d++]!;
+          if (d === lens.length) throw new RefineryError('ERR_CORRUPT', `exact-substring pick at token ${p} is past the shard's tokens`, { file: file.path });
+          left[x] = Math.min(w - 1, p - docStart);
+          right[x] = Math.min(w - 1 + q, docStart + lens[d]! - p);
         }
+        // Runs of nearby contexts, each one ranged read; or one read of the whole column when
+        // that is cheaper (a ranged read costs about READ_COST tokens of reading).
+        const runs: [a: number, b: number, start: number, end: number][] = [];
+        let covered = 0;
+        for (let a = i; a < j; ) {
+          const start = pos[batch[order[a]!]!]! - left[order[a]!]!;
+          let end = start;
+          let b = a;
+          for (; b < j; b++) {
+            const x = order[b]!;
+            if (pos[batch[x]!]! - left[x]! > end + READ_GAP) break;
+            end = Math.max(end, pos[batch[x]!]! + right[x]!);
+          }
+          runs.push([a, b, start, end]);
+          covered += end - start;
+          a = b;
+        }
+        const whole = covered + runs.length * READ_COST >= file.tokens ? await file.ids(0, file.tokens) : undefined;
+        for (const [a, b, start, end] of runs) {
+          const ids = whole ? whole.subarray(start, end) : await file.ids(start, end);
+          for (let c = a; c < b; c++) {
+            const x = order[c]!;
+            const s0 = pos[batch[x]!]! - left[x]! - start;
+            context.set(ids.subarray(s0, s0 + left[x]! + right[x]!), x * S + (w - 1 - left[x]!));
+          }
+        }
+        i = j;
       }
-      i = j;
+      const localStarts = groupStarts.subarray(g0, g1 + 1).map((v) => v - groupStarts[g0]!);
+      const res = kernels.winnowSpans(context, left, right, localStarts, k, q, o.hash_seed, 64);
+      collisions += res.collisions;
+      for (let x = 0; x < m; x++) {
+        if (res.hi[x] === 0) continue;
+        const r = rankOf[batch[x]!]!;
+        const p = pos[batch[x]!]!;
+        if (!spans.has(r)) spans.set(r, []);
+        spans.get(r)!.push(p - res.lo[x]!, p + res.hi[x]!);
+      }
+      g0 = g1;
     }
-    for (const [r, triples] of [...out].sort((a, b) => a[0] - b[0])) {
-      const m = triples.length / 3;
-      await ctx.run.writeAll(`${P.match}/candidates/${pad(r)}/${pad(bucket)}.bin`, encodeColumns([
-        Uint32Array.from({ length: m }, (_, i) => triples[3 * i]!),
-        Uint32Array.from({ length: m }, (_, i) => triples[3 * i + 1]!),
-        Uint32Array.from({ length: m }, (_, i) => triples[3 * i + 2]!),
+    let written = 0;
+    for (const [r, list] of [...spans].sort((a, b) => a[0] - b[0])) {
+      const merged = mergeRanges(list);
+      written += merged.length / 2;
+      await run.writeAll(`${P.match}/spans/${pad(r)}/${pad(bucket)}.bin`, encodeColumns([
+        Uint32Array.from({ length: merged.length / 2 }, (_, i) => merged[2 * i]!),
+        Uint32Array.from({ length: merged.length / 2 }, (_, i) => merged[2 * i + 1]!),
       ]));
     }
     const stats = auxTaskStats(P.match, bucket, performance.now() - t0);
-    stats.stages.push({ name: 'exact_substring_match', stats: { ...emptyStageStats(), events: { windows: order.length, candidates } } });
+    stats.stages.push({ name: 'exact_substring_match', stats: { ...emptyStageStats(), events: { picks: hash.length, picks_in_groups: members.length, spans: written, fingerprint_collisions: collisions } } });
     return stats;
   },
 };
 
-/**
- * Check every candidate window of this shard against its witness, token by token. Witness
- * windows are read by ranged reads of the witness shard's token ids, one read per run of
- * overlapping or nearby witness windows. Returns the candidate positions (all confirmed).
- */
-async function checkCandidates(run: Storage, rank: number, ids: Uint32Array, k: number, seed: number): Promise<Uint32Array> {
-  const files = await readAllColumns(run, `${P.match}/candidates/${pad(rank)}/`, ['u32', 'u32', 'u32']);
-  const pos = concatU32(files.map((f) => f.cols[0] as Uint32Array));
-  const wRank = concatU32(files.map((f) => f.cols[1] as Uint32Array));
-  const wPos = concatU32(files.map((f) => f.cols[2] as Uint32Array));
-  const order = Uint32Array.from(Array.from({ length: pos.length }, (_, i) => i).sort((a, b) => wRank[a]! - wRank[b]! || wPos[a]! - wPos[b]!));
-  const GAP = 4 * k; // read through gaps this short rather than issue another read
-  for (let i = 0; i < order.length; ) {
-    const r = wRank[order[i]!]!;
-    let j = i;
-    while (j < order.length && wRank[order[j]!] === r) j++;
-    const path = tokensPath(r);
-    const layout = r === rank ? undefined : await readColumnLayout(run, path);
-    for (let a = i; a < j; ) {
-      const start = wPos[order[a]!]!;
-      let end = start + k;
-      let b = a + 1;
-      while (b < j && wPos[order[b]!]! <= end + GAP) end = Math.max(end, wPos[order[b++]!]! + k);
-      const witness = layout ? await readU32Slice(run, path, layout, 1, start, end) : ids.subarray(start, end);
-      for (let q = a; q < b; q++) {
-        const x = order[q]!;
-        const w = wPos[x]! - start;
-        for (let t = 0; t < k; t++) {
-          if (ids[pos[x]! + t] !== witness[w + t]) {
-            throw new RefineryError(
-              'ERR_CORRUPT',
-              `exact_substring: window fingerprint collision (shard ${rank} token ${pos[x]} vs shard ${r} token ${wPos[x]}, seed ${seed}); rerun the step with another exact_substring.hash_seed`,
-            );
-          }
-        }
-      }
-      a = b;
-    }
-    i = j;
+/** Flat [start, end, ...] ranges sorted and merged where they overlap (touching ranges may lie in two documents). */
+function mergeRanges(flat: ArrayLike<number>): number[] {
+  const order = Array.from({ length: flat.length / 2 }, (_, i) => i).sort((a, b) => flat[2 * a]! - flat[2 * b]! || flat[2 * a + 1]! - flat[2 * b + 1]!);
+  const out: number[] = [];
+  for (const i of order) {
+    const [s, e] = [flat[2 * i]!, flat[2 * i + 1]!];
+    if (out.length && s < out[out.length - 1]!) out[out.length - 1] = Math.max(out[out.length - 1]!, e);
+    else out.push(s, e);
   }
-  return pos;
+  return out;
 }
 
-// ---- pass 3: check candidates, cut the duplicated spans -------------------------------------------------------
-
-/** Sorted, unique union of sorted arrays. */
-function mergeSortedUnique(lists: Uint32Array[]): Uint32Array {
-  const all = concatU32(lists).sort();
-  let n = 0;
-  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[n++] = all[i]!;
-  return all.subarray(0, n);
-}
+// ---- pass 3: cut the duplicated spans -------------------------------------------------------
 
 const applyPass: CorpusPass<ExactSubstringConfig> = {
   name: P.apply,
@@ -393,14 +399,19 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
     const t0 = performance.now();
     const { options: o, run } = ctx;
     const mode = o.mode.toLowerCase();
-    const k = o.min_tokens;
     const shardFile = (await inputShardFiles(run, ctx.input))[rank]!;
     const shard = shardFile.path;
-    const { docLengths, ids, offsets } = await readShardTokens(run, rank);
-    const localPath = `${P.index}/local/${pad(rank)}.bin`;
-    const local = decodeColumns(await run.readAll(localPath), ['u32'], localPath)[0] as Uint32Array;
-    const crossPart = await checkCandidates(run, rank, ids, k, o.hash_seed);
-    const starts = mergeSortedUnique([local, crossPart]);
+    const tokens = await tokenFile(run, rank);
+    const docLengths = await tokens.docLengths();
+    const steps = await tokens.steps();
+    const files = await readAllColumns(run, `${P.match}/spans/${pad(rank)}/`, ['u32', 'u32']);
+    const flat: number[] = [];
+    for (const f of files) {
+      const [s, e] = f.cols as Uint32Array[];
+      for (let i = 0; i < s!.length; i++) flat.push(s![i]!, e![i]!);
+    }
+    // Disjoint token ranges of the shard, sorted (the buckets' spans overlap).
+    const ranges = mergeRanges(flat);
 
     // The documents are streamed: one row group of input and of each output in memory.
     const out = taskDocsWriter(run, P.apply, rank, 'exact_substring');
@@ -408,7 +419,7 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
     const dupFraction = newHistogram(FRACTION_EDGES);
     let tokensKept = 0;
     let cutChars = 0;
-    let si = 0;
+    let ri = 0;
     let d = 0;
     let tokenStart = 0;
     try {
@@ -417,10 +428,19 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
         out.read(doc);
         const t = tokenStart;
         const end = t + docLengths[d]!;
-        const docStarts: number[] = [];
-        while (si < starts.length && starts[si]! < end) docStarts.push(starts[si++]! - t);
-        const tokenRanges = coveredTokenRanges(docStarts, k);
-        const charRanges: Range[] = tokenRangesToChars(tokenRanges, offsets.subarray(t, end), doc.text.length);
+        const tokenRanges: Range[] = [];
+        while (ri < ranges.length && ranges[ri]! < end) {
+          tokenRanges.push([ranges[ri]! - t, ranges[ri + 1]! - t]);
+          ri += 2;
+        }
+        let charRanges: Range[] = [];
+        if (tokenRanges.length) {
+          if (tokenRanges[tokenRanges.length - 1]![1] > end - t) throw new RefineryError('ERR_CORRUPT', `a duplicated span runs past document ${d}`, { file: tokensPath(rank) });
+          const offsets = new Uint32Array(end - t);
+          for (let i = 0, at = 0; i < offsets.length; i++) offsets[i] = at += steps[t + i]!;
+          if (offsets.length && offsets[offsets.length - 1]! > doc.text.length) throw new RefineryError('ERR_CORRUPT', `token offsets run past document ${d}'s text`, { file: tokensPath(rank) });
+          charRanges = tokenRangesToChars(tokenRanges, offsets, doc.text.length);
+        }
         const dupChars = rangesLength(charRanges);
         const frac = doc.text.length ? dupChars / doc.text.length : 0;
         addToHistogram(dupFraction, frac);
@@ -462,9 +482,7 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
     const stage = out.stats;
     stage.histograms.dup_char_fraction = dupFraction;
     stage.events.cut_chars = cutChars;
-    // Window starts duplicated inside a part (suffix array) and across parts (checked).
-    stage.events.windows_dup_in_part = local.length;
-    stage.events.windows_dup_across_parts = crossPart.length;
+    stage.events.dup_token_ranges = ranges.length / 2;
     return out.close(shard, performance.now() - t0, tokensKept);
   },
 };
@@ -473,7 +491,7 @@ const applyPass: CorpusPass<ExactSubstringConfig> = {
 export function exactSubstringStep(tokenizer: () => Tokenizer): CorpusStep<ExactSubstringConfig> {
   return {
     name: 'exact_substring',
-    description: 'Remove every span of >= 50 GPT-2 tokens that occurs twice in the corpus (suffix arrays, CUT)',
+    description: 'Remove every span of >= 50 GPT-2 tokens that occurs twice in the corpus (winnowing + exact verification, CUT)',
     defaults,
     ranges,
     passes: [indexPass(tokenizer), matchPass, applyPass],

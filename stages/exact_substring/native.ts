@@ -1,26 +1,27 @@
-/** Typed access to the suffix-array kernels of native/src/suffix_array.cc. */
+/** Typed access to the winnowing kernels of native/src/winnow.cc. */
 import { loadNative } from '../../src/native.js';
 
-export interface ExactWindows {
-  /** Sorted starts (+ base) of k-token windows that occur at least twice in the part. */
-  dupStarts: Uint32Array;
-  /** One record per distinct window: its fingerprint (two 64-bit hashes) and smallest position (+ base)... */
-  windowHash: BigUint64Array;
-  windowHash2: BigUint64Array;
-  windowPos: Uint32Array;
-  /** ...grouped by bucket (range of windowHash): bucket b is [bucketStarts[b], bucketStarts[b+1]), sorted by (windowHash, windowHash2, position). */
+export interface WinnowPicks {
+  /** One record per pick: its gram hash and token position (documents concatenated)... */
+  hash: BigUint64Array;
+  pos: Uint32Array;
+  /** ...grouped by bucket (range of the hash): bucket b is [bucketStarts[b], bucketStarts[b+1]), in position order. */
   bucketStarts: Uint32Array;
 }
 
-interface SuffixArrayKernels {
-  suffixArray(text: Uint32Array, alphabetSize: number): Int32Array;
-  lcpArray(text: Uint32Array, sa: Int32Array): Int32Array;
-  /** Bucket of a hash: its range of the 64-bit space, floor(hash / 2^32 * buckets / 2^32). */
-  exactWindows(tokens: Uint32Array, docLengths: Uint32Array, k: number, buckets: number, base: number, seed: number): ExactWindows;
-  /** Fingerprints of consecutive k-token windows, interleaved [h1, h2, h1, h2, ...]. */
-  windowHashes(windows: Uint32Array, k: number, seed: number): BigUint64Array;
+interface WinnowKernels {
+  /** Winnowing picks (rightmost minimum gram hash of every k - q + 1 consecutive q-grams) of every document of >= k tokens. */
+  winnowPicks(tokens: Uint32Array, docLengths: Uint32Array, k: number, q: number, buckets: number, seed: number): WinnowPicks;
+  /** Indices of the records whose hash occurs twice or more, sorted by (hash, index), and the group starts (+ the end). */
+  winnowGroups(hash: BigUint64Array): { members: Uint32Array; groupStarts: Uint32Array };
+  /**
+   * Per member of each group (context: S = 2(k-q) + q tokens per member, pick at offset k-q;
+   * left/right: tokens inside the document before the pick / from the pick on): its duplicated
+   * span [pick - lo, pick + hi), hi = 0 for none. hashBits < 64 truncates the fingerprints (tests).
+   */
+  winnowSpans(context: Uint32Array, left: Uint32Array, right: Uint32Array, groupStarts: Uint32Array, k: number, q: number, seed: number, hashBits: number): { lo: Uint32Array; hi: Uint32Array; collisions: number };
 }
 
-export function suffixArrayKernels(): SuffixArrayKernels {
-  return loadNative() as unknown as SuffixArrayKernels;
+export function winnowKernels(): WinnowKernels {
+  return loadNative() as unknown as WinnowKernels;
 }

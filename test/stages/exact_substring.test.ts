@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exactSubstringStep } from '../../stages/exact_substring/index.js';
 import type { ExactSubstringConfig } from '../../stages/exact_substring/index.js';
-import { suffixArrayKernels } from '../../stages/exact_substring/native.js';
+import { winnowKernels } from '../../stages/exact_substring/native.js';
 import { decodeColumns, encodeColumns } from '../../stages/exact_substring/columns.js';
 import { newDoc } from '../../src/doc.js';
 import type { Doc } from '../../src/doc.js';
@@ -125,13 +125,6 @@ test('exact_substring: removed text equals the all-pairs oracle on random corpor
   }
 });
 
-test('exact_substring: several suffix arrays per shard (max_part_tokens) give the same result as one', async () => {
-  const docs = randomCorpus(42, 16);
-  const expected = oracle(docs, 50);
-  assert.deepEqual(await runNative(docs, 2, { max_part_tokens: 150, buckets: 2 }), expected);
-  assert.deepEqual(await runNative(docs, 1, { max_part_tokens: 1 }), expected);
-});
-
 test('exact_substring: a repeat of 49 tokens stays, a repeat of 50 is cut from every copy', async () => {
   const r = seededRandom(7);
   const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
@@ -144,6 +137,33 @@ test('exact_substring: a repeat of 49 tokens stays, a repeat of 50 is cut from e
   const b50 = [...fresh(12), ...span, ...fresh(8)];
   const got50 = await runNative([a50, b50], 2);
   assert.deepEqual(got50.kept.map((d) => d.text), [render([...a50.slice(0, 10), ...a50.slice(60)]), render([...b50.slice(0, 12), ...b50.slice(62)])]);
+});
+
+test('exact_substring: contexts come by ranged reads from a large token file (a span copied out of a 200k-token shard)', async () => {
+  const r = seededRandom(31);
+  const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
+  const big = fresh(200_000);
+  const at = 123_456;
+  const small = [...fresh(7), ...big.slice(at, at + 60), ...fresh(9)];
+  const got = await runNative([big, small], 2, { buckets: 2 });
+  assert.deepEqual(got.kept.map((d) => d.text), [render([...big.slice(0, at), ...big.slice(at + 60)]), render([...small.slice(0, 7), ...small.slice(67)])]);
+});
+
+test('exact_substring: a periodic document of 30k tokens (one gram at thousands of picks) is all duplicated, its neighbour untouched', async () => {
+  const r = seededRandom(32);
+  const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
+  // Period 3: the window at s equals the one at s + 3 (overlapping self-occurrences), so every token is duplicated.
+  const periodic = Array.from({ length: 30_000 }, (_, i) => [7, 8, 9][i % 3]!);
+  const other = fresh(300);
+  const run = await tempRun();
+  await writeShards(run, [[newDoc({ id: 'd0', text: render(periodic) }), newDoc({ id: 'd1', text: render(other) })]]);
+  const stats = await runStep(step, run, {});
+  const kept = await readFolderDocs(run, 'exact_substring');
+  const dropped = await readFolderDocs(run, 'exact_substring', 'excluded');
+  assert.deepEqual(kept.map((d) => [d.id, d.text]), [['d1', render(other)]]);
+  assert.deepEqual(dropped.map((d) => [d.id, d.reason]), [['d0', 'exact_substring_short']]);
+  const inGroups = stats.flatMap((t) => t.stages).filter((st) => st.name === 'exact_substring_match').reduce((a, st) => a + (st.stats.events.picks_in_groups ?? 0), 0);
+  assert.ok(inGroups > 5000, `one gram, ${inGroups} picks`);
 });
 
 test('exact_substring: a match never runs across a document boundary', async () => {
@@ -178,82 +198,7 @@ test('exact_substring: duplicated spans are written out for inspection when writ
   assert.deepEqual(lines.map((l) => [l.id, l.text, l.start]), [['d0', render(span), render([1, 2, 3]).length], ['d1', render(span), 0]]);
 });
 
-// ---- the native kernels against naive references -------------------------------------------
-function naiveSuffixArray(t: ArrayLike<number>): number[] {
-  const idx = Array.from({ length: t.length }, (_, i) => i);
-  return idx.sort((a, b) => {
-    for (let i = 0; ; i++) {
-      if (a + i >= t.length) return -1;
-      if (b + i >= t.length) return 1;
-      if (t[a + i] !== t[b + i]) return t[a + i]! - t[b + i]!;
-    }
-  });
-}
-
-test('SA-IS equals a naive sort of suffixes, and Kasai LCP equals direct comparison, on random texts', () => {
-  const { suffixArray, lcpArray } = suffixArrayKernels();
-  const r = seededRandom(123);
-  for (let it = 0; it < 600; it++) {
-    const n = Math.floor(r() * (it % 10 === 0 ? 2000 : 80));
-    const alphabet = [1, 2, 3, 4, 26, 50257][it % 6]!;
-    // Low-entropy texts (periodic, runs) stress the LMS recursion.
-    const period = 1 + Math.floor(r() * 7);
-    const text = Uint32Array.from({ length: n }, (_, i) => (it % 4 === 0 ? (i % period) % alphabet : Math.floor(r() * alphabet)));
-    const sa = suffixArray(text, alphabet);
-    const ref = naiveSuffixArray(text);
-    assert.deepEqual(Array.from(sa), ref, `text ${Array.from(text).join(',')}`);
-    const lcp = lcpArray(text, sa);
-    for (let i = 1; i < n; i++) {
-      let l = 0;
-      while (ref[i - 1]! + l < n && ref[i]! + l < n && text[ref[i - 1]! + l] === text[ref[i]! + l]) l++;
-      assert.equal(lcp[i], l);
-    }
-  }
-});
-
-test('exactWindows: duplicated window starts equal brute force, one record per distinct window, hashes reproducible', () => {
-  const { exactWindows, windowHashes } = suffixArrayKernels();
-  const r = seededRandom(5);
-  for (let it = 0; it < 200; it++) {
-    const k = 1 + Math.floor(r() * 6);
-    const lens = Uint32Array.from({ length: 1 + Math.floor(r() * 6) }, () => Math.floor(r() * 25));
-    const tokens = Uint32Array.from({ length: lens.reduce((a, b) => a + b, 0) }, () => Math.floor(r() * 3));
-    const buckets = 1 + Math.floor(r() * 4);
-    const base = Math.floor(r() * 1000);
-    const seed = it % 3;
-    const w = exactWindows(tokens, lens, k, buckets, base, seed);
-    // Brute force: every window inside a document, as a string key.
-    const windows = new Map<string, number[]>();
-    let t = 0;
-    for (const len of lens) {
-      for (let s = t; s + k <= t + len; s++) {
-        const key = Array.from(tokens.subarray(s, s + k)).join(',');
-        if (!windows.has(key)) windows.set(key, []);
-        windows.get(key)!.push(s);
-      }
-      t += len;
-    }
-    const dup = [...windows.values()].filter((p) => p.length > 1).flat().sort((a, b) => a - b);
-    assert.deepEqual(Array.from(w.dupStarts), dup.map((p) => p + base));
-    const pos = Array.from(w.windowPos, (p) => p - base);
-    assert.deepEqual([...pos].sort((a, b) => a - b), [...windows.values()].map((p) => p[0]!).sort((a, b) => a - b));
-    const direct = windowHashes(Uint32Array.from(pos.flatMap((p) => Array.from(tokens.subarray(p, p + k)))), k, seed);
-    assert.deepEqual(Array.from(w.windowHash), Array.from(direct).filter((_, i) => i % 2 === 0));
-    assert.deepEqual(Array.from(w.windowHash2), Array.from(direct).filter((_, i) => i % 2 === 1));
-    // Distinct windows have distinct fingerprints (tiny inputs: a collision would be a bug).
-    assert.equal(new Set(Array.from(w.windowHash, (h, i) => `${h}:${w.windowHash2[i]}`)).size, pos.length);
-    // Buckets are hash ranges, each sorted by (hash, position).
-    assert.equal(w.bucketStarts[buckets], pos.length);
-    for (let b = 0; b < buckets; b++) {
-      for (let i = w.bucketStarts[b]!; i < w.bucketStarts[b + 1]!; i++) {
-        assert.equal(Math.floor(Number(w.windowHash[i]! >> 32n) * buckets / 2 ** 32), b);
-        if (i > w.bucketStarts[b]!) assert.ok(w.windowHash[i - 1]! < w.windowHash[i]! || (w.windowHash[i - 1] === w.windowHash[i] && w.windowHash2[i - 1]! <= w.windowHash2[i]!));
-      }
-    }
-  }
-});
-
-test('exact_substring: a fingerprint collision is caught by the token check and fails the task (ERR_CORRUPT), never cuts text', async () => {
+test('exact_substring: a gram-hash collision (forged: unrelated picks of two shards given one hash) is settled by the token check, never cuts text', async () => {
   const r = seededRandom(21);
   const fresh = (n: number) => Array.from({ length: n }, () => 1000 + Math.floor(r() * 9000));
   const run = await tempRun();
@@ -263,16 +208,144 @@ test('exact_substring: a fingerprint collision is caught by the token check and 
   const ctx = { run, input: 'filter', options: opts, runConfig: {}, log: () => {} };
   const [index, match, apply] = step.passes;
   for (let rank = 0; rank < 2; rank++) await index!.run(rank, ctx);
-  // Forge a collision: give shard 1's window at token 0 the fingerprint of a shard-0 window.
-  const f0 = decodeColumns(await run.readAll('exact_substring_index/windows/00000/00000.bin'), ['u64', 'u64', 'u32', 'u32'], 'w0');
-  const f1 = decodeColumns(await run.readAll('exact_substring_index/windows/00000/00001.bin'), ['u64', 'u64', 'u32', 'u32'], 'w1');
-  const at = Array.from(f1[3] as Uint32Array).indexOf(0);
-  (f1[0] as BigUint64Array)[at] = (f0[0] as BigUint64Array)[0]!;
-  (f1[1] as BigUint64Array)[at] = (f0[1] as BigUint64Array)[0]!;
-  await run.writeAll('exact_substring_index/windows/00000/00001.bin', encodeColumns(f1));
-  await match!.run(0, ctx);
-  await assert.rejects(apply!.run(0, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT' && /collision/.test(e.message));
-  await assert.rejects(apply!.run(1, ctx), (e: unknown) => e instanceof RefineryError && e.code === 'ERR_CORRUPT');
+  // Every pick of both shards gets one hash: one group of unrelated windows.
+  for (const rank of [0, 1]) {
+    const path = `exact_substring_index/picks/00000/0000${rank}.bin`;
+    const f = decodeColumns(await run.readAll(path), ['u64', 'u32'], path);
+    assert.ok(f[0]!.length > 1);
+    (f[0] as BigUint64Array).fill(42n);
+    await run.writeAll(path, encodeColumns(f));
+  }
+  const st = await match!.run(0, ctx);
+  assert.equal(st.stages[0]!.stats.events.picks_in_groups, st.stages[0]!.stats.events.picks);
+  assert.equal(st.stages[0]!.stats.events.spans, 0);
+  for (let rank = 0; rank < 2; rank++) await apply!.run(rank, ctx);
+  assert.deepEqual((await readFolderDocs(run, 'exact_substring')).map((d) => d.text), docs.map(render));
+});
+
+// ---- the winnowing kernel against brute force -----------------------------------------------
+test('winnowSpans: the windows marked around each pick equal brute force over its group, with full and truncated (colliding) fingerprints', () => {
+  const { winnowSpans } = winnowKernels();
+  const r = seededRandom(77);
+  let collisions = 0;
+  for (let it = 0; it < 300; it++) {
+    const k = 1 + Math.floor(r() * 9);
+    const q = 1 + Math.floor(r() * k);
+    const w = k - q + 1;
+    const S = 2 * (w - 1) + q;
+    // Groups of 1-4 members take the pairwise path, larger ones the fingerprint path.
+    const sizes = Array.from({ length: 1 + Math.floor(r() * 4) }, () => 1 + Math.floor(r() * (it % 2 ? 4 : 16)));
+    const m = sizes.reduce((a, b) => a + b, 0);
+    const groupStarts = Uint32Array.from([0, ...sizes.map((_, i) => sizes.slice(0, i + 1).reduce((a, b) => a + b, 0))]);
+    const alphabet = 1 + Math.floor(r() * 3);
+    const context = Uint32Array.from({ length: m * S }, () => Math.floor(r() * alphabet));
+    const left = Uint32Array.from({ length: m }, () => (r() < 0.5 ? w - 1 : Math.floor(r() * w)));
+    const right = Uint32Array.from({ length: m }, () => (r() < 0.5 ? w - 1 + q : Math.floor(r() * (w + q))));
+    const tok = (x: number, i: number) => context[x * S + i]!;
+    const lo = new Uint32Array(m);
+    const hi = new Uint32Array(m);
+    for (let g = 0; g + 1 < groupStarts.length; g++) {
+      for (let x = groupStarts[g]!; x < groupStarts[g + 1]!; x++) {
+        for (let j = 0; j < w; j++) {
+          if (left[x]! < j || right[x]! < k - j) continue;
+          for (let y = groupStarts[g]!; y < groupStarts[g + 1]!; y++) {
+            if (y === x || left[y]! < j || right[y]! < k - j) continue;
+            let same = true;
+            for (let i = w - 1 - j; i < w - 1 - j + k; i++) same &&= tok(x, i) === tok(y, i);
+            if (same) {
+              lo[x] = Math.max(lo[x]!, j);
+              hi[x] = Math.max(hi[x]!, k - j);
+            }
+          }
+        }
+      }
+    }
+    for (const bits of [64, 2]) {
+      const got = winnowSpans(context, left, right, groupStarts, k, q, it, bits);
+      assert.deepEqual([Array.from(got.lo), Array.from(got.hi)], [Array.from(lo), Array.from(hi)], `it ${it} bits ${bits}`);
+      if (bits === 2) collisions += got.collisions;
+    }
+  }
+  assert.ok(collisions > 0, 'truncated fingerprints collided and were resolved');
+});
+
+test('winnowPicks: every k-token window holds a pick, the same offset in every copy of the window, in position order per bucket', () => {
+  const { winnowPicks } = winnowKernels();
+  const r = seededRandom(78);
+  for (let it = 0; it < 200; it++) {
+    const k = 1 + Math.floor(r() * 12);
+    const q = 1 + Math.floor(r() * k);
+    const lens = Uint32Array.from({ length: 1 + Math.floor(r() * 5) }, () => Math.floor(r() * 40));
+    const alphabet = 1 + Math.floor(r() * 4);
+    const tokens = Uint32Array.from({ length: lens.reduce((a, b) => a + b, 0) }, () => Math.floor(r() * alphabet));
+    const buckets = 1 + Math.floor(r() * 4);
+    const p = winnowPicks(tokens, lens, k, q, buckets, it);
+    assert.equal(p.bucketStarts[buckets], p.pos.length);
+    const picked = new Map<number, bigint>();
+    for (let b = 0; b < buckets; b++) {
+      for (let i = p.bucketStarts[b]!; i < p.bucketStarts[b + 1]!; i++) {
+        assert.equal(Math.floor((Number(p.hash[i]! >> 32n) * buckets) / 2 ** 32), b);
+        if (i > p.bucketStarts[b]!) assert.ok(p.pos[i - 1]! < p.pos[i]!);
+        picked.set(p.pos[i]!, p.hash[i]!);
+      }
+    }
+    // Per window: the offsets of its picks; equal windows must share one.
+    const offsetsOf = new Map<string, Set<number>[]>();
+    let t = 0;
+    for (const len of lens) {
+      for (let s = t; s + k <= t + len; s++) {
+        const inWindow = new Set<number>();
+        for (let g = s; g + q <= s + k; g++) if (picked.has(g)) inWindow.add(g - s);
+        assert.ok(inWindow.size > 0, `window at ${s} has a pick`);
+        const key = Array.from(tokens.subarray(s, s + k)).join(',');
+        if (!offsetsOf.has(key)) offsetsOf.set(key, []);
+        offsetsOf.get(key)!.push(inWindow);
+      }
+      t += len;
+    }
+    for (const sets of offsetsOf.values()) {
+      const common = [...sets[0]!].filter((o) => sets.every((st) => st.has(o)));
+      assert.ok(common.length > 0, 'copies of a window share a pick offset');
+    }
+  }
+});
+
+// ---- the whole step against brute force on low-entropy corpora ------------------------------
+function lowEntropyCorpus(seed: number): number[][] {
+  const r = seededRandom(seed);
+  const int = (n: number) => Math.floor(r() * n);
+  const alphabet = 2 + int(4);
+  const docs: number[][] = [];
+  const nDocs = 8 + int(20);
+  for (let d = 0; d < nDocs; d++) {
+    const kind = int(4);
+    const len = int(70);
+    if (kind === 0) {
+      // Periodic: one gram repeated at thousands of overlapping positions.
+      const period = 1 + int(4);
+      const unit = Array.from({ length: period }, () => int(alphabet));
+      docs.push(Array.from({ length: len + int(200) }, (_, i) => unit[i % period]!));
+    } else if (kind === 1 && docs.length) {
+      // A copy of a piece of an earlier document, with a few changes.
+      const src = docs[int(docs.length)]!;
+      const a = int(src.length + 1);
+      docs.push(src.slice(a, a + len).map((t) => (r() < 0.05 ? int(alphabet) : t)));
+    } else docs.push(Array.from({ length: len }, () => int(alphabet)));
+  }
+  return docs;
+}
+
+test('exact_substring: the duplicated tokens equal the all-pairs oracle on small-alphabet, periodic and copied corpora (k 4-12, many shards and buckets)', async () => {
+  for (let seed = 1; seed <= 12; seed++) {
+    const docs = lowEntropyCorpus(seed);
+    const k = 4 + (seed % 9);
+    const expected = oracle(docs, k, { min_chars_left: 0 });
+    assert.ok(expected.kept.some((d) => d.text !== render(docs[Number(d.id.slice(1))]!)), `seed ${seed}: the corpus has duplicates`);
+    const shards = 1 + (seed % 5);
+    const buckets = 1 + ((seed * 7) % 9);
+    const got = await runNative(docs, shards, { min_tokens: k, buckets, min_chars_left: 0 });
+    assert.deepEqual(got, expected, `seed ${seed}, k ${k}, ${shards} shards, ${buckets} buckets`);
+  }
 });
 
 test('exact_substring: a shard whose documents are all dropped still writes a (zero-row) data file', async () => {

@@ -1,0 +1,329 @@
+// Winnowing kernels of the exact-substring step (spec §8; Lee et al. 2022 "ExactSubstr";
+// Schleimer, Wilkerson & Aiken, "Winnowing: Local Algorithms for Document Fingerprinting",
+// SIGMOD 2003).
+//
+// winnowPicks: hash every q-token gram of each document; in every run of w = k - q + 1
+// consecutive grams (one k-token window) pick the rightmost gram of minimum hash. The pick
+// of a window is a function of the window's tokens alone, so two copies of a k-token window
+// pick the same gram at the same offset: every duplicated window contains a pick shared by
+// both copies. Density ~2/(w+1) on text without short-period runs; on a run of one repeated
+// gram every position is a pick (at most one pick per token).
+//
+// winnowSpans: for the picks of one gram hash (a group), which k-token windows around each
+// pick occur at another pick of the group at the same offset. A group of up to kSmallGroup
+// members compares every pair directly. In a larger one, per offset j (the window
+// [pick - j, pick - j + k)), the members' window fingerprints are sorted and every class of
+// equal fingerprints is verified token by token against its first member (a fingerprint is
+// never trusted: members that differ are split off and compared among themselves). Work per
+// member: its context (2k - q tokens) hashed once, w sorted entries, and one token comparison
+// per (member, class representative) pair, remembered across offsets; so a group of m picks
+// costs O(m w log m), never m^2 comparisons, however periodic the text.
+#include "kernels.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace refinery {
+namespace {
+
+Napi::Value TypeError(Napi::Env env, const char* msg) {
+  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// Polynomial hashing modulo the Mersenne prime 2^61 - 1 (no bias from a power-of-two
+// modulus; Thue-Morse strings break hashing modulo 2^64, whatever the base).
+constexpr uint64_t kMod = (1ULL << 61) - 1;
+// Groups up to this size are settled by comparing every pair of members directly.
+constexpr uint32_t kSmallGroup = 4;
+inline uint64_t MulMod(uint64_t a, uint64_t b) {
+  unsigned __int128 p = (unsigned __int128)a * b;
+  uint64_t r = (uint64_t)(p & kMod) + (uint64_t)(p >> 61);
+  return r >= kMod ? r - kMod : r;
+}
+inline uint64_t AddMod(uint64_t a, uint64_t b) {
+  uint64_t r = a + b;
+  return r >= kMod ? r - kMod : r;
+}
+inline uint64_t SubMod(uint64_t a, uint64_t b) { return a >= b ? a - b : a + kMod - b; }
+// A seeded base in [256, kMod - 256); `which` separates the gram hash from the window hash.
+inline uint64_t BaseFor(uint32_t seed, uint32_t which) { return 256 + Mix64(4 * (uint64_t)seed + which) % (kMod - 512); }
+inline uint64_t PowMod(uint64_t b, uint32_t e) {
+  uint64_t r = 1;
+  for (uint32_t i = 0; i < e; i++) r = MulMod(r, b);
+  return r;
+}
+
+// winnowPicks(tokens: Uint32Array, docLengths: Uint32Array, k, q, buckets, seed):
+//   { hash: BigUint64Array, pos: Uint32Array, bucketStarts: Uint32Array }
+// The picks of every document of at least k tokens: gram hash (mixed again after the selection) and token
+// position (of the documents concatenated), grouped by bucket (the hash's range of 2^64,
+// bucket b = [bucketStarts[b], bucketStarts[b+1])), in position order inside a bucket.
+// Memory: the returned picks and one pick index per pick (plus a w-entry deque).
+Napi::Value WinnowPicks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() || !info[5].IsNumber())
+    return TypeError(env, "winnowPicks(tokens: Uint32Array, docLengths: Uint32Array, k, q, buckets, seed)");
+  auto tokens = info[0].As<Napi::Uint32Array>();
+  auto lens = info[1].As<Napi::Uint32Array>();
+  uint32_t k = info[2].As<Napi::Number>().Uint32Value();
+  uint32_t q = info[3].As<Napi::Number>().Uint32Value();
+  uint32_t buckets = info[4].As<Napi::Number>().Uint32Value();
+  uint32_t seed = info[5].As<Napi::Number>().Uint32Value();
+  if (q == 0 || q > k || buckets == 0) return TypeError(env, "winnowPicks: need 1 <= q <= k and buckets > 0");
+  size_t ntok = tokens.ElementLength(), ndocs = lens.ElementLength();
+  uint64_t total = 0;
+  for (size_t d = 0; d < ndocs; d++) total += lens[d];
+  if (total != ntok || ntok > UINT32_MAX) return TypeError(env, "winnowPicks: docLengths must sum to tokens.length (< 2^32)");
+  const uint32_t w = k - q + 1;
+  const uint64_t b = BaseFor(seed, 1), top = PowMod(b, q - 1);
+  const uint32_t* t = tokens.Data();
+  std::vector<uint64_t> gram;  // gram hashes of one document
+  std::vector<uint32_t> deque;  // indices of grams with increasing hashes (a sliding minimum)
+  std::vector<uint64_t> hashes;
+  std::vector<uint32_t> positions;
+  size_t start = 0;
+  for (size_t d = 0; d < ndocs; start += lens[d++]) {
+    const uint32_t n = lens[d];
+    if (n < k) continue;
+    const uint32_t ngrams = n - q + 1;
+    gram.resize(ngrams);
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < q; i++) h = AddMod(MulMod(h, b), (uint64_t)t[start + i] + 1);
+    for (uint32_t i = 0;; i++) {
+      gram[i] = Mix64(h);
+      if (i + 1 == ngrams) break;
+      h = AddMod(MulMod(SubMod(h, MulMod((uint64_t)t[start + i] + 1, top)), b), (uint64_t)t[start + i + q] + 1);
+    }
+    deque.assign(ngrams, 0);
+    size_t head = 0, tail = 0;
+    uint32_t last = UINT32_MAX;
+    for (uint32_t i = 0; i < ngrams; i++) {
+      // Pop grams not smaller than the new one: the rightmost minimum wins ties.
+      while (tail > head && gram[deque[tail - 1]] >= gram[i]) tail--;
+      deque[tail++] = i;
+      if (deque[head] + w <= i) head++;
+      if (i + 1 >= w && deque[head] != last) {
+        last = deque[head];
+        // Picks are minima, so their hashes crowd the low end: mix again (a bijection, so
+        // groups are unchanged) to spread them over the buckets.
+        hashes.push_back(Mix64(gram[last] ^ 0x9e3779b97f4a7c15ull));
+        positions.push_back((uint32_t)start + last);
+      }
+    }
+  }
+  auto bucketOf = [&](uint64_t x) -> uint32_t { return (uint32_t)(((x >> 32) * buckets) >> 32); };
+  std::vector<uint32_t> at(buckets + 1, 0);
+  for (uint64_t x : hashes) at[bucketOf(x) + 1]++;
+  for (uint32_t i = 0; i < buckets; i++) at[i + 1] += at[i];
+  auto bucketStarts = Napi::Uint32Array::New(env, buckets + 1);
+  for (uint32_t i = 0; i <= buckets; i++) bucketStarts[i] = at[i];
+  auto hashOut = Napi::BigUint64Array::New(env, hashes.size());
+  auto posOut = Napi::Uint32Array::New(env, hashes.size());
+  for (size_t i = 0; i < hashes.size(); i++) {
+    uint32_t j = at[bucketOf(hashes[i])]++;
+    hashOut[j] = hashes[i];
+    posOut[j] = positions[i];
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("hash", hashOut);
+  out.Set("pos", posOut);
+  out.Set("bucketStarts", bucketStarts);
+  return out;
+}
+
+// winnowGroups(hash: BigUint64Array): { members: Uint32Array, groupStarts: Uint32Array }
+// The records whose hash occurs at least twice, as indices sorted by (hash, index), and where
+// each group of equal hashes starts (groupStarts has one more entry than there are groups).
+Napi::Value WinnowGroups(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) return TypeError(env, "winnowGroups(hash: BigUint64Array)");
+  auto hash = info[0].As<Napi::BigUint64Array>();
+  size_t n = hash.ElementLength();
+  std::vector<uint32_t> order(n);
+  for (size_t i = 0; i < n; i++) order[i] = (uint32_t)i;
+  const uint64_t* h = hash.Data();
+  std::sort(order.begin(), order.end(), [h](uint32_t a, uint32_t b) { return h[a] != h[b] ? h[a] < h[b] : a < b; });
+  std::vector<uint32_t> members, starts;
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && h[order[j]] == h[order[i]]) j++;
+    if (j - i > 1) {
+      starts.push_back((uint32_t)members.size());
+      members.insert(members.end(), order.begin() + i, order.begin() + j);
+    }
+    i = j;
+  }
+  starts.push_back((uint32_t)members.size());
+  auto m = Napi::Uint32Array::New(env, members.size());
+  std::copy(members.begin(), members.end(), m.Data());
+  auto g = Napi::Uint32Array::New(env, starts.size());
+  std::copy(starts.begin(), starts.end(), g.Data());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("members", m);
+  out.Set("groupStarts", g);
+  return out;
+}
+
+// winnowSpans(context: Uint32Array, left: Uint32Array, right: Uint32Array,
+//             groupStarts: Uint32Array, k, q, seed, hashBits):
+//   { lo: Uint32Array, hi: Uint32Array, collisions: number }
+// Member i's context is context[i*S, (i+1)*S), S = 2(w-1) + q, its pick at offset w-1; the
+// tokens [w-1-left[i], w-1+right[i]) are the ones inside its document (left <= w-1, right <=
+// w-1+q). Output: the member's duplicated span is [pick - lo, pick + hi) (hi = 0: none): the
+// union of its windows that occur at another member of its group. hashBits < 64 truncates the
+// window fingerprints (tests: forces collisions through the verification path). collisions:
+// classes of equal fingerprints that held different windows.
+Napi::Value WinnowSpans(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 8 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray() || !info[3].IsTypedArray())
+    return TypeError(env, "winnowSpans(context, left, right, groupStarts, k, q, seed, hashBits)");
+  auto context = info[0].As<Napi::Uint32Array>();
+  auto left = info[1].As<Napi::Uint32Array>();
+  auto right = info[2].As<Napi::Uint32Array>();
+  auto groupStarts = info[3].As<Napi::Uint32Array>();
+  uint32_t k = info[4].As<Napi::Number>().Uint32Value();
+  uint32_t q = info[5].As<Napi::Number>().Uint32Value();
+  uint32_t seed = info[6].As<Napi::Number>().Uint32Value();
+  uint32_t hashBits = info[7].As<Napi::Number>().Uint32Value();
+  if (q == 0 || q > k) return TypeError(env, "winnowSpans: need 1 <= q <= k");
+  const uint32_t w = k - q + 1, S = 2 * (w - 1) + q;
+  const size_t m = left.ElementLength();
+  if (right.ElementLength() != m || context.ElementLength() != (size_t)m * S) return TypeError(env, "winnowSpans: context must hold S tokens per member");
+  const size_t ng = groupStarts.ElementLength();
+  if (ng == 0 || groupStarts[ng - 1] != m) return TypeError(env, "winnowSpans: groupStarts must end at the member count");
+  for (size_t i = 0; i < m; i++)
+    if (left[i] > w - 1 || right[i] > w - 1 + q) return TypeError(env, "winnowSpans: left/right out of range");
+  const uint64_t mask = hashBits >= 64 ? ~0ULL : ((1ULL << hashBits) - 1);
+  const uint64_t b = BaseFor(seed, 2), top = PowMod(b, k - 1);
+  const uint32_t* ctx = context.Data();
+  auto lo = Napi::Uint32Array::New(env, m);
+  auto hi = Napi::Uint32Array::New(env, m);
+  std::fill(lo.Data(), lo.Data() + m, 0);
+  std::fill(hi.Data(), hi.Data() + m, 0);
+  uint64_t collisions = 0;
+
+  std::vector<uint64_t> wh;  // window fingerprint of (member, offset j), member-major
+  struct Entry {
+    uint64_t h;
+    uint32_t member;
+  };
+  std::vector<Entry> entries;
+  std::vector<uint32_t> memoRep, memoL, memoR, cls, rest;
+  for (size_t g = 0; g + 1 < ng; g++) {
+    const uint32_t g0 = groupStarts[g], g1 = groupStarts[g + 1];
+    const uint32_t gm = g1 - g0;
+    if (gm < 2) continue;
+    if (gm <= kSmallGroup) {
+      // Few members: compare every pair directly (no fingerprints). A pair's common extension
+      // (l tokens before the pick, r from it on) holds the windows at offsets
+      // [max(0, k - r), min(l, w - 1)]; their union is [pick - min(l, w-1), pick + min(k, r)).
+      for (uint32_t x = g0; x < g1; x++) {
+        for (uint32_t y = x + 1; y < g1; y++) {
+          const uint32_t* cx = ctx + (size_t)x * S;
+          const uint32_t* cy = ctx + (size_t)y * S;
+          uint32_t maxL = std::min(left[x], left[y]), maxR = std::min(right[x], right[y]);
+          uint32_t l = 0, r = 0;
+          while (r < maxR && cx[w - 1 + r] == cy[w - 1 + r]) r++;
+          if (r + std::min(maxL, w - 1) < k) continue;  // cannot reach k tokens
+          while (l < maxL && cx[w - 2 - l] == cy[w - 2 - l]) l++;
+          const uint32_t jmax = std::min(l, w - 1), jmin = r >= k ? 0 : k - r;
+          if (jmin > jmax) continue;
+          for (uint32_t i : {x, y}) {
+            lo[i] = std::max(lo[i], jmax);
+            hi[i] = std::max(hi[i], k - jmin);
+          }
+        }
+      }
+      continue;
+    }
+    // Fingerprints of every window inside each member's document: window at offset j starts
+    // at context index w-1-j; one rolling pass over the context.
+    wh.assign((size_t)gm * w, 0);
+    for (uint32_t x = 0; x < gm; x++) {
+      const uint32_t i = g0 + x;
+      const uint32_t* c = ctx + (size_t)i * S;
+      const uint32_t from = w - 1 - left[i], to = w - 1 + right[i];  // valid [from, to)
+      if (to - from < k) continue;
+      uint64_t h = 0;
+      for (uint32_t a = from; a < from + k; a++) h = AddMod(MulMod(h, b), (uint64_t)c[a] + 1);
+      for (uint32_t a = from;; a++) {
+        // Window starting at a has offset j = w-1-a (a <= w-1 since it must cover the pick's gram).
+        if (a <= w - 1) wh[(size_t)x * w + (w - 1 - a)] = h & mask;
+        if (a + k >= to || a >= w - 1) break;
+        h = AddMod(MulMod(SubMod(h, MulMod((uint64_t)c[a] + 1, top)), b), (uint64_t)c[a + k] + 1);
+      }
+    }
+    memoRep.assign(gm, UINT32_MAX);
+    memoL.assign(gm, 0);
+    memoR.assign(gm, 0);
+    // Common extension of members x and r (group-local): tokens equal to the left of the pick
+    // (l) and from the pick on (r), inside both documents.
+    auto extension = [&](uint32_t x, uint32_t r) {
+      if (memoRep[x] == r) return;
+      const uint32_t* cx = ctx + (size_t)(g0 + x) * S;
+      const uint32_t* cr = ctx + (size_t)(g0 + r) * S;
+      uint32_t maxL = std::min(left[g0 + x], left[g0 + r]), maxR = std::min(right[g0 + x], right[g0 + r]);
+      uint32_t l = 0, rr = 0;
+      while (l < maxL && cx[w - 2 - l] == cr[w - 2 - l]) l++;
+      while (rr < maxR && cx[w - 1 + rr] == cr[w - 1 + rr]) rr++;
+      memoRep[x] = r, memoL[x] = l, memoR[x] = rr;
+    };
+    auto mark = [&](uint32_t x, uint32_t j) {
+      uint32_t i = g0 + x;
+      lo[i] = std::max(lo[i], j);
+      hi[i] = std::max(hi[i], k - j);
+    };
+    for (uint32_t j = 0; j < w; j++) {
+      entries.clear();
+      for (uint32_t x = 0; x < gm; x++)
+        if (left[g0 + x] >= j && right[g0 + x] >= k - j) entries.push_back({wh[(size_t)x * w + j], x});
+      std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& c) { return a.h != c.h ? a.h < c.h : a.member < c.member; });
+      for (size_t e0 = 0; e0 < entries.size();) {
+        size_t e1 = e0 + 1;
+        while (e1 < entries.size() && entries[e1].h == entries[e0].h) e1++;
+        if (e1 - e0 > 1) {
+          cls.clear();
+          for (size_t e = e0; e < e1; e++) cls.push_back(entries[e].member);
+          bool split = false;
+          // Verify against the first member; members that differ form the next class.
+          while (cls.size() > 1) {
+            const uint32_t r = cls[0];
+            rest.clear();
+            bool any = false;
+            for (size_t c = 1; c < cls.size(); c++) {
+              const uint32_t x = cls[c];
+              extension(x, r);
+              if (memoL[x] >= j && memoR[x] >= k - j) {
+                mark(x, j);
+                any = true;
+              } else {
+                rest.push_back(x);
+              }
+            }
+            if (any) mark(r, j);
+            if (!rest.empty()) split = true;
+            cls.swap(rest);
+          }
+          collisions += split;
+        }
+        e0 = e1;
+      }
+    }
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("lo", lo);
+  out.Set("hi", hi);
+  out.Set("collisions", Napi::Number::New(env, (double)collisions));
+  return out;
+}
+
+}  // namespace
+
+void InitWinnow(Napi::Env env, Napi::Object exports) {
+  exports.Set("winnowPicks", Napi::Function::New(env, WinnowPicks, "winnowPicks"));
+  exports.Set("winnowGroups", Napi::Function::New(env, WinnowGroups, "winnowGroups"));
+  exports.Set("winnowSpans", Napi::Function::New(env, WinnowSpans, "winnowSpans"));
+}
+}  // namespace refinery
