@@ -200,11 +200,16 @@ export class CaptureMaker {
     return -1;
   }
 
+  /** What capture k is, and the earlier unique capture it copies (-1: none). */
+  kindAt(k: number): { kind: Kind; j: number } {
+    const kind = kindOf(k);
+    const j = kind === 'unique' || kind === 'nonOk' ? -1 : this.earlierUnique(k);
+    return { kind: j < 0 && kind !== 'nonOk' ? 'unique' : kind, j };
+  }
+
   capture(k: number): WarcCapture & { kind: Kind } {
     const dateMs = START + k * 400;
-    let kind = kindOf(k);
-    const j = kind === 'unique' || kind === 'nonOk' ? -1 : this.earlierUnique(k);
-    if (j < 0 && kind !== 'nonOk') kind = 'unique';
+    const { kind, j } = this.kindAt(k);
     const html = (s: string) => ({ headers: [['Content-Type', 'text/html; charset=UTF-8']] as [string, string][], body: Buffer.from(s, 'utf8') });
     switch (kind) {
       case 'nonOk': {
@@ -240,7 +245,7 @@ export async function makeWarc(src: Sources, path: string, f: number, first: num
   const kinds: Record<Kind, number> = { unique: 0, exact: 0, near: 0, recrawl: 0, nonOk: 0 };
   const maker = new CaptureMaker(src);
   if (existsSync(path)) {
-    for (let k = first; k < first + captures; k++) kinds[maker.capture(k).kind]++;
+    for (let k = first; k < first + captures; k++) kinds[maker.kindAt(k).kind]++;
     return { reused: true, bytes: statSync(path).size, kinds };
   }
   mkdirSync(join(path, '..'), { recursive: true });

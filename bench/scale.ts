@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       peakRssMb: Math.max(0, ...ts.map((t) => t.m.peakRssMb)),
       readBytes: ts.reduce((a, t) => a + (t.m.readBytes ?? 0), 0),
       writtenBytes: ts.reduce((a, t) => a + (t.m.writtenBytes ?? 0), 0),
+      maxTaskReadBytes: Math.max(0, ...ts.map((t) => t.m.readBytes ?? 0)),
       onDiskBytes: onDisk,
       docsWritten: p.docsWritten,
     };
@@ -193,6 +194,14 @@ async function main(): Promise<void> {
   const bare = rows.find((r) => r.pass === 'final_manifest');
   if (clusters && bare) {
     console.log(`minhash_clusters: peak ${clusters.peakRssMb.toFixed(0)} MB for ${docsIn.toLocaleString('en-US')} documents; its 8 B/doc bound is ${mb(8 * docsIn).toFixed(1)} MB over a task process's own ${bare.peakRssMb.toFixed(0)} MB (final_manifest)`);
+  }
+  const buckets = rows.find((r) => r.pass === 'minhash_buckets');
+  const sigs = rows.find((r) => r.pass === 'minhash_signatures');
+  if (buckets && sigs && bare) {
+    console.log(
+      `minhash_buckets: the largest of its ${buckets.tasks} tasks read ${mb(buckets.maxTaskReadBytes).toFixed(1)} MB, ~${mb(bare.maxTaskReadBytes).toFixed(1)} MB of it Node loading modules ` +
+        `(final_manifest's whole read), for ${mb(sigs.onDiskBytes / buckets.tasks).toFixed(1)} MB = 1/${buckets.tasks} of the signature files`,
+    );
   }
   mkdirSync(dir, { recursive: true });
   const report = join(dir, `scale-${gb}gb-w${workers}.json`);
