@@ -82,3 +82,20 @@ test('a task with no documents writes no shard', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('row groups larger than the encoder hand-over (2,048 rows), of any size, keep the bytes of encoding at once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-shard-writer-'));
+  try {
+    const all = rows(7_500);
+    for (const rowGroupRows of [5_000, 4_096, 3_001]) {
+      const opts = { ...OUTPUT_DEFAULTS, format: 'parquet', shard_bytes: 2 ** 40, row_group_rows: rowGroupRows };
+      const w = createShardWriter<DocRow>(localStorage(dir), `data-${rowGroupRows}`, 0, opts, false);
+      for (const r of all) await w.add(r);
+      const [file] = await w.close();
+      const expected = encodeParquet(all, false, { rowGroupRows, zstdLevel: opts.zstd_level });
+      assert.ok(Buffer.from(readFileSync(join(dir, file!))).equals(Buffer.from(expected)), `row groups of ${rowGroupRows}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
