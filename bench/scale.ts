@@ -4,7 +4,7 @@
  * whole `configs/refinedweb.yaml` pipeline over them, every task in a process of its own
  * (`refinery task`, as a Slurm array runs it) under `/usr/bin/time -v`, so each task has its own
  * CPU seconds, peak RSS and bytes read and written (the kernel's rchar/wchar of the process:
- * every read/write call, page cache or not, ~0.3 MB of it Node loading its modules).
+ * every read/write call, page cache or not; ~13 MB of a task's reads are Node loading its modules).
  *
  * Prints per pass: tasks, CPU s (user+sys, summed), wall s (first start to last end), peak RSS
  * of its largest task, bytes read and written, bytes left on disk and those bytes per document
