@@ -13,7 +13,7 @@ test('scale WARCs: deterministic, CommonCrawl-shaped, with the copies and re-cra
   const dir = mkdtempSync(join(tmpdir(), 'refinery-scale-warcs-'));
   try {
     const src = await loadSources();
-    assert.ok(src.pages.length >= 30, 'data-samples alone gives pages');
+    assert.ok(src.pages.length >= 20, 'data-samples alone gives pages (26; 932 with ../shared/data)');
     const a = warcPath(join(dir, 'a'), 0);
     const b = warcPath(join(dir, 'b'), 0);
     const made = await makeWarc(src, a, 0, 0, CAPTURES);
