@@ -7,16 +7,25 @@ export interface Measured {
   sysSec: number;
   /** Peak resident set of the process (threads included), in MB. */
   peakRssMb: number;
+  /** With `io`: the kernel's rchar / wchar of the command (every read and write call). */
+  readBytes?: number;
+  writtenBytes?: number;
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/** Run a command under GNU time (`/usr/bin/time -v`) for its CPU times and peak RSS. */
-export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+/**
+ * Run a command under GNU time (`/usr/bin/time -v`) for its CPU times and peak RSS; with `io`,
+ * also its bytes read and written: a shell runs it and then prints its own /proc/<pid>/io,
+ * which holds the counts of the children it waited for (Linux task I/O accounting).
+ */
+export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, opts: { io?: boolean } = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-v', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timed = ['/usr/bin/time', '-v', cmd, ...args];
+    const [exe, ...argv] = opts.io ? ['sh', '-c', '"$@"; rc=$?; cat /proc/$$/io >&2; exit $rc', 'sh', ...timed] : timed;
+    const child = spawn(exe!, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -30,6 +39,7 @@ export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = pr
         userSec: num(/User time \(seconds\): ([\d.]+)/),
         sysSec: num(/System time \(seconds\): ([\d.]+)/),
         peakRssMb: num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
+        ...(opts.io ? { readBytes: num(/^rchar: (\d+)$/m), writtenBytes: num(/^wchar: (\d+)$/m) } : {}),
         code: code ?? -1,
         stdout,
         stderr,

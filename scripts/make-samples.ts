@@ -7,13 +7,12 @@
  *   npm run samples            # writes data-samples/sample.warc.gz
  *   node dist/scripts/make-samples.js --out x.warc.gz
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import iconv from 'iconv-lite';
 import { crc32 } from '../src/formats/crc32.js';
-import { gzipMember, httpMessage, sha1Digest, warcRecord } from '../src/formats/warc-writer.js';
+import { captureRecords, gzipMember, seededRecordId, warcinfoRecord } from '../src/formats/warc-writer.js';
 import { projectRoot } from '../src/paths.js';
 import {
   BULLET_ITEMS,
@@ -244,104 +243,34 @@ function minimalPdf(text: string): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-function uuid(seed: string): string {
-  const h = createHash('sha1').update(`refinery-sample:${seed}`).digest('hex');
-  return `<urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}>`;
-}
-
-function ipFor(host: string): string {
-  const h = createHash('sha1').update(host).digest();
-  return `203.0.113.${1 + (h[0]! % 254)}`;
-}
-
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+const uuid = (seed: string): string => seededRecordId('refinery-sample', seed);
 
 /** The uncompressed records (one Buffer each) and which of them is to be cut short. */
 export function sampleRecords(): { records: Buffer[]; truncateLast: boolean } {
   const infoId = uuid('warcinfo');
   const records: Buffer[] = [
-    warcRecord({
-      type: 'warcinfo',
+    warcinfoRecord({
       recordId: infoId,
-      date: isoSeconds(START),
-      headers: [['WARC-Filename', 'sample.warc.gz']],
-      block: Buffer.from(
-        [
-          `isPartOf: ${SAMPLE_DUMP}`,
-          'publisher: the refinery project (sample data, not a Common Crawl file)',
-          'description: Pages written for refinery tests and demos by scripts/make-samples.ts',
-          'format: WARC File Format 1.0',
-          'operator: refinery',
-          'robots: checked via crawler-commons',
-          '',
-        ].join('\r\n'),
-      ),
+      dateMs: START,
+      filename: 'sample.warc.gz',
+      fields: [
+        ['isPartOf', SAMPLE_DUMP],
+        ['publisher', 'the refinery project (sample data, not a Common Crawl file)'],
+        ['description', 'Pages written for refinery tests and demos by scripts/make-samples.ts'],
+        ['format', 'WARC File Format 1.0'],
+        ['operator', 'refinery'],
+        ['robots', 'checked via crawler-commons'],
+      ],
     }),
   ];
   const caps = sampleCaptures();
   caps.forEach((c, i) => {
-    const date = isoSeconds(START + (i + 1) * 37_000);
-    const u = new URL(c.url);
-    const reqId = uuid(`request:${c.url}:${i}`);
-    const respId = uuid(`response:${c.url}:${i}`);
-    const request = httpMessage(
-      `GET ${u.pathname}${u.search} HTTP/1.1`,
-      [
-        ['User-Agent', 'CCBot/2.0 (https://commoncrawl.org/faq/)'],
-        ['Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'],
-        ['Accept-Language', 'en-US,en;q=0.5'],
-        ['Accept-Encoding', 'br,gzip'],
-        ['Host', u.host],
-        ['Connection', 'Keep-Alive'],
-      ],
-      '',
-    );
-    const ccEncoded = !c.headers.some(([k]) => k === 'Content-Encoding') && c.body.length > 0;
-    const httpHeaders: [string, string][] = [
-      ...c.headers,
-      ['Server', 'nginx'],
-      ['Date', new Date(START + (i + 1) * 37_000).toUTCString()],
-      // What CommonCrawl writes for a body the server sent gzip-encoded and the crawler decoded.
-      ...(ccEncoded ? ([['X-Crawler-Content-Encoding', 'gzip']] as [string, string][]) : []),
-      ['Content-Length', String(c.body.length)],
-    ];
-    const response = httpMessage(`HTTP/1.1 ${c.status}`, httpHeaders, c.body);
-    const common: [string, string][] = [
-      ['WARC-Warcinfo-ID', infoId],
-      ['WARC-IP-Address', ipFor(u.host)],
-    ];
-    records.push(warcRecord({ type: 'request', recordId: reqId, date, targetUri: c.url, headers: common, block: request }));
-    const mediaType = (c.headers.find(([k]) => k === 'Content-Type')?.[1] ?? 'application/octet-stream').split(';')[0]!;
     records.push(
-      warcRecord({
-        type: 'response',
-        recordId: respId,
-        date,
-        targetUri: c.url,
-        headers: [
-          ...common,
-          ['WARC-Concurrent-To', reqId],
-          ['WARC-Payload-Digest', sha1Digest(c.body)],
-          ['WARC-Block-Digest', sha1Digest(response)],
-          ['WARC-Identified-Payload-Type', mediaType],
-        ],
-        block: response,
-      }),
+      ...captureRecords(
+        { ...c, dateMs: START + (i + 1) * 37_000 },
+        { infoId, index: i, recordId: (kind) => uuid(`${kind}:${c.url}:${i}`), metadata: !c.truncate },
+      ),
     );
-    if (!c.truncate) {
-      records.push(
-        warcRecord({
-          type: 'metadata',
-          recordId: uuid(`metadata:${c.url}:${i}`),
-          date,
-          targetUri: c.url,
-          headers: [['WARC-Warcinfo-ID', infoId], ['WARC-Concurrent-To', respId]],
-          block: Buffer.from(`fetchTimeMs: ${100 + ((i * 53) % 900)}\r\ncharset-detected: UTF-8\r\n`),
-        }),
-      );
-    }
   });
   return { records, truncateLast: caps[caps.length - 1]!.truncate === true };
 }

@@ -77,3 +77,109 @@ export function warcRecord(spec: WarcRecordSpec): Buffer {
 export function gzipMember(bytes: Uint8Array, level = 6): Buffer {
   return zlib.gzipSync(bytes, { level });
 }
+
+/** A deterministic `<urn:uuid:...>` record id from a seed (a name space per writer). */
+export function seededRecordId(namespace: string, seed: string): string {
+  const h = createHash('sha1').update(`${namespace}:${seed}`).digest('hex');
+  return `<urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}>`;
+}
+
+/** A documentation-range IPv4 address (RFC 5737) per host, stable across runs. */
+export function documentationIp(host: string): string {
+  const h = createHash('sha1').update(host).digest();
+  return `203.0.113.${1 + (h[0]! % 254)}`;
+}
+
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A `warcinfo` record as CommonCrawl writes one (isPartOf names the dump). */
+export function warcinfoRecord(o: { recordId: string; dateMs: number; filename: string; fields: [string, string][] }): Buffer {
+  return warcRecord({
+    type: 'warcinfo',
+    recordId: o.recordId,
+    date: isoSeconds(o.dateMs),
+    headers: [['WARC-Filename', o.filename]],
+    block: Buffer.from([...o.fields.map(([k, v]) => `${k}: ${v}`), ''].join('\r\n')),
+  });
+}
+
+/** One fetched URL: the response the crawler got. */
+export interface WarcCapture {
+  url: string;
+  /** HTTP status line after the version, e.g. `200 OK`. */
+  status: string;
+  headers: [string, string][];
+  body: Buffer;
+  dateMs: number;
+}
+
+/**
+ * A capture as CommonCrawl records it: `request`, `response` (payload and block digests) and,
+ * unless left out, `metadata`. `recordId(kind)` names each record (deterministic writers seed it
+ * with the URL and capture number); `index` varies the metadata's fetch time.
+ */
+export function captureRecords(c: WarcCapture, o: { infoId: string; index: number; recordId: (kind: 'request' | 'response' | 'metadata') => string; metadata?: boolean }): Buffer[] {
+  const date = isoSeconds(c.dateMs);
+  const u = new URL(c.url);
+  const reqId = o.recordId('request');
+  const respId = o.recordId('response');
+  const request = httpMessage(
+    `GET ${u.pathname}${u.search} HTTP/1.1`,
+    [
+      ['User-Agent', 'CCBot/2.0 (https://commoncrawl.org/faq/)'],
+      ['Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'],
+      ['Accept-Language', 'en-US,en;q=0.5'],
+      ['Accept-Encoding', 'br,gzip'],
+      ['Host', u.host],
+      ['Connection', 'Keep-Alive'],
+    ],
+    '',
+  );
+  const ccEncoded = !c.headers.some(([k]) => k === 'Content-Encoding') && c.body.length > 0;
+  const httpHeaders: [string, string][] = [
+    ...c.headers,
+    ['Server', 'nginx'],
+    ['Date', new Date(c.dateMs).toUTCString()],
+    // What CommonCrawl writes for a body the server sent gzip-encoded and the crawler decoded.
+    ...(ccEncoded ? ([['X-Crawler-Content-Encoding', 'gzip']] as [string, string][]) : []),
+    ['Content-Length', String(c.body.length)],
+  ];
+  const response = httpMessage(`HTTP/1.1 ${c.status}`, httpHeaders, c.body);
+  const common: [string, string][] = [
+    ['WARC-Warcinfo-ID', o.infoId],
+    ['WARC-IP-Address', documentationIp(u.host)],
+  ];
+  const records = [warcRecord({ type: 'request', recordId: reqId, date, targetUri: c.url, headers: common, block: request })];
+  const mediaType = (c.headers.find(([k]) => k === 'Content-Type')?.[1] ?? 'application/octet-stream').split(';')[0]!;
+  records.push(
+    warcRecord({
+      type: 'response',
+      recordId: respId,
+      date,
+      targetUri: c.url,
+      headers: [
+        ...common,
+        ['WARC-Concurrent-To', reqId],
+        ['WARC-Payload-Digest', sha1Digest(c.body)],
+        ['WARC-Block-Digest', sha1Digest(response)],
+        ['WARC-Identified-Payload-Type', mediaType],
+      ],
+      block: response,
+    }),
+  );
+  if (o.metadata !== false) {
+    records.push(
+      warcRecord({
+        type: 'metadata',
+        recordId: o.recordId('metadata'),
+        date,
+        targetUri: c.url,
+        headers: [['WARC-Warcinfo-ID', o.infoId], ['WARC-Concurrent-To', respId]],
+        block: Buffer.from(`fetchTimeMs: ${100 + ((o.index * 53) % 900)}\r\ncharset-detected: UTF-8\r\n`),
+      }),
+    );
+  }
+  return records;
+}

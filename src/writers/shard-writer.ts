@@ -7,8 +7,8 @@
 import { gzipSync } from 'node:zlib';
 import type { Storage } from '../storage/storage.js';
 import type { OutputOptions } from '../config.js';
-import { encodeParquet } from '../formats/parquet.js';
-import type { DocRow, ExcludedRow } from '../formats/schema.js';
+import type { DocRow } from '../formats/schema.js';
+import { parquetFileWriter, type ParquetFileWriter } from '../pass-io.js';
 
 export interface ShardWriter<R extends DocRow> {
   add(row: R): Promise<void>;
@@ -34,34 +34,43 @@ export function createShardWriter<R extends DocRow>(
   opts: OutputOptions,
   excluded: boolean,
 ): ShardWriter<R> {
+  // Parquet shards are streamed a row group at a time (pass-io's parquetFileWriter, the same
+  // bytes as encoding the shard at once), so a task holds one row group, not a shard: a shard
+  // of tiny documents can hold millions of rows. JSONL shards are still built whole.
+  let parquet: ParquetFileWriter<R> | undefined;
   let buffer: R[] = [];
-  let bufferedChars = 0;
+  let shardChars = 0;
   let part = 0;
   let rows = 0;
   const files: string[] = [];
+  const parquetOpts = { rowGroupRows: opts.row_group_rows, zstdLevel: opts.zstd_level };
 
   const flush = async () => {
-    if (buffer.length === 0) return;
-    const name = `${dir}/${shardName(rank, part++, opts.format)}`;
-    let bytes: Uint8Array;
-    if (opts.format === 'parquet') {
-      bytes = encodeParquet(buffer as DocRow[] | ExcludedRow[], excluded, { rowGroupRows: opts.row_group_rows, zstdLevel: opts.zstd_level });
+    if (parquet) {
+      await parquet.close();
+      parquet = undefined;
     } else {
+      if (buffer.length === 0) return;
       const text = buffer.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      bytes = opts.format === 'jsonl.gz' ? gzipSync(text) : Buffer.from(text);
+      await storage.writeAll(files[files.length - 1]!, opts.format === 'jsonl.gz' ? gzipSync(text) : Buffer.from(text));
+      buffer = [];
     }
-    await storage.writeAll(name, bytes);
-    files.push(name);
-    buffer = [];
-    bufferedChars = 0;
+    shardChars = 0;
   };
 
   return {
     async add(row) {
-      buffer.push(row);
+      if (shardChars === 0 && !parquet && buffer.length === 0) {
+        const name = `${dir}/${shardName(rank, part++, opts.format)}`;
+        files.push(name);
+        if (opts.format === 'parquet') parquet = parquetFileWriter<R>(storage, name, excluded, 'delete', { parquet: parquetOpts });
+      }
+      if (parquet) await parquet.add(row);
+      else buffer.push(row);
       rows++;
-      bufferedChars += row.content.length + row.url.length + 64;
-      if (bufferedChars >= opts.shard_bytes) await flush();
+      // Rolled by text bytes (+64 per row for the other columns), as before streaming: the same shards.
+      shardChars += row.content.length + row.url.length + 64;
+      if (shardChars >= opts.shard_bytes) await flush();
     },
     async close() {
       await flush();
