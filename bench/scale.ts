@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   rmSync(runDir, { recursive: true, force: true });
   const registryModule = pathToFileURL(join(projectRoot, 'dist', 'stages', 'index.js')).href;
   const registry = await loadRegistry(registryModule);
-  const config = loadConfigFile(join(projectRoot, 'configs', 'refinedweb.yaml'), registry);
+  const config = await loadConfigFile(join(projectRoot, 'configs', 'refinedweb.yaml'), registry);
   const measured: TaskMeasure[] = [];
   const run0 = performance.now();
   const stats = await executeRun({
