@@ -6,6 +6,7 @@
  */
 import type { AtomicWriter, ObjectInfo, Storage } from './storage/storage.js';
 import { pad } from './run-dir.js';
+import { RefineryError } from './errors.js';
 import type { Doc } from './doc.js';
 import type { Drop } from './stage.js';
 import type { TaskStats } from './stats.js';
@@ -132,4 +133,21 @@ export function taskDocsWriter(run: Storage, pass: string, rank: number, stage: 
 /** TaskStats of a pass that writes no documents (an index, a shuffle). */
 export function auxTaskStats(pass: string, rank: number, ms: number, input?: string): TaskStats {
   return { pass, rank, input, stages: [], docsWritten: 0, tokensWritten: 0, retries: {}, ms };
+}
+
+/**
+ * Bytes [start, end) of a run file in one buffer (a pass's own binary files: signature runs,
+ * token columns, scatter files). A short read means the file was cut: ERR_CORRUPT naming the
+ * file and the offset where the bytes ran out, never a silently short buffer.
+ */
+export async function readByteRange(run: Storage, path: string, start: number, end: number): Promise<Buffer> {
+  const out = Buffer.alloc(Math.max(0, end - start));
+  let at = 0;
+  for await (const chunk of end > start ? run.read(path, { start, end }) : []) {
+    if (at + chunk.length > out.length) throw new RefineryError('ERR_CORRUPT', 'read past the requested range', { file: path, offset: start + at });
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  if (at !== out.length) throw new RefineryError('ERR_CORRUPT', `truncated: wanted ${end - start} bytes at ${start}, got ${at}`, { file: path, offset: start + at });
+  return out;
 }

@@ -13,7 +13,7 @@ export interface ActiveStage {
   stats: StageStats;
 }
 
-/** The output column of a stage's measured value in annotate mode (docs/annotate.md lists them). */
+/** The output column of a stage's measured value in annotate mode (README.md, "mode: annotate", lists them). */
 export function measureColumn(stage: string, metric: string): string {
   return `${stage}_${metric}`;
 }

@@ -145,7 +145,6 @@ export async function createStage<C extends object>(mod: StageModule<C>, options
 }
 
 /**
-/**
  * How a check reports: every measured value through `observe`, every broken rule through
  * `broke`, which says whether to stop (return `drop`) now. In filter mode the first broken
  * rule stops the check, so measures after it cost nothing; in annotate mode the check goes

@@ -5,6 +5,7 @@
  */
 import { RefineryError } from '../../src/errors.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { readByteRange } from '../../src/pass-io.js';
 
 export type Column = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
@@ -76,11 +77,11 @@ export interface ColumnLayout {
 
 /** The layout of a column file from its header alone (two small ranged reads). */
 export async function readColumnLayout(run: Storage, path: string): Promise<ColumnLayout> {
-  const first = await readRange(run, path, 0, 8);
+  const first = await readByteRange(run, path, 0, 8);
   const view = new DataView(first.buffer, first.byteOffset, first.byteLength);
   if (first.byteLength < 8 || view.getUint32(0, true) !== MAGIC) throw new RefineryError('ERR_CORRUPT', 'exact-substring column file: bad header', { file: path });
   const n = view.getUint32(4, true);
-  const header = await readRange(run, path, 0, 8 + n * 12);
+  const header = await readByteRange(run, path, 0, 8 + n * 12);
   const hv = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const layout: ColumnLayout = { offsets: [], lengths: [], sizes: [] };
   let at = pad8(8 + n * 12);
@@ -108,20 +109,7 @@ export async function readSlice(run: Storage, path: string, layout: ColumnLayout
   if (!(size === 1 || size === 2 || size === 4) || start < 0 || end > layout.lengths[col]! || start > end) {
     throw new RefineryError('ERR_CORRUPT', `exact-substring column file: slice [${start}, ${end}) of column ${col} is out of range`, { file: path });
   }
-  const copy = new Uint8Array((end - start) * size);
-  if (start === end) return typedColumn(size, copy, 0) as Uint8Array | Uint16Array | Uint32Array;
-  const bytes = await readRange(run, path, layout.offsets[col]! + start * size, layout.offsets[col]! + end * size);
-  copy.set(bytes);
-  return typedColumn(size, copy, end - start) as Uint8Array | Uint16Array | Uint32Array;
-}
-
-async function readRange(run: Storage, path: string, start: number, end: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of run.read(path, { start, end })) {
-    parts.push(chunk);
-    n += chunk.byteLength;
-  }
-  if (n !== end - start) throw new RefineryError('ERR_CORRUPT', `exact-substring column file: wanted bytes [${start}, ${end}), got ${n}`, { file: path });
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  // A buffer of its own (readByteRange allocates one at offset 0), so the typed view is aligned.
+  const bytes = await readByteRange(run, path, layout.offsets[col]! + start * size, layout.offsets[col]! + end * size);
+  return typedColumn(size, bytes, end - start) as Uint8Array | Uint16Array | Uint32Array;
 }

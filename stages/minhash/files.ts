@@ -17,6 +17,7 @@
  */
 import { crc32 } from 'node:zlib';
 import type { AtomicWriter, Storage } from '../../src/storage/storage.js';
+import { readByteRange } from '../../src/pass-io.js';
 import { RefineryError } from '../../src/errors.js';
 
 const SIG_MAGIC = 'RFMHSIG2';
@@ -83,7 +84,7 @@ export function encodeSigFile(h: { bands: number; rows: number; docs: number; m:
 /** Reads and checks a signature file's headers; `size` (from storage.list) detects truncation. */
 export async function readSigHeader(run: Storage, path: string, size: number): Promise<SigHeader> {
   if (size < SIG_HEADER_WORDS * 4) throw corrupt(path, `signature file truncated (${size} bytes)`);
-  const head = await readRange(run, path, 0, SIG_HEADER_WORDS * 4);
+  const head = await readByteRange(run, path, 0, SIG_HEADER_WORDS * 4);
   const magic = Buffer.from(head.subarray(0, 8)).toString('latin1');
   if (magic === 'RFMHSIG1') throw new RefineryError('ERR_CONFIG', 'signature file of format 1 (an older refinery); rerun minhash_signatures', { file: path });
   if (magic !== SIG_MAGIC) throw corrupt(path, 'not a MinHash signature file (bad magic)', 0);
@@ -96,7 +97,7 @@ export async function readSigHeader(run: Storage, path: string, size: number): P
   let at = SIG_HEADER_WORDS * 4;
   for (let r = 0; r < hw[5]!; r++) {
     if (at + runHeaderBytes > size) throw corrupt(path, `signature file truncated in the header of run ${r}`, at);
-    const rh = await readRange(run, path, at, at + runHeaderBytes);
+    const rh = await readByteRange(run, path, at, at + runHeaderBytes);
     const rw = new Uint32Array(rh.buffer, rh.byteOffset, bands + 2);
     if (crc32(rh.subarray(0, runHeaderBytes - 4)) !== rw[bands + 1]) throw corrupt(path, `checksum mismatch in the header of run ${r}`, at);
     const m = rw[0]!;
@@ -115,18 +116,6 @@ export function sectionRange(h: SigHeader, run: number, band: number): { start: 
   const bytes = r.m * SIG_RECORD_WORDS * 4;
   const start = r.start + band * bytes;
   return { start, end: start + bytes };
-}
-
-async function readRange(run: Storage, path: string, start: number, end: number): Promise<Uint8Array> {
-  const out = new Uint8Array(end - start);
-  let at = 0;
-  for await (const chunk of run.read(path, { start, end })) {
-    if (at + chunk.length > out.length) throw corrupt(path, 'read past the requested range', start + at);
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  if (at !== out.length) throw corrupt(path, `truncated: wanted ${end - start} bytes at ${start}, got ${at}`, start + at);
-  return out;
 }
 
 /**
@@ -262,7 +251,7 @@ export function encodeTrailerFile(magic: string, body: Uint32Array, aux: number,
 /** Reads and checks a trailer (size from storage.list); returns it with the body's range. */
 export async function readTrailer(run: Storage, path: string, size: number, magic: string, recordWords: number): Promise<Trailer & { body: { start: number; end: number } }> {
   if (size < TRAILER_BYTES) throw corrupt(path, `truncated (${size} bytes)`);
-  const t = await readRange(run, path, size - TRAILER_BYTES, size);
+  const t = await readByteRange(run, path, size - TRAILER_BYTES, size);
   if (Buffer.from(t.subarray(0, 8)).toString('latin1') !== magic) throw corrupt(path, `bad trailer magic (expected ${magic}; truncated?)`, size - TRAILER_BYTES);
   const w = new Uint32Array(t.buffer, t.byteOffset, 6);
   if (crc32(t.subarray(0, 20)) !== w[5]) throw corrupt(path, 'trailer checksum mismatch', size - TRAILER_BYTES);

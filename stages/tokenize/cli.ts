@@ -15,6 +15,7 @@ import type { Registry } from '../../src/config.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { CorpusPass, PassContext } from '../../src/pass.js';
 import { validateOptions } from '../../src/options.js';
+import { readByteRange } from '../../src/pass-io.js';
 import { tokenize, TOKENIZE_DEFAULTS, tokenizePasses, tokenizerOf, type TokenizeOptions, type TokensManifest } from './index.js';
 import { decodeIndex, DTYPE } from './megatron.js';
 
@@ -122,9 +123,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     if (shard < 0) throw new RefineryError('ERR_CONFIG', `--decode: document ${n} is past the last (${m.documents - 1})`);
     const idx = indexes[shard]!;
     const start = Number(idx.pointers[k]!);
-    const chunks: Uint8Array[] = [];
-    for await (const c of dir.read(`${m.files[shard]!.prefix}.bin`, { start, end: start + idx.lengths[k]! * width })) chunks.push(c);
-    const b = Buffer.concat(chunks);
+    const b = await readByteRange(dir, `${m.files[shard]!.prefix}.bin`, start, start + idx.lengths[k]! * width);
     const ids = m.dtype === 'uint16' ? new Uint16Array(b.buffer, b.byteOffset, b.length / 2) : new Int32Array(b.buffer, b.byteOffset, b.length / 4);
     const tok = tokenizerOf({ tokenizer: m.tokenizer.name, end_token: m.tokenizer.end_of_text.token });
     if (tok.fingerprint !== m.tokenizer.sha256) console.error(`warning: ${m.tokenizer.name} is not the tokenizer these shards were made with (sha256 differs)`);

@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { CorpusPass, CorpusStep, PassContext } from '../../src/pass.js';
-import { inputShardFiles } from '../../src/pass-io.js';
+import { inputShardFiles, readByteRange } from '../../src/pass-io.js';
 import { readParquetRows, storageParquet } from '../../src/formats/parquet.js';
 import { pad } from '../../src/run-dir.js';
 import { emptyStageStats, type TaskStats } from '../../src/stats.js';
@@ -146,28 +146,19 @@ function scatterIndex(starts: { docs: number; tokens: number }[], lengths: Int32
   return out;
 }
 
-async function readRange(run: Storage, path: string, start: number, end: number): Promise<Buffer> {
-  if (end <= start) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  for await (const c of run.read(path, { start, end })) chunks.push(c);
-  const b = Buffer.concat(chunks);
-  if (b.length !== end - start) throw new Error(`${path}: ${b.length} bytes at ${start}, expected ${end - start} (truncated scatter file)`);
-  return b;
-}
-
 /** Bucket `b` of one scatter file: its documents' token counts and ids. */
 async function readBucket(run: Storage, idxPath: string, binPath: string, b: number, buckets: number, width: number): Promise<{ lengths: Int32Array; tokens: Buffer }> {
-  const head = await readRange(run, idxPath, 0, SCATTER_HEAD);
+  const head = await readByteRange(run, idxPath, 0, SCATTER_HEAD);
   if (!head.subarray(0, 8).equals(SCATTER_MAGIC) || Number(head.readBigUInt64LE(8)) !== buckets) {
     throw new Error(`${idxPath}: not a scatter index of ${buckets} buckets (rerun the tokenize step)`);
   }
-  const e = await readRange(run, idxPath, SCATTER_HEAD + 16 * b, SCATTER_HEAD + 16 * (b + 2));
+  const e = await readByteRange(run, idxPath, SCATTER_HEAD + 16 * b, SCATTER_HEAD + 16 * (b + 2));
   const [d0, t0, d1, t1] = [0, 8, 16, 24].map((o) => Number(e.readBigUInt64LE(o))) as [number, number, number, number];
   const lenAt = SCATTER_HEAD + 16 * (buckets + 1);
-  const l = await readRange(run, idxPath, lenAt + 4 * d0, lenAt + 4 * d1);
+  const l = await readByteRange(run, idxPath, lenAt + 4 * d0, lenAt + 4 * d1);
   const lengths = new Int32Array(d1 - d0);
   for (let i = 0; i < lengths.length; i++) lengths[i] = l.readInt32LE(4 * i);
-  return { lengths, tokens: await readRange(run, binPath, width * t0, width * t1) };
+  return { lengths, tokens: await readByteRange(run, binPath, width * t0, width * t1) };
 }
 
 /** Writes one shard pair (ids + .idx) and its facts for the manifest. */
