@@ -4,8 +4,8 @@
  */
 import { parse, wholeNumberArg } from './args.js';
 import type { CliEnv } from './main.js';
-import { loadRegistry } from '../executors/run-task.js';
-import { openInput, openStorage } from '../storage/open.js';
+import { loadRegistry, openInputSource } from '../executors/run-task.js';
+import { openStorage } from '../storage/open.js';
 import { isRunDir, notARunDir } from '../run-dir.js';
 import { RefineryError } from '../errors.js';
 import { explain, type Explanation, type StageStep } from '../explain.js';
@@ -53,10 +53,7 @@ export async function explainCommand(argv: string[], env: CliEnv): Promise<numbe
     {
       run,
       registry,
-      openInput: async (uri) => {
-        const input = await openInput(uri);
-        return { name: input.uri, size: input.size, read: () => input.read(), readRange: (start, end) => input.read({ start, end }) };
-      },
+      openInput: (uri) => openInputSource(uri),
     },
     query,
     { max: wholeNumberArg('max', values.max, 1) },

@@ -17,6 +17,12 @@ export function loadRegistry(module: string): Promise<Registry> {
   return registries.get(module)!;
 }
 
+/** An input (local, https, s3) as the readers take it: whole, or by byte ranges (Parquet, `refinery explain`). */
+export async function openInputSource(uri: string, opts?: Parameters<typeof openInput>[1]): ReturnType<TaskEnv['openInput']> {
+  const input = await openInput(uri, opts);
+  return { name: input.uri, size: input.size, read: () => input.read(), readRange: (start, end) => input.read({ start, end }) };
+}
+
 export async function runTaskSpec(spec: TaskSpec): Promise<TaskStats> {
   const registry = await loadRegistry(spec.registryModule);
   const retryCounts = {};
@@ -25,10 +31,7 @@ export async function runTaskSpec(spec: TaskSpec): Promise<TaskStats> {
     run,
     retryCounts,
     registry,
-    openInput: async (uri) => {
-      const input = await openInput(uri, { retryCounts });
-      return { name: input.uri, size: input.size, read: () => input.read(), readRange: (start, end) => input.read({ start, end }) };
-    },
+    openInput: (uri) => openInputSource(uri, { retryCounts }),
     progress: spec.progress ? new BigInt64Array(spec.progress) : undefined,
     log: (m) => logLines.push(m),
   };
