@@ -237,9 +237,8 @@ struct alignas(16) SmallEntry {
 };
 static_assert(sizeof(SmallEntry) == 16);
 
-// Character classes, CharAt and UTF-8 output are shared with the generic BPE (unicode_class.h);
-// the class table is copied into this file's own array, which the hot loops index directly.
-using uclass::Char;
+// Character classes are shared with the generic BPE (unicode_class.h); the table is copied
+// into this file's own array, which the hot loops index directly.
 using uclass::PutUtf8;
 using uclass::SlowClass;
 
@@ -249,38 +248,19 @@ void InitClasses() {
   g_classesReady = true;
 }
 
-// A lone surrogate reads as U+FFFD, what TextEncoder (and so tiktoken's binding) makes of it.
-inline Char CharAt(const char16_t* s, size_t n, size_t k) { return uclass::CharAt(g_bmpClass, s, n, k); }
-
 struct Scratch {
-  // The current piece in UTF-8 (+ kSlack) and, for offsets, the UTF-16 offset of the
-  // character holding each byte. Sized for the largest text seen (3 bytes per code unit).
-  std::unique_ptr<uint8_t[]> utf8;
-  std::unique_ptr<uint32_t[]> pos;
-  size_t utf8Cap = 0, posCap = 0;
+  // A UTF-16 text (Encode's input) as UTF-8, + kSlack.
+  docs::Utf8Doc doc;
   // The merge state of one piece shorter than kHeapFrom bytes.
   // (+ sentinels and the minimum scan's padding)
   uint16_t partId[kHeapFrom + 16], partRank[kHeapFrom + 16];
   uint8_t partNext[kHeapFrom + 16], partPrev[kHeapFrom + 16];
   std::vector<std::pair<uint32_t, uint32_t>> parts;  // MergeHeap's result
-  uint32_t tok[kChunk + kCacheTokens], tokAt[kChunk];  // output tokens and their UTF-16 offsets, not yet appended
+  uint32_t tok[kChunk + kCacheTokens], tokAt[kChunk];  // output tokens and their byte offsets, not yet appended
   std::vector<CacheEntry> cache = std::vector<CacheEntry>(kCacheSlots, CacheEntry{});
   std::vector<SmallEntry> small = std::vector<SmallEntry>(kSmallSlots, SmallEntry{});
   uint64_t generation = 0;
-
-  void Reserve(size_t units, bool offsets) {
-    const size_t need = 3 * units + kSlack;
-    if (utf8Cap < need) {
-      utf8Cap = std::max(need, 2 * utf8Cap);
-      utf8.reset(new uint8_t[utf8Cap]());  // zeroed: words read past a piece are defined
-    }
-    if (offsets && posCap < need) {
-      posCap = std::max(need, 2 * posCap);
-      pos.reset(new uint32_t[posCap]);
-    }
-  }
 };
-
 thread_local Scratch t_scratch;
 
 // tiktoken's byte_pair_merge for a piece of 2..kHeapFrom-1 bytes: repeatedly join the
@@ -398,114 +378,105 @@ void MergeHeap(const uint8_t* p, size_t n, std::vector<std::pair<uint32_t, uint3
   parts.emplace_back(static_cast<uint32_t>(n), kNoRank);
 }
 
-// End (exclusive, UTF-16 index) of the pre-token starting at s[i] (GPT-2's regex, see top);
-// writes its UTF-8 to out (returning the length in len) and, with kOffsets, the UTF-16 offset
-// of each byte's character to pos.
-template <bool kOffsets>
-inline size_t ScanPiece(const char16_t* s, size_t n, size_t i, uint8_t* out, uint32_t* pos, size_t& len) {
-  size_t b = 0;
-  auto put = [&](uint32_t cp, size_t at) {
-    size_t w = PutUtf8(out + b, cp);
-    if constexpr (kOffsets) {
-      for (size_t q = 0; q < w; q++) pos[b + q] = static_cast<uint32_t>(at);
-    }
-    b += w;
-  };
+// The class and byte length of the character at s[k] of valid UTF-8 (what every entry point
+// hands the scanner: sanitized bytes, V8's UTF-8 of a string, or Utf16ToUtf8's).
+struct Char8 {
+  uint32_t bytes;
+  uint8_t cls;
+};
+inline Char8 CharAt(const uint8_t* s, size_t k) {
+  const uint32_t c = s[k];
+  if (c < 0x80) return {1, g_bmpClass[c]};
+  if (c < 0xe0) return {2, g_bmpClass[(c & 0x1f) << 6 | (s[k + 1] & 0x3fu)]};
+  if (c < 0xf0) return {3, g_bmpClass[(c & 0x0f) << 12 | (s[k + 1] & 0x3fu) << 6 | (s[k + 2] & 0x3fu)]};
+  return {4, SlowClass((c & 0x07) << 18 | (s[k + 1] & 0x3fu) << 12 | (s[k + 2] & 0x3fu) << 6 | (s[k + 3] & 0x3fu))};
+}
+
+// The end of the run of ASCII letters at s[k] (stops at n, at a non-letter, at a non-ASCII byte).
+inline size_t SkipAsciiLetters(const uint8_t* s, size_t n, size_t k) {
+#ifdef __SSE2__
+  // 16 bytes at a time: (b | 0x20) - 'a' < 26 (a non-ASCII byte lands far past 26).
+  const __m128i lower = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
+  while (k + 16 <= n) {
+    const __m128i t = _mm_sub_epi8(_mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k)), lower), a);
+    const uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, z), t)));
+    if (mask != 0xffff) return k + static_cast<size_t>(__builtin_ctz(~mask));
+    k += 16;
+  }
+#endif
+  while (k < n && static_cast<uint32_t>((s[k] | 0x20) - 'a') < 26) k++;
+  return k;
+}
+
+// End (exclusive byte offset) of the pre-token starting at s[i] of valid UTF-8 s[0, n) (GPT-2's
+// regex, see top). A piece is the slice s[i, end): nothing is copied.
+inline size_t ScanPiece(const uint8_t* s, size_t n, size_t i) {
   const uint32_t c0 = s[i];
   if (c0 == '\'' && i + 1 < n) {
     const uint32_t a = s[i + 1];
-    size_t end = 0;
-    if (a == 's' || a == 't' || a == 'm' || a == 'd') {
-      end = i + 2;
-    } else if (i + 2 < n) {
+    if (a == 's' || a == 't' || a == 'm' || a == 'd') return i + 2;
+    if (i + 2 < n) {
       const uint32_t c = s[i + 2];
-      if ((a == 'r' && c == 'e') || (a == 'v' && c == 'e') || (a == 'l' && c == 'l')) end = i + 3;
-    }
-    if (end) {
-      for (size_t k = i; k < end; k++) put(s[k], k);
-      len = b;
-      return end;
+      if ((a == 'r' && c == 'e') || (a == 'v' && c == 'e') || (a == 'l' && c == 'l')) return i + 3;
     }
   }
-  Char ch;
+  Char8 ch;
   size_t j = i;
   if (c0 == ' ' && i + 1 < n) {
-    ch = CharAt(s, n, i + 1);
-    if (ch.cls != kSpace) {
-      put(' ', i);
-      j = i + 1;
-    } else {
-      ch = Char{' ', 1, kSpace};
-    }
+    ch = CharAt(s, i + 1);
+    if (ch.cls != kSpace) j = i + 1;
+    else ch = Char8{1, kSpace};
   } else {
-    ch = CharAt(s, n, i);
+    ch = CharAt(s, i);
   }
   const uint8_t cls = ch.cls;
   if (cls != kSpace) {  // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`
-    put(ch.cp, j);
-    size_t k = j + ch.units;
-#ifdef __SSE4_1__
-    if (cls == kLetter) {  // ASCII letters 8 at a time: (u | 0x20) - 'a' < 26
-      const __m128i lower = _mm_set1_epi16(0x20), a = _mm_set1_epi16('a'), z = _mm_set1_epi16(25);
-      while (k + 8 <= n) {
-        const __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k));
-        const __m128i t = _mm_sub_epi16(_mm_or_si128(u, lower), a);
-        const uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_min_epu16(t, z), t)));
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + b), _mm_packus_epi16(u, u));  // kSlack
-        const size_t run = mask == 0xffff ? 8 : static_cast<size_t>(__builtin_ctz(~mask)) / 2;
-        if constexpr (kOffsets) {  // all 8 (pos has slack), only `run` of them count
-          const __m128i at = _mm_set1_epi32(static_cast<int>(k));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(pos + b), _mm_add_epi32(at, _mm_setr_epi32(0, 1, 2, 3)));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(pos + b + 4), _mm_add_epi32(at, _mm_setr_epi32(4, 5, 6, 7)));
-        }
-        b += run;
-        k += run;
-        if (run < 8) break;
-      }
-    }
-#endif
+    size_t k = j + ch.bytes;
+    if (cls == kLetter) k = SkipAsciiLetters(s, n, k);
     while (k < n) {
       const uint32_t u = s[k];
-      if (u < 0x80) {  // ASCII: one byte, no decoding
+      if (u < 0x80) {  // ASCII: no decoding
         if (g_bmpClass[u] != cls) break;
-        out[b] = static_cast<uint8_t>(u);
-        if constexpr (kOffsets) pos[b] = static_cast<uint32_t>(k);
-        b++;
         k++;
         continue;
       }
-      const Char d = CharAt(s, n, k);
+      const Char8 d = CharAt(s, k);
       if (d.cls != cls) break;
-      put(d.cp, k);
-      k += d.units;
+      k += d.bytes;
+      if (cls == kLetter) k = SkipAsciiLetters(s, n, k);  // "Zürich": back to ASCII after a non-ASCII letter
     }
-    len = b;
     return k;
   }
-  // A whitespace run [i, k) (White_Space is all in the BMP, one code unit each; a surrogate's
-  // class is kOther): `\s+(?!\S)` leaves the last space for the next token when non-space
-  // follows; a single space before non-space falls to `\s+`.
-  size_t k = i + 1;
-  while (k < n && g_bmpClass[s[k]] == kSpace) k++;
-  const size_t end = (k == n || k - i == 1) ? k : k - 1;
-  for (size_t q = i; q < end; q++) put(s[q], q);
-  len = b;
-  return end;
+  // A whitespace run [i, k): `\s+(?!\S)` leaves the last white space character for the next
+  // piece when non-space follows; a single one before non-space falls to `\s+`.
+  size_t last = i, k = i + ch.bytes;
+  while (k < n) {
+    const uint32_t u = s[k];
+    if (u < 0x80) {
+      if (g_bmpClass[u] != kSpace) break;
+      last = k++;
+      continue;
+    }
+    const Char8 d = CharAt(s, k);
+    if (d.cls != kSpace) break;
+    last = k;
+    k += d.bytes;
+  }
+  return (k == n || last == i) ? k : last;
 }
 
 // noipa: inlined into its callers, the compiler re-derives t_scratch's address (a
 // __tls_get_addr call in a shared object) inside the loop (4% of the time, measured).
+// s[0, n) is valid UTF-8 with kSlack readable bytes after it; with kOffsets, offsets gets the
+// byte offset of each token.
 template <bool kOffsets>
-__attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n, std::vector<uint32_t>& ids, std::vector<uint32_t>* offsets) {
+__attribute__((noipa)) void EncodeText(Scratch& sc, const uint8_t* s, size_t n, std::vector<uint32_t>& ids, std::vector<uint32_t>* offsets) {
   const Vocab& v = g_vocab;
   if (sc.generation != g_vocabGeneration) {
     std::fill(sc.cache.begin(), sc.cache.end(), CacheEntry{});
     std::fill(sc.small.begin(), sc.small.end(), SmallEntry{});
     sc.generation = g_vocabGeneration;
   }
-  sc.Reserve(n, kOffsets);
-  uint8_t* const p = sc.utf8.get();
-  uint32_t* const pos = sc.pos.get();
   // Tokens gather in a fixed buffer, appended to ids/offsets a chunk at a time.
   uint32_t* const tok = sc.tok;
   uint32_t* const tokAt = sc.tokAt;
@@ -516,36 +487,46 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
     nt = 0;
   };
   for (size_t i = 0; i < n;) {
-    size_t len;
-    const size_t end = ScanPiece<kOffsets>(s, n, i, p, pos, len);
+    const size_t end = ScanPiece(s, n, i);
+    const uint8_t* const p = s + i;
+    const size_t len = end - i;
+    const uint32_t at0 = static_cast<uint32_t>(i);
     i = end;
     if (nt + len > kChunk) flush();  // a piece has at most len tokens
     if (len <= 2) {  // a fifth of web text's pieces (punctuation, newlines): straight from tables
       const uint32_t pair = len == 2 ? v.bytePair[p[0] << 8 | p[1]] : kNoPair;
       if (len == 1 || pair == kNoPair) {
         tok[nt] = v.byteId[p[0]];
-        if constexpr (kOffsets) tokAt[nt] = pos[0];
+        if constexpr (kOffsets) tokAt[nt] = at0;
         nt++;
         if (len == 2) {
           tok[nt] = v.byteId[p[1]];
-          if constexpr (kOffsets) tokAt[nt] = pos[1];
+          if constexpr (kOffsets) tokAt[nt] = at0 + 1;
           nt++;
         }
       } else {
         tok[nt] = pair;
-        if constexpr (kOffsets) tokAt[nt] = pos[0];
+        if constexpr (kOffsets) tokAt[nt] = at0;
         nt++;
       }
       continue;
     }
     // A cached piece's tokens, each with its byte offset in the text.
     auto emitWithOffsets = [&](const auto* ids, size_t count) {
-      size_t at = 0;  // byte offset of each token in the piece
+      uint32_t at = at0;
       for (size_t k = 0; k < count; k++) {
         const uint32_t id = ids[k];
         tok[nt] = id;
-        if constexpr (kOffsets) tokAt[nt] = pos[at];
+        if constexpr (kOffsets) tokAt[nt] = at;
         at += v.len[id];
+        nt++;
+      }
+    };
+    // The parts MergeShort left, in order.
+    auto emitParts = [&] {
+      for (size_t k = 0; k < len; k = sc.partNext[k]) {
+        tok[nt] = sc.partId[k];
+        if constexpr (kOffsets) tokAt[nt] = at0 + static_cast<uint32_t>(k);
         nt++;
       }
     };
@@ -554,16 +535,12 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
       const uint32_t whole = RankHashed(p, len, h);
       if (whole != kNoRank) {
         tok[nt] = whole;
-        if constexpr (kOffsets) tokAt[nt] = pos[0];
+        if constexpr (kOffsets) tokAt[nt] = at0;
         nt++;
         return;
       }
       MergeShort(v, p, len, sc);
-      for (size_t k = 0; k < len; k = sc.partNext[k]) {
-        tok[nt] = sc.partId[k];
-        if constexpr (kOffsets) tokAt[nt] = pos[k];
-        nt++;
-      }
+      emitParts();
     };
     if (len <= kSmallBytes) {
       const Words w = ShortWords(p, len);
@@ -621,26 +598,76 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
     const uint32_t whole = Rank(p, len);
     if (whole != kNoRank) {
       tok[nt] = whole;
-      if constexpr (kOffsets) tokAt[nt] = pos[0];
+      if constexpr (kOffsets) tokAt[nt] = at0;
       nt++;
     } else if (len < kHeapFrom) {
       MergeShort(v, p, len, sc);
-      for (size_t k = 0; k < len; k = sc.partNext[k]) {
-        tok[nt] = sc.partId[k];
-        if constexpr (kOffsets) tokAt[nt] = pos[k];
-        nt++;
-      }
+      emitParts();
     } else {  // long pieces (rare) go straight to the output
       flush();
       MergeHeap(p, len, sc.parts);
       for (size_t k = 0; k + 1 < sc.parts.size(); k++) {
         uint32_t a = sc.parts[k].first, b = sc.parts[k + 1].first;
         ids.push_back(Rank(p + a, b - a));
-        if constexpr (kOffsets) offsets->push_back(pos[a]);
+        if constexpr (kOffsets) offsets->push_back(at0 + a);
       }
     }
   }
   flush();
+}
+
+// UTF-16 to UTF-8 into out (room for 3 * n bytes); a lone surrogate becomes U+FFFD, what
+// TextEncoder (and so tiktoken's binding) makes of it. Returns the bytes written.
+size_t Utf16ToUtf8(const char16_t* s, size_t n, uint8_t* out) {
+  size_t b = 0;
+  for (size_t k = 0; k < n;) {
+    // ASCII, 4 units at a time.
+    while (k + 4 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s + k, 8);
+      if (w & 0xff80ff80ff80ff80ull) break;
+      out[b] = static_cast<uint8_t>(s[k]), out[b + 1] = static_cast<uint8_t>(s[k + 1]);
+      out[b + 2] = static_cast<uint8_t>(s[k + 2]), out[b + 3] = static_cast<uint8_t>(s[k + 3]);
+      b += 4, k += 4;
+    }
+    if (k >= n) break;
+    const uint32_t c = s[k];
+    if (c < 0x80) {
+      out[b++] = static_cast<uint8_t>(c);
+      k++;
+      continue;
+    }
+    const uclass::Char ch = uclass::CharAt(g_bmpClass, s, n, k);
+    b += PutUtf8(out + b, ch.cp);
+    k += ch.units;
+  }
+  return b;
+}
+
+// Byte offsets (non-decreasing) into valid UTF-8 s to the UTF-16 offset of the character holding
+// each byte, in place: one walk over the text (a 4-byte character is two UTF-16 units).
+void ByteToUtf16Offsets(const uint8_t* s, uint32_t* offs, size_t count) {
+  size_t b = 0, u = 0;
+  for (size_t t = 0; t < count; t++) {
+    const size_t want = offs[t];
+    for (;;) {
+      const uint32_t c = s[b];
+      const size_t w = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+      if (b + w > want) break;
+      b += w;
+      u += w == 4 ? 2 : 1;
+    }
+    offs[t] = static_cast<uint32_t>(u);
+  }
+}
+
+// One document of valid UTF-8 with kSlack readable bytes after it. With offsets: the UTF-16
+// offset of the character holding each token's first byte.
+void EncodeUtf8(Scratch& sc, const uint8_t* s, size_t n, std::vector<uint32_t>& ids, std::vector<uint32_t>* offsets) {
+  if (!offsets) return EncodeText<false>(sc, s, n, ids, nullptr);
+  const size_t first = offsets->size();
+  EncodeText<true>(sc, s, n, ids, offsets);
+  ByteToUtf16Offsets(s, offsets->data() + first, offsets->size() - first);
 }
 
 }  // namespace
@@ -651,8 +678,8 @@ void Encode(const char16_t* text, size_t n, std::vector<uint32_t>& ids, std::vec
   // One thread_local lookup per call: reaching it inside the loop costs a __tls_get_addr call
   // per use in a shared object.
   Scratch& sc = t_scratch;
-  if (offsets) EncodeText<true>(sc, text, n, ids, offsets);
-  else EncodeText<false>(sc, text, n, ids, nullptr);
+  uint8_t* const s = sc.doc.Reserve(3 * n + kSlack);
+  EncodeUtf8(sc, s, Utf16ToUtf8(text, n, s), ids, offsets);
 }
 
 namespace {
@@ -791,30 +818,36 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(count));
 }
 
+// One JS argument (a string, or UTF-8 bytes) as UTF-8 in the thread's scratch, + kSlack.
+Scratch* ReadText(Napi::Env env, napi_value v) {
+  Scratch& sc = t_scratch;
+  return docs::ReadDocUtf8(env, v, sc.doc, kSlack) ? &sc : nullptr;
+}
+
 Napi::Value EncodeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckLoaded(env)) return env.Undefined();
-  thread_local std::u16string buf;
-  if (info.Length() < 1 || !ReadUtf16(env, info[0], buf)) {
+  Scratch* sc = info.Length() < 1 ? nullptr : ReadText(env, info[0]);
+  if (!sc) {
     Napi::TypeError::New(env, "gpt2Encode(text: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   std::vector<uint32_t> ids;
-  ids.reserve(buf.size() / 3 + 8);
-  Encode(buf.data(), buf.size(), ids, nullptr);
+  ids.reserve(sc->doc.size / 4 + 8);
+  EncodeUtf8(*sc, sc->doc.buf.get(), sc->doc.size, ids, nullptr);
   return ToArray(env, ids);
 }
 
 Napi::Value EncodeOffsetsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckLoaded(env)) return env.Undefined();
-  thread_local std::u16string buf;
-  if (info.Length() < 1 || !ReadUtf16(env, info[0], buf)) {
+  Scratch* sc = info.Length() < 1 ? nullptr : ReadText(env, info[0]);
+  if (!sc) {
     Napi::TypeError::New(env, "gpt2EncodeWithOffsets(text: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   std::vector<uint32_t> ids, offsets;
-  Encode(buf.data(), buf.size(), ids, &offsets);
+  EncodeUtf8(*sc, sc->doc.buf.get(), sc->doc.size, ids, &offsets);
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, ToArray(env, ids));
   out.Set(1u, ToArray(env, offsets));
@@ -832,24 +865,61 @@ Napi::Value CountJs(const Napi::CallbackInfo& info) {
   auto arr = info[0].As<Napi::Array>();
   uint32_t n = arr.Length();
   Napi::Uint32Array out = Napi::Uint32Array::New(env, n);
-  thread_local std::u16string buf;
   std::vector<uint32_t> ids;
   for (uint32_t i = 0; i < n; i++) {
-    if (!ReadUtf16(env, arr.Get(i), buf)) {
+    Scratch* sc = ReadText(env, arr.Get(i));
+    if (!sc) {
       Napi::TypeError::New(env, "gpt2Count: element " + std::to_string(i) + " is not a string").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     ids.clear();
-    Encode(buf.data(), buf.size(), ids, nullptr);
+    EncodeUtf8(*sc, sc->doc.buf.get(), sc->doc.size, ids, nullptr);
     out[i] = static_cast<uint32_t>(ids.size());
   }
   return out;
 }
 
-// gpt2EncodeDocs(texts: (string | Uint8Array of UTF-8)[], endToken, width) -> { tokens, lengths }
+// gpt2EncodeDocs(texts: (string | Uint8Array of UTF-8)[], endToken, width) -> { tokens, lengths, units }
 Napi::Value EncodeDocsJs(const Napi::CallbackInfo& info) {
   if (!CheckLoaded(info.Env())) return info.Env().Undefined();
-  return docs::EncodeDocs(info, 0, "gpt2EncodeDocs", [](const char16_t* s, size_t n, std::vector<uint32_t>& ids) { Encode(s, n, ids, nullptr); });
+  Scratch& sc = t_scratch;
+  return docs::EncodeDocsUtf8(info, 0, "gpt2EncodeDocs", kSlack, [&sc](const uint8_t* s, size_t n, std::vector<uint32_t>& ids) { EncodeUtf8(sc, s, n, ids, nullptr); });
+}
+
+// gpt2EncodeDocsWithOffsets(texts: (string | Uint8Array of UTF-8)[]) -> { tokens: Uint32Array,
+// lengths: Int32Array, offsets: Uint32Array, units }: every document's ids (no end token), and
+// per token the UTF-16 offset of its start within its document (gpt2EncodeWithOffsets'
+// values; for bytes, offsets into the string TextDecoder makes of them).
+Napi::Value EncodeDocsOffsetsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckLoaded(env)) return env.Undefined();
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    Napi::TypeError::New(env, "gpt2EncodeDocsWithOffsets(texts: (string | Uint8Array)[])").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto texts = info[0].As<Napi::Array>();
+  const uint32_t count = texts.Length();
+  Napi::Int32Array lengths = Napi::Int32Array::New(env, count);
+  Scratch& sc = t_scratch;
+  std::vector<uint32_t> ids, offsets;
+  double units = 0;
+  for (uint32_t d = 0; d < count; d++) {
+    napi_value v;
+    if (napi_get_element(env, texts, d, &v) != napi_ok || !docs::ReadDocUtf8(env, v, sc.doc, kSlack)) {
+      Napi::TypeError::New(env, "gpt2EncodeDocsWithOffsets: element " + std::to_string(d) + " is not a string or a Uint8Array").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const size_t before = ids.size();
+    units += static_cast<double>(sc.doc.units);
+    EncodeUtf8(sc, sc.doc.buf.get(), sc.doc.size, ids, &offsets);
+    lengths[d] = static_cast<int32_t>(ids.size() - before);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("tokens", ToArray(env, ids));
+  out.Set("lengths", lengths);
+  out.Set("offsets", ToArray(env, offsets));
+  out.Set("units", Napi::Number::New(env, units));
+  return out;
 }
 
 }  // namespace
@@ -862,5 +932,6 @@ void InitGpt2(Napi::Env env, Napi::Object exports) {
   exports.Set("gpt2EncodeWithOffsets", Napi::Function::New(env, gpt2::EncodeOffsetsJs));
   exports.Set("gpt2Count", Napi::Function::New(env, gpt2::CountJs));
   exports.Set("gpt2EncodeDocs", Napi::Function::New(env, gpt2::EncodeDocsJs));
+  exports.Set("gpt2EncodeDocsWithOffsets", Napi::Function::New(env, gpt2::EncodeDocsOffsetsJs));
 }
 }  // namespace refinery
