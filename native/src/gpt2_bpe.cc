@@ -45,7 +45,6 @@ namespace {
 constexpr uint32_t kNoRank = 0xffffffffu;
 constexpr uint16_t kNoPair = 0xffff;      // no token joins these two parts
 constexpr uint16_t kSentinelId = 0xfffe;  // a part id that joins nothing
-constexpr uint32_t kFreePair = 0xffffffffu;
 constexpr size_t kHeapFrom = 96;
 // Token ids are kept in 16 bits in the caches and the merge loop: GPT-2 has 50,256.
 constexpr size_t kMaxTokens = 0xfffe;  // ids 0..0xfffd; 0xfffe and 0xffff are markers
@@ -64,21 +63,16 @@ struct Slot {
 };
 
 // Two adjacent parts a, b (token ids) -> the id of the token a's bytes + b's bytes, if any.
-struct PairSlot {
-  uint32_t key;  // a << 16 | b; kFreePair = empty
+// h = (a << 16 | b) * odd is a bijection of 32-bit keys, so its high 16 bits pick a bucket
+// and its low 16 bits alone tell the keys of a bucket apart: an entry is (low half << 16 |
+// id), 4 bytes, and the buckets' entries lie back to back behind a directory. 108k joins
+// take 690 kB (directory 256 kB): they stay in L2, where 64-byte buckets of whole keys
+// (2 MB) missed on most lookups (the merge loop's top stall, measured with perf).
+constexpr uint32_t kPairMul = 0x9E3779B1u;
+struct Join {
+  uint32_t h;  // (a << 16 | b) * kPairMul
   uint32_t id;
 };
-
-// The join table is one cache line per bucket: a lookup reads one line and compares its 10
-// keys at once; id[10] = kNoPair is what a key not in the bucket selects, so there is no
-// branch on found / not found. Keys past a full bucket's 10 go to a small spill table.
-constexpr uint32_t kBucketKeys = 10;
-struct alignas(64) PairBucket {
-  uint32_t key[kBucketKeys];  // kFreePair = empty
-  uint16_t id[kBucketKeys + 1];
-  uint8_t spilled;
-};
-static_assert(sizeof(PairBucket) == 64);
 
 struct Vocab {
   std::vector<uint8_t> bytes;  // all token bytes, then kSlack zero bytes
@@ -86,9 +80,8 @@ struct Vocab {
   std::vector<uint8_t> len;    // byte length of each token
   std::vector<Slot> table;     // token bytes -> id
   uint64_t mask = 0;
-  std::vector<PairBucket> pairs;
-  uint32_t pairShift = 0;
-  std::vector<PairSlot> spill;  // open addressing; free slots hold kFreePair -> kNoPair
+  std::vector<uint32_t> pairDir;  // 65,537: bucket k's entries are pairEnt[pairDir[k], pairDir[k+1])
+  std::vector<uint32_t> pairEnt;  // low half of h << 16 | id, + 4 entries of padding
   std::vector<uint16_t> bytePair;  // 65,536: the token of two bytes, or kNoPair
   uint16_t byteId[256] = {};       // the token of one byte
   bool loaded = false;
@@ -181,35 +174,28 @@ inline uint32_t RankHashed(const uint8_t* p, size_t n, uint64_t h) {
 
 inline uint32_t Rank(const uint8_t* p, size_t n) { return RankHashed(p, n, HashBytes(p, n)); }
 
-inline uint32_t PairIndex(uint32_t key, uint32_t shift) { return (key * 0x9E3779B1u) >> shift; }
-
-__attribute__((noinline)) uint16_t SpillId(const Vocab& v, uint32_t key) {
-  const uint32_t mask = static_cast<uint32_t>(v.spill.size() - 1);
-  for (uint32_t i = (key * 0x85EBCA6Bu) & mask;; i = (i + 1) & mask) {
-    const PairSlot& s = v.spill[i];
-    if (s.key == key || s.key == kFreePair) return static_cast<uint16_t>(s.id);
-  }
+__attribute__((noinline)) uint16_t PairIdSlow(const Vocab& v, uint32_t from, uint32_t to, uint32_t low) {
+  for (uint32_t i = from; i < to; i++)
+    if (v.pairEnt[i] >> 16 == low) return static_cast<uint16_t>(v.pairEnt[i]);
+  return kNoPair;
 }
 
 // The token joining parts a and b, or kNoPair.
 inline uint16_t PairId(const Vocab& v, uint32_t a, uint32_t b) {
-  const uint32_t key = a << 16 | b;
-  const PairBucket& bk = v.pairs[PairIndex(key, v.pairShift)];
+  const uint32_t h = (a << 16 | b) * kPairMul;
+  const uint32_t bucket = h >> 16, low = h & 0xffff;
+  const uint32_t from = v.pairDir[bucket], count = v.pairDir[bucket + 1] - from;
+  const uint32_t* e = v.pairEnt.data() + from;
+  if (__builtin_expect(count > 4, 0)) return PairIdSlow(v, from, from + count, low);
 #ifdef __SSE2__
-  const __m128i k = _mm_set1_epi32(static_cast<int>(key));
-  const __m128i* keys = reinterpret_cast<const __m128i*>(bk.key);
-  auto eq = [&](int i) {
-    return static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k, _mm_load_si128(keys + i)))));
-  };
-  // The third load covers keys 8-9 and the first ids: masked off.
-  const uint32_t hit = (eq(0) | eq(1) << 4 | eq(2) << 8) & ((1u << kBucketKeys) - 1);
+  // The bucket's (up to) 4 entries at once (pairEnt is padded); those past count masked off.
+  const __m128i hi = _mm_srli_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(e)), 16);
+  const uint32_t hit = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, _mm_set1_epi32(static_cast<int>(low)))))) & ((1u << count) - 1);
 #else
   uint32_t hit = 0;
-  for (uint32_t i = 0; i < kBucketKeys; i++) hit |= static_cast<uint32_t>(bk.key[i] == key) << i;
+  for (uint32_t i = 0; i < count; i++) hit |= static_cast<uint32_t>(e[i] >> 16 == low) << i;
 #endif
-  const uint32_t at = static_cast<uint32_t>(__builtin_ctz(hit | 1u << kBucketKeys));
-  if (__builtin_expect((at == kBucketKeys) & bk.spilled, 0)) return SpillId(v, key);
-  return bk.id[at];
+  return hit ? static_cast<uint16_t>(e[__builtin_ctz(hit)]) : kNoPair;
 }
 
 // A direct-mapped cache of short pieces and their tokens: words repeat, and a piece that
@@ -749,43 +735,20 @@ bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_
     if (id != kNoRank) g.bytePair[b] = static_cast<uint16_t>(id);
   }
   // Every way to cut a token into two tokens: the joins the merge loop can make.
-  std::vector<PairSlot> joins;
+  std::vector<Join> joins;
   for (uint32_t id = 0; id < count; id++) {
     const uint8_t* p = g.bytes.data() + g.off[id];
     for (size_t k = 1; k < g.len[id]; k++) {
       uint32_t a = Rank(p, k), b = Rank(p + k, g.len[id] - k);
-      if (a != kNoRank && b != kNoRank) joins.push_back(PairSlot{a << 16 | b, id});
+      if (a != kNoRank && b != kNoRank) joins.push_back(Join{(a << 16 | b) * kPairMul, id});
     }
   }
-  size_t buckets = 1;
-  uint32_t bits = 0;
-  while (buckets * 4 < joins.size()) buckets <<= 1, bits++;  // 2-4 keys per 10-key bucket: few spill
-  PairBucket empty{};
-  std::fill(std::begin(empty.key), std::end(empty.key), kFreePair);
-  std::fill(std::begin(empty.id), std::end(empty.id), kNoPair);
-  g.pairs.assign(buckets, empty);
-  g.pairShift = 32 - bits;
-  std::vector<PairSlot> spilled;
-  for (const PairSlot& j : joins) {
-    PairBucket& bk = g.pairs[PairIndex(j.key, g.pairShift)];
-    size_t i = 0;
-    while (i < kBucketKeys && bk.key[i] != kFreePair) i++;
-    if (i < kBucketKeys) {
-      bk.key[i] = j.key;
-      bk.id[i] = static_cast<uint16_t>(j.id);
-    } else {
-      bk.spilled = 1;
-      spilled.push_back(j);
-    }
-  }
-  size_t spillCap = 1;
-  while (spillCap < spilled.size() * 2 + 2) spillCap <<= 1;
-  g.spill.assign(spillCap, PairSlot{kFreePair, kNoPair});
-  for (const PairSlot& j : spilled) {
-    uint32_t i = (j.key * 0x85EBCA6Bu) & static_cast<uint32_t>(spillCap - 1);
-    while (g.spill[i].key != kFreePair) i = (i + 1) & static_cast<uint32_t>(spillCap - 1);
-    g.spill[i] = j;
-  }
+  std::sort(joins.begin(), joins.end(), [](const Join& x, const Join& y) { return x.h < y.h; });
+  g.pairDir.assign(0x10001, 0);
+  for (const Join& j : joins) g.pairDir[(j.h >> 16) + 1]++;
+  for (size_t k = 0; k < 0x10000; k++) g.pairDir[k + 1] += g.pairDir[k];
+  g.pairEnt.resize(joins.size() + 4, 0);
+  for (size_t k = 0; k < joins.size(); k++) g.pairEnt[k] = (joins[k].h & 0xffff) << 16 | joins[k].id;
   g.loaded = true;
   g_vocabGeneration++;
   return true;
