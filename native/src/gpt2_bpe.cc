@@ -69,9 +69,10 @@ struct Slot {
 // Two adjacent parts a, b (token ids) -> the id of the token a's bytes + b's bytes, if any.
 // h = (a << 16 | b) * odd is a bijection of 32-bit keys, so its high 16 bits pick a bucket
 // and its low 16 bits alone tell the keys of a bucket apart: an entry is (low half << 16 |
-// id), 4 bytes, and the buckets' entries lie back to back behind a directory. 108k joins
-// take 690 kB (directory 256 kB): they stay in L2, where 64-byte buckets of whole keys
-// (2 MB) missed on most lookups (the merge loop's top stall, measured with perf).
+// id), 4 bytes, and the buckets' entries lie back to back behind a directory: a 32-bit start
+// per group of buckets and a byte per bucket from there. 108k joins take 500 kB: they stay
+// in L2, where 64-byte buckets of whole keys (2 MB) missed on most lookups (the merge loop's
+// top stall, measured with perf; 16-byte buckets, one load but 1 MB, were slower still).
 constexpr uint32_t kPairMul = 0x9E3779B1u;
 struct Join {
   uint32_t h;  // (a << 16 | b) * kPairMul
@@ -84,7 +85,10 @@ struct Vocab {
   std::vector<uint8_t> len;    // byte length of each token
   std::vector<Slot> table;     // token bytes -> id
   uint64_t mask = 0;
-  std::vector<uint32_t> pairDir;  // 65,537: bucket k's entries are pairEnt[pairDir[k], pairDir[k+1])
+  // Bucket k's entries start at pairEnt[pairBase[k >> pairGroupBits] + pairOff[k]] and end where k + 1's start.
+  std::vector<uint32_t> pairBase;
+  std::vector<uint8_t> pairOff;  // 65,537
+  uint32_t pairGroupBits = 0;
   std::vector<uint32_t> pairEnt;  // low half of h << 16 | id, + 4 entries of padding
   std::vector<uint16_t> bytePair;  // 65,536: the token of two bytes, or kNoPair
   uint16_t byteId[256] = {};       // the token of one byte
@@ -188,7 +192,8 @@ __attribute__((noinline)) uint16_t PairIdSlow(const Vocab& v, uint32_t from, uin
 inline uint16_t PairId(const Vocab& v, uint32_t a, uint32_t b) {
   const uint32_t h = (a << 16 | b) * kPairMul;
   const uint32_t bucket = h >> 16, low = h & 0xffff;
-  const uint32_t from = v.pairDir[bucket], count = v.pairDir[bucket + 1] - from;
+  const uint32_t from = v.pairBase[bucket >> v.pairGroupBits] + v.pairOff[bucket];
+  const uint32_t count = v.pairBase[(bucket + 1) >> v.pairGroupBits] + v.pairOff[bucket + 1] - from;
   const uint32_t* e = v.pairEnt.data() + from;
   if (__builtin_expect(count > 4, 0)) return PairIdSlow(v, from, from + count, low);
 #ifdef __SSE2__
@@ -748,9 +753,24 @@ bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_
     }
   }
   std::sort(joins.begin(), joins.end(), [](const Join& x, const Join& y) { return x.h < y.h; });
-  g.pairDir.assign(0x10001, 0);
-  for (const Join& j : joins) g.pairDir[(j.h >> 16) + 1]++;
-  for (size_t k = 0; k < 0x10000; k++) g.pairDir[k + 1] += g.pairDir[k];
+  std::vector<uint32_t> start(0x10002, 0);
+  for (const Join& j : joins) start[(j.h >> 16) + 1]++;
+  for (size_t k = 0; k <= 0x10000; k++) start[k + 1] += start[k];
+  // The widest groups whose buckets' starts fit a byte past the group's (5 bits: ~53 entries a group).
+  uint32_t bits = 5;
+  auto fits = [&](uint32_t b) {
+    for (size_t k = 0; k <= 0x10000; k++)
+      if (start[k] - start[k >> b << b] > 255) return false;
+    return true;
+  };
+  while (bits > 0 && !fits(bits)) bits--;
+  g.pairGroupBits = bits;
+  g.pairBase.assign((0x10000 >> bits) + 2, 0);
+  g.pairOff.assign(0x10001, 0);
+  for (size_t k = 0; k <= 0x10000; k++) {
+    g.pairBase[k >> bits] = start[k >> bits << bits];
+    g.pairOff[k] = static_cast<uint8_t>(start[k] - start[k >> bits << bits]);
+  }
   g.pairEnt.resize(joins.size() + 4, 0);
   for (size_t k = 0; k < joins.size(); k++) g.pairEnt[k] = (joins[k].h & 0xffff) << 16 | joins[k].id;
   g.loaded = true;
