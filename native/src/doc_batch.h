@@ -155,7 +155,8 @@ Napi::Value EncodeDocs(const Napi::CallbackInfo& info, size_t at, const char* na
 // The UTF-8 of what the WHATWG decoder (TextDecoder with ignoreBOM) makes of p[0, n): valid
 // sequences copied, each maximal invalid subsequence one U+FFFD (EF BF BD), exactly as
 // Utf8ToUtf16 reads them; a leading BOM kept. out has room for 3 * n bytes (one bad byte
-// becomes three). Returns the bytes written; *units = the decoded text's UTF-16 length.
+// becomes three, + 4 bytes written over). Returns the bytes written; *units =
+// the decoded text's UTF-16 length.
 inline size_t Utf8Sanitize(const uint8_t* p, size_t n, uint8_t* out, size_t* units) {
   size_t i = 0, k = 0, u = 0;
   while (i < n) {
@@ -174,6 +175,21 @@ inline size_t Utf8Sanitize(const uint8_t* p, size_t n, uint8_t* out, size_t* uni
       out[k++] = static_cast<uint8_t>(c);
       i++, u++;
       continue;
+    }
+    if (i + 4 <= n) {  // valid 2- and 3-byte sequences (most non-ASCII text), copied as a word (out has room)
+      uint32_t w;
+      std::memcpy(&w, p + i, 4);
+      const uint32_t b1 = (w >> 8) & 0xff;
+      if ((w & 0xc0e0) == 0x80c0 && c >= 0xc2) {
+        std::memcpy(out + k, &w, 4);
+        i += 2, k += 2, u++;
+        continue;
+      }
+      if ((w & 0xc0c0f0) == 0x8080e0 && (c != 0xe0 || b1 >= 0xa0) && (c != 0xed || b1 <= 0x9f)) {
+        std::memcpy(out + k, &w, 4);
+        i += 3, k += 3, u++;
+        continue;
+      }
     }
     uint32_t need, lo = 0x80, hi = 0xbf;
     if (c >= 0xc2 && c <= 0xdf) need = 1;
@@ -230,7 +246,7 @@ inline bool ReadDocUtf8(napi_env env, napi_value v, Utf8Doc& doc, size_t slack) 
     size_t length = 0;
     void* data = nullptr;
     if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array) return false;
-    uint8_t* out = doc.Reserve(3 * length + slack);
+    uint8_t* out = doc.Reserve(3 * length + 4 + slack);
     doc.size = Utf8Sanitize(static_cast<const uint8_t*>(data), length, out, &doc.units);
     return true;
   }
