@@ -379,12 +379,15 @@ struct Char8 {
   uint32_t bytes;
   uint8_t cls;
 };
-inline Char8 CharAt(const uint8_t* s, size_t k) {
+__attribute__((noinline)) uint8_t ClassOf4(const uint8_t* s) {
+  return SlowClass((s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu));
+}
+__attribute__((always_inline)) inline Char8 CharAt(const uint8_t* s, size_t k) {
   const uint32_t c = s[k];
   if (c < 0x80) return {1, g_bmpClass[c]};
   if (c < 0xe0) return {2, g_bmpClass[(c & 0x1f) << 6 | (s[k + 1] & 0x3fu)]};
   if (c < 0xf0) return {3, g_bmpClass[(c & 0x0f) << 12 | (s[k + 1] & 0x3fu) << 6 | (s[k + 2] & 0x3fu)]};
-  return {4, SlowClass((c & 0x07) << 18 | (s[k + 1] & 0x3fu) << 12 | (s[k + 2] & 0x3fu) << 6 | (s[k + 3] & 0x3fu))};
+  return {4, ClassOf4(s + k)};  // outside the BMP (emoji, rare scripts): binary search
 }
 
 // The end of the run of ASCII letters at s[k] (stops at n, at a non-letter, at a non-ASCII byte).
