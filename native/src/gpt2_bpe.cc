@@ -13,14 +13,18 @@
 // concatenation has the lowest rank, leftmost on ties; pieces longer than kHeapFrom bytes use
 // a heap with the same order so a 100 kB whitespace run is not quadratic.
 //
-// Speed (issue #5: the RefinedWeb MinHash preset tokenizes every document). One pass over the
-// UTF-16 cuts a piece and writes its UTF-8 (ASCII letters 8 at a time); pieces of 1-2 bytes
-// come from byte tables, longer ones from two per-thread caches (16-byte entries for 3-8
-// bytes, 64-byte for 9-24), else from the vocabulary (whole piece) or the merge loop, which
-// joins parts by token id through a one-cache-line-per-bucket table and finds the lowest rank
-// with PHMINPOSUW. Profiled with perf and callgrind's branch/cache simulation: mispredicted
-// branches and cache misses, more than instructions, set the pace, hence the branch-free
-// lookups. bench/gpt2.ts measures it; test/gpt2.test.ts holds it to tiktoken.
+// Speed (issue #5: the RefinedWeb MinHash preset tokenizes every document; issue #16: the
+// tokenize pass). The scanner reads UTF-8 (ASCII letters 16 at a time) and a piece is a slice
+// of the document: a Parquet text value is only validated and copied once (as TextDecoder
+// would read it), a JS string is taken as V8's UTF-8, UTF-16 callers (MinHash) convert once,
+// and UTF-16 offsets are mapped back after encoding. Pieces of 1-2 bytes come from byte
+// tables, longer ones from two per-thread caches (16-byte entries for 3-8 bytes, 64-byte for
+// 9-24), else from the vocabulary (whole piece) or the merge loop, which joins parts by token
+// id and finds the lowest rank with PHMINPOSUW. Profiled with perf and callgrind's
+// branch/cache simulation: cache misses and mispredicted branches, more than instructions,
+// set the pace, hence the compact tables (the vocabulary's and the joins' must stay in L2)
+// and branch-free lookups. bench/gpt2.ts and bench/tokenize.ts measure it; test/gpt2.test.ts
+// holds it to tiktoken.
 #include "gpt2_bpe.h"
 
 #include <algorithm>
