@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { get_encoding } from 'tiktoken';
-import { countTokens, encode, encodeWithOffsets } from '../src/tokenizer/gpt2.js';
+import { countTokens, encode, encodeDocsWithOffsets, encodeWithOffsets } from '../src/tokenizer/gpt2.js';
 import { sharedData } from '../src/paths.js';
 
 // The reference: tiktoken's own `gpt2` encoding (Rust BPE + fancy-regex, compiled to WASM).
@@ -190,4 +190,45 @@ test('gpt2: pieces that differ only in their last bytes never share a cache entr
     for (const a of letters) for (const b of letters) for (const c of letters) words.push(prefix + a + b + c);
     assertParity([words.join('')], `${len}-byte pieces`);
   }
+});
+
+test('gpt2: encodeDocsWithOffsets equals encodeWithOffsets per document: real text in many scripts, UTF-8 bytes with malformed sequences, lone surrogates', () => {
+  const strings: string[] = [
+    '',
+    "héllo 😀 wörld — it's 漢字\n\n  end",
+    'lone \ud800 high, lone \udc00 low, reversed \udc00\ud800 pair \ud83d',
+    '\ufeffBOM first \u00a0\u3000 x\u0085y   ',
+  ];
+  if (lingua) {
+    for (const f of readdirSync(lingua).filter((x) => x.endsWith('.txt')).sort()) strings.push(readFileSync(join(lingua, f), 'utf8').slice(0, 3000));
+  }
+  if (parityDir) {
+    const f = readdirSync(parityDir).filter((x) => x.endsWith('.jsonl')).sort()[0]!;
+    for (const line of readFileSync(join(parityDir, f), 'utf8').split('\n').slice(0, 40)) if (line.trim()) strings.push((JSON.parse(line) as { text: string }).text);
+  }
+  // Bytes: valid text, and malformed UTF-8 (truncated, overlong, surrogate halves, past U+10FFFF,
+  // stray continuations, cut by the end) around multi-byte characters, so offsets after a
+  // replacement must count it as one UTF-16 unit.
+  const bytes: Uint8Array[] = strings.slice(0, 30).map((t) => new Uint8Array(Buffer.from(t)));
+  for (const bad of [[0xc3], [0xe2, 0x82], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80, 0xbf], [0xf0, 0x9f, 0x98], [0xe0, 0x80, 0xaf], [0xff, 0xfe]]) {
+    bytes.push(new Uint8Array([...Buffer.from('Zürich '), ...bad, ...Buffer.from('😀 ab'), ...bad, ...Buffer.from('漢字 x'), ...bad]));
+  }
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const docs: (string | Uint8Array)[] = [...strings, ...bytes];
+  const asStrings = docs.map((d) => (typeof d === 'string' ? d : decoder.decode(d)));
+  const got = encodeDocsWithOffsets(docs);
+  assert.equal(got.lengths.length, docs.length);
+  assert.equal(got.tokens.length, got.offsets.length);
+  assert.equal(got.units, asStrings.reduce((n, t) => n + t.length, 0));
+  let at = 0;
+  asStrings.forEach((text, i) => {
+    const n = got.lengths[i]!;
+    const one = encodeWithOffsets(text);
+    assert.deepEqual(Array.from(got.tokens.subarray(at, at + n)), Array.from(one.ids), `document ${i}: ids`);
+    assert.deepEqual(Array.from(got.offsets.subarray(at, at + n)), Array.from(one.offsets), `document ${i}: offsets`);
+    assert.deepEqual(Array.from(one.ids), tiktoken(text), `document ${i}: tiktoken`);
+    assert.deepEqual(Array.from(one.offsets), referenceOffsets(text, tiktoken(text)), `document ${i}: reference offsets`);
+    at += n;
+  });
+  assert.equal(at, got.tokens.length);
 });

@@ -13,14 +13,18 @@
 // concatenation has the lowest rank, leftmost on ties; pieces longer than kHeapFrom bytes use
 // a heap with the same order so a 100 kB whitespace run is not quadratic.
 //
-// Speed (issue #5: the RefinedWeb MinHash preset tokenizes every document). One pass over the
-// UTF-16 cuts a piece and writes its UTF-8 (ASCII letters 8 at a time); pieces of 1-2 bytes
-// come from byte tables, longer ones from two per-thread caches (16-byte entries for 3-8
-// bytes, 64-byte for 9-24), else from the vocabulary (whole piece) or the merge loop, which
-// joins parts by token id through a one-cache-line-per-bucket table and finds the lowest rank
-// with PHMINPOSUW. Profiled with perf and callgrind's branch/cache simulation: mispredicted
-// branches and cache misses, more than instructions, set the pace, hence the branch-free
-// lookups. bench/gpt2.ts measures it; test/gpt2.test.ts holds it to tiktoken.
+// Speed (issue #5: the RefinedWeb MinHash preset tokenizes every document; issue #16: the
+// tokenize pass). The scanner reads UTF-8 (ASCII letters 16 at a time) and a piece is a slice
+// of the document: a Parquet text value is only validated and copied once (as TextDecoder
+// would read it), a JS string is taken as V8's UTF-8, UTF-16 callers (MinHash) convert once,
+// and UTF-16 offsets are mapped back after encoding. Pieces of 1-2 bytes come from byte
+// tables, longer ones from two per-thread caches (16-byte entries for 3-8 bytes, 64-byte for
+// 9-24), else from the vocabulary (whole piece) or the merge loop, which joins parts by token
+// id and finds the lowest rank with PHMINPOSUW. Profiled with perf and callgrind's
+// branch/cache simulation: cache misses and mispredicted branches, more than instructions,
+// set the pace, hence the compact tables (the vocabulary's and the joins' must stay in L2)
+// and branch-free lookups. bench/gpt2.ts and bench/tokenize.ts measure it; test/gpt2.test.ts
+// holds it to tiktoken.
 #include "gpt2_bpe.h"
 
 #include <algorithm>
@@ -45,7 +49,6 @@ namespace {
 constexpr uint32_t kNoRank = 0xffffffffu;
 constexpr uint16_t kNoPair = 0xffff;      // no token joins these two parts
 constexpr uint16_t kSentinelId = 0xfffe;  // a part id that joins nothing
-constexpr uint32_t kFreePair = 0xffffffffu;
 constexpr size_t kHeapFrom = 96;
 // Token ids are kept in 16 bits in the caches and the merge loop: GPT-2 has 50,256.
 constexpr size_t kMaxTokens = 0xfffe;  // ids 0..0xfffd; 0xfffe and 0xffff are markers
@@ -58,27 +61,27 @@ using uclass::kLetter;
 using uclass::kNumber;
 using uclass::kSpace;
 
+// The vocabulary's hash table: 4 bytes a slot (512 kB, half of what 8-byte slots took: the
+// table is read on every piece no cache holds), the token's length and 8 hash bits to skip
+// most slots of other tokens before their bytes are compared.
 struct Slot {
-  uint32_t id1;  // token id + 1; 0 = empty
-  uint32_t tag;  // high half of the hash
+  uint16_t id1;  // token id + 1; 0 = empty
+  uint8_t len;
+  uint8_t tag;  // hash bits 32-39
 };
 
 // Two adjacent parts a, b (token ids) -> the id of the token a's bytes + b's bytes, if any.
-struct PairSlot {
-  uint32_t key;  // a << 16 | b; kFreePair = empty
+// h = (a << 16 | b) * odd is a bijection of 32-bit keys, so its high 16 bits pick a bucket
+// and its low 16 bits alone tell the keys of a bucket apart: an entry is (low half << 16 |
+// id), 4 bytes, and the buckets' entries lie back to back behind a directory: a 32-bit start
+// per group of buckets and a byte per bucket from there. 108k joins take 500 kB: they stay
+// in L2, where 64-byte buckets of whole keys (2 MB) missed on most lookups (the merge loop's
+// top stall, measured with perf; 16-byte buckets, one load but 1 MB, were slower still).
+constexpr uint32_t kPairMul = 0x9E3779B1u;
+struct Join {
+  uint32_t h;  // (a << 16 | b) * kPairMul
   uint32_t id;
 };
-
-// The join table is one cache line per bucket: a lookup reads one line and compares its 10
-// keys at once; id[10] = kNoPair is what a key not in the bucket selects, so there is no
-// branch on found / not found. Keys past a full bucket's 10 go to a small spill table.
-constexpr uint32_t kBucketKeys = 10;
-struct alignas(64) PairBucket {
-  uint32_t key[kBucketKeys];  // kFreePair = empty
-  uint16_t id[kBucketKeys + 1];
-  uint8_t spilled;
-};
-static_assert(sizeof(PairBucket) == 64);
 
 struct Vocab {
   std::vector<uint8_t> bytes;  // all token bytes, then kSlack zero bytes
@@ -86,9 +89,11 @@ struct Vocab {
   std::vector<uint8_t> len;    // byte length of each token
   std::vector<Slot> table;     // token bytes -> id
   uint64_t mask = 0;
-  std::vector<PairBucket> pairs;
-  uint32_t pairShift = 0;
-  std::vector<PairSlot> spill;  // open addressing; free slots hold kFreePair -> kNoPair
+  // Bucket k's entries start at pairEnt[pairBase[k >> pairGroupBits] + pairOff[k]] and end where k + 1's start.
+  std::vector<uint32_t> pairBase;
+  std::vector<uint8_t> pairOff;  // 65,537
+  uint32_t pairGroupBits = 0;
+  std::vector<uint32_t> pairEnt;  // low half of h << 16 | id, + 4 entries of padding
   std::vector<uint16_t> bytePair;  // 65,536: the token of two bytes, or kNoPair
   uint16_t byteId[256] = {};       // the token of one byte
   bool loaded = false;
@@ -168,48 +173,42 @@ inline bool SameBytes(const uint8_t* a, const uint8_t* b, size_t n) {
 
 inline uint32_t RankHashed(const uint8_t* p, size_t n, uint64_t h) {
   const Vocab& v = g_vocab;
-  uint32_t tag = static_cast<uint32_t>(h >> 32);
+  const uint8_t tag = static_cast<uint8_t>(h >> 32);
   for (uint64_t i = h & v.mask;; i = (i + 1) & v.mask) {
-    const Slot& s = v.table[i];
+    const Slot s = v.table[i];
     if (s.id1 == 0) return kNoRank;
-    if (s.tag == tag) {
-      uint32_t id = s.id1 - 1;
-      if (v.len[id] == n && SameBytes(v.bytes.data() + v.off[id], p, n)) return id;
+    if (s.tag == tag && s.len == n) {
+      const uint32_t id = s.id1 - 1u;
+      if (SameBytes(v.bytes.data() + v.off[id], p, n)) return id;
     }
   }
 }
 
 inline uint32_t Rank(const uint8_t* p, size_t n) { return RankHashed(p, n, HashBytes(p, n)); }
 
-inline uint32_t PairIndex(uint32_t key, uint32_t shift) { return (key * 0x9E3779B1u) >> shift; }
-
-__attribute__((noinline)) uint16_t SpillId(const Vocab& v, uint32_t key) {
-  const uint32_t mask = static_cast<uint32_t>(v.spill.size() - 1);
-  for (uint32_t i = (key * 0x85EBCA6Bu) & mask;; i = (i + 1) & mask) {
-    const PairSlot& s = v.spill[i];
-    if (s.key == key || s.key == kFreePair) return static_cast<uint16_t>(s.id);
-  }
+__attribute__((noinline)) uint16_t PairIdSlow(const Vocab& v, uint32_t from, uint32_t to, uint32_t low) {
+  for (uint32_t i = from; i < to; i++)
+    if (v.pairEnt[i] >> 16 == low) return static_cast<uint16_t>(v.pairEnt[i]);
+  return kNoPair;
 }
 
 // The token joining parts a and b, or kNoPair.
 inline uint16_t PairId(const Vocab& v, uint32_t a, uint32_t b) {
-  const uint32_t key = a << 16 | b;
-  const PairBucket& bk = v.pairs[PairIndex(key, v.pairShift)];
+  const uint32_t h = (a << 16 | b) * kPairMul;
+  const uint32_t bucket = h >> 16, low = h & 0xffff;
+  const uint32_t from = v.pairBase[bucket >> v.pairGroupBits] + v.pairOff[bucket];
+  const uint32_t count = v.pairBase[(bucket + 1) >> v.pairGroupBits] + v.pairOff[bucket + 1] - from;
+  const uint32_t* e = v.pairEnt.data() + from;
+  if (__builtin_expect(count > 4, 0)) return PairIdSlow(v, from, from + count, low);
 #ifdef __SSE2__
-  const __m128i k = _mm_set1_epi32(static_cast<int>(key));
-  const __m128i* keys = reinterpret_cast<const __m128i*>(bk.key);
-  auto eq = [&](int i) {
-    return static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k, _mm_load_si128(keys + i)))));
-  };
-  // The third load covers keys 8-9 and the first ids: masked off.
-  const uint32_t hit = (eq(0) | eq(1) << 4 | eq(2) << 8) & ((1u << kBucketKeys) - 1);
+  // The bucket's (up to) 4 entries at once (pairEnt is padded); those past count masked off.
+  const __m128i hi = _mm_srli_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(e)), 16);
+  const uint32_t hit = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, _mm_set1_epi32(static_cast<int>(low)))))) & ((1u << count) - 1);
 #else
   uint32_t hit = 0;
-  for (uint32_t i = 0; i < kBucketKeys; i++) hit |= static_cast<uint32_t>(bk.key[i] == key) << i;
+  for (uint32_t i = 0; i < count; i++) hit |= static_cast<uint32_t>(e[i] >> 16 == low) << i;
 #endif
-  const uint32_t at = static_cast<uint32_t>(__builtin_ctz(hit | 1u << kBucketKeys));
-  if (__builtin_expect((at == kBucketKeys) & bk.spilled, 0)) return SpillId(v, key);
-  return bk.id[at];
+  return hit ? static_cast<uint16_t>(e[__builtin_ctz(hit)]) : kNoPair;
 }
 
 // A direct-mapped cache of short pieces and their tokens: words repeat, and a piece that
@@ -237,9 +236,8 @@ struct alignas(16) SmallEntry {
 };
 static_assert(sizeof(SmallEntry) == 16);
 
-// Character classes, CharAt and UTF-8 output are shared with the generic BPE (unicode_class.h);
-// the class table is copied into this file's own array, which the hot loops index directly.
-using uclass::Char;
+// Character classes are shared with the generic BPE (unicode_class.h); the table is copied
+// into this file's own array, which the hot loops index directly.
 using uclass::PutUtf8;
 using uclass::SlowClass;
 
@@ -249,38 +247,19 @@ void InitClasses() {
   g_classesReady = true;
 }
 
-// A lone surrogate reads as U+FFFD, what TextEncoder (and so tiktoken's binding) makes of it.
-inline Char CharAt(const char16_t* s, size_t n, size_t k) { return uclass::CharAt(g_bmpClass, s, n, k); }
-
 struct Scratch {
-  // The current piece in UTF-8 (+ kSlack) and, for offsets, the UTF-16 offset of the
-  // character holding each byte. Sized for the largest text seen (3 bytes per code unit).
-  std::unique_ptr<uint8_t[]> utf8;
-  std::unique_ptr<uint32_t[]> pos;
-  size_t utf8Cap = 0, posCap = 0;
+  // A UTF-16 text (Encode's input) as UTF-8, + kSlack.
+  docs::Utf8Doc doc;
   // The merge state of one piece shorter than kHeapFrom bytes.
   // (+ sentinels and the minimum scan's padding)
   uint16_t partId[kHeapFrom + 16], partRank[kHeapFrom + 16];
   uint8_t partNext[kHeapFrom + 16], partPrev[kHeapFrom + 16];
   std::vector<std::pair<uint32_t, uint32_t>> parts;  // MergeHeap's result
-  uint32_t tok[kChunk + kCacheTokens], tokAt[kChunk];  // output tokens and their UTF-16 offsets, not yet appended
+  uint32_t tok[kChunk + kCacheTokens], tokAt[kChunk];  // output tokens and their byte offsets, not yet appended
   std::vector<CacheEntry> cache = std::vector<CacheEntry>(kCacheSlots, CacheEntry{});
   std::vector<SmallEntry> small = std::vector<SmallEntry>(kSmallSlots, SmallEntry{});
   uint64_t generation = 0;
-
-  void Reserve(size_t units, bool offsets) {
-    const size_t need = 3 * units + kSlack;
-    if (utf8Cap < need) {
-      utf8Cap = std::max(need, 2 * utf8Cap);
-      utf8.reset(new uint8_t[utf8Cap]());  // zeroed: words read past a piece are defined
-    }
-    if (offsets && posCap < need) {
-      posCap = std::max(need, 2 * posCap);
-      pos.reset(new uint32_t[posCap]);
-    }
-  }
 };
-
 thread_local Scratch t_scratch;
 
 // tiktoken's byte_pair_merge for a piece of 2..kHeapFrom-1 bytes: repeatedly join the
@@ -398,114 +377,108 @@ void MergeHeap(const uint8_t* p, size_t n, std::vector<std::pair<uint32_t, uint3
   parts.emplace_back(static_cast<uint32_t>(n), kNoRank);
 }
 
-// End (exclusive, UTF-16 index) of the pre-token starting at s[i] (GPT-2's regex, see top);
-// writes its UTF-8 to out (returning the length in len) and, with kOffsets, the UTF-16 offset
-// of each byte's character to pos.
-template <bool kOffsets>
-inline size_t ScanPiece(const char16_t* s, size_t n, size_t i, uint8_t* out, uint32_t* pos, size_t& len) {
-  size_t b = 0;
-  auto put = [&](uint32_t cp, size_t at) {
-    size_t w = PutUtf8(out + b, cp);
-    if constexpr (kOffsets) {
-      for (size_t q = 0; q < w; q++) pos[b + q] = static_cast<uint32_t>(at);
-    }
-    b += w;
-  };
+// The class and byte length of the character at s[k] of valid UTF-8 (what every entry point
+// hands the scanner: sanitized bytes, V8's UTF-8 of a string, or Utf16ToUtf8's).
+struct Char8 {
+  uint32_t bytes;
+  uint8_t cls;
+};
+__attribute__((noinline)) uint8_t ClassOf4(const uint8_t* s) {
+  return SlowClass((s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu));
+}
+__attribute__((always_inline)) inline Char8 CharAt(const uint8_t* s, size_t k) {
+  const uint32_t c = s[k];
+  if (c < 0x80) return {1, g_bmpClass[c]};
+  if (c < 0xe0) return {2, g_bmpClass[(c & 0x1f) << 6 | (s[k + 1] & 0x3fu)]};
+  if (c < 0xf0) return {3, g_bmpClass[(c & 0x0f) << 12 | (s[k + 1] & 0x3fu) << 6 | (s[k + 2] & 0x3fu)]};
+  return {4, ClassOf4(s + k)};  // outside the BMP (emoji, rare scripts): binary search
+}
+
+// The end of the run of ASCII letters at s[k] (stops at n, at a non-letter, at a non-ASCII byte).
+inline size_t SkipAsciiLetters(const uint8_t* s, size_t n, size_t k) {
+#ifdef __SSE2__
+  // 16 bytes at a time: (b | 0x20) - 'a' < 26 (a non-ASCII byte lands far past 26).
+  const __m128i lower = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
+  while (k + 16 <= n) {
+    const __m128i t = _mm_sub_epi8(_mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k)), lower), a);
+    const uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, z), t)));
+    if (mask != 0xffff) return k + static_cast<size_t>(__builtin_ctz(~mask));
+    k += 16;
+  }
+#endif
+  while (k < n && static_cast<uint32_t>((s[k] | 0x20) - 'a') < 26) k++;
+  return k;
+}
+
+// End (exclusive byte offset) of the pre-token starting at s[i] of valid UTF-8 s[0, n) (GPT-2's
+// regex, see top). A piece is the slice s[i, end): nothing is copied.
+inline size_t ScanPiece(const uint8_t* s, size_t n, size_t i) {
   const uint32_t c0 = s[i];
   if (c0 == '\'' && i + 1 < n) {
     const uint32_t a = s[i + 1];
-    size_t end = 0;
-    if (a == 's' || a == 't' || a == 'm' || a == 'd') {
-      end = i + 2;
-    } else if (i + 2 < n) {
+    if (a == 's' || a == 't' || a == 'm' || a == 'd') return i + 2;
+    if (i + 2 < n) {
       const uint32_t c = s[i + 2];
-      if ((a == 'r' && c == 'e') || (a == 'v' && c == 'e') || (a == 'l' && c == 'l')) end = i + 3;
-    }
-    if (end) {
-      for (size_t k = i; k < end; k++) put(s[k], k);
-      len = b;
-      return end;
+      if ((a == 'r' && c == 'e') || (a == 'v' && c == 'e') || (a == 'l' && c == 'l')) return i + 3;
     }
   }
-  Char ch;
+  Char8 ch;
   size_t j = i;
   if (c0 == ' ' && i + 1 < n) {
-    ch = CharAt(s, n, i + 1);
-    if (ch.cls != kSpace) {
-      put(' ', i);
-      j = i + 1;
-    } else {
-      ch = Char{' ', 1, kSpace};
-    }
+    ch = CharAt(s, i + 1);
+    if (ch.cls != kSpace) j = i + 1;
+    else ch = Char8{1, kSpace};
   } else {
-    ch = CharAt(s, n, i);
+    ch = CharAt(s, i);
   }
   const uint8_t cls = ch.cls;
   if (cls != kSpace) {  // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`
-    put(ch.cp, j);
-    size_t k = j + ch.units;
-#ifdef __SSE4_1__
-    if (cls == kLetter) {  // ASCII letters 8 at a time: (u | 0x20) - 'a' < 26
-      const __m128i lower = _mm_set1_epi16(0x20), a = _mm_set1_epi16('a'), z = _mm_set1_epi16(25);
-      while (k + 8 <= n) {
-        const __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k));
-        const __m128i t = _mm_sub_epi16(_mm_or_si128(u, lower), a);
-        const uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_min_epu16(t, z), t)));
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + b), _mm_packus_epi16(u, u));  // kSlack
-        const size_t run = mask == 0xffff ? 8 : static_cast<size_t>(__builtin_ctz(~mask)) / 2;
-        if constexpr (kOffsets) {  // all 8 (pos has slack), only `run` of them count
-          const __m128i at = _mm_set1_epi32(static_cast<int>(k));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(pos + b), _mm_add_epi32(at, _mm_setr_epi32(0, 1, 2, 3)));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(pos + b + 4), _mm_add_epi32(at, _mm_setr_epi32(4, 5, 6, 7)));
-        }
-        b += run;
-        k += run;
-        if (run < 8) break;
-      }
-    }
-#endif
+    size_t k = j + ch.bytes;
+    if (cls == kLetter) k = SkipAsciiLetters(s, n, k);
     while (k < n) {
       const uint32_t u = s[k];
-      if (u < 0x80) {  // ASCII: one byte, no decoding
+      if (u < 0x80) {  // ASCII: no decoding
         if (g_bmpClass[u] != cls) break;
-        out[b] = static_cast<uint8_t>(u);
-        if constexpr (kOffsets) pos[b] = static_cast<uint32_t>(k);
-        b++;
         k++;
         continue;
       }
-      const Char d = CharAt(s, n, k);
+      const Char8 d = CharAt(s, k);
       if (d.cls != cls) break;
-      put(d.cp, k);
-      k += d.units;
+      k += d.bytes;
+      if (cls == kLetter) k = SkipAsciiLetters(s, n, k);  // "Zürich": back to ASCII after a non-ASCII letter
     }
-    len = b;
     return k;
   }
-  // A whitespace run [i, k) (White_Space is all in the BMP, one code unit each; a surrogate's
-  // class is kOther): `\s+(?!\S)` leaves the last space for the next token when non-space
-  // follows; a single space before non-space falls to `\s+`.
-  size_t k = i + 1;
-  while (k < n && g_bmpClass[s[k]] == kSpace) k++;
-  const size_t end = (k == n || k - i == 1) ? k : k - 1;
-  for (size_t q = i; q < end; q++) put(s[q], q);
-  len = b;
-  return end;
+  // A whitespace run [i, k): `\s+(?!\S)` leaves the last white space character for the next
+  // piece when non-space follows; a single one before non-space falls to `\s+`.
+  size_t last = i, k = i + ch.bytes;
+  while (k < n) {
+    const uint32_t u = s[k];
+    if (u < 0x80) {
+      if (g_bmpClass[u] != kSpace) break;
+      last = k++;
+      continue;
+    }
+    const Char8 d = CharAt(s, k);
+    if (d.cls != kSpace) break;
+    last = k;
+    k += d.bytes;
+  }
+  return (k == n || last == i) ? k : last;
 }
 
 // noipa: inlined into its callers, the compiler re-derives t_scratch's address (a
 // __tls_get_addr call in a shared object) inside the loop (4% of the time, measured).
+// s[0, n) is valid UTF-8 with kSlack readable bytes after it; with kOffsets, offsets gets the
+// byte offset of each token.
 template <bool kOffsets>
-__attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n, std::vector<uint32_t>& ids, std::vector<uint32_t>* offsets) {
+__attribute__((noipa)) void EncodeText(Scratch& sc, const uint8_t* s, size_t n, std::vector<uint32_t>& ids, std::vector<uint32_t>* offsets) {
   const Vocab& v = g_vocab;
   if (sc.generation != g_vocabGeneration) {
     std::fill(sc.cache.begin(), sc.cache.end(), CacheEntry{});
     std::fill(sc.small.begin(), sc.small.end(), SmallEntry{});
     sc.generation = g_vocabGeneration;
   }
-  sc.Reserve(n, kOffsets);
-  uint8_t* const p = sc.utf8.get();
-  uint32_t* const pos = sc.pos.get();
   // Tokens gather in a fixed buffer, appended to ids/offsets a chunk at a time.
   uint32_t* const tok = sc.tok;
   uint32_t* const tokAt = sc.tokAt;
@@ -516,36 +489,46 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
     nt = 0;
   };
   for (size_t i = 0; i < n;) {
-    size_t len;
-    const size_t end = ScanPiece<kOffsets>(s, n, i, p, pos, len);
+    const size_t end = ScanPiece(s, n, i);
+    const uint8_t* const p = s + i;
+    const size_t len = end - i;
+    const uint32_t at0 = static_cast<uint32_t>(i);
     i = end;
     if (nt + len > kChunk) flush();  // a piece has at most len tokens
     if (len <= 2) {  // a fifth of web text's pieces (punctuation, newlines): straight from tables
       const uint32_t pair = len == 2 ? v.bytePair[p[0] << 8 | p[1]] : kNoPair;
       if (len == 1 || pair == kNoPair) {
         tok[nt] = v.byteId[p[0]];
-        if constexpr (kOffsets) tokAt[nt] = pos[0];
+        if constexpr (kOffsets) tokAt[nt] = at0;
         nt++;
         if (len == 2) {
           tok[nt] = v.byteId[p[1]];
-          if constexpr (kOffsets) tokAt[nt] = pos[1];
+          if constexpr (kOffsets) tokAt[nt] = at0 + 1;
           nt++;
         }
       } else {
         tok[nt] = pair;
-        if constexpr (kOffsets) tokAt[nt] = pos[0];
+        if constexpr (kOffsets) tokAt[nt] = at0;
         nt++;
       }
       continue;
     }
     // A cached piece's tokens, each with its byte offset in the text.
     auto emitWithOffsets = [&](const auto* ids, size_t count) {
-      size_t at = 0;  // byte offset of each token in the piece
+      uint32_t at = at0;
       for (size_t k = 0; k < count; k++) {
         const uint32_t id = ids[k];
         tok[nt] = id;
-        if constexpr (kOffsets) tokAt[nt] = pos[at];
+        if constexpr (kOffsets) tokAt[nt] = at;
         at += v.len[id];
+        nt++;
+      }
+    };
+    // The parts MergeShort left, in order.
+    auto emitParts = [&] {
+      for (size_t k = 0; k < len; k = sc.partNext[k]) {
+        tok[nt] = sc.partId[k];
+        if constexpr (kOffsets) tokAt[nt] = at0 + static_cast<uint32_t>(k);
         nt++;
       }
     };
@@ -554,16 +537,12 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
       const uint32_t whole = RankHashed(p, len, h);
       if (whole != kNoRank) {
         tok[nt] = whole;
-        if constexpr (kOffsets) tokAt[nt] = pos[0];
+        if constexpr (kOffsets) tokAt[nt] = at0;
         nt++;
         return;
       }
       MergeShort(v, p, len, sc);
-      for (size_t k = 0; k < len; k = sc.partNext[k]) {
-        tok[nt] = sc.partId[k];
-        if constexpr (kOffsets) tokAt[nt] = pos[k];
-        nt++;
-      }
+      emitParts();
     };
     if (len <= kSmallBytes) {
       const Words w = ShortWords(p, len);
@@ -621,26 +600,76 @@ __attribute__((noipa)) void EncodeText(Scratch& sc, const char16_t* s, size_t n,
     const uint32_t whole = Rank(p, len);
     if (whole != kNoRank) {
       tok[nt] = whole;
-      if constexpr (kOffsets) tokAt[nt] = pos[0];
+      if constexpr (kOffsets) tokAt[nt] = at0;
       nt++;
     } else if (len < kHeapFrom) {
       MergeShort(v, p, len, sc);
-      for (size_t k = 0; k < len; k = sc.partNext[k]) {
-        tok[nt] = sc.partId[k];
-        if constexpr (kOffsets) tokAt[nt] = pos[k];
-        nt++;
-      }
+      emitParts();
     } else {  // long pieces (rare) go straight to the output
       flush();
       MergeHeap(p, len, sc.parts);
       for (size_t k = 0; k + 1 < sc.parts.size(); k++) {
         uint32_t a = sc.parts[k].first, b = sc.parts[k + 1].first;
         ids.push_back(Rank(p + a, b - a));
-        if constexpr (kOffsets) offsets->push_back(pos[a]);
+        if constexpr (kOffsets) offsets->push_back(at0 + a);
       }
     }
   }
   flush();
+}
+
+// UTF-16 to UTF-8 into out (room for 3 * n bytes); a lone surrogate becomes U+FFFD, what
+// TextEncoder (and so tiktoken's binding) makes of it. Returns the bytes written.
+size_t Utf16ToUtf8(const char16_t* s, size_t n, uint8_t* out) {
+  size_t b = 0;
+  for (size_t k = 0; k < n;) {
+    // ASCII, 4 units at a time.
+    while (k + 4 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s + k, 8);
+      if (w & 0xff80ff80ff80ff80ull) break;
+      out[b] = static_cast<uint8_t>(s[k]), out[b + 1] = static_cast<uint8_t>(s[k + 1]);
+      out[b + 2] = static_cast<uint8_t>(s[k + 2]), out[b + 3] = static_cast<uint8_t>(s[k + 3]);
+      b += 4, k += 4;
+    }
+    if (k >= n) break;
+    const uint32_t c = s[k];
+    if (c < 0x80) {
+      out[b++] = static_cast<uint8_t>(c);
+      k++;
+      continue;
+    }
+    const uclass::Char ch = uclass::CharAt(g_bmpClass, s, n, k);
+    b += PutUtf8(out + b, ch.cp);
+    k += ch.units;
+  }
+  return b;
+}
+
+// Byte offsets (non-decreasing) into valid UTF-8 s to the UTF-16 offset of the character holding
+// each byte, in place: one walk over the text (a 4-byte character is two UTF-16 units).
+void ByteToUtf16Offsets(const uint8_t* s, uint32_t* offs, size_t count) {
+  size_t b = 0, u = 0;
+  for (size_t t = 0; t < count; t++) {
+    const size_t want = offs[t];
+    for (;;) {
+      const uint32_t c = s[b];
+      const size_t w = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+      if (b + w > want) break;
+      b += w;
+      u += w == 4 ? 2 : 1;
+    }
+    offs[t] = static_cast<uint32_t>(u);
+  }
+}
+
+// One document of valid UTF-8 with kSlack readable bytes after it. With offsets: the UTF-16
+// offset of the character holding each token's first byte.
+void EncodeUtf8(Scratch& sc, const uint8_t* s, size_t n, std::vector<uint32_t>& ids, std::vector<uint32_t>* offsets) {
+  if (!offsets) return EncodeText<false>(sc, s, n, ids, nullptr);
+  const size_t first = offsets->size();
+  EncodeText<true>(sc, s, n, ids, offsets);
+  ByteToUtf16Offsets(s, offsets->data() + first, offsets->size() - first);
 }
 
 }  // namespace
@@ -651,8 +680,8 @@ void Encode(const char16_t* text, size_t n, std::vector<uint32_t>& ids, std::vec
   // One thread_local lookup per call: reaching it inside the loop costs a __tls_get_addr call
   // per use in a shared object.
   Scratch& sc = t_scratch;
-  if (offsets) EncodeText<true>(sc, text, n, ids, offsets);
-  else EncodeText<false>(sc, text, n, ids, nullptr);
+  uint8_t* const s = sc.doc.Reserve(3 * n + kSlack);
+  EncodeUtf8(sc, s, Utf16ToUtf8(text, n, s), ids, offsets);
 }
 
 namespace {
@@ -693,7 +722,7 @@ bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_
   }
   size_t cap = 1;
   while (cap < count * 2 + 2) cap <<= 1;
-  v.table.assign(cap, Slot{0, 0});
+  v.table.assign(cap, Slot{0, 0, 0});
   v.mask = cap - 1;
   g_vocab = std::move(v);  // Rank() reads g_vocab
   Vocab& g = g_vocab;
@@ -702,7 +731,7 @@ bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_
     uint64_t h = HashBytes(p, g.len[id]);
     uint64_t i = h & g.mask;
     while (g.table[i].id1 != 0) i = (i + 1) & g.mask;
-    g.table[i] = Slot{id + 1, static_cast<uint32_t>(h >> 32)};
+    g.table[i] = Slot{static_cast<uint16_t>(id + 1), g.len[id], static_cast<uint8_t>(h >> 32)};
   }
   // Every single byte must be a token, or a piece could fail to encode.
   for (int b = 0; b < 256; b++) {
@@ -722,43 +751,35 @@ bool BuildVocab(const uint8_t* bytes, size_t nbytes, const uint32_t* offs, size_
     if (id != kNoRank) g.bytePair[b] = static_cast<uint16_t>(id);
   }
   // Every way to cut a token into two tokens: the joins the merge loop can make.
-  std::vector<PairSlot> joins;
+  std::vector<Join> joins;
   for (uint32_t id = 0; id < count; id++) {
     const uint8_t* p = g.bytes.data() + g.off[id];
     for (size_t k = 1; k < g.len[id]; k++) {
       uint32_t a = Rank(p, k), b = Rank(p + k, g.len[id] - k);
-      if (a != kNoRank && b != kNoRank) joins.push_back(PairSlot{a << 16 | b, id});
+      if (a != kNoRank && b != kNoRank) joins.push_back(Join{(a << 16 | b) * kPairMul, id});
     }
   }
-  size_t buckets = 1;
-  uint32_t bits = 0;
-  while (buckets * 4 < joins.size()) buckets <<= 1, bits++;  // 2-4 keys per 10-key bucket: few spill
-  PairBucket empty{};
-  std::fill(std::begin(empty.key), std::end(empty.key), kFreePair);
-  std::fill(std::begin(empty.id), std::end(empty.id), kNoPair);
-  g.pairs.assign(buckets, empty);
-  g.pairShift = 32 - bits;
-  std::vector<PairSlot> spilled;
-  for (const PairSlot& j : joins) {
-    PairBucket& bk = g.pairs[PairIndex(j.key, g.pairShift)];
-    size_t i = 0;
-    while (i < kBucketKeys && bk.key[i] != kFreePair) i++;
-    if (i < kBucketKeys) {
-      bk.key[i] = j.key;
-      bk.id[i] = static_cast<uint16_t>(j.id);
-    } else {
-      bk.spilled = 1;
-      spilled.push_back(j);
-    }
+  std::sort(joins.begin(), joins.end(), [](const Join& x, const Join& y) { return x.h < y.h; });
+  std::vector<uint32_t> start(0x10002, 0);
+  for (const Join& j : joins) start[(j.h >> 16) + 1]++;
+  for (size_t k = 0; k <= 0x10000; k++) start[k + 1] += start[k];
+  // The widest groups whose buckets' starts fit a byte past the group's (5 bits: ~53 entries a group).
+  uint32_t bits = 5;
+  auto fits = [&](uint32_t b) {
+    for (size_t k = 0; k <= 0x10000; k++)
+      if (start[k] - start[k >> b << b] > 255) return false;
+    return true;
+  };
+  while (bits > 0 && !fits(bits)) bits--;
+  g.pairGroupBits = bits;
+  g.pairBase.assign((0x10000 >> bits) + 2, 0);
+  g.pairOff.assign(0x10001, 0);
+  for (size_t k = 0; k <= 0x10000; k++) {
+    g.pairBase[k >> bits] = start[k >> bits << bits];
+    g.pairOff[k] = static_cast<uint8_t>(start[k] - start[k >> bits << bits]);
   }
-  size_t spillCap = 1;
-  while (spillCap < spilled.size() * 2 + 2) spillCap <<= 1;
-  g.spill.assign(spillCap, PairSlot{kFreePair, kNoPair});
-  for (const PairSlot& j : spilled) {
-    uint32_t i = (j.key * 0x85EBCA6Bu) & static_cast<uint32_t>(spillCap - 1);
-    while (g.spill[i].key != kFreePair) i = (i + 1) & static_cast<uint32_t>(spillCap - 1);
-    g.spill[i] = j;
-  }
+  g.pairEnt.resize(joins.size() + 4, 0);
+  for (size_t k = 0; k < joins.size(); k++) g.pairEnt[k] = (joins[k].h & 0xffff) << 16 | joins[k].id;
   g.loaded = true;
   g_vocabGeneration++;
   return true;
@@ -791,30 +812,36 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(count));
 }
 
+// One JS argument (a string, or UTF-8 bytes) as UTF-8 in the thread's scratch, + kSlack.
+Scratch* ReadText(Napi::Env env, napi_value v) {
+  Scratch& sc = t_scratch;
+  return docs::ReadDocUtf8(env, v, sc.doc, kSlack) ? &sc : nullptr;
+}
+
 Napi::Value EncodeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckLoaded(env)) return env.Undefined();
-  thread_local std::u16string buf;
-  if (info.Length() < 1 || !ReadUtf16(env, info[0], buf)) {
+  Scratch* sc = info.Length() < 1 ? nullptr : ReadText(env, info[0]);
+  if (!sc) {
     Napi::TypeError::New(env, "gpt2Encode(text: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   std::vector<uint32_t> ids;
-  ids.reserve(buf.size() / 3 + 8);
-  Encode(buf.data(), buf.size(), ids, nullptr);
+  ids.reserve(sc->doc.size / 4 + 8);
+  EncodeUtf8(*sc, sc->doc.buf.get(), sc->doc.size, ids, nullptr);
   return ToArray(env, ids);
 }
 
 Napi::Value EncodeOffsetsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckLoaded(env)) return env.Undefined();
-  thread_local std::u16string buf;
-  if (info.Length() < 1 || !ReadUtf16(env, info[0], buf)) {
+  Scratch* sc = info.Length() < 1 ? nullptr : ReadText(env, info[0]);
+  if (!sc) {
     Napi::TypeError::New(env, "gpt2EncodeWithOffsets(text: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   std::vector<uint32_t> ids, offsets;
-  Encode(buf.data(), buf.size(), ids, &offsets);
+  EncodeUtf8(*sc, sc->doc.buf.get(), sc->doc.size, ids, &offsets);
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, ToArray(env, ids));
   out.Set(1u, ToArray(env, offsets));
@@ -832,24 +859,61 @@ Napi::Value CountJs(const Napi::CallbackInfo& info) {
   auto arr = info[0].As<Napi::Array>();
   uint32_t n = arr.Length();
   Napi::Uint32Array out = Napi::Uint32Array::New(env, n);
-  thread_local std::u16string buf;
   std::vector<uint32_t> ids;
   for (uint32_t i = 0; i < n; i++) {
-    if (!ReadUtf16(env, arr.Get(i), buf)) {
+    Scratch* sc = ReadText(env, arr.Get(i));
+    if (!sc) {
       Napi::TypeError::New(env, "gpt2Count: element " + std::to_string(i) + " is not a string").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     ids.clear();
-    Encode(buf.data(), buf.size(), ids, nullptr);
+    EncodeUtf8(*sc, sc->doc.buf.get(), sc->doc.size, ids, nullptr);
     out[i] = static_cast<uint32_t>(ids.size());
   }
   return out;
 }
 
-// gpt2EncodeDocs(texts: (string | Uint8Array of UTF-8)[], endToken, width) -> { tokens, lengths }
+// gpt2EncodeDocs(texts: (string | Uint8Array of UTF-8)[], endToken, width) -> { tokens, lengths, units }
 Napi::Value EncodeDocsJs(const Napi::CallbackInfo& info) {
   if (!CheckLoaded(info.Env())) return info.Env().Undefined();
-  return docs::EncodeDocs(info, 0, "gpt2EncodeDocs", [](const char16_t* s, size_t n, std::vector<uint32_t>& ids) { Encode(s, n, ids, nullptr); });
+  Scratch& sc = t_scratch;
+  return docs::EncodeDocsUtf8(info, 0, "gpt2EncodeDocs", kSlack, [&sc](const uint8_t* s, size_t n, std::vector<uint32_t>& ids) { EncodeUtf8(sc, s, n, ids, nullptr); });
+}
+
+// gpt2EncodeDocsWithOffsets(texts: (string | Uint8Array of UTF-8)[]) -> { tokens: Uint32Array,
+// lengths: Int32Array, offsets: Uint32Array, units }: every document's ids (no end token), and
+// per token the UTF-16 offset of its start within its document (gpt2EncodeWithOffsets'
+// values; for bytes, offsets into the string TextDecoder makes of them).
+Napi::Value EncodeDocsOffsetsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckLoaded(env)) return env.Undefined();
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    Napi::TypeError::New(env, "gpt2EncodeDocsWithOffsets(texts: (string | Uint8Array)[])").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto texts = info[0].As<Napi::Array>();
+  const uint32_t count = texts.Length();
+  Napi::Int32Array lengths = Napi::Int32Array::New(env, count);
+  Scratch& sc = t_scratch;
+  std::vector<uint32_t> ids, offsets;
+  double units = 0;
+  for (uint32_t d = 0; d < count; d++) {
+    napi_value v;
+    if (napi_get_element(env, texts, d, &v) != napi_ok || !docs::ReadDocUtf8(env, v, sc.doc, kSlack)) {
+      Napi::TypeError::New(env, "gpt2EncodeDocsWithOffsets: element " + std::to_string(d) + " is not a string or a Uint8Array").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const size_t before = ids.size();
+    units += static_cast<double>(sc.doc.units);
+    EncodeUtf8(sc, sc.doc.buf.get(), sc.doc.size, ids, &offsets);
+    lengths[d] = static_cast<int32_t>(ids.size() - before);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("tokens", ToArray(env, ids));
+  out.Set("lengths", lengths);
+  out.Set("offsets", ToArray(env, offsets));
+  out.Set("units", Napi::Number::New(env, units));
+  return out;
 }
 
 }  // namespace
@@ -862,5 +926,6 @@ void InitGpt2(Napi::Env env, Napi::Object exports) {
   exports.Set("gpt2EncodeWithOffsets", Napi::Function::New(env, gpt2::EncodeOffsetsJs));
   exports.Set("gpt2Count", Napi::Function::New(env, gpt2::CountJs));
   exports.Set("gpt2EncodeDocs", Napi::Function::New(env, gpt2::EncodeDocsJs));
+  exports.Set("gpt2EncodeDocsWithOffsets", Napi::Function::New(env, gpt2::EncodeDocsOffsetsJs));
 }
 }  // namespace refinery

@@ -21,6 +21,19 @@ interface Gpt2Native {
   gpt2EncodeWithOffsets(text: string): [Uint32Array, Uint32Array];
   gpt2Count(texts: string[]): Uint32Array;
   gpt2EncodeDocs(texts: (string | Uint8Array)[], end: number, width: number): { tokens: Uint16Array | Uint32Array; lengths: Int32Array; units: number };
+  gpt2EncodeDocsWithOffsets(texts: (string | Uint8Array)[]): EncodedDocsWithOffsets;
+}
+
+/** Documents' ids with, per token, the UTF-16 offset of its start within its document. */
+export interface EncodedDocsWithOffsets {
+  /** Every document's ids, concatenated (no end token). */
+  tokens: Uint32Array;
+  /** Ids per document. */
+  lengths: Int32Array;
+  /** Per token, what encodeWithOffsets gives for its document (for bytes: offsets into the string TextDecoder makes of them). */
+  offsets: Uint32Array;
+  /** The documents' length in UTF-16 units, all together. */
+  units: number;
 }
 
 /** Number of mergeable ranks of GPT-2 (50,257 tokens minus `<|endoftext|>`). */
@@ -93,4 +106,12 @@ export function countTokens(texts: string[]): Uint32Array {
  */
 export function encodeDocs(texts: (string | Uint8Array)[], end: number, width: 2 | 4): { tokens: Uint16Array | Uint32Array; lengths: Int32Array; units: number } {
   return gpt2Native().gpt2EncodeDocs(texts, end, width);
+}
+
+/**
+ * encodeWithOffsets for many documents (strings or UTF-8 bytes, read as TextDecoder reads
+ * them) in one native call, concatenated; `lengths` splits them.
+ */
+export function encodeDocsWithOffsets(texts: (string | Uint8Array)[]): EncodedDocsWithOffsets {
+  return gpt2Native().gpt2EncodeDocsWithOffsets(texts);
 }
