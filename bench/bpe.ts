@@ -5,7 +5,8 @@
  * on the bench:tokenize corpora (parity web documents; lingua sentences in 75 languages), each
  * repeated to ~16 MB. Medians of 3. Run: `npm run bench:bpe` (after `npm run build`);
  * `--quick` runs the web documents only, `--tokenizer PATH` another tokenizer.json,
- * `--seconds S` repeats the web-documents bytes run for about S CPU seconds (for a profiler).
+ * `--seconds S` repeats the UTF-8 bytes run on one corpus (`--corpus 0|1`, default 0) for about
+ * S CPU seconds, for a profiler.
  */
 import { createRequire } from 'node:module';
 import { loadHfTokenizer } from '../src/tokenizer/hf-bpe.js';
@@ -48,14 +49,16 @@ const corpora: [string, string[]][] = [
 ];
 const seconds = Number(arg('--seconds') ?? 0);
 if (seconds > 0) {
-  const bytes = corpora[0]![1].map((t) => new Uint8Array(Buffer.from(t)));
+  const [what, texts] = corpora[Number(arg('--corpus') ?? 0)]!;
+  const bytes = texts.map((t) => new Uint8Array(Buffer.from(t)));
+  const size = utf8Bytes(texts) / 1e6;
   const t = process.cpuUsage();
   let mb = 0;
   while (cpuSeconds(t) < seconds) {
     encodeAll(bytes);
-    mb += utf8Bytes(corpora[0]![1]) / 1e6;
+    mb += size;
   }
-  console.log(`${(mb / cpuSeconds(t)).toFixed(1)} MB/s (web documents, UTF-8 bytes, ${cpuSeconds(t).toFixed(1)} CPU s)`);
+  console.log(`${(mb / cpuSeconds(t)).toFixed(1)} MB/s (${what}, UTF-8 bytes, ${cpuSeconds(t).toFixed(1)} CPU s)`);
   process.exit(0);
 }
 if (process.argv.includes('--quick')) corpora.pop();

@@ -23,12 +23,18 @@
 //       -> { tokens: Uint16Array | Uint32Array, lengths: Int32Array }   (each doc + endToken)
 // A model is used by the JS thread that loaded it (it holds that thread's caches).
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <queue>
 #include <string>
 #include <vector>
-#ifdef __SSE2__
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -51,7 +57,7 @@ using uclass::Utf8CharAt;
 constexpr uint32_t kNone = 0xffffffffu;
 constexpr uint64_t kEmptyKey = ~uint64_t{0};
 constexpr size_t kScanMax = 128;  // pieces up to this many bytes merge by scanning, longer by a heap
-constexpr uint32_t kPairCacheBits = 13;
+constexpr uint32_t kPairCacheBits = 17;
 // Every byte string hashed or compared has this many readable bytes after it (documents,
 // token bytes, the UTF-8 scratch of bpeEncodePieces): whole words are loaded past its end.
 constexpr size_t kSlack = docs::kUtf8Slack;
@@ -122,6 +128,34 @@ inline bool SameBytes(const uint8_t* a, const uint8_t* b, size_t n) {
 constexpr uint32_t kFieldBits = 21;
 constexpr uint64_t kFieldMask = (uint64_t{1} << kFieldBits) - 1;
 inline uint64_t MergeKey(uint32_t a, uint32_t b) { return (uint64_t{a} << kFieldBits | b) << kFieldBits; }
+
+// Allocations for the tables read at random (merges, vocabulary, caches: MBs each): 2 MB
+// aligned and marked for transparent huge pages, as a lookup in 4 kB pages was a TLB miss
+// as well as a cache miss.
+template <class T>
+struct HugePages {
+  using value_type = T;
+  static constexpr size_t kHuge = size_t{2} << 20;
+  HugePages() = default;
+  template <class U>
+  HugePages(const HugePages<U>&) {}
+  T* allocate(size_t n) {
+    const size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
+    void* p = std::aligned_alloc(kHuge, bytes);
+    if (!p) std::abort();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  template <class U>
+  bool operator==(const HugePages<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const HugePages<U>&) const { return false; }
+};
+template <class T>
+using Table = std::vector<T, HugePages<T>>;
 
 struct VocabSlot {
   uint32_t id;  // kNone = free
@@ -229,24 +263,24 @@ using BigBucket = Bucket<BigEntry, 2>;        // two
 struct Model {
   std::vector<uint8_t> bytes;  // token i = bytes[off[i], off[i+1]), then kSlack zero bytes
   std::vector<uint32_t> off;
-  std::vector<VocabSlot> vocab;  // bytes -> id, for tokens of the BPE vocabulary
+  Table<VocabSlot> vocab;  // bytes -> id, for tokens of the BPE vocabulary
   uint64_t vocabMask = 0;
-  std::vector<uint64_t> merges;
+  Table<uint64_t> merges;
   uint64_t mergeMask = 0;
   std::vector<uint32_t> mergeId;  // by rank: the joined token
   std::vector<uint32_t> pairRank;  // 65,536: the merge rank of two single-byte parts, or kNone
   std::vector<uint32_t> twoBytes;  // 65,536: the token a 2-byte piece is, or kNone (its two bytes)
-  std::vector<uint64_t> pairCache = std::vector<uint64_t>(size_t{1} << kPairCacheBits, kEmptyKey);
+  Table<uint64_t> pairCache = Table<uint64_t>(size_t{1} << kPairCacheBits, kEmptyKey);
   uint32_t byteId[256];
   uint32_t maxDigits = 3;
   bool ignoreMerges = false;
   const uint8_t* bmp = uclass::BmpClasses();
   // Scratch of the thread that uses the model.
   std::vector<uint8_t> utf8;
-  std::vector<SmallBucket> small = std::vector<SmallBucket>(size_t{1} << kSmallBits, SmallBucket{});
-  std::vector<MediumBucket> medium = std::vector<MediumBucket>(size_t{1} << kMediumBits, MediumBucket{});
-  std::vector<BigBucket> big = std::vector<BigBucket>(size_t{1} << kBigBits, BigBucket{});
-  uint32_t id[kScanMax + 1], rank[kScanMax + 1], next[kScanMax + 1], prev[kScanMax + 1];
+  Table<SmallBucket> small = Table<SmallBucket>(size_t{1} << kSmallBits, SmallBucket{});
+  Table<MediumBucket> medium = Table<MediumBucket>(size_t{1} << kMediumBits, MediumBucket{});
+  Table<BigBucket> big = Table<BigBucket>(size_t{1} << kBigBits, BigBucket{});
+  uint32_t id[kScanMax + 4], key[kScanMax + 4], next[kScanMax + 4], prev[kScanMax + 4];
 };
 
 uint32_t FindToken(const Model& m, const uint8_t* p, size_t n) {
@@ -285,37 +319,55 @@ inline uint32_t FindMerge(Model& m, uint32_t a, uint32_t b) {
   return r;
 }
 
-// Merge a piece of 2..kScanMax bytes: parts in a linked list, the lowest rank found by a scan.
+// The leftmost lowest of key[0, padded) (padded a multiple of 4).
+inline uint32_t MinKey(const uint32_t* key, size_t padded) {
+#ifdef __SSE4_1__
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key));
+  for (size_t b = 4; b < padded; b += 4) v = _mm_min_epu32(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(key + b)));
+  v = _mm_min_epu32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 0, 3, 2)));
+  v = _mm_min_epu32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));
+  return static_cast<uint32_t>(_mm_cvtsi128_si32(v));
+#else
+  uint32_t best = kNone;
+  for (size_t k = 0; k < padded; k++) best = std::min(best, key[k]);
+  return best;
+#endif
+}
+
+// Merge a piece of 2..kScanMax bytes. A part is named by its first byte; key[k] = the rank of
+// joining part k with the next one << 7 | k (kNone: none, or k is no longer a part's start),
+// so the leftmost lowest rank is the minimum key, found without branches 4 keys at a time
+// (a walk of the part list was a dependent load and a mispredicted branch per part).
+constexpr uint32_t kPosBits = 7;
+static_assert(kScanMax <= (1u << kPosBits) && kFieldBits + kPosBits < 32);
 uint32_t* MergeScan(Model& m, const uint8_t* p, size_t n, uint32_t* out) {
   uint32_t* id = m.id;
-  uint32_t* rank = m.rank;
+  uint32_t* key = m.key;
   uint32_t* next = m.next;
   uint32_t* prev = m.prev;
+  auto keyOf = [](uint32_t rank, uint32_t k) { return rank == kNone ? kNone : rank << kPosBits | k; };
   for (size_t k = 0; k < n; k++) {
     id[k] = m.byteId[p[k]];
     next[k] = static_cast<uint32_t>(k + 1);
     prev[k] = static_cast<uint32_t>(k) - 1;
   }
   // The first ranks are of byte pairs: one table (the merge table would be a miss each).
-  for (size_t k = 0; k + 1 < n; k++) rank[k] = m.pairRank[p[k] << 8 | p[k + 1]];
-  rank[n - 1] = kNone;
+  for (size_t k = 0; k + 1 < n; k++) key[k] = keyOf(m.pairRank[p[k] << 8 | p[k + 1]], static_cast<uint32_t>(k));
+  const size_t padded = (n + 3) & ~size_t{3};
+  for (size_t k = n - 1; k < padded; k++) key[k] = kNone;
   for (;;) {
-    uint32_t best = kNone, at = 0;
-    for (uint32_t k = 0; k < n; k = next[k]) {
-      if (rank[k] < best) {
-        best = rank[k];
-        at = k;
-      }
-    }
+    const uint32_t best = MinKey(key, padded);
     if (best == kNone) break;
+    const uint32_t at = best & ((1u << kPosBits) - 1);
     const uint32_t j = next[at];
-    id[at] = m.mergeId[best];
+    id[at] = m.mergeId[best >> kPosBits];
+    key[j] = kNone;
     next[at] = next[j];
     if (next[j] < n) prev[next[j]] = at;
-    rank[at] = next[at] < n ? FindMerge(m, id[at], id[next[at]]) : kNone;
+    key[at] = next[at] < n ? keyOf(FindMerge(m, id[at], id[next[at]]), at) : kNone;
     if (at > 0) {
       const uint32_t h = prev[at];
-      rank[h] = FindMerge(m, id[h], id[at]);
+      key[h] = keyOf(FindMerge(m, id[h], id[at]), h);
     }
   }
   for (uint32_t k = 0; k < n; k = next[k]) *out++ = id[k];
