@@ -13,14 +13,25 @@
 //   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,D}| ?[^\s\p{L}\p{N}]+[\r\n]*|
 //   \s*[\r\n]+|\s+(?!\S)|\s+                                   (D = 3 for Llama-3, 1 for Qwen2)
 //
+// Speed (issue #16: the tokenize pass at 30 MB/s per core with Llama-3). The native split runs
+// on the UTF-8 itself (a Parquet value as it is read, or a string as V8 writes it: no UTF-16
+// round trip), ASCII letters 16 at a time, and a piece is encoded where it lies. Pieces of 1-2
+// bytes come from tables; 3-24 bytes from per-thread set-associative caches (EncodePiece);
+// else the whole piece from the vocabulary (ignore_merges) or the merge loop (MergeScan: the
+// lowest rank by a vector minimum; a merge lookup first asks a per-token signature of merge
+// partners, as most lookups find none, then a pair cache, then the merge table). The tables
+// read at random sit in huge pages. Profiled with perf on bench/bpe.ts: cache and TLB misses
+// set the pace; bench/bpe.ts measures it, test/stages/tokenize.test.ts holds it to
+// tokenizers.js.
+//
 // JS API (src/tokenizer/hf-bpe.ts):
 //   bpeLoad(bytes: Uint8Array, offsets: Uint32Array, inVocab: Uint8Array,
 //           mergeLeft: Uint32Array, mergeRight: Uint32Array, mergeId: Uint32Array,
 //           maxDigits: number (0 = pieces come from the caller), ignoreMerges: boolean) -> model
-//   bpeEncode(model, text) -> Uint32Array
+//   bpeEncode(model, text) -> Uint32Array                             (maxDigits > 0)
 //   bpeEncodePieces(model, text, ends: Uint32Array) -> Uint32Array   (piece k = [ends[k-1], ends[k]))
 //   bpeEncodeDocs(model, texts: (string | Uint8Array of UTF-8)[], endToken: number (-1: none), width: 2 | 4)
-//       -> { tokens: Uint16Array | Uint32Array, lengths: Int32Array }   (each doc + endToken)
+//       -> { tokens: Uint16Array | Uint32Array, lengths: Int32Array, units }   (each doc + endToken; maxDigits > 0)
 // A model is used by the JS thread that loaded it (it holds that thread's caches).
 #include <algorithm>
 #include <cstdlib>
@@ -271,7 +282,7 @@ struct Model {
   uint64_t mergeMask = 0;
   std::vector<uint32_t> mergeId;  // by rank: the joined token
   // By token a: bit PartBit(b) set for every merge (a, b) (rightsOf), (b, a) (leftsOf).
-  std::vector<uint64_t> rightsOf, leftsOf;
+  Table<uint64_t> rightsOf, leftsOf;
   std::vector<uint32_t> pairRank;  // 65,536: the merge rank of two single-byte parts, or kNone
   std::vector<uint32_t> twoBytes;  // 65,536: the token a 2-byte piece is, or kNone (its two bytes)
   Table<uint64_t> pairCache = Table<uint64_t>(size_t{1} << kPairCacheBits, kEmptyKey);
@@ -729,10 +740,17 @@ Napi::Uint32Array ToArray(Napi::Env env, const std::vector<uint32_t>& v) {
   return a;
 }
 
+// bpeEncode and bpeEncodeDocs split by the native pattern: not for a model loaded with maxDigits 0.
+bool SplitsNatively(Napi::Env env, const Model& m, const char* name) {
+  if (m.maxDigits > 0) return true;
+  Napi::TypeError::New(env, std::string(name) + ": this model's pieces come from the caller (bpeEncodePieces)").ThrowAsJavaScriptException();
+  return false;
+}
+
 Napi::Value EncodeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Model* m = GetModel(info);
-  if (!m) return env.Undefined();
+  if (!m || !SplitsNatively(env, *m, "bpeEncode")) return env.Undefined();
   thread_local std::vector<uint8_t> buf;
   size_t n = 0;
   double units = 0;
@@ -763,10 +781,7 @@ Napi::Value EncodePiecesJs(const Napi::CallbackInfo& info) {
 Napi::Value EncodeDocsJs(const Napi::CallbackInfo& info) {
   Model* m = GetModel(info);
   if (!m) return info.Env().Undefined();
-  if (m->maxDigits == 0) {
-    Napi::TypeError::New(info.Env(), "bpeEncodeDocs: this model's pieces come from the caller (bpeEncodePieces)").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
+  if (!SplitsNatively(info.Env(), *m, "bpeEncodeDocs")) return info.Env().Undefined();
   return docs::EncodeDocsUtf8(info, 1, "bpeEncodeDocs", [m](const uint8_t* s, size_t n, std::vector<uint32_t>& ids) { EncodeUtf8(*m, s, n, ids); });
 }
 
