@@ -19,10 +19,10 @@
 // bytes come from tables; 3-24 bytes from per-thread set-associative caches (EncodePiece);
 // else the whole piece from the vocabulary (ignore_merges) or the merge loop (MergeScan: the
 // lowest rank by a vector minimum; a merge lookup first asks a per-token signature of merge
-// partners, as most lookups find none, then a pair cache, then the merge table). The tables
-// read at random sit in huge pages. Profiled with perf on bench/bpe.ts: cache and TLB misses
-// set the pace; bench/bpe.ts measures it, test/stages/tokenize.test.ts holds it to
-// tokenizers.js.
+// partners, as most lookups find none, then a pair cache, then the merge table). Profiled
+// with perf on bench/bpe.ts: cache misses (piece caches, merge lookups) set the pace; huge
+// pages for the tables gained under 2% (not kept). bench/bpe.ts measures it;
+// test/hf-bpe.test.ts and test/stages/tokenize.test.ts hold it to tokenizers.js.
 //
 // JS API (src/tokenizer/hf-bpe.ts):
 //   bpeLoad(bytes: Uint8Array, offsets: Uint32Array, inVocab: Uint8Array,
@@ -34,15 +34,11 @@
 //       -> { tokens: Uint16Array | Uint32Array, lengths: Int32Array, units }   (each doc + endToken; maxDigits > 0)
 // A model is used by the JS thread that loaded it (it holds that thread's caches).
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <queue>
 #include <string>
 #include <vector>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 #ifdef __SSE4_1__
 #include <smmintrin.h>
 #elif defined(__SSE2__)
@@ -97,34 +93,6 @@ using words::Words;
 constexpr uint32_t kFieldBits = 21;
 constexpr uint64_t kFieldMask = (uint64_t{1} << kFieldBits) - 1;
 inline uint64_t MergeKey(uint32_t a, uint32_t b) { return (uint64_t{a} << kFieldBits | b) << kFieldBits; }
-
-// Allocations for the tables read at random (merges, vocabulary, caches: MBs each): 2 MB
-// aligned and marked for transparent huge pages, as a lookup in 4 kB pages was a TLB miss
-// as well as a cache miss.
-template <class T>
-struct HugePages {
-  using value_type = T;
-  static constexpr size_t kHuge = size_t{2} << 20;
-  HugePages() = default;
-  template <class U>
-  HugePages(const HugePages<U>&) {}
-  T* allocate(size_t n) {
-    const size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
-    void* p = std::aligned_alloc(kHuge, bytes);
-    if (!p) std::abort();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t) { std::free(p); }
-  template <class U>
-  bool operator==(const HugePages<U>&) const { return true; }
-  template <class U>
-  bool operator!=(const HugePages<U>&) const { return false; }
-};
-template <class T>
-using Table = std::vector<T, HugePages<T>>;
 
 inline uint32_t PartBit(uint32_t id) { return (id * 0x9E3779B1u) >> 26; }
 
@@ -234,25 +202,25 @@ using BigBucket = Bucket<BigEntry, 2>;        // two
 struct Model {
   std::vector<uint8_t> bytes;  // token i = bytes[off[i], off[i+1]), then kSlack zero bytes
   std::vector<uint32_t> off;
-  Table<VocabSlot> vocab;  // bytes -> id, for tokens of the BPE vocabulary
+  std::vector<VocabSlot> vocab;  // bytes -> id, for tokens of the BPE vocabulary
   uint64_t vocabMask = 0;
-  Table<uint64_t> merges;
+  std::vector<uint64_t> merges;
   uint64_t mergeMask = 0;
   std::vector<uint32_t> mergeId;  // by rank: the joined token
   // By token a: bit PartBit(b) set for every merge (a, b) (rightsOf), (b, a) (leftsOf).
-  Table<uint64_t> rightsOf, leftsOf;
+  std::vector<uint64_t> rightsOf, leftsOf;
   std::vector<uint32_t> pairRank;  // 65,536: the merge rank of two single-byte parts, or kNone
   std::vector<uint32_t> twoBytes;  // 65,536: the token a 2-byte piece is, or kNone (its two bytes)
-  Table<uint64_t> pairCache = Table<uint64_t>(size_t{1} << kPairCacheBits, kEmptyKey);
+  std::vector<uint64_t> pairCache = std::vector<uint64_t>(size_t{1} << kPairCacheBits, kEmptyKey);
   uint32_t byteId[256];
   uint32_t maxDigits = 3;
   bool ignoreMerges = false;
   const uint8_t* bmp = uclass::BmpClasses();
   // Scratch of the thread that uses the model.
   std::vector<uint8_t> utf8;
-  Table<SmallBucket> small = Table<SmallBucket>(size_t{1} << kSmallBits, SmallBucket{});
-  Table<MediumBucket> medium = Table<MediumBucket>(size_t{1} << kMediumBits, MediumBucket{});
-  Table<BigBucket> big = Table<BigBucket>(size_t{1} << kBigBits, BigBucket{});
+  std::vector<SmallBucket> small = std::vector<SmallBucket>(size_t{1} << kSmallBits, SmallBucket{});
+  std::vector<MediumBucket> medium = std::vector<MediumBucket>(size_t{1} << kMediumBits, MediumBucket{});
+  std::vector<BigBucket> big = std::vector<BigBucket>(size_t{1} << kBigBits, BigBucket{});
   uint32_t id[kScanMax + 4], key[kScanMax + 4], next[kScanMax + 4], prev[kScanMax + 4];
 };
 
@@ -277,11 +245,10 @@ inline uint32_t FindMergeInTable(const Model& m, uint64_t key) {
 }
 
 // The rank of the merge of parts (a, b); kNone when there is none. Most lookups in merging
-// find none, and most of those have a part that is in no merge on that side: told by a byte
-// per token (128 kB for Llama-3) before the caches. Then looked up in a small
-// direct-mapped cache of recent pairs (same packing; rank kFieldMask = no merge): a few
-// thousand pairs make most merge steps of text, and the cache stays in L2 where the table
-// (MBs) is a miss per lookup.
+// find none (86% of those that missed the pair cache, lingua sentences): the signatures of
+// a's right partners and b's left partners (a bit each, by hash) tell most of them apart
+// first (lingua 26 -> 33 MB/s). Then a direct-mapped cache of recent pairs (same packing;
+// rank kFieldMask = no merge), which stays nearer than the table (8 MB, a miss per lookup).
 inline uint32_t FindMerge(Model& m, uint32_t a, uint32_t b) {
   if (!(m.rightsOf[a] >> PartBit(b) & 1) || !(m.leftsOf[b] >> PartBit(a) & 1)) return kNone;
   const uint64_t key = MergeKey(a, b);
