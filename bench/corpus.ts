@@ -55,9 +55,21 @@ export function medianSeconds(fn: () => void, runs: number): number {
   for (let i = 0; i < runs; i++) {
     const t = process.cpuUsage();
     fn();
-    const d = process.cpuUsage(t);
-    times.push((d.user + d.system) / 1e6);
+    times.push(cpuSeconds(t));
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
+}
+
+/** CPU seconds (user + system of this process) since `t` (a process.cpuUsage()). */
+export function cpuSeconds(t: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(t);
+  return (d.user + d.system) / 1e6;
+}
+
+/** `set` repeated until it has at least `bytes` bytes of UTF-8. */
+export function repeatTo(set: string[], bytes: number): string[] {
+  const out: string[] = [];
+  while (utf8Bytes(out) < bytes) out.push(...set);
+  return out;
 }

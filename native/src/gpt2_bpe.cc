@@ -41,6 +41,7 @@
 
 #include "doc_batch.h"
 #include "kernels.h"
+#include "short_words.h"
 #include "unicode_class.h"
 
 namespace refinery::gpt2 {
@@ -104,72 +105,16 @@ uint64_t g_vocabGeneration = 0;  // bumped by every gpt2Load: per-thread caches 
 uint8_t g_bmpClass[0x10000];
 bool g_classesReady = false;
 
-inline uint64_t Load64(const uint8_t* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-
-// The first n bytes of a little-endian word (n may exceed 8 or be negative: all or none).
-inline uint64_t LowBytes(uint64_t w, ptrdiff_t n) {
-  if (n >= 8) return w;
-  if (n <= 0) return 0;
-  return w & ((uint64_t{1} << (8 * n)) - 1);
-}
-
-constexpr size_t kShort = 24;  // pieces up to this many bytes are hashed and cached as 3 words
-
-// kWordMask[n][k]: the bytes of word k that belong to an n-byte string (n <= kShort).
-struct WordMasks {
-  uint64_t m[kShort + 1][3];
-  constexpr WordMasks() : m() {
-    for (size_t n = 0; n <= kShort; n++)
-      for (size_t k = 0; k < 3; k++) {
-        const ptrdiff_t r = static_cast<ptrdiff_t>(n) - static_cast<ptrdiff_t>(8 * k);
-        m[n][k] = r >= 8 ? ~uint64_t{0} : r <= 0 ? 0 : (uint64_t{1} << (8 * r)) - 1;
-      }
-  }
-};
-constexpr WordMasks kWordMask;
-
-// A string of at most kShort bytes as three zero-padded words; reads 24 bytes (kSlack).
-struct Words {
-  uint64_t w0, w1, w2;
-};
-inline Words ShortWords(const uint8_t* p, size_t n) {
-  const uint64_t* m = kWordMask.m[n];
-  return {Load64(p) & m[0], Load64(p + 8) & m[1], Load64(p + 16) & m[2]};
-}
-
-inline uint64_t HashWords(const Words& w, size_t n) {
-  uint64_t h = (w.w0 ^ (n * 0x9E3779B97F4A7C15ull)) * 0xbf58476d1ce4e5b9ull;
-  h = (h ^ (h >> 31) ^ w.w1) * 0x94d049bb133111ebull;
-  h = (h ^ (h >> 29) ^ w.w2) * 0xbf58476d1ce4e5b9ull;
-  return h ^ (h >> 32);
-}
-
-// Reads up to kSlack bytes past p + n.
-inline uint64_t HashBytes(const uint8_t* p, size_t n) {
-  if (n <= kShort) return HashWords(ShortWords(p, n), n);
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    h = (h ^ Load64(p + i)) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 31;
-  }
-  h = (h ^ LowBytes(Load64(p + i), static_cast<ptrdiff_t>(n - i))) * 0x94d049bb133111ebull;
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ull;
-  return h ^ (h >> 32);
-}
-
-// Word-wise comparison; reads up to 8 bytes past both ends (kSlack).
-inline bool SameBytes(const uint8_t* a, const uint8_t* b, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    if (Load64(a + i) != Load64(b + i)) return false;
-  return LowBytes(Load64(a + i) ^ Load64(b + i), static_cast<ptrdiff_t>(n - i)) == 0;
-}
+// Word-wise hashing and comparing of short byte strings, shared with bpe.cc (kShort = 24:
+// pieces up to this many bytes are hashed and cached as 3 words; readers load up to kSlack
+// bytes past a string's end).
+using words::HashBytes;
+using words::HashWords;
+using words::kShort;
+using words::LowBytes;
+using words::SameBytes;
+using words::ShortWords;
+using words::Words;
 
 inline uint32_t RankHashed(const uint8_t* p, size_t n, uint64_t h) {
   const Vocab& v = g_vocab;

@@ -87,4 +87,26 @@ inline size_t PutUtf8(uint8_t* out, uint32_t c) {
   return 4;
 }
 
+// One character of valid UTF-8 (what docs::ReadDocUtf8 hands over) at s[k]: len bytes.
+struct Utf8Char {
+  uint32_t cp;
+  uint32_t len;
+  uint8_t cls;
+};
+
+inline Utf8Char Utf8CharAt(const uint8_t* bmp, const uint8_t* s, size_t k) {
+  const uint32_t c = s[k];
+  if (c < 0x80) return {c, 1, bmp[c]};
+  if (c < 0xe0) {
+    const uint32_t cp = (c & 0x1f) << 6 | (s[k + 1] & 0x3f);
+    return {cp, 2, bmp[cp]};
+  }
+  if (c < 0xf0) {
+    const uint32_t cp = (c & 0x0f) << 12 | (s[k + 1] & 0x3f) << 6 | (s[k + 2] & 0x3f);
+    return {cp, 3, bmp[cp]};
+  }
+  const uint32_t cp = (c & 0x07) << 18 | (s[k + 1] & 0x3f) << 12 | (s[k + 2] & 0x3f) << 6 | (s[k + 3] & 0x3f);
+  return {cp, 4, SlowClass(cp)};
+}
+
 }  // namespace refinery::uclass
