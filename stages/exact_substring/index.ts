@@ -33,10 +33,12 @@
  * (2 B ids + 1 B offset steps + 12 B per pick at density ~2/(w+1) = 0.054), pass 2 ~0.01 B
  * (8 B per merged span). On a run of one repeated gram every position is a pick (12 B/token
  * there): picks are at most one per token.
- * Memory per task: pass 1 the shard's ids and offset steps (8 B/token while built) and its
- * picks (12 B each), documents streamed; pass 2 one bucket's picks (~24 B each with their
+ * Memory per task: pass 1 the shard's ids and offset steps (built in their file widths, ~3 B
+ * per GPT-2 token, twice that while a column doubles; one row group's batch at 8 B/token) and
+ * its picks (12 B each), documents streamed; pass 2 one bucket's picks (~24 B each with their
  * shard, sort order and groups) and at most BATCH_MEMBERS contexts at once (~4 (2k - q) + 8 w B each: ~0.7 KB; a
- * larger group is read alone) plus one shard's ids and document lengths at a time; pass 3 the
+ * larger group is read alone) plus one buffer for a shard's ids (reused shard after shard) and
+ * every shard's document lengths (4 B per document); pass 3 the
  * shard's offset steps (1 B/token), document lengths and spans, documents streamed in and out
  * a row group at a time.
  */
