@@ -369,7 +369,8 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
         }
         let whole: ArrayLike<number> | undefined;
         if (covered + (runs.length / 4) * READ_COST >= file.tokens) {
-          if (scratch.length < file.idsBytes) scratch = new Uint8Array(file.idsBytes);
+          // Not zeroed: the read fills it, or fails (a short read is ERR_CORRUPT).
+          if (scratch.length < file.idsBytes) scratch = Buffer.allocUnsafeSlow(file.idsBytes);
           whole = await file.ids(0, file.tokens, scratch);
         }
         for (let u = 0; u < runs.length; u += 4) {
