@@ -18,7 +18,7 @@ export interface TokenBatch {
   ids: Uint16Array | Uint32Array;
   /** Tokens per document. */
   lengths: ArrayLike<number>;
-  /** Per token, the UTF-16 offset of its start in its own document. */
+  /** Per token, the UTF-16 offset of its start in its own document (the caller may overwrite them). */
   offsets: Uint32Array;
   /** UTF-16 code units of all the documents. */
   units: number;
