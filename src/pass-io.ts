@@ -4,7 +4,7 @@
  * order), reading a shard's documents and writing a task's kept and excluded documents, both
  * streamed (a Parquet row group at a time), so no pass holds a shard's documents.
  */
-import type { AtomicWriter, ObjectInfo, Storage } from './storage/storage.js';
+import type { AtomicWriter, FillableRead, ObjectInfo, Storage } from './storage/storage.js';
 import { pad } from './run-dir.js';
 import { RefineryError } from './errors.js';
 import type { Doc } from './doc.js';
@@ -138,15 +138,26 @@ export function auxTaskStats(pass: string, rank: number, ms: number, input?: str
 /**
  * Bytes [start, end) of a run file in one buffer (a pass's own binary files: signature runs,
  * token columns, scatter files). A short read means the file was cut: ERR_CORRUPT naming the
- * file and the offset where the bytes ran out, never a silently short buffer.
+ * file and the offset where the bytes ran out, never a silently short buffer. `into`: fill the
+ * front of this buffer instead of allocating one (a reader reusing it across reads).
  */
-export async function readByteRange(run: Storage, path: string, start: number, end: number): Promise<Buffer> {
-  const out = Buffer.alloc(Math.max(0, end - start));
+export async function readByteRange(run: Storage, path: string, start: number, end: number, into?: Uint8Array): Promise<Buffer> {
+  const length = Math.max(0, end - start);
+  if (into && into.length < length) throw new RangeError(`readByteRange: a ${into.length}-byte buffer cannot take ${length} bytes`);
+  // Not zeroed: every byte is overwritten, or the read fails below. A buffer of its own at
+  // offset 0, so typed views of it are aligned.
+  const out = into ? Buffer.from(into.buffer, into.byteOffset, length) : Buffer.allocUnsafeSlow(length);
   let at = 0;
-  for await (const chunk of end > start ? run.read(path, { start, end }) : []) {
-    if (at + chunk.length > out.length) throw new RefineryError('ERR_CORRUPT', 'read past the requested range', { file: path, offset: start + at });
-    out.set(chunk, at);
-    at += chunk.length;
+  if (length > 0) {
+    const read = run.read(path, { start, end });
+    if (typeof (read as Partial<FillableRead>).fill === 'function') at = await (read as FillableRead).fill(out);
+    else {
+      for await (const chunk of read) {
+        if (at + chunk.length > length) throw new RefineryError('ERR_CORRUPT', 'read past the requested range', { file: path, offset: start + at });
+        out.set(chunk, at);
+        at += chunk.length;
+      }
+    }
   }
   if (at !== out.length) throw new RefineryError('ERR_CORRUPT', `truncated: wanted ${end - start} bytes at ${start}, got ${at}`, { file: path, offset: start + at });
   return out;

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileNumber, inputShardFiles, inputShards, shardDocs, taskDocsWriter } from '../src/pass-io.js';
+import { fileNumber, inputShardFiles, inputShards, readByteRange, shardDocs, taskDocsWriter } from '../src/pass-io.js';
+import type { Storage } from '../src/storage/storage.js';
+import type { RefineryError } from '../src/errors.js';
 import { DEFAULT_PARQUET, encodeParquet } from '../src/formats/parquet.js';
 import { docToRow } from '../src/formats/schema.js';
 import { localStorage } from '../src/storage/local.js';
@@ -54,4 +56,36 @@ test('taskDocsWriter: kept and excluded documents streamed to one Parquet file e
   await run.writeAll('demo/data/00005.parquet', encodeParquet(kept.map(docToRow), false));
   for await (const d of shardDocs(run, (await run.list('demo/data/')).find((o) => o.path.endsWith('00005.parquet'))!)) back.push(d.id);
   assert.deepEqual(back, kept.map((d) => d.id));
+});
+
+test('readByteRange: bytes of a range, into a reused buffer or a fresh one, through fill (local disk) or chunks (a wrapper); a cut file is ERR_CORRUPT', async () => {
+  const run = localStorage(await mkdtemp(join(tmpdir(), 'refinery-passio-')));
+  // Larger than one chunk of a local ranged read (8 MB), so the chunked path joins several.
+  const bytes = Buffer.alloc(9 << 20);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+  await run.writeAll('f.bin', bytes);
+  // A storage whose reads are plain chunks (no fill), as a counting or remote storage's are.
+  const chunked: Storage = {
+    ...run,
+    async *read(path, range) {
+      for await (const c of run.read(path, range)) yield c;
+    },
+  };
+  for (const s of [run, chunked]) {
+    assert.ok((await readByteRange(s, 'f.bin', 0, bytes.length)).equals(bytes));
+    assert.ok((await readByteRange(s, 'f.bin', 12345, 12345 + 700)).equals(bytes.subarray(12345, 12345 + 700)));
+    const into = new Uint8Array(1 << 20);
+    const got = await readByteRange(s, 'f.bin', 5000, 6000, into);
+    assert.ok(got.equals(bytes.subarray(5000, 6000)));
+    assert.equal(got.buffer, into.buffer, 'read into the given buffer');
+    await assert.rejects(readByteRange(s, 'f.bin', 10, 20, new Uint8Array(5)), RangeError);
+    for (const buf of [undefined, new Uint8Array(200)]) {
+      await assert.rejects(readByteRange(s, 'f.bin', bytes.length - 100, bytes.length + 100, buf), (e: RefineryError) => e.code === 'ERR_CORRUPT' && e.location?.offset === bytes.length);
+    }
+    assert.equal((await readByteRange(s, 'f.bin', 7, 7)).length, 0);
+  }
+  // A ranged read past the end yields the bytes up to it, in chunks of at most 8 MB.
+  const chunks: number[] = [];
+  for await (const c of run.read('f.bin', { start: 1, end: bytes.length + 10 })) chunks.push(c.length);
+  assert.deepEqual(chunks, [8 << 20, bytes.length - 1 - (8 << 20)]);
 });

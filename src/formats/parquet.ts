@@ -231,6 +231,9 @@ export function rangedParquet(size: number, readRange: (start: number, end: numb
     async slice(start: number, end?: number) {
       const chunks: Uint8Array[] = [];
       for await (const c of readRange(start, end ?? size)) chunks.push(c);
+      // One chunk in a buffer of its own (local storage's ranged reads): no copy.
+      const only = chunks.length === 1 ? chunks[0]! : undefined;
+      if (only && only.byteOffset === 0 && only.buffer.byteLength === only.length && only.buffer instanceof ArrayBuffer) return only.buffer;
       return toArrayBuffer(Buffer.concat(chunks));
     },
   };

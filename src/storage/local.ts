@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { RefineryError } from '../errors.js';
-import type { AtomicWriter, ObjectInfo, Storage } from './storage.js';
+import type { AtomicWriter, FillableRead, ObjectInfo, Storage } from './storage.js';
 
 /**
  * A temporary's name says who writes it (`<final>.tmp-<host>-<pid>-<random>`), so a later run
@@ -27,6 +27,9 @@ function outputError(path: string, e: unknown): unknown {
   const why = errno === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : errno === 'EEXIST' || errno === 'ENOTDIR' ? `a file is in the way of a folder (${errno})` : (e as Error).message;
   return new RefineryError('ERR_OUTPUT', `cannot write: ${why}`, { file: path }, { cause: e });
 }
+
+/** Largest chunk a ranged read yields (memory per read in flight). */
+const READ_CHUNK = 8 << 20;
 
 /** Local directory storage: temp name in the same folder, then rename (atomic on POSIX). */
 export function localStorage(rootDir: string): Storage {
@@ -71,13 +74,40 @@ export function localStorage(rootDir: string): Storage {
         return false;
       }
     },
-    async *read(path, range) {
+    read(path, range) {
       const end = range?.end;
-      yield* createReadStream(abs(path), {
-        start: range?.start ?? 0,
-        end: end === undefined ? undefined : end - 1,
-        highWaterMark: 1 << 20,
-      }) as AsyncIterable<Buffer>;
+      if (end === undefined) return createReadStream(abs(path), { start: range?.start ?? 0, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+      const start = range?.start ?? 0;
+      const stop = end;
+      // A bounded range (a Parquet row group, a column slice): read straight into buffers, in
+      // chunks of up to READ_CHUNK (a read stream costs ~2x the CPU: 1 MB chunks, copies); or,
+      // through `fill`, into the caller's buffer (no allocation: no GC for external memory).
+      /** Bytes from file offset `from` into target[0, want): how many there were. */
+      const readAt = async (target: Uint8Array, from: number, want: number): Promise<number> => {
+        const fh = await open(abs(path), 'r');
+        try {
+          let filled = 0;
+          while (filled < want) {
+            const { bytesRead } = await fh.read(target, filled, want - filled, from + filled);
+            if (bytesRead === 0) break;
+            filled += bytesRead;
+          }
+          return filled;
+        } finally {
+          await fh.close();
+        }
+      };
+      async function* chunks() {
+        for (let at = start; at < stop; ) {
+          const chunk = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, stop - at));
+          const n = await readAt(chunk, at, chunk.length);
+          if (n > 0) yield n === chunk.length ? chunk : chunk.subarray(0, n);
+          if (n < chunk.length) return; // the end of the file
+          at += n;
+        }
+      }
+      const fill = (target: Uint8Array) => readAt(target, start, Math.max(0, Math.min(target.length, stop - start)));
+      return Object.assign(chunks(), { fill }) as FillableRead;
     },
     readAll: (path) => readFile(abs(path)),
     async create(path) {

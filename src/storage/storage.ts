@@ -18,13 +18,23 @@ export interface AtomicWriter {
   abort(): Promise<void>;
 }
 
+/**
+ * What a storage's ranged read may return besides chunks: `fill` reads the range (up to the
+ * target's length) into the caller's buffer instead, and says how many bytes there were (fewer
+ * at the end of the object). Local disk has it; a reader that reuses one buffer (pass-io's
+ * readByteRange) then allocates nothing per read. A wrapper that re-yields chunks drops it.
+ */
+export interface FillableRead extends AsyncIterable<Uint8Array> {
+  fill(target: Uint8Array): Promise<number>;
+}
+
 export interface Storage {
   /** A URL-ish name of the root, for messages: `/abs/dir` or `s3://bucket/prefix`. */
   readonly root: string;
   /** Every object under `prefix` (recursive), sorted by path. */
   list(prefix: string): Promise<ObjectInfo[]>;
   exists(path: string): Promise<boolean>;
-  /** Stream bytes [start, end) of an object; transient failures are retried and resumed. */
+  /** Stream bytes [start, end) of an object; transient failures are retried and resumed. May be a FillableRead when `end` is given. */
   read(path: string, range?: { start?: number; end?: number }): AsyncIterable<Uint8Array>;
   readAll(path: string): Promise<Buffer>;
   /** Start a file that appears only on commit. */

@@ -103,13 +103,16 @@ function typedColumn(code: number, raw: Uint8Array, len: number): Column {
   return new Uint8Array(raw.buffer, raw.byteOffset, len);
 }
 
-/** Elements [start, end) of column `col` of a column file (u8, u16 or u32), by one ranged read. */
-export async function readSlice(run: Storage, path: string, layout: ColumnLayout, col: number, start: number, end: number): Promise<Uint8Array | Uint16Array | Uint32Array> {
+/**
+ * Elements [start, end) of column `col` of a column file (u8, u16 or u32), by one ranged read;
+ * into the front of `into` when given (its own buffer at offset 0, so the view is aligned).
+ */
+export async function readSlice(run: Storage, path: string, layout: ColumnLayout, col: number, start: number, end: number, into?: Uint8Array): Promise<Uint8Array | Uint16Array | Uint32Array> {
   const size = layout.sizes[col];
   if (!(size === 1 || size === 2 || size === 4) || start < 0 || end > layout.lengths[col]! || start > end) {
     throw new RefineryError('ERR_CORRUPT', `exact-substring column file: slice [${start}, ${end}) of column ${col} is out of range`, { file: path });
   }
   // A buffer of its own (readByteRange allocates one at offset 0), so the typed view is aligned.
-  const bytes = await readByteRange(run, path, layout.offsets[col]! + start * size, layout.offsets[col]! + end * size);
+  const bytes = await readByteRange(run, path, layout.offsets[col]! + start * size, layout.offsets[col]! + end * size, into);
   return typedColumn(size, bytes, end - start) as Uint8Array | Uint16Array | Uint32Array;
 }

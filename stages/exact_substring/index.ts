@@ -33,10 +33,12 @@
  * (2 B ids + 1 B offset steps + 12 B per pick at density ~2/(w+1) = 0.054), pass 2 ~0.01 B
  * (8 B per merged span). On a run of one repeated gram every position is a pick (12 B/token
  * there): picks are at most one per token.
- * Memory per task: pass 1 the shard's ids and offset steps (8 B/token while built) and its
- * picks (12 B each), documents streamed; pass 2 one bucket's picks (~24 B each with their
+ * Memory per task: pass 1 the shard's ids and offset steps (built in their file widths, ~3 B
+ * per GPT-2 token, twice that while a column doubles; one row group's batch at 8 B/token) and
+ * its picks (12 B each), documents streamed; pass 2 one bucket's picks (~24 B each with their
  * shard, sort order and groups) and at most BATCH_MEMBERS contexts at once (~4 (2k - q) + 8 w B each: ~0.7 KB; a
- * larger group is read alone) plus one shard's ids and document lengths at a time; pass 3 the
+ * larger group is read alone) plus one buffer for a shard's ids (reused shard after shard) and
+ * every shard's document lengths (4 B per document); pass 3 the
  * shard's offset steps (1 B/token), document lengths and spans, documents streamed in and out
  * a row group at a time.
  */
@@ -44,14 +46,14 @@ import { fraction, int, oneOf, type OptionRanges } from '../../src/options.js';
 import type { CorpusPass, CorpusStep } from '../../src/pass.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { Doc } from '../../src/doc.js';
-import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
+import { encodeBatchWithOffsets, takesBytes, type Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { encodeWithOffsets } from '../../src/tokenizer/gpt2.js';
 import { dropFor } from '../../src/stage.js';
 import { RefineryError } from '../../src/errors.js';
 import { addToHistogram, emptyStageStats, FRACTION_EDGES, newHistogram } from '../../src/stats.js';
 import { auxTaskStats, fileNumber, inputShardFiles, inputShards, shardDocs, taskDocsWriter } from '../../src/pass-io.js';
 import type { ObjectInfo } from '../../src/storage/storage.js';
-import { readParquetRows, storageParquet } from '../../src/formats/parquet.js';
+import { openParquet, readParquetRange, storageParquet } from '../../src/formats/parquet.js';
 import { pad } from '../../src/run-dir.js';
 import { decodeColumns, encodeColumns, readColumnLayout, readSlice } from './columns.js';
 import type { ColumnType } from './columns.js';
@@ -154,63 +156,76 @@ function concatU64(parts: BigUint64Array[]): BigUint64Array {
 
 // ---- pass 1: tokenize, winnow, picks to buckets -----------------------------------------------
 
-/** A Uint32Array that grows by doubling (the shard's token columns, built document by document). */
-class U32Builder {
-  private buf = new Uint32Array(1 << 16);
+/**
+ * An unsigned column that grows by doubling, kept in the narrowest of u8/u16/u32 that holds every
+ * value so far (GPT-2 ids: u16, offset steps: u8), so a shard's token columns are built in their
+ * file widths without a u32 copy of each.
+ */
+class ColumnBuilder {
+  private buf: Uint8Array | Uint16Array | Uint32Array;
   length = 0;
+  constructor(minBytes: 1 | 4 = 1) {
+    this.buf = minBytes === 4 ? new Uint32Array(1 << 12) : new Uint8Array(1 << 16);
+  }
   push(values: ArrayLike<number>): void {
-    if (this.length + values.length > this.buf.length) {
-      const grown = new Uint32Array(Math.max(2 * this.buf.length, this.length + values.length));
+    let max = 0;
+    for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+    const bytes = max < 256 ? 1 : max < 65536 ? 2 : 4;
+    const need = this.length + values.length;
+    if (bytes > this.buf.BYTES_PER_ELEMENT || need > this.buf.length) {
+      const width = Math.max(bytes, this.buf.BYTES_PER_ELEMENT);
+      const size = need > this.buf.length ? Math.max(2 * this.buf.length, need) : this.buf.length;
+      const grown = width === 1 ? new Uint8Array(size) : width === 2 ? new Uint16Array(size) : new Uint32Array(size);
       grown.set(this.buf.subarray(0, this.length));
       this.buf = grown;
     }
     this.buf.set(values, this.length);
-    this.length += values.length;
+    this.length = need;
   }
-  pushOne(v: number): void {
-    if (this.length === this.buf.length) this.push([v]);
-    else this.buf[this.length++] = v;
-  }
-  /** The values, trimmed to their length (a copy, so the spare capacity is freed). */
-  done(): Uint32Array {
-    return this.buf.slice(0, this.length);
+  /** The values (a view: the caller copies them out). */
+  view(): Uint8Array | Uint16Array | Uint32Array {
+    return this.buf.subarray(0, this.length);
   }
 }
 
-/** The shard's tokens, one document in memory at a time (ids and offset steps: 8 B per token). */
+/**
+ * The shard's tokens, a row group of documents at a time (ids and offset steps in their file
+ * widths: ~3 B per GPT-2 token). Text is read as UTF-8 bytes when the tokenizer takes them.
+ */
 async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
   const tokenize = emptyStageStats();
-  const docLengths = new U32Builder();
-  const ids = new U32Builder();
-  const steps = new U32Builder();
+  const docLengths = new ColumnBuilder(4);
+  const ids = new ColumnBuilder();
+  const steps = new ColumnBuilder();
   let ms = 0;
-  // The text column alone: the other columns are read (and written) by the apply pass.
-  for await (const row of readParquetRows(storageParquet(run, shard.path, shard.size), { columns: ['content'] })) {
-    const text = String(row.content ?? '');
+  const p = await openParquet(storageParquet(run, shard.path, shard.size));
+  const bytes = takesBytes(tok);
+  for (const g of p.rowGroups) {
+    // The text column alone: the other columns are read (and written) by the apply pass.
+    const rows = await readParquetRange(p, g.firstRow, g.firstRow + g.rows, ['content'], bytes);
+    const texts = rows.map((r) => (typeof r.content === 'string' || r.content instanceof Uint8Array ? r.content : String(r.content ?? '')));
     const t0 = performance.now();
-    const e = tok.encodeWithOffsets(text);
+    const e = encodeBatchWithOffsets(tok, texts);
     ms += performance.now() - t0;
-    docLengths.pushOne(e.ids.length);
-    ids.push(e.ids);
     // Each token's UTF-16 offset as the step from the previous token's (the first: from 0),
-    // so the apply pass maps tokens to characters without tokenizing again.
-    const st = new Uint32Array(e.offsets.length);
-    for (let i = 0, prev = 0; i < st.length; prev = e.offsets[i++]!) st[i] = e.offsets[i]! - prev;
+    // so the apply pass maps tokens to characters without tokenizing again. In place: the
+    // batch's offsets are ours.
+    const st = e.offsets;
+    for (let d = 0, at = 0; d < e.lengths.length; d++) {
+      const end = at + e.lengths[d]!;
+      for (let i = end - 1; i > at; i--) st[i] = st[i]! - st[i - 1]!;
+      at = end;
+    }
+    docLengths.push(e.lengths);
+    ids.push(e.ids);
     steps.push(st);
-    tokenize.docsIn++;
-    tokenize.charsIn += text.length;
+    tokenize.docsIn += texts.length;
+    tokenize.charsIn += e.units;
   }
   tokenize.docsOut = tokenize.docsIn;
   tokenize.charsOut = tokenize.charsIn;
   tokenize.ms = ms;
-  return { docLengths: docLengths.done(), ids: ids.done(), steps: steps.done(), tokenize };
-}
-
-/** The narrowest unsigned column that holds every value (GPT-2 ids and offset steps: 16 and 8 bits). */
-function narrowest(values: Uint32Array): Uint8Array | Uint16Array | Uint32Array {
-  let max = 0;
-  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
-  return max < 256 ? new Uint8Array(values) : max < 65536 ? new Uint16Array(values) : values;
+  return { docLengths: docLengths.view() as Uint32Array, ids: ids.view(), steps: steps.view(), tokenize };
 }
 
 function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig> {
@@ -228,7 +243,7 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
       const shard = shardFile.path;
       const { docLengths, ids, steps, tokenize } = await tokenizeShard(run, shardFile, tokenizer());
       // GPT-2's 50,257 ids fit 16 bits and offset steps 8: ~3 B per token on disk.
-      await run.writeAll(tokensPath(rank), encodeColumns([docLengths, narrowest(ids), narrowest(steps)]));
+      await run.writeAll(tokensPath(rank), encodeColumns([docLengths, ids, steps]));
       const picks = winnowKernels().winnowPicks(ids, docLengths, o.min_tokens, gramTokens(o.min_tokens), o.buckets, o.hash_seed);
       for (let b = 0; b < o.buckets; b++) {
         const [i, j] = [picks.bucketStarts[b]!, picks.bucketStarts[b + 1]!];
@@ -247,9 +262,10 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
 
 /** Most group members whose contexts are in memory at once (~S * 4 B each; a larger group is read alone). */
 const BATCH_MEMBERS = 1 << 17;
-/** Read through gaps this short (tokens) rather than issue another ranged read. */
-const READ_GAP = 1024;
+/** What one ranged read costs, in tokens of reading (local disk: ~0.05 ms, ~64 KB; S3 more). */
 const READ_COST = 1 << 15;
+/** Read through gaps up to this (tokens) rather than issue another ranged read: by the cost above, cheaper. */
+const READ_GAP = READ_COST;
 
 /** A shard's token file (document lengths, token ids, offset steps), read by columns and ranges. */
 async function tokenFile(run: Storage, rank: number) {
@@ -261,8 +277,11 @@ async function tokenFile(run: Storage, rank: number) {
   return {
     path,
     tokens: layout.lengths[1]!,
+    /** Bytes of the whole ids column. */
+    idsBytes: layout.lengths[1]! * layout.sizes[1]!,
     docLengths: async () => (await readSlice(run, path, layout, 0, 0, layout.lengths[0]!)) as Uint32Array,
-    ids: (start: number, end: number) => readSlice(run, path, layout, 1, start, end),
+    /** Ids [start, end), read into `into` when given (a buffer reused across shards). */
+    ids: (start: number, end: number, into?: Uint8Array) => readSlice(run, path, layout, 1, start, end, into),
     steps: () => readSlice(run, path, layout, 2, 0, layout.lengths[2]!),
   };
 }
@@ -288,6 +307,18 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
     const { members, groupStarts } = kernels.winnowGroups(hash);
     const spans = new Map<number, number[]>(); // rank -> [start, end, ...]
     let collisions = 0;
+    // Per shard (each task reads them once): its token file's layout and document lengths.
+    const shards = new Map<number, { file: Awaited<ReturnType<typeof tokenFile>>; lens: Uint32Array }>();
+    const shardTokens = async (r: number) => {
+      let t = shards.get(r);
+      if (!t) {
+        const file = await tokenFile(run, r);
+        shards.set(r, (t = { file, lens: await file.docLengths() }));
+      }
+      return t;
+    };
+    // Whole ids columns are read into one buffer, reused shard after shard (no GC churn).
+    let scratch = new Uint8Array(0);
     for (let g0 = 0; g0 + 1 < groupStarts.length; ) {
       let g1 = g0 + 1;
       while (g1 + 1 < groupStarts.length && groupStarts[g1 + 1]! - groupStarts[g0]! <= BATCH_MEMBERS) g1++;
@@ -308,8 +339,7 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
         const r = rankOf[batch[order[i]!]!]!;
         let j = i;
         while (j < m && rankOf[batch[order[j]!]!] === r) j++;
-        const file = await tokenFile(run, r);
-        const lens = await file.docLengths();
+        const { file, lens } = await shardTokens(r);
         let d = 0;
         let docStart = 0;
         for (let a = i; a < j; a++) {
@@ -321,8 +351,9 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
           right[x] = Math.min(w - 1 + q, docStart + lens[d]! - p);
         }
         // Runs of nearby contexts, each one ranged read; or one read of the whole column when
-        // that is cheaper (a ranged read costs about READ_COST tokens of reading).
-        const runs: [a: number, b: number, start: number, end: number][] = [];
+        // that is cheaper (a ranged read costs about READ_COST tokens of reading). Flat:
+        // (first member, end member, first token, end token) per run.
+        const runs: number[] = [];
         let covered = 0;
         for (let a = i; a < j; ) {
           const start = pos[batch[order[a]!]!]! - left[order[a]!]!;
@@ -333,17 +364,25 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
             if (pos[batch[x]!]! - left[x]! > end + READ_GAP) break;
             end = Math.max(end, pos[batch[x]!]! + right[x]!);
           }
-          runs.push([a, b, start, end]);
+          runs.push(a, b, start, end);
           covered += end - start;
           a = b;
         }
-        const whole = covered + runs.length * READ_COST >= file.tokens ? await file.ids(0, file.tokens) : undefined;
-        for (const [a, b, start, end] of runs) {
-          const ids = whole ? whole.subarray(start, end) : await file.ids(start, end);
-          for (let c = a; c < b; c++) {
+        let whole: ArrayLike<number> | undefined;
+        if (covered + (runs.length / 4) * READ_COST >= file.tokens) {
+          // Not zeroed: the read fills it, or fails (a short read is ERR_CORRUPT).
+          if (scratch.length < file.idsBytes) scratch = Buffer.allocUnsafeSlow(file.idsBytes);
+          whole = await file.ids(0, file.tokens, scratch);
+        }
+        for (let u = 0; u < runs.length; u += 4) {
+          const start = runs[u + 2]!;
+          const ids = whole ?? (await file.ids(start, runs[u + 3]!));
+          const base = whole ? 0 : start;
+          for (let c = runs[u]!; c < runs[u + 1]!; c++) {
             const x = order[c]!;
-            const s0 = pos[batch[x]!]! - left[x]! - start;
-            context.set(ids.subarray(s0, s0 + left[x]! + right[x]!), x * S + (w - 1 - left[x]!));
+            const n = left[x]! + right[x]!;
+            // A copy loop: contexts are short (< 2k tokens), a subarray per member would not be.
+            for (let e = 0, from = pos[batch[x]!]! - left[x]! - base, to = x * S + (w - 1 - left[x]!); e < n; e++) context[to + e] = ids[from + e]!;
           }
         }
         i = j;

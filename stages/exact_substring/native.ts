@@ -10,8 +10,8 @@ export interface WinnowPicks {
 }
 
 interface WinnowKernels {
-  /** Winnowing picks (rightmost minimum gram hash of every k - q + 1 consecutive q-grams) of every document of >= k tokens. */
-  winnowPicks(tokens: Uint32Array, docLengths: Uint32Array, k: number, q: number, buckets: number, seed: number): WinnowPicks;
+  /** Winnowing picks (rightmost minimum gram hash of every k - q + 1 consecutive q-grams) of every document of >= k tokens (ids in any unsigned width). */
+  winnowPicks(tokens: Uint8Array | Uint16Array | Uint32Array, docLengths: Uint32Array, k: number, q: number, buckets: number, seed: number): WinnowPicks;
   /** Indices of the records whose hash occurs twice or more, sorted by (hash, index), and the group starts (+ the end). */
   winnowGroups(hash: BigUint64Array): { members: Uint32Array; groupStarts: Uint32Array };
   /**

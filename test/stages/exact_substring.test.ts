@@ -30,6 +30,30 @@ const wordTokenizer = (): Tokenizer => ({
 });
 const step = exactSubstringStep(wordTokenizer);
 
+// The same tokens through a batch encoder (as a native one would be called): it is handed the
+// texts as UTF-8 bytes, and returns u16 ids and document-local offsets, concatenated.
+let batchCalls = 0;
+const batchWordTokenizer = (): Tokenizer => ({
+  ...wordTokenizer(),
+  encodeBatchWithOffsets(texts) {
+    batchCalls++;
+    const each = texts.map((t) => {
+      assert.ok(t instanceof Uint8Array, 'a batch tokenizer is given UTF-8 bytes');
+      const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(t);
+      return { ...wordTokenizer().encodeWithOffsets(text), units: text.length };
+    });
+    const ids = new Uint16Array(each.reduce((a, e) => a + e.ids.length, 0));
+    const offsets = new Uint32Array(ids.length);
+    let at = 0;
+    for (const e of each) {
+      ids.set(e.ids, at);
+      offsets.set(e.offsets, at);
+      at += e.ids.length;
+    }
+    return { ids, offsets, lengths: each.map((e) => e.ids.length), units: each.reduce((a, e) => a + e.units, 0) };
+  },
+});
+
 // ---- the oracle: all pairs of positions, no suffix array, no hashing -----------------------
 interface Expected {
   kept: { id: string; text: string }[];
@@ -75,12 +99,12 @@ function oracle(docs: number[][], k: number, o: Partial<ExactSubstringConfig> = 
   return out;
 }
 
-async function runNative(docs: number[][], shards: number, o: Partial<ExactSubstringConfig> = {}): Promise<Expected> {
+async function runNative(docs: number[][], shards: number, o: Partial<ExactSubstringConfig> = {}, withStep = step): Promise<Expected> {
   const run = await tempRun();
   const all = docs.map((d, i) => newDoc({ id: `d${i}`, url: `https://e.com/${i}`, text: render(d) }));
   const per = Math.ceil(all.length / shards);
   await writeShards(run, Array.from({ length: shards }, (_, s) => all.slice(s * per, (s + 1) * per)));
-  await runStep(step, run, o);
+  await runStep(withStep, run, o);
   const kept = await readFolderDocs(run, 'exact_substring');
   const dropped = await readFolderDocs(run, 'exact_substring', 'excluded');
   return { kept: kept.map((d) => ({ id: d.id, text: d.text })), dropped: dropped.map((d) => ({ id: d.id, reason: d.reason! })) };
@@ -122,6 +146,17 @@ test('exact_substring: removed text equals the all-pairs oracle on random corpor
       const got = await runNative(docs, shards, { buckets: 3 });
       assert.deepEqual(got, expected, `seed ${seed}, ${shards} shard(s)`);
     }
+  }
+});
+
+test('exact_substring: a batch tokenizer (UTF-8 bytes in, u16 ids out) gives what the per-document one gives', async () => {
+  const batchStep = exactSubstringStep(batchWordTokenizer);
+  for (let seed = 1; seed <= 3; seed++) {
+    const docs = randomCorpus(seed, 14);
+    batchCalls = 0;
+    const got = await runNative(docs, 3, { buckets: 3 }, batchStep);
+    assert.ok(batchCalls >= 3, 'one batch call per row group of each shard');
+    assert.deepEqual(got, oracle(docs, 50), `seed ${seed}`);
   }
 });
 
@@ -281,6 +316,11 @@ test('winnowPicks: every k-token window holds a pick, the same offset in every c
     const buckets = 1 + Math.floor(r() * 4);
     const p = winnowPicks(tokens, lens, k, q, buckets, it);
     assert.equal(p.bucketStarts[buckets], p.pos.length);
+    // The token file's narrow widths give the same picks (the index pass passes u8/u16 ids).
+    for (const narrow of [Uint8Array.from(tokens), Uint16Array.from(tokens)]) {
+      const n = winnowPicks(narrow, lens, k, q, buckets, it);
+      assert.deepEqual([n.hash, n.pos, n.bucketStarts], [p.hash, p.pos, p.bucketStarts]);
+    }
     const picked = new Map<number, bigint>();
     for (let b = 0; b < buckets; b++) {
       for (let i = p.bucketStarts[b]!; i < p.bucketStarts[b + 1]!; i++) {
