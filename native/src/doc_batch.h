@@ -157,8 +157,27 @@ inline bool SetTokens(Napi::Env env, Napi::Object out, const std::vector<uint32_
   return true;
 }
 
-// EncodeDocs for a tokenizer that reads UTF-8: encode(p, n, ids) appends one document's ids,
-// p having `slack` readable bytes past n. Same arguments and result as EncodeDocs.
+// Each element of texts read into doc (ReadDocUtf8), then each(d) with doc holding element d;
+// false (a TypeError thrown, naming the element) when one is neither a string nor a Uint8Array.
+template <class Each>
+bool ForEachDocUtf8(Napi::Env env, Napi::Array texts, const char* name, Utf8Doc& doc, size_t slack, Each&& each) {
+  const uint32_t count = texts.Length();
+  for (uint32_t d = 0; d < count; d++) {
+    napi_value v;
+    if (napi_get_element(env, texts, d, &v) != napi_ok || !ReadDocUtf8(env, v, doc, slack)) {
+      Napi::TypeError::New(env, std::string(name) + ": element " + std::to_string(d) + " is not a string or a Uint8Array").ThrowAsJavaScriptException();
+      return false;
+    }
+    each(d);
+  }
+  return true;
+}
+
+// encodeDocs(..., texts: (string | Uint8Array)[] at info[at], endToken: number (-1: none) at
+// info[at + 1], width: 2 | 4 at info[at + 2]) -> { tokens, lengths, units }: every document's
+// ids followed by the end token, as one typed array of that width, the ids per document, and
+// the texts' UTF-16 length in all (the stats' characters). encode(p, n, ids) appends one
+// document's ids, p having `slack` readable zero bytes past n.
 template <class Encode>
 Napi::Value EncodeDocsUtf8(const Napi::CallbackInfo& info, size_t at, const char* name, size_t slack, Encode&& encode) {
   Napi::Env env = info.Env();
@@ -179,18 +198,14 @@ Napi::Value EncodeDocsUtf8(const Napi::CallbackInfo& info, size_t at, const char
   thread_local std::vector<uint32_t> ids;
   ids.clear();
   double units = 0;
-  for (uint32_t d = 0; d < count; d++) {
-    napi_value v;
-    if (napi_get_element(env, texts, d, &v) != napi_ok || !ReadDocUtf8(env, v, doc, slack)) {
-      Napi::TypeError::New(env, std::string(name) + ": element " + std::to_string(d) + " is not a string or a Uint8Array").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
+  const bool read = ForEachDocUtf8(env, texts, name, doc, slack, [&](uint32_t d) {
     const size_t before = ids.size();
     units += static_cast<double>(doc.units);
     encode(doc.buf.get(), doc.size, ids);
     if (end >= 0) ids.push_back(static_cast<uint32_t>(end));
     lengths[d] = static_cast<int32_t>(ids.size() - before);
-  }
+  });
+  if (!read) return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   if (!SetTokens(env, out, ids, width, name)) return env.Undefined();
   out.Set("lengths", lengths);

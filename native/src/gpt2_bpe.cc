@@ -837,22 +837,17 @@ Napi::Value EncodeDocsOffsetsJs(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   auto texts = info[0].As<Napi::Array>();
-  const uint32_t count = texts.Length();
-  Napi::Int32Array lengths = Napi::Int32Array::New(env, count);
+  Napi::Int32Array lengths = Napi::Int32Array::New(env, texts.Length());
   Scratch& sc = t_scratch;
   std::vector<uint32_t> ids, offsets;
   double units = 0;
-  for (uint32_t d = 0; d < count; d++) {
-    napi_value v;
-    if (napi_get_element(env, texts, d, &v) != napi_ok || !docs::ReadDocUtf8(env, v, sc.doc, kSlack)) {
-      Napi::TypeError::New(env, "gpt2EncodeDocsWithOffsets: element " + std::to_string(d) + " is not a string or a Uint8Array").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
+  const bool read = docs::ForEachDocUtf8(env, texts, "gpt2EncodeDocsWithOffsets", sc.doc, kSlack, [&](uint32_t d) {
     const size_t before = ids.size();
     units += static_cast<double>(sc.doc.units);
     EncodeUtf8(sc, sc.doc.buf.get(), sc.doc.size, ids, &offsets);
     lengths[d] = static_cast<int32_t>(ids.size() - before);
-  }
+  });
+  if (!read) return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   out.Set("tokens", ToArray(env, ids));
   out.Set("lengths", lengths);

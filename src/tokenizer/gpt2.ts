@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { loadNative } from '../native.js';
 import { RefineryError } from '../errors.js';
+import type { TokenBatch } from './tokenizer.js';
 
 interface Gpt2Native {
   gpt2Load(bytes: Uint8Array, offsets: Uint32Array): number;
@@ -21,19 +22,7 @@ interface Gpt2Native {
   gpt2EncodeWithOffsets(text: string): [Uint32Array, Uint32Array];
   gpt2Count(texts: string[]): Uint32Array;
   gpt2EncodeDocs(texts: (string | Uint8Array)[], end: number, width: number): { tokens: Uint16Array | Uint32Array; lengths: Int32Array; units: number };
-  gpt2EncodeDocsWithOffsets(texts: (string | Uint8Array)[]): EncodedDocsWithOffsets;
-}
-
-/** Documents' ids with, per token, the UTF-16 offset of its start within its document. */
-export interface EncodedDocsWithOffsets {
-  /** Every document's ids, concatenated (no end token). */
-  tokens: Uint32Array;
-  /** Ids per document. */
-  lengths: Int32Array;
-  /** Per token, what encodeWithOffsets gives for its document (for bytes: offsets into the string TextDecoder makes of them). */
-  offsets: Uint32Array;
-  /** The documents' length in UTF-16 units, all together. */
-  units: number;
+  gpt2EncodeDocsWithOffsets(texts: (string | Uint8Array)[]): TokenBatch;
 }
 
 /** Number of mergeable ranks of GPT-2 (50,257 tokens minus `<|endoftext|>`). */
@@ -112,6 +101,7 @@ export function encodeDocs(texts: (string | Uint8Array)[], end: number, width: 2
  * encodeWithOffsets for many documents (strings or UTF-8 bytes, read as TextDecoder reads
  * them) in one native call, concatenated; `lengths` splits them.
  */
-export function encodeDocsWithOffsets(texts: (string | Uint8Array)[]): EncodedDocsWithOffsets {
+/** Documents' ids with, per token, the UTF-16 offset of its start within its document (for bytes: in the string TextDecoder makes of them); no end token. */
+export function encodeDocsWithOffsets(texts: (string | Uint8Array)[]): TokenBatch {
   return gpt2Native().gpt2EncodeDocsWithOffsets(texts);
 }

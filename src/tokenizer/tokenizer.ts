@@ -13,9 +13,9 @@ export interface Tokenizer {
   encodeBatchWithOffsets?(texts: (string | Uint8Array)[]): TokenBatch;
 }
 
-/** The tokens of a batch of documents, concatenated. */
+/** The tokens of a batch of documents, concatenated (what the native gpt2EncodeDocsWithOffsets returns). */
 export interface TokenBatch {
-  ids: Uint16Array | Uint32Array;
+  tokens: Uint16Array | Uint32Array;
   /** Tokens per document. */
   lengths: ArrayLike<number>;
   /** Per token, the UTF-16 offset of its start in its own document (the caller may overwrite them). */
@@ -46,15 +46,15 @@ export function encodeBatchWithOffsets(tok: Tokenizer, texts: (string | Uint8Arr
     total += e.ids.length;
     units += text.length;
   });
-  const ids = new Uint32Array(total);
+  const tokens = new Uint32Array(total);
   const offsets = new Uint32Array(total);
   let at = 0;
   for (const e of parts) {
-    ids.set(e.ids, at);
+    tokens.set(e.ids, at);
     offsets.set(e.offsets, at);
     at += e.ids.length;
   }
-  return { ids, lengths, offsets, units };
+  return { tokens, lengths, offsets, units };
 }
 
 /** Character range [start, end) of token `t` of a text of length `textLength`. */

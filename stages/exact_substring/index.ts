@@ -217,7 +217,7 @@ async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
       at = end;
     }
     docLengths.push(e.lengths);
-    ids.push(e.ids);
+    ids.push(e.tokens);
     steps.push(st);
     tokenize.docsIn += texts.length;
     tokenize.charsIn += e.units;
@@ -541,8 +541,5 @@ export function exactSubstringStep(tokenizer: () => Tokenizer): CorpusStep<Exact
 export const exactSubstring: CorpusStep<ExactSubstringConfig> = exactSubstringStep(() => ({
   encodeWithOffsets,
   // A row group's texts, as UTF-8 bytes, in one native call (offsets per document, as encodeWithOffsets gives them).
-  encodeBatchWithOffsets(texts) {
-    const e = encodeDocsWithOffsets(texts);
-    return { ids: e.tokens, lengths: e.lengths, offsets: e.offsets, units: e.units };
-  },
+  encodeBatchWithOffsets: encodeDocsWithOffsets,
 }));

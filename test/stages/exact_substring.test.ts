@@ -50,7 +50,7 @@ const batchWordTokenizer = (): Tokenizer => ({
       offsets.set(e.offsets, at);
       at += e.ids.length;
     }
-    return { ids, offsets, lengths: each.map((e) => e.ids.length), units: each.reduce((a, e) => a + e.units, 0) };
+    return { tokens: ids, offsets, lengths: each.map((e) => e.ids.length), units: each.reduce((a, e) => a + e.units, 0) };
   },
 });
 
