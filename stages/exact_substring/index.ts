@@ -70,7 +70,10 @@ export interface ExactSubstringConfig {
   min_chars_left: number;
   /** DROPPARTIAL: drop a document whose duplicated character fraction exceeds this (RW: 0.2). */
   max_dup_fraction: number;
-  /** Hash buckets of the match pass (its tasks). */
+  /**
+   * Hash buckets of the match pass (its tasks); 0: one per AUTO_BUCKET_BYTES of input Parquet
+   * (every match task reads the token files of every shard, so fewer buckets read less).
+   */
   buckets: number;
   /** Write the removed spans to `exact_substring/spans/<rank>.jsonl` for inspection. */
   write_spans: boolean;
@@ -83,7 +86,7 @@ export const defaults: ExactSubstringConfig = {
   mode: 'cut',
   min_chars_left: 20,
   max_dup_fraction: 0.2,
-  buckets: 16,
+  buckets: 0,
   write_spans: false,
   hash_seed: 0,
 };
@@ -95,7 +98,7 @@ export const ranges: OptionRanges<ExactSubstringConfig> = {
   mode: oneOf(...MODES),
   min_chars_left: int(0),
   max_dup_fraction: fraction(),
-  buckets: int(1, 65536),
+  buckets: int(0, 65536),
   hash_seed: int(0),
 };
 const P = {
@@ -118,7 +121,23 @@ export function gramTokens(k: number): number {
 function checkOptions(o: ExactSubstringConfig): void {
   if (!MODES.includes(o.mode.toLowerCase())) throw new RefineryError('ERR_CONFIG', `exact_substring.mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(o.mode)}`);
   if (!(o.min_tokens >= 1 && Number.isInteger(o.min_tokens))) throw new RefineryError('ERR_CONFIG', 'exact_substring.min_tokens: expected a positive integer');
-  if (!(o.buckets >= 1 && o.buckets <= 65536 && Number.isInteger(o.buckets))) throw new RefineryError('ERR_CONFIG', 'exact_substring.buckets: expected an integer in [1, 65536]');
+  if (!(o.buckets >= 0 && o.buckets <= 65536 && Number.isInteger(o.buckets))) throw new RefineryError('ERR_CONFIG', 'exact_substring.buckets: expected an integer in [0, 65536] (0: by the input size)');
+}
+
+/**
+ * Input Parquet per match bucket when `buckets` is 0. A match task holds its bucket's picks,
+ * ~24 B each at ~0.054 per token, and Parquet holds ~1.2 B per token (text ~3.4 B/token, zstd
+ * ~3x, plus the other columns): ~1.1 B of picks per input byte, so ~0.3 GB here. A task per
+ * bucket reads every shard's token ids (whole where they are dense), so more buckets than
+ * memory needs multiply the reads (docs/scaling.md, 10 GB run: 16 buckets read 44.5 B/token).
+ */
+export const AUTO_BUCKET_BYTES = 256 << 20;
+
+/** Buckets of a run: as configured, or by the input's size (the same in the index and match passes: the same listing). */
+export function bucketCount(o: ExactSubstringConfig, shards: ObjectInfo[]): number {
+  if (o.buckets > 0) return o.buckets;
+  const bytes = shards.reduce((a, f) => a + f.size, 0);
+  return Math.min(65536, Math.max(1, Math.ceil(bytes / AUTO_BUCKET_BYTES)));
 }
 
 // ---- token file of a shard: per-document token counts, the ids, the offset steps ------------
@@ -239,13 +258,15 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
     async run(rank, ctx) {
       const t0 = performance.now();
       const { options: o, run } = ctx;
-      const shardFile = (await inputShardFiles(run, ctx.input))[rank]!;
+      const shardFiles = await inputShardFiles(run, ctx.input);
+      const buckets = bucketCount(o, shardFiles);
+      const shardFile = shardFiles[rank]!;
       const shard = shardFile.path;
       const { docLengths, ids, steps, tokenize } = await tokenizeShard(run, shardFile, tokenizer());
       // GPT-2's 50,257 ids fit 16 bits and offset steps 8: ~3 B per token on disk.
       await run.writeAll(tokensPath(rank), encodeColumns([docLengths, ids, steps]));
-      const picks = winnowKernels().winnowPicks(ids, docLengths, o.min_tokens, gramTokens(o.min_tokens), o.buckets, o.hash_seed);
-      for (let b = 0; b < o.buckets; b++) {
+      const picks = winnowKernels().winnowPicks(ids, docLengths, o.min_tokens, gramTokens(o.min_tokens), buckets, o.hash_seed);
+      for (let b = 0; b < buckets; b++) {
         const [i, j] = [picks.bucketStarts[b]!, picks.bucketStarts[b + 1]!];
         await run.writeAll(`${P.index}/picks/${pad(b)}/${pad(rank)}.bin`, encodeColumns([picks.hash.subarray(i, j), picks.pos.subarray(i, j)]));
       }
@@ -290,7 +311,7 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
   name: P.match,
   writesDocs: false,
   async plan(ctx) {
-    return ctx.options.buckets;
+    return bucketCount(ctx.options, await inputShardFiles(ctx.run, ctx.input));
   },
   async run(bucket, ctx) {
     const t0 = performance.now();

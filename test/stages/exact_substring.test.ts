@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exactSubstringStep } from '../../stages/exact_substring/index.js';
+import { AUTO_BUCKET_BYTES, bucketCount, exactSubstringStep } from '../../stages/exact_substring/index.js';
 import type { ExactSubstringConfig } from '../../stages/exact_substring/index.js';
 import { winnowKernels } from '../../stages/exact_substring/native.js';
 import { decodeColumns, encodeColumns } from '../../stages/exact_substring/columns.js';
@@ -147,6 +147,18 @@ test('exact_substring: removed text equals the all-pairs oracle on random corpor
       assert.deepEqual(got, expected, `seed ${seed}, ${shards} shard(s)`);
     }
   }
+});
+
+test('exact_substring: buckets 0 takes one per AUTO_BUCKET_BYTES of input (at least one); a number is taken as given; the output does not depend on it', async () => {
+  const o = { ...step.defaults, buckets: 0 };
+  const shards = (...sizes: number[]) => sizes.map((size, i) => ({ path: `s/${i}.parquet`, size }));
+  assert.equal(bucketCount(o, shards()), 1);
+  assert.equal(bucketCount(o, shards(10, 20)), 1);
+  assert.equal(bucketCount(o, shards(AUTO_BUCKET_BYTES, 1)), 2);
+  assert.equal(bucketCount(o, shards(...Array(9).fill(AUTO_BUCKET_BYTES / 2))), 5);
+  assert.equal(bucketCount({ ...o, buckets: 7 }, shards(10)), 7);
+  const docs = randomCorpus(2, 14);
+  assert.deepEqual(await runNative(docs, 3, { buckets: 0 }), await runNative(docs, 3, { buckets: 5 }));
 });
 
 test('exact_substring: a batch tokenizer (UTF-8 bytes in, u16 ids out) gives what the per-document one gives', async () => {
