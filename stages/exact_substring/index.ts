@@ -186,10 +186,14 @@ class ColumnBuilder {
   constructor(minBytes: 1 | 4 = 1) {
     this.buf = minBytes === 4 ? new Uint32Array(1 << 12) : new Uint8Array(1 << 16);
   }
-  push(values: ArrayLike<number>): void {
-    let max = 0;
-    for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
-    const bytes = max < 256 ? 1 : max < 65536 ? 2 : 4;
+  /** Append values; `narrowest`: the values' own width is already the narrowest that holds them (no scan). */
+  push(values: ArrayLike<number> & { BYTES_PER_ELEMENT?: number }, narrowest = false): void {
+    let bytes = narrowest ? values.BYTES_PER_ELEMENT! : 0;
+    if (!bytes) {
+      let max = 0;
+      for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+      bytes = max < 256 ? 1 : max < 65536 ? 2 : 4;
+    }
     const need = this.length + values.length;
     if (bytes > this.buf.BYTES_PER_ELEMENT || need > this.buf.length) {
       const width = Math.max(bytes, this.buf.BYTES_PER_ELEMENT);
@@ -227,17 +231,13 @@ async function tokenizeShard(run: Storage, shard: ObjectInfo, tok: Tokenizer) {
     const e = encodeBatchWithOffsets(tok, texts);
     ms += performance.now() - t0;
     // Each token's UTF-16 offset as the step from the previous token's (the first: from 0),
-    // so the apply pass maps tokens to characters without tokenizing again. In place: the
-    // batch's offsets are ours.
-    const st = e.offsets;
-    for (let d = 0, at = 0; d < e.lengths.length; d++) {
-      const end = at + e.lengths[d]!;
-      for (let i = end - 1; i > at; i--) st[i] = st[i]! - st[i - 1]!;
-      at = end;
-    }
-    docLengths.push(e.lengths);
-    ids.push(e.tokens);
-    steps.push(st);
+    // so the apply pass maps tokens to characters without tokenizing again; ids and steps
+    // narrowed natively (GPT-2: u16 ids, u8 steps).
+    const lengths = e.lengths instanceof Int32Array || e.lengths instanceof Uint32Array ? e.lengths : Uint32Array.from(e.lengths);
+    const cols = winnowKernels().tokenColumns(e.tokens, e.offsets, lengths);
+    docLengths.push(lengths);
+    ids.push(cols.ids, true);
+    steps.push(cols.steps, true);
     tokenize.docsIn += texts.length;
     tokenize.charsIn += e.units;
   }

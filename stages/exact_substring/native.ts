@@ -12,6 +12,8 @@ export interface WinnowPicks {
 interface WinnowKernels {
   /** Winnowing picks (rightmost minimum gram hash of every k - q + 1 consecutive q-grams) of every document of >= k tokens (ids in any unsigned width). */
   winnowPicks(tokens: Uint8Array | Uint16Array | Uint32Array, docLengths: Uint32Array, k: number, q: number, buckets: number, seed: number): WinnowPicks;
+  /** A tokenizer batch as token-file columns: ids, and offsets as steps from the previous token's in the document, each in its narrowest unsigned width. */
+  tokenColumns(tokens: Uint16Array | Uint32Array, offsets: Uint32Array, lengths: ArrayLike<number>): { ids: Uint8Array | Uint16Array | Uint32Array; steps: Uint8Array | Uint16Array | Uint32Array };
   /** Indices of the records whose hash occurs twice or more, sorted by (hash, index), and the group starts (+ the end). */
   winnowGroups(hash: BigUint64Array): { members: Uint32Array; groupStarts: Uint32Array };
   /**
