@@ -467,3 +467,21 @@ test('exact_substring: the output is byte-identical across runs', async () => {
   }
   assert.equal(outs[0], outs[1]);
 });
+
+test('exact_substring: tokenColumns narrows ids and offset steps to the narrowest width, steps restart at each document (empty ones too)', () => {
+  const { tokenColumns } = winnowKernels();
+  const tokens = Uint32Array.from([5, 300, 7, 9, 65535]);
+  // Documents of 2, 0, 3 tokens; offsets restart at 0 in each.
+  const offsets = Uint32Array.from([0, 4, 2, 2, 260]);
+  const c = tokenColumns(tokens, offsets, Int32Array.from([2, 0, 3]));
+  assert.ok(c.ids instanceof Uint16Array);
+  assert.deepEqual(Array.from(c.ids), [5, 300, 7, 9, 65535]);
+  assert.ok(c.steps instanceof Uint16Array, 'a step of 258 needs 16 bits');
+  assert.deepEqual(Array.from(c.steps), [0, 4, 2, 0, 258]);
+  const small = tokenColumns(Uint16Array.from([1, 2, 3]), Uint32Array.from([3, 4, 9]), Uint32Array.from([3]));
+  assert.ok(small.ids instanceof Uint8Array && small.steps instanceof Uint8Array);
+  assert.deepEqual([Array.from(small.ids), Array.from(small.steps)], [[1, 2, 3], [3, 1, 5]]);
+  assert.ok(tokenColumns(Uint32Array.from([70000]), Uint32Array.from([0]), Uint32Array.from([1])).ids instanceof Uint32Array);
+  assert.throws(() => tokenColumns(tokens, offsets, Int32Array.from([2, 2])), /sum to tokens.length/);
+  assert.throws(() => tokenColumns(Uint32Array.from([1, 2]), Uint32Array.from([5, 3]), Uint32Array.from([2])), /offsets decrease/);
+});
