@@ -432,11 +432,60 @@ Napi::Value TokenColumns(const Napi::CallbackInfo& info) {
   return out;
 }
 
+
+// gatherContexts(context: Uint32Array, S, w, ids: Uint8Array | Uint16Array | Uint32Array, base,
+//   xs: Uint32Array, pick: Uint32Array, left: Uint32Array, right: Uint32Array)
+// For each member x in xs: tokens [pick[x] - left[x], pick[x] + right[x]) of `ids` (which holds
+// the shard's tokens from token `base` on) into context[x * S + w - 1 - left[x] ...]: the match
+// pass's contexts, where a JS copy loop took ~15% of the pass.
+template <typename T>
+bool Gather(uint32_t* ctx, size_t ctxLen, uint32_t S, uint32_t w, const T* ids, size_t nids, uint32_t base, const uint32_t* xs, size_t nx, const uint32_t* pick, const uint32_t* left, const uint32_t* right, size_t m) {
+  for (size_t c = 0; c < nx; c++) {
+    const uint32_t x = xs[c];
+    if (x >= m || left[x] > w - 1 || pick[x] < left[x] + base) return false;
+    const size_t from = pick[x] - left[x] - base, n = (size_t)left[x] + right[x], to = (size_t)x * S + (w - 1 - left[x]);
+    if (from + n > nids || to + n > ctxLen || to + n > ((size_t)x + 1) * S) return false;
+    for (size_t e = 0; e < n; e++) ctx[to + e] = ids[from + e];
+  }
+  return true;
+}
+
+Napi::Value GatherContexts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* usage = "gatherContexts(context: Uint32Array, S, w, ids: Uint8Array | Uint16Array | Uint32Array, base, xs, pick, left, right: Uint32Array)";
+  if (info.Length() < 9 || !info[0].IsTypedArray() || !info[3].IsTypedArray()) return TypeError(env, usage);
+  for (int i : {5, 6, 7, 8})
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) return TypeError(env, usage);
+  if (info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) return TypeError(env, usage);
+  auto ctx = info[0].As<Napi::Uint32Array>();
+  const uint32_t S = info[1].As<Napi::Number>().Uint32Value(), w = info[2].As<Napi::Number>().Uint32Value();
+  auto ids = info[3].As<Napi::TypedArray>();
+  const uint32_t base = info[4].As<Napi::Number>().Uint32Value();
+  auto xs = info[5].As<Napi::Uint32Array>(), pick = info[6].As<Napi::Uint32Array>(), left = info[7].As<Napi::Uint32Array>(), right = info[8].As<Napi::Uint32Array>();
+  const size_t m = pick.ElementLength();
+  if (w == 0 || left.ElementLength() != m || right.ElementLength() != m) return TypeError(env, "gatherContexts: pick, left and right differ in length");
+  const uint8_t* data = static_cast<const uint8_t*>(ids.ArrayBuffer().Data()) + ids.ByteOffset();
+  const size_t n = ids.ElementLength();
+  bool ok;
+  switch (ids.TypedArrayType()) {
+    case napi_uint8_array: ok = Gather(ctx.Data(), ctx.ElementLength(), S, w, data, n, base, xs.Data(), xs.ElementLength(), pick.Data(), left.Data(), right.Data(), m); break;
+    case napi_uint16_array: ok = Gather(ctx.Data(), ctx.ElementLength(), S, w, reinterpret_cast<const uint16_t*>(data), n, base, xs.Data(), xs.ElementLength(), pick.Data(), left.Data(), right.Data(), m); break;
+    case napi_uint32_array: ok = Gather(ctx.Data(), ctx.ElementLength(), S, w, reinterpret_cast<const uint32_t*>(data), n, base, xs.Data(), xs.ElementLength(), pick.Data(), left.Data(), right.Data(), m); break;
+    default: return TypeError(env, usage);
+  }
+  if (!ok) {
+    Napi::RangeError::New(env, "gatherContexts: a context lies outside the ids or its slot").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return env.Undefined();
+}
+
 }  // namespace
 
 void InitWinnow(Napi::Env env, Napi::Object exports) {
   exports.Set("winnowPicks", Napi::Function::New(env, WinnowPicks, "winnowPicks"));
   exports.Set("winnowGroups", Napi::Function::New(env, WinnowGroups, "winnowGroups"));
+  exports.Set("gatherContexts", Napi::Function::New(env, GatherContexts, "gatherContexts"));
   exports.Set("tokenColumns", Napi::Function::New(env, TokenColumns, "tokenColumns"));
   exports.Set("winnowSpans", Napi::Function::New(env, WinnowSpans, "winnowSpans"));
 }

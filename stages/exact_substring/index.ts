@@ -356,6 +356,8 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
       keyed.sort();
       const order = new Uint32Array(m);
       for (let x = 0; x < m; x++) order[x] = keyed[x]! % BATCH_MEMBERS;
+      const pick = new Uint32Array(m);
+      for (let x = 0; x < m; x++) pick[x] = pos[batch[x]!]!;
       for (let i = 0; i < m; ) {
         const r = rankOf[batch[order[i]!]!]!;
         let j = i;
@@ -389,7 +391,7 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
           covered += end - start;
           a = b;
         }
-        let whole: ArrayLike<number> | undefined;
+        let whole: Uint8Array | Uint16Array | Uint32Array | undefined;
         if (covered + (runs.length / 4) * READ_COST >= file.tokens) {
           // Not zeroed: the read fills it, or fails (a short read is ERR_CORRUPT).
           if (scratch.length < file.idsBytes) scratch = Buffer.allocUnsafeSlow(file.idsBytes);
@@ -398,13 +400,7 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
         for (let u = 0; u < runs.length; u += 4) {
           const start = runs[u + 2]!;
           const ids = whole ?? (await file.ids(start, runs[u + 3]!));
-          const base = whole ? 0 : start;
-          for (let c = runs[u]!; c < runs[u + 1]!; c++) {
-            const x = order[c]!;
-            const n = left[x]! + right[x]!;
-            // A copy loop: contexts are short (< 2k tokens), a subarray per member would not be.
-            for (let e = 0, from = pos[batch[x]!]! - left[x]! - base, to = x * S + (w - 1 - left[x]!); e < n; e++) context[to + e] = ids[from + e]!;
-          }
+          kernels.gatherContexts(context, S, w, ids, whole ? 0 : start, order.subarray(runs[u]!, runs[u + 1]!), pick, left, right);
         }
         i = j;
       }

@@ -14,6 +14,8 @@ interface WinnowKernels {
   winnowPicks(tokens: Uint8Array | Uint16Array | Uint32Array, docLengths: Uint32Array, k: number, q: number, buckets: number, seed: number): WinnowPicks;
   /** A tokenizer batch as token-file columns: ids, and offsets as steps from the previous token's in the document, each in its narrowest unsigned width. */
   tokenColumns(tokens: Uint16Array | Uint32Array, offsets: Uint32Array, lengths: ArrayLike<number>): { ids: Uint8Array | Uint16Array | Uint32Array; steps: Uint8Array | Uint16Array | Uint32Array };
+  /** For each member x in xs: ids [pick[x] - left[x], pick[x] + right[x]) (ids holding the shard's tokens from `base` on) into context[x * S + w - 1 - left[x], ...). */
+  gatherContexts(context: Uint32Array, S: number, w: number, ids: Uint8Array | Uint16Array | Uint32Array, base: number, xs: Uint32Array, pick: Uint32Array, left: Uint32Array, right: Uint32Array): void;
   /** Indices of the records whose hash occurs twice or more, sorted by (hash, index), and the group starts (+ the end). */
   winnowGroups(hash: BigUint64Array): { members: Uint32Array; groupStarts: Uint32Array };
   /**
