@@ -307,6 +307,158 @@ async function tokenFile(run: Storage, rank: number) {
   };
 }
 
+/** A shard's token file as a match task uses it: opened once per task, its document lengths read once. */
+interface ShardTokens {
+  file: Awaited<ReturnType<typeof tokenFile>>;
+  lens: Uint32Array;
+}
+
+/** Window geometry at k tokens: q-token grams, w grams per window, S tokens of context per pick. */
+function geometry(k: number) {
+  const q = gramTokens(k);
+  const w = k - q + 1;
+  return { k, q, w, S: 2 * (w - 1) + q };
+}
+type Geometry = ReturnType<typeof geometry>;
+
+/**
+ * The contexts of one batch of group members (x indexes the batch): each member's tokens in
+ * its document, up to w - 1 before its gram and w - 1 + q from it, read shard by shard in
+ * position order (the document bounds clip them; nearby ones share a ranged read).
+ *
+ * The pass is split into plain functions like this one on purpose: one large async `run`
+ * was deoptimized at every task and recompiled by TurboFan (OSR, 40-90 ms a task on a
+ * background thread: as much CPU as the pass's own work on the bench).
+ */
+async function batchContexts(g: Geometry, batch: Uint32Array, rankOf: Uint32Array, pos: Uint32Array, shardTokens: (r: number) => Promise<ShardTokens>, scratch: { buf: Uint8Array }) {
+  const { q, w, S } = g;
+  const m = batch.length;
+  const context = new Uint32Array(m * S);
+  const left = new Uint32Array(m);
+  const right = new Uint32Array(m);
+  // Record order is (shard, position): records are concatenated shard by shard in position order.
+  const keyed = new Float64Array(m);
+  for (let x = 0; x < m; x++) keyed[x] = batch[x]! * BATCH_MEMBERS + x;
+  keyed.sort();
+  const order = new Uint32Array(m);
+  for (let x = 0; x < m; x++) order[x] = keyed[x]! % BATCH_MEMBERS;
+  const pick = new Uint32Array(m);
+  for (let x = 0; x < m; x++) pick[x] = pos[batch[x]!]!;
+  const kernels = winnowKernels();
+  for (let i = 0; i < m; ) {
+    const r = rankOf[batch[order[i]!]!]!;
+    let j = i;
+    while (j < m && rankOf[batch[order[j]!]!] === r) j++;
+    const { file, lens } = await shardTokens(r);
+    clipToDocuments(order, i, j, pick, lens, w, q, left, right, file.path);
+    const runs = readRuns(order, i, j, pick, left, right);
+    let covered = 0;
+    for (let u = 0; u < runs.length; u += 4) covered += runs[u + 3]! - runs[u + 2]!;
+    let whole: Uint8Array | Uint16Array | Uint32Array | undefined;
+    if (covered + (runs.length / 4) * READ_COST >= file.tokens) {
+      // Not zeroed: the read fills it, or fails (a short read is ERR_CORRUPT).
+      if (scratch.buf.length < file.idsBytes) scratch.buf = Buffer.allocUnsafeSlow(file.idsBytes);
+      whole = await file.ids(0, file.tokens, scratch.buf);
+    }
+    for (let u = 0; u < runs.length; u += 4) {
+      const start = runs[u + 2]!;
+      const ids = whole ?? (await file.ids(start, runs[u + 3]!));
+      kernels.gatherContexts(context, S, w, ids, whole ? 0 : start, order.subarray(runs[u]!, runs[u + 1]!), pick, left, right);
+    }
+    i = j;
+  }
+  return { context, left, right, pick };
+}
+
+/** left/right of members order[i..j) (one shard, position order): their context clipped to their document. */
+function clipToDocuments(order: Uint32Array, i: number, j: number, pick: Uint32Array, lens: Uint32Array, w: number, q: number, left: Uint32Array, right: Uint32Array, path: string): void {
+  let d = 0;
+  let docStart = 0;
+  for (let a = i; a < j; a++) {
+    const x = order[a]!;
+    const p = pick[x]!;
+    while (d < lens.length && docStart + lens[d]! <= p) docStart += lens[d++]!;
+    if (d === lens.length) throw new RefineryError('ERR_CORRUPT', `exact-substring pick at token ${p} is past the shard's tokens`, { file: path });
+    left[x] = Math.min(w - 1, p - docStart);
+    right[x] = Math.min(w - 1 + q, docStart + lens[d]! - p);
+  }
+}
+
+/**
+ * Runs of nearby contexts of members order[i..j), each one ranged read (gaps up to READ_GAP
+ * read through), flat: (first member, end member, first token, end token) per run.
+ */
+function readRuns(order: Uint32Array, i: number, j: number, pick: Uint32Array, left: Uint32Array, right: Uint32Array): number[] {
+  const runs: number[] = [];
+  for (let a = i; a < j; ) {
+    const start = pick[order[a]!]! - left[order[a]!]!;
+    let end = start;
+    let b = a;
+    for (; b < j; b++) {
+      const x = order[b]!;
+      if (pick[x]! - left[x]! > end + READ_GAP) break;
+      end = Math.max(end, pick[x]! + right[x]!);
+    }
+    runs.push(a, b, start, end);
+    a = b;
+  }
+  return runs;
+}
+
+/** One bucket's picks of every shard, concatenated shard by shard: gram hash, shard, position. */
+async function bucketPicks(run: Storage, bucket: number) {
+  const files = await readAllColumns(run, `${P.index}/picks/${pad(bucket)}/`, ['u64', 'u32']);
+  return {
+    hash: concatU64(files.map((f) => f.cols[0] as BigUint64Array)),
+    rankOf: concatU32(files.map((f) => new Uint32Array(f.cols[0]!.length).fill(f.rank))),
+    pos: concatU32(files.map((f) => f.cols[1] as Uint32Array)),
+  };
+}
+
+/** The verified duplicated spans of one bucket, per shard: rank -> flat [start, end, ...] (unmerged). */
+async function bucketSpans(run: Storage, o: ExactSubstringConfig, bucket: number) {
+  const g = geometry(o.min_tokens);
+  const { hash, rankOf, pos } = await bucketPicks(run, bucket);
+  const kernels = winnowKernels();
+  const { members, groupStarts } = kernels.winnowGroups(hash);
+  const spans = new Map<number, number[]>();
+  let collisions = 0;
+  // Per shard (each task reads them once): its token file's layout and document lengths.
+  const shards = new Map<number, ShardTokens>();
+  const shardTokens = async (r: number): Promise<ShardTokens> => {
+    let t = shards.get(r);
+    if (!t) {
+      const file = await tokenFile(run, r);
+      shards.set(r, (t = { file, lens: await file.docLengths() }));
+    }
+    return t;
+  };
+  // Whole ids columns are read into one buffer, reused shard after shard (no GC churn).
+  const scratch = { buf: new Uint8Array(0) };
+  for (let g0 = 0; g0 + 1 < groupStarts.length; ) {
+    let g1 = g0 + 1;
+    while (g1 + 1 < groupStarts.length && groupStarts[g1 + 1]! - groupStarts[g0]! <= BATCH_MEMBERS) g1++;
+    const batch = members.subarray(groupStarts[g0]!, groupStarts[g1]!);
+    const { context, left, right, pick } = await batchContexts(g, batch, rankOf, pos, shardTokens, scratch);
+    const localStarts = groupStarts.subarray(g0, g1 + 1).map((v) => v - groupStarts[g0]!);
+    const res = kernels.winnowSpans(context, left, right, localStarts, g.k, g.q, o.hash_seed, 64);
+    collisions += res.collisions;
+    addSpans(spans, batch, rankOf, pick, res.lo, res.hi);
+    g0 = g1;
+  }
+  return { spans, picks: hash.length, inGroups: members.length, collisions };
+}
+
+function addSpans(spans: Map<number, number[]>, batch: Uint32Array, rankOf: Uint32Array, pick: Uint32Array, lo: Uint32Array, hi: Uint32Array): void {
+  for (let x = 0; x < batch.length; x++) {
+    if (hi[x] === 0) continue;
+    const r = rankOf[batch[x]!]!;
+    let list = spans.get(r);
+    if (!list) spans.set(r, (list = []));
+    list.push(pick[x]! - lo[x]!, pick[x]! + hi[x]!);
+  }
+}
+
 const matchPass: CorpusPass<ExactSubstringConfig> = {
   name: P.match,
   writesDocs: false,
@@ -315,118 +467,19 @@ const matchPass: CorpusPass<ExactSubstringConfig> = {
   },
   async run(bucket, ctx) {
     const t0 = performance.now();
-    const { options: o, run } = ctx;
-    const k = o.min_tokens;
-    const q = gramTokens(k);
-    const w = k - q + 1;
-    const S = 2 * (w - 1) + q;
-    const files = await readAllColumns(run, `${P.index}/picks/${pad(bucket)}/`, ['u64', 'u32']);
-    const hash = concatU64(files.map((f) => f.cols[0] as BigUint64Array));
-    const rankOf = concatU32(files.map((f) => new Uint32Array(f.cols[0]!.length).fill(f.rank)));
-    const pos = concatU32(files.map((f) => f.cols[1] as Uint32Array));
-    const kernels = winnowKernels();
-    const { members, groupStarts } = kernels.winnowGroups(hash);
-    const spans = new Map<number, number[]>(); // rank -> [start, end, ...]
-    let collisions = 0;
-    // Per shard (each task reads them once): its token file's layout and document lengths.
-    const shards = new Map<number, { file: Awaited<ReturnType<typeof tokenFile>>; lens: Uint32Array }>();
-    const shardTokens = async (r: number) => {
-      let t = shards.get(r);
-      if (!t) {
-        const file = await tokenFile(run, r);
-        shards.set(r, (t = { file, lens: await file.docLengths() }));
-      }
-      return t;
-    };
-    // Whole ids columns are read into one buffer, reused shard after shard (no GC churn).
-    let scratch = new Uint8Array(0);
-    for (let g0 = 0; g0 + 1 < groupStarts.length; ) {
-      let g1 = g0 + 1;
-      while (g1 + 1 < groupStarts.length && groupStarts[g1 + 1]! - groupStarts[g0]! <= BATCH_MEMBERS) g1++;
-      const batch = members.subarray(groupStarts[g0]!, groupStarts[g1]!);
-      const m = batch.length;
-      const context = new Uint32Array(m * S);
-      const left = new Uint32Array(m);
-      const right = new Uint32Array(m);
-      // Contexts shard by shard, in position order: the document bounds clip them, and nearby
-      // ones share a ranged read.
-      // Records are concatenated shard by shard in position order: record order is (shard, position).
-      const keyed = new Float64Array(m);
-      for (let x = 0; x < m; x++) keyed[x] = batch[x]! * BATCH_MEMBERS + x;
-      keyed.sort();
-      const order = new Uint32Array(m);
-      for (let x = 0; x < m; x++) order[x] = keyed[x]! % BATCH_MEMBERS;
-      const pick = new Uint32Array(m);
-      for (let x = 0; x < m; x++) pick[x] = pos[batch[x]!]!;
-      for (let i = 0; i < m; ) {
-        const r = rankOf[batch[order[i]!]!]!;
-        let j = i;
-        while (j < m && rankOf[batch[order[j]!]!] === r) j++;
-        const { file, lens } = await shardTokens(r);
-        let d = 0;
-        let docStart = 0;
-        for (let a = i; a < j; a++) {
-          const x = order[a]!;
-          const p = pos[batch[x]!]!;
-          while (d < lens.length && docStart + lens[d]! <= p) docStart += lens[d++]!;
-          if (d === lens.length) throw new RefineryError('ERR_CORRUPT', `exact-substring pick at token ${p} is past the shard's tokens`, { file: file.path });
-          left[x] = Math.min(w - 1, p - docStart);
-          right[x] = Math.min(w - 1 + q, docStart + lens[d]! - p);
-        }
-        // Runs of nearby contexts, each one ranged read; or one read of the whole column when
-        // that is cheaper (a ranged read costs about READ_COST tokens of reading). Flat:
-        // (first member, end member, first token, end token) per run.
-        const runs: number[] = [];
-        let covered = 0;
-        for (let a = i; a < j; ) {
-          const start = pos[batch[order[a]!]!]! - left[order[a]!]!;
-          let end = start;
-          let b = a;
-          for (; b < j; b++) {
-            const x = order[b]!;
-            if (pos[batch[x]!]! - left[x]! > end + READ_GAP) break;
-            end = Math.max(end, pos[batch[x]!]! + right[x]!);
-          }
-          runs.push(a, b, start, end);
-          covered += end - start;
-          a = b;
-        }
-        let whole: Uint8Array | Uint16Array | Uint32Array | undefined;
-        if (covered + (runs.length / 4) * READ_COST >= file.tokens) {
-          // Not zeroed: the read fills it, or fails (a short read is ERR_CORRUPT).
-          if (scratch.length < file.idsBytes) scratch = Buffer.allocUnsafeSlow(file.idsBytes);
-          whole = await file.ids(0, file.tokens, scratch);
-        }
-        for (let u = 0; u < runs.length; u += 4) {
-          const start = runs[u + 2]!;
-          const ids = whole ?? (await file.ids(start, runs[u + 3]!));
-          kernels.gatherContexts(context, S, w, ids, whole ? 0 : start, order.subarray(runs[u]!, runs[u + 1]!), pick, left, right);
-        }
-        i = j;
-      }
-      const localStarts = groupStarts.subarray(g0, g1 + 1).map((v) => v - groupStarts[g0]!);
-      const res = kernels.winnowSpans(context, left, right, localStarts, k, q, o.hash_seed, 64);
-      collisions += res.collisions;
-      for (let x = 0; x < m; x++) {
-        if (res.hi[x] === 0) continue;
-        const r = rankOf[batch[x]!]!;
-        const p = pos[batch[x]!]!;
-        if (!spans.has(r)) spans.set(r, []);
-        spans.get(r)!.push(p - res.lo[x]!, p + res.hi[x]!);
-      }
-      g0 = g1;
-    }
+    const { spans, picks, inGroups, collisions } = await bucketSpans(ctx.run, ctx.options, bucket);
     let written = 0;
     for (const [r, list] of [...spans].sort((a, b) => a[0] - b[0])) {
       const merged = mergeRanges(list);
       written += merged.length / 2;
-      await run.writeAll(`${P.match}/spans/${pad(r)}/${pad(bucket)}.bin`, encodeColumns([
-        Uint32Array.from({ length: merged.length / 2 }, (_, i) => merged[2 * i]!),
-        Uint32Array.from({ length: merged.length / 2 }, (_, i) => merged[2 * i + 1]!),
-      ]));
+      const n = merged.length / 2;
+      const starts = new Uint32Array(n);
+      const ends = new Uint32Array(n);
+      for (let i = 0; i < n; i++) [starts[i], ends[i]] = [merged[2 * i]!, merged[2 * i + 1]!];
+      await ctx.run.writeAll(`${P.match}/spans/${pad(r)}/${pad(bucket)}.bin`, encodeColumns([starts, ends]));
     }
     const stats = auxTaskStats(P.match, bucket, performance.now() - t0);
-    stats.stages.push({ name: 'exact_substring_match', stats: { ...emptyStageStats(), events: { picks: hash.length, picks_in_groups: members.length, spans: written, fingerprint_collisions: collisions } } });
+    stats.stages.push({ name: 'exact_substring_match', stats: { ...emptyStageStats(), events: { picks, picks_in_groups: inGroups, spans: written, fingerprint_collisions: collisions } } });
     return stats;
   },
 };
