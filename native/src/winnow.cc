@@ -32,8 +32,9 @@ Napi::Value TypeError(Napi::Env env, const char* msg) {
   return env.Undefined();
 }
 
-// Polynomial hashing modulo the Mersenne prime 2^61 - 1 (no bias from a power-of-two
-// modulus; Thue-Morse strings break hashing modulo 2^64, whatever the base).
+// Window fingerprints (winnowSpans) by polynomial hashing modulo the Mersenne prime 2^61 - 1
+// (no bias from a power-of-two modulus; Thue-Morse strings break hashing modulo 2^64,
+// whatever the base).
 constexpr uint64_t kMod = (1ULL << 61) - 1;
 // Groups up to this size are settled by comparing every pair of members directly.
 constexpr uint32_t kSmallGroup = 4;
@@ -47,7 +48,7 @@ inline uint64_t AddMod(uint64_t a, uint64_t b) {
   return r >= kMod ? r - kMod : r;
 }
 inline uint64_t SubMod(uint64_t a, uint64_t b) { return a >= b ? a - b : a + kMod - b; }
-// A seeded base in [256, kMod - 256); `which` separates the gram hash from the window hash.
+// A seeded base in [256, kMod - 256); `which` keeps it apart from other seeded hashes.
 inline uint64_t BaseFor(uint32_t seed, uint32_t which) { return 256 + Mix64(4 * (uint64_t)seed + which) % (kMod - 512); }
 inline uint64_t PowMod(uint64_t b, uint32_t e) {
   uint64_t r = 1;
@@ -65,8 +66,15 @@ inline uint64_t PowMod(uint64_t b, uint32_t e) {
 template <typename T>
 void PickAll(const T* t, const uint32_t* lens, size_t ndocs, uint32_t k, uint32_t q, uint32_t seed, std::vector<uint64_t>& hashes, std::vector<uint32_t>& positions) {
   const uint32_t w = k - q + 1;
-  const uint64_t b = BaseFor(seed, 1), top = PowMod(b, q - 1);
+  // Gram hashes by cyclic polynomial (Buzhash; Cohen 1997, Lemire & Kaser 2010): a seeded
+  // random word per token value, rotated by its place in the gram and XORed, rolled in O(1)
+  // with two rotations: ~4x cheaper than a polynomial mod 2^61 - 1 with its 128-bit
+  // products. A collision only costs a group that verification splits (hashes are never
+  // trusted), and Mix64 decorrelates neighbouring grams for the minimum.
+  const uint64_t salt = Mix64(4 * (uint64_t)seed + 1);
+  auto rotl = [](uint64_t x, uint32_t r) { r &= 63; return r ? (x << r) | (x >> (64 - r)) : x; };
   std::vector<uint64_t> gram;  // gram hashes of one document
+  std::vector<uint64_t> words;  // its tokens' words
   // The rightmost minimum of every run of w grams by blocks of w (van Herk 1992; Gil & Werman
   // 1993): per gram, the minimum from its block's start (fromStart) and up to its block's end
   // (toEnd); a window [i - w + 1, i] is toEnd[i - w + 1] and fromStart[i] joined. No
@@ -78,12 +86,15 @@ void PickAll(const T* t, const uint32_t* lens, size_t ndocs, uint32_t k, uint32_
     if (n < k) continue;
     const uint32_t ngrams = n - q + 1;
     gram.resize(ngrams);
+    words.resize(n);
+    for (uint32_t i = 0; i < n; i++) words[i] = Mix64((uint64_t)t[start + i] ^ salt);
+    const uint64_t* wd = words.data();
     uint64_t h = 0;
-    for (uint32_t i = 0; i < q; i++) h = AddMod(MulMod(h, b), (uint64_t)t[start + i] + 1);
+    for (uint32_t i = 0; i < q; i++) h = rotl(h, 1) ^ wd[i];
     for (uint32_t i = 0;; i++) {
       gram[i] = Mix64(h);
       if (i + 1 == ngrams) break;
-      h = AddMod(MulMod(SubMod(h, MulMod((uint64_t)t[start + i] + 1, top)), b), (uint64_t)t[start + i + q] + 1);
+      h = rotl(h, 1) ^ rotl(wd[i], q) ^ wd[i + q];
     }
     fromStart.resize(ngrams);
     toEnd.resize(ngrams);
