@@ -7,9 +7,10 @@
  *
  * Source text: the main text of the bench WARC's pages (../shared/data/warc/bench, through
  * the project's reader and extractor), else generated words. The passes run in a child process,
- * twice: the rate is the second run's (a worker's steady state), the first one's (one-time
- * JIT, WASM and GPT-2 loading included) is printed beside it. The tokenizer's share is timed in
- * another child (GPT-2 loaded first, as in the second run); the parent hands the texts over in
+ * six times: the rate is the median of the last five (a worker's steady state; one run
+ * alone moved by ~15% between runs on an idle machine), the first one's (one-time JIT, WASM
+ * and GPT-2 loading included) is printed beside it. The tokenizer's share is timed in
+ * another child (GPT-2 loaded first, as in the warm runs); the parent hands the texts over in
  * a temporary file named by $REFINERY_BENCH_TEXTS.
  */
 import { fork } from 'node:child_process';
@@ -97,12 +98,15 @@ interface StageRun {
   wallSeconds: number;
 }
 
-/** Child: the step's three passes on the shards in `dir`, twice; CPU seconds of each run. */
+/** Runs of the step in the child: the first one cold, the others a worker's steady state. */
+const STAGE_RUNS = 6;
+
+/** Child: the step's three passes on the shards in `dir`, STAGE_RUNS times; CPU seconds of each run. */
 async function stageChild(dir: string): Promise<StageRun[]> {
   const run = localStorage(dir);
   const options = validateOptions('exact_substring', exactSubstring.defaults, {});
   const runs: StageRun[] = [];
-  for (let rep = 0; rep < 2; rep++) {
+  for (let rep = 0; rep < STAGE_RUNS; rep++) {
     for (const pass of exactSubstring.passes) await rm(join(dir, pass.name), { recursive: true, force: true });
     const passMs: Record<string, number> = {};
     let tokens = 0;
@@ -132,10 +136,12 @@ async function stageBench(targetMB: number, shards: number) {
   const per = Math.ceil(docs.length / shards);
   for (let s = 0; s < shards; s++) await run.writeAll(`filter/data/${String(s).padStart(5, '0')}.parquet`, encodeParquet(docs.slice(s * per, (s + 1) * per).map(docToRow), false));
   // The passes run in a fresh process (this one holds the corpus: its heap would tax their GC),
-  // twice: the first run pays the process's one-time costs (JIT, the Parquet writer's WASM
-  // tiering up, GPT-2's ranks), the second is the steady state of a worker that runs many tasks.
-  const [cold, warm] = (await inChild(['stage', dir])) as StageRun[];
-  const { passMs, tokens, seconds, wallSeconds } = warm!;
+  // STAGE_RUNS times: the first run pays the process's one-time costs (JIT, the Parquet
+  // writer's WASM tiering up, GPT-2's ranks), the others are the steady state of a worker that
+  // runs many tasks; the one of median CPU time is reported.
+  const [cold, ...warm] = (await inChild(['stage', dir])) as StageRun[];
+  warm.sort((a, b) => a.seconds - b.seconds);
+  const { passMs, tokens, seconds, wallSeconds } = warm[(warm.length - 1) >> 1]!;
   // Its share spent tokenizing (native GPT-2 BPE with offsets, as pass 1 does), CPU-timed in another process.
   const tokenizeSeconds = (await inChild(['tokenize', String(targetMB)])) as number;
   // Bytes each pass wrote (the shuffle volume), per input token.
