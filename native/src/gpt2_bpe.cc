@@ -184,7 +184,6 @@ static_assert(sizeof(SmallEntry) == 16);
 // Character classes are shared with the generic BPE (unicode_class.h); the table is copied
 // into this file's own array, which the hot loops index directly.
 using uclass::PutUtf8;
-using uclass::SlowClass;
 
 void InitClasses() {
   if (g_classesReady) return;
@@ -322,22 +321,11 @@ void MergeHeap(const uint8_t* p, size_t n, std::vector<std::pair<uint32_t, uint3
   parts.emplace_back(static_cast<uint32_t>(n), kNoRank);
 }
 
-// The class and byte length of the character at s[k] of valid UTF-8 (what every entry point
-// hands the scanner: sanitized bytes, V8's UTF-8 of a string, or Utf16ToUtf8's).
-struct Char8 {
-  uint32_t bytes;
-  uint8_t cls;
-};
-__attribute__((noinline)) uint8_t ClassOf4(const uint8_t* s) {
-  return SlowClass((s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu));
-}
-__attribute__((always_inline)) inline Char8 CharAt(const uint8_t* s, size_t k) {
-  const uint32_t c = s[k];
-  if (c < 0x80) return {1, g_bmpClass[c]};
-  if (c < 0xe0) return {2, g_bmpClass[(c & 0x1f) << 6 | (s[k + 1] & 0x3fu)]};
-  if (c < 0xf0) return {3, g_bmpClass[(c & 0x0f) << 12 | (s[k + 1] & 0x3fu) << 6 | (s[k + 2] & 0x3fu)]};
-  return {4, ClassOf4(s + k)};  // outside the BMP (emoji, rare scripts): binary search
-}
+// The character at s[k] of valid UTF-8 (what every entry point hands the scanner: sanitized
+// bytes, V8's UTF-8 of a string, or Utf16ToUtf8's): the generic BPE's decoder, on this file's
+// class table.
+using Char8 = uclass::Utf8Char;
+__attribute__((always_inline)) inline Char8 CharAt(const uint8_t* s, size_t k) { return uclass::Utf8CharAt(g_bmpClass, s, k); }
 
 // The end of the run of ASCII letters at s[k] (stops at n, at a non-letter, at a non-ASCII byte).
 inline size_t SkipAsciiLetters(const uint8_t* s, size_t n, size_t k) {
@@ -372,13 +360,13 @@ inline size_t ScanPiece(const uint8_t* s, size_t n, size_t i) {
   if (c0 == ' ' && i + 1 < n) {
     ch = CharAt(s, i + 1);
     if (ch.cls != kSpace) j = i + 1;
-    else ch = Char8{1, kSpace};
+    else ch = Char8{' ', 1, kSpace};
   } else {
     ch = CharAt(s, i);
   }
   const uint8_t cls = ch.cls;
   if (cls != kSpace) {  // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`
-    size_t k = j + ch.bytes;
+    size_t k = j + ch.len;
     if (cls == kLetter) k = SkipAsciiLetters(s, n, k);
     while (k < n) {
       const uint32_t u = s[k];
@@ -389,14 +377,14 @@ inline size_t ScanPiece(const uint8_t* s, size_t n, size_t i) {
       }
       const Char8 d = CharAt(s, k);
       if (d.cls != cls) break;
-      k += d.bytes;
+      k += d.len;
       if (cls == kLetter) k = SkipAsciiLetters(s, n, k);  // "Zürich": back to ASCII after a non-ASCII letter
     }
     return k;
   }
   // A whitespace run [i, k): `\s+(?!\S)` leaves the last white space character for the next
   // piece when non-space follows; a single one before non-space falls to `\s+`.
-  size_t last = i, k = i + ch.bytes;
+  size_t last = i, k = i + ch.len;
   while (k < n) {
     const uint32_t u = s[k];
     if (u < 0x80) {
@@ -407,7 +395,7 @@ inline size_t ScanPiece(const uint8_t* s, size_t n, size_t i) {
     const Char8 d = CharAt(s, k);
     if (d.cls != kSpace) break;
     last = k;
-    k += d.bytes;
+    k += d.len;
   }
   return (k == n || last == i) ? k : last;
 }

@@ -1,6 +1,6 @@
 // The character classes that regex pre-tokenizers of byte-level BPE tokenizers test:
 // \p{L}, \p{N} (unicode_tables.h) and \s = Unicode White_Space (what Rust's regex and
-// Oniguruma take \s to be), plus UTF-8 output. Used by the generic BPE kernel (bpe.cc).
+// Oniguruma take \s to be), plus UTF-8 input and output. Used by both BPE kernels (bpe.cc, gpt2_bpe.cc).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -94,7 +94,14 @@ struct Utf8Char {
   uint8_t cls;
 };
 
-inline Utf8Char Utf8CharAt(const uint8_t* bmp, const uint8_t* s, size_t k) {
+// A 4-byte character (emoji, rare scripts): its class by binary search. Out of line, so the
+// scanners' loops that inline Utf8CharAt stay small.
+__attribute__((noinline)) inline Utf8Char Utf8CharOutsideBmp(const uint8_t* s) {
+  const uint32_t cp = (s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu);
+  return {cp, 4, SlowClass(cp)};
+}
+
+__attribute__((always_inline)) inline Utf8Char Utf8CharAt(const uint8_t* bmp, const uint8_t* s, size_t k) {
   const uint32_t c = s[k];
   if (c < 0x80) return {c, 1, bmp[c]};
   if (c < 0xe0) {
@@ -105,8 +112,7 @@ inline Utf8Char Utf8CharAt(const uint8_t* bmp, const uint8_t* s, size_t k) {
     const uint32_t cp = (c & 0x0f) << 12 | (s[k + 1] & 0x3f) << 6 | (s[k + 2] & 0x3f);
     return {cp, 3, bmp[cp]};
   }
-  const uint32_t cp = (c & 0x07) << 18 | (s[k + 1] & 0x3f) << 12 | (s[k + 2] & 0x3f) << 6 | (s[k + 3] & 0x3f);
-  return {cp, 4, SlowClass(cp)};
+  return Utf8CharOutsideBmp(s + k);
 }
 
 }  // namespace refinery::uclass
