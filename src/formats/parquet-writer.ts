@@ -533,20 +533,17 @@ const pageHeader = new CompactWriter();
 /** The page being filled, compressed, with its header, onto the chunk's pages. */
 function finishPage(c: ColumnChunk, compress: ZstdCompress, level: number): void {
   if (c.pageRows === 0) return;
-  pageBody.len = 0;
-  for (const [max, levels] of [
-    [c.maxRep, c.reps],
-    [c.maxDef, c.defs],
-  ] as const) {
-    if (max === 0) continue;
-    const at = pageBody.len;
-    pageBody.u32(0); // length, filled in below
-    writeHybrid(pageBody, levels, c.levels, bitWidthOf(max));
-    pageBody.buf.writeUInt32LE(pageBody.len - at - 4, at);
+  let body: Uint8Array;
+  if (c.maxRep === 0 && c.maxDef === 0) body = c.values.subarray(0, c.valuesLen); // no levels: the values are the page
+  else {
+    pageBody.len = 0;
+    if (c.maxRep > 0) writeLevels(c.reps, c.levels, c.maxRep);
+    if (c.maxDef > 0) writeLevels(c.defs, c.levels, c.maxDef);
+    pageBody.append(c.values, c.valuesLen);
+    body = pageBody.buf.subarray(0, pageBody.len);
   }
-  pageBody.append(c.values, c.valuesLen);
-  const uncompressed = pageBody.len;
-  const compressed = compress(pageBody.buf.subarray(0, uncompressed), level);
+  const uncompressed = body.length;
+  const compressed = compress(body, level);
   const header = pageHeaderBytes(uncompressed, compressed.length, c.levels);
   c.pages.push(header, compressed);
   c.uncompressedBytes += header.length + uncompressed;
@@ -555,6 +552,14 @@ function finishPage(c: ColumnChunk, compress: ZstdCompress, level: number): void
   c.valuesLen = 0;
   c.levels = 0;
   c.pageRows = 0;
+}
+
+/** Levels into pageBody, the hybrid encoding after its 4-byte length. */
+function writeLevels(levels: Uint8Array, n: number, maxLevel: number): void {
+  const at = pageBody.len;
+  pageBody.u32(0); // the length, known below
+  writeHybrid(pageBody, levels, n, bitWidthOf(maxLevel));
+  pageBody.buf.writeUInt32LE(pageBody.len - at - 4, at);
 }
 
 function pageHeaderBytes(uncompressed: number, compressed: number, numValues: number): Uint8Array {
