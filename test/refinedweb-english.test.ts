@@ -4,10 +4,10 @@
 // changes RefinedWeb-English: say so and why, then update the pin. Moved once (#14 item 17): the
 // timestamp column became a Parquet TIMESTAMP(ms, UTC); every other column of the 18 rows is equal.
 // Moved again: the file is written by the hand-written Parquet writer (src/formats/parquet-writer.ts:
-// no dictionary pages, zstd level 3 by the system's libzstd, whose versions may compress differently)
-// instead of parquet-wasm. The rows are
-// the same: read back and written by parquet-wasm (the writer the pin was taken with), they give
-// the previous pin's bytes, which the test keeps checking as ROWS_PINNED.
+// no dictionary pages, zstd level 3 by the system's libzstd, whose versions may compress
+// differently) instead of parquet-wasm. The rows are the same: read back and written by
+// parquet-wasm (the writer the pin was taken with), they give the previous pin's bytes, which
+// the test keeps checking as ROWS_PINNED.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -728,5 +728,13 @@ export function encodeRows(rows: readonly (DocRow | ExcludedRow)[], excluded: bo
     if (g) parts.push(g);
   }
   parts.push(enc.finish());
-  return Buffer.concat(parts);
+  // A Uint8Array of its own, as parquet-wasm returned: Buffer.concat may give a view into
+  // Node's shared pool, which callers taking `.buffer` would misread.
+  const file = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    file.set(p, at);
+    at += p.length;
+  }
+  return file;
 }
