@@ -69,12 +69,13 @@ export interface ParquetStreamWriter<R extends DocRow> {
 }
 
 /**
- * A Parquet file written a row group at a time into `out`, its bytes equal to encodeParquet's
- * of the same rows. The schema's extra columns are those of the first row group, so its rows
- * are held until it is complete; later rows go into pages as they come (a pass holds at most
- * one row group of rows, then compressed pages). A column first seen after the first row
- * group is not written, as with the parquet-wasm writer before. `out` receives the bytes
- * (the magic, each row group, then the footer); commit it after `close`.
+ * A Parquet file written a row group at a time into `out`. The schema's extra columns are
+ * those of the first row group, so its rows are held until it is complete; later rows go into
+ * pages as they come (a pass holds at most one row group of rows, then compressed pages). The
+ * bytes equal encodeParquet's of the same rows whenever the first row group has every extra
+ * column (with its type); a column first seen after it is not written (the parquet-wasm
+ * writer, which took its schema from the first 2,048 rows, dropped it too). `out` receives
+ * the bytes (the magic, each row group, then the footer); commit it after `close`.
  */
 export function parquetStreamWriter<R extends DocRow>(out: (bytes: Uint8Array) => Promise<void>, excluded: boolean, opts: ParquetOptions = DEFAULT_PARQUET): ParquetStreamWriter<R> {
   if (!zstdCompress) return wasmWriter!.parquetWasmStreamWriter<R>(out, excluded, opts);
