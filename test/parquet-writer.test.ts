@@ -3,6 +3,11 @@
 // parquet-wasm writes for the same rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { parquetMetadata } from 'hyparquet';
@@ -246,4 +251,41 @@ test('the parquet-wasm fallback (no libzstd) reads back the same rows as the han
   const streamed = Buffer.concat(chunks);
   assert.deepEqual(streamed, Buffer.from(encodeParquetWasm(rows, true, opts)));
   assert.deepEqual(await readAll(streamed), await readAll(encodeParquet(rows, true, opts)));
+});
+
+test('without the addon, encodeParquet and parquetStreamWriter fall back to parquet-wasm (what they wrote before)', () => {
+  // A child process in which parquet.ts's loadNative throws, as where the addon was not built.
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-pq-fallback-'));
+  try {
+    const hooks = join(dir, 'hooks.mjs');
+    writeFileSync(
+      hooks,
+      `export async function resolve(specifier, context, next) {
+        if (specifier === '../native.js' && context.parentURL?.endsWith('/formats/parquet.js'))
+          return { url: 'data:text/javascript,export function loadNative() { throw new Error("no addon") }', shortCircuit: true };
+        return next(specifier, context);
+      }`,
+    );
+    const register = join(dir, 'register.mjs');
+    writeFileSync(register, `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});`);
+    const parquetJs = new URL('../src/formats/parquet.js', import.meta.url).href;
+    const script = `
+      const pq = await import(${JSON.stringify(parquetJs)});
+      const rows = JSON.parse(process.argv[1]);
+      const chunks = [];
+      const w = pq.parquetStreamWriter(async (b) => void chunks.push(b), true, { rowGroupRows: 7, zstdLevel: 3 });
+      for (const r of rows) await w.add(r);
+      await w.close();
+      process.stdout.write(JSON.stringify({ kind: pq.parquetWriterKind, whole: Buffer.from(pq.encodeParquet(rows, true, { rowGroupRows: 7, zstdLevel: 3 })).toString('base64'), streamed: Buffer.concat(chunks).toString('base64') }));`;
+    const rows = Array.from({ length: 20 }, (_, i) => excludedRow(i));
+    const child = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', script, JSON.stringify(rows)], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const got = JSON.parse(child.stdout) as { kind: string; whole: string; streamed: string };
+    assert.equal(got.kind, 'wasm');
+    const reference = Buffer.from(encodeParquetWasm(rows, true, { rowGroupRows: 7, zstdLevel: 3 })).toString('base64');
+    assert.equal(got.whole, reference);
+    assert.equal(got.streamed, reference);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
