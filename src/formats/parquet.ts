@@ -1,49 +1,15 @@
 /**
- * Parquet encoding of document rows: apache-arrow builds the columns, parquet-wasm (the Rust
- * `parquet` crate compiled to WASM) writes them with zstd, because apache-arrow has no
- * Parquet writer of its own. Reading uses hyparquet (pure JS, independent of the writer).
+ * Parquet encoding of document rows: parquet-writer.ts (hand-written, pages compressed by the
+ * system's libzstd through the native addon), or, where the addon or libzstd is missing,
+ * parquet-wasm-writer.ts (apache-arrow + parquet-wasm), loaded only then. Reading uses
+ * hyparquet (pure JS, independent of either writer).
  */
-import * as arrow from 'apache-arrow';
-import * as pw from 'parquet-wasm';
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import type { Storage } from '../storage/storage.js';
 import { compressors as jsCompressors } from 'hyparquet-compressors';
 import { loadNative } from '../native.js';
-import { extraColumnTypes, type DocRow, type ExcludedRow } from './schema.js';
-
-const str = () => new arrow.Utf8();
-const imagePair = new arrow.List(new arrow.Field('item', str(), true));
-const imageList = new arrow.List(new arrow.Field('item', imagePair, true));
-
-function docFields(): arrow.Field[] {
-  return [
-    new arrow.Field('id', str(), false),
-    new arrow.Field('content', str(), false),
-    new arrow.Field('url', str(), false),
-    // Parquet has no seconds unit: arrow timestamp[s] would be written as a bare INT64 that other
-    // readers show as a number. Milliseconds with a time zone are TIMESTAMP(MILLIS, UTC) in the footer.
-    new arrow.Field('timestamp', new arrow.TimestampMillisecond('UTC'), true),
-    new arrow.Field('dump', str(), true),
-    new arrow.Field('segment', str(), true),
-    new arrow.Field('image_urls', imageList, false),
-    new arrow.Field('warc_record_id', str(), true),
-    new arrow.Field('digest', str(), true),
-    new arrow.Field('language', str(), true),
-    new arrow.Field('language_score', new arrow.Float64(), true),
-    new arrow.Field('token_count', new arrow.Int32(), true),
-    new arrow.Field('meta', str(), true),
-  ];
-}
-
-function excludedFields(): arrow.Field[] {
-  return [
-    ...docFields(),
-    new arrow.Field('stage', str(), false),
-    new arrow.Field('reason', str(), false),
-    new arrow.Field('value', new arrow.Float64(), true),
-    new arrow.Field('detail', str(), true),
-  ];
-}
+import { type DocRow, type ExcludedRow } from './schema.js';
+import { columnSpecs, encodeRows, ParquetEncoder, type ZstdCompress } from './parquet-writer.js';
 
 export interface ParquetOptions {
   /** Rows per row group (bounds reader memory). */
@@ -54,74 +20,46 @@ export interface ParquetOptions {
 
 export const DEFAULT_PARQUET: ParquetOptions = { rowGroupRows: 10_000, zstdLevel: 3 };
 
-/** The rows as an Arrow table in WASM memory (what parquet-wasm writes). */
-function wasmTable(rows: DocRow[] | ExcludedRow[], excluded: boolean): pw.Table {
-  const fields = excluded ? excludedFields() : docFields();
-  // Columns stages added (Doc.columns), after the fixed ones; a row without one has null.
-  for (const c of extraColumnTypes(rows)) fields.push(new arrow.Field(c.name, c.numeric ? new arrow.Float64() : str(), true));
-  const schema = new arrow.Schema(fields);
-  const columns: Record<string, arrow.Vector> = {};
-  for (const f of fields) {
-    const key = f.name as keyof ExcludedRow;
-    const values = (rows as ExcludedRow[]).map((r) => {
-      const v = r[key];
-      // Arrow JS takes timestamps as epoch milliseconds and stores them in the field's unit.
-      if (key === 'timestamp') return v === null ? null : (v as number) * 1000;
-      if (typeof v === 'number' && f.type instanceof arrow.Utf8) return String(v); // a text extra column
-      return v === undefined ? null : v;
-    });
-    columns[f.name] = arrow.vectorFromArray(values, f.type);
-  }
-  // Zero rows: vectorFromArray's empty batches do not match the schema; an empty table does.
-  const table = rows.length ? new arrow.Table(schema, columns) : new arrow.Table(schema);
-  return pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
-}
-
-function writerProperties(opts: ParquetOptions): pw.WriterProperties {
-  return new pw.WriterPropertiesBuilder()
-    .setCompression(pw.Compression.ZSTD)
-    .setMaxRowGroupSize(opts.rowGroupRows)
-    .setCreatedBy('refinery')
-    .build();
-}
-
 interface ZstdNative {
   zstdAvailable(): boolean;
   zstdDecompress(input: Uint8Array, outputLength: number): Uint8Array;
+  zstdCompress?(input: Uint8Array, level: number): Uint8Array;
 }
+
+/** The addon's zstd, when it has one and the system has libzstd. */
+const nativeZstd: ZstdNative | undefined = (() => {
+  try {
+    const native = loadNative() as unknown as ZstdNative;
+    if (typeof native.zstdAvailable === 'function' && native.zstdAvailable()) return native;
+  } catch {
+    // no addon
+  }
+  return undefined;
+})();
+
+/** Page compression of the hand-written writer; undefined: the parquet-wasm fallback writes. */
+const zstdCompress: ZstdCompress | undefined = typeof nativeZstd?.zstdCompress === 'function' ? nativeZstd.zstdCompress.bind(nativeZstd) : undefined;
+
+/** Loaded only without native zstd: its WASM compiles for ~1 s. */
+const wasmWriter = zstdCompress ? undefined : await import('./parquet-wasm-writer.js');
+
+/** Which writer this process uses (for tests and diagnostics). */
+export const parquetWriterKind: 'native' | 'wasm' = zstdCompress ? 'native' : 'wasm';
 
 /**
  * Page decompressors for hyparquet: zstd through the addon (the system's libzstd) when it
  * has one, ~10x faster than fzstd, which was a fifth of the tokenize pass; otherwise, and
  * for every other codec, hyparquet-compressors' JS decoders. Same bytes either way.
  */
-export const compressors: typeof jsCompressors = (() => {
-  try {
-    const native = loadNative() as unknown as ZstdNative;
-    if (typeof native.zstdAvailable === 'function' && native.zstdAvailable()) {
-      return { ...jsCompressors, ZSTD: (input: Uint8Array, outputLength: number) => native.zstdDecompress(input, outputLength) };
-    }
-  } catch {
-    // no addon: the JS decoders
-  }
-  return jsCompressors;
-})();
+export const compressors: typeof jsCompressors = nativeZstd
+  ? { ...jsCompressors, ZSTD: (input: Uint8Array, outputLength: number) => nativeZstd.zstdDecompress(input, outputLength) }
+  : jsCompressors;
 
 /** Encode rows into one Parquet file (bytes). */
 export function encodeParquet(rows: DocRow[] | ExcludedRow[], excluded: boolean, opts: ParquetOptions = DEFAULT_PARQUET): Uint8Array {
-  return pw.writeParquet(wasmTable(rows, excluded), writerProperties(opts));
+  if (!zstdCompress) return wasmWriter!.encodeParquetWasm(rows, excluded, opts);
+  return encodeRows(rows, excluded, opts, zstdCompress);
 }
-
-/**
- * Rows handed to the encoder at a time inside a row group. The encoder (parquet-rs's ArrowWriter)
- * gathers batches into row groups of rowGroupRows and encodes columns in mini-batches of 1,024
- * rows (its write_batch_size); batches of a multiple of 1,024, restarted at every row group, keep
- * those mini-batches, and the bytes were checked equal to one batch per row group (test, and a
- * 70 MB shard of 25,609 real documents). JS then holds 2,048 rows and their Arrow copies instead of
- * a row group's (10,000 documents of ~6 KB with copies: ~300 MB; the 1 GB scale run's streaming
- * task went from 1,008 to 780 MB peak).
- */
-const HANDOVER_ROWS = 2048;
 
 /** Rows streamed into one Parquet file: `add` them, then `close` (returns the row count). */
 export interface ParquetStreamWriter<R extends DocRow> {
@@ -131,79 +69,64 @@ export interface ParquetStreamWriter<R extends DocRow> {
 }
 
 /**
- * A Parquet file written a row group at a time into `out` (its bytes equal encodeParquet's
- * of the same rows: the same writer, fed one batch per row group), so a pass holds one row
- * group of rows, not the file. `out` receives the bytes; commit it after `close`.
+ * A Parquet file written a row group at a time into `out`. The schema's extra columns are
+ * those of the first row group, so its rows are held until it is complete; later rows go into
+ * pages as they come (a pass holds at most one row group of rows, then compressed pages). The
+ * bytes equal encodeParquet's of the same rows whenever the first row group has every extra
+ * column (with its type); a column first seen after it is not written (the parquet-wasm
+ * writer, which took its schema from the first 2,048 rows, dropped it too). `out` receives
+ * the bytes (the magic, each row group, then the footer); commit it after `close`.
  */
 export function parquetStreamWriter<R extends DocRow>(out: (bytes: Uint8Array) => Promise<void>, excluded: boolean, opts: ParquetOptions = DEFAULT_PARQUET): ParquetStreamWriter<R> {
-  let pending: R[] = [];
-  let rows = 0;
-  /** Rows in the row group being written (the encoder closes it at rowGroupRows). */
-  let inGroup = 0;
-  // Pull-based: a batch is handed over only when the encoder asks for the next one, so at
-  // most one row group waits, however slow the encoder or `out`.
-  let taker: ((b: pw.RecordBatch | undefined) => void) | undefined;
-  let onTaker: (() => void) | undefined;
-  let done: Promise<void> | undefined;
-  const start = () => {
-    const source = new ReadableStream<pw.RecordBatch>(
-      {
-        pull: (c) =>
-          new Promise<void>((resolve) => {
-            taker = (b) => {
-              if (b) c.enqueue(b);
-              else c.close();
-              resolve();
-            };
-            onTaker?.();
-            onTaker = undefined;
-          }),
-      },
-      { highWaterMark: 0 },
-    );
-    done = (async () => {
-      for await (const bytes of (await pw.transformParquetStream(source, writerProperties(opts))) as ReadableStream<Uint8Array>) await out(bytes);
-    })();
-    // A failure surfaces in the next add or in close, which await `done`; not as unhandled.
-    done.catch(() => {});
-  };
-  const give = async (b: pw.RecordBatch | undefined) => {
-    if (!taker) await Promise.race([new Promise<void>((r) => (onTaker = r)), done!.then(() => Promise.reject(new Error('parquet encoder ended early')))]);
-    const t = taker!;
-    taker = undefined;
-    t(b);
-  };
-  const flush = async () => {
-    if (!pending.length) return;
-    if (!done) start();
-    const table = wasmTable(pending, excluded);
-    pending = [];
-    for (const b of table.recordBatches()) await give(b);
-  };
-  return {
-    async add(row) {
-      pending.push(row);
-      rows++;
-      inGroup++;
-      if (inGroup === opts.rowGroupRows) {
-        inGroup = 0;
-        await flush();
-      } else if (pending.length === HANDOVER_ROWS) await flush();
-    },
-    async close() {
-      if (rows === 0) {
-        await out(encodeParquet([], excluded, opts));
-        return 0;
-      }
-      await flush();
-      await give(undefined);
-      await done;
-      return rows;
-    },
-    get rows() {
-      return rows;
-    },
-  };
+  if (!zstdCompress) return wasmWriter!.parquetWasmStreamWriter<R>(out, excluded, opts);
+  return new NativeStreamWriter<R>(out, excluded, opts, zstdCompress);
+}
+
+class NativeStreamWriter<R extends DocRow> implements ParquetStreamWriter<R> {
+  /** Rows of the first row group, until the schema is known. */
+  private firstGroup: R[] | undefined = [];
+  private encoder: ParquetEncoder | undefined;
+  private count = 0;
+
+  constructor(
+    private readonly out: (bytes: Uint8Array) => Promise<void>,
+    private readonly excluded: boolean,
+    private readonly opts: ParquetOptions,
+    private readonly compress: ZstdCompress,
+  ) {}
+
+  async add(row: R): Promise<void> {
+    this.count++;
+    if (this.firstGroup) {
+      this.firstGroup.push(row);
+      if (this.firstGroup.length === this.opts.rowGroupRows) await this.startEncoding();
+      return;
+    }
+    const group = this.encoder!.add(row);
+    if (group) await this.out(group);
+  }
+
+  /** The schema from the first row group's rows, and those rows encoded. */
+  private async startEncoding(): Promise<void> {
+    const rows = this.firstGroup!;
+    this.firstGroup = undefined;
+    this.encoder = new ParquetEncoder(columnSpecs(rows, this.excluded), this.opts, this.compress);
+    await this.out(ParquetEncoder.header);
+    for (const r of rows) {
+      const group = this.encoder.add(r);
+      if (group) await this.out(group);
+    }
+  }
+
+  async close(): Promise<number> {
+    if (this.firstGroup) await this.startEncoding();
+    await this.out(this.encoder!.finish());
+    return this.count;
+  }
+
+  get rows(): number {
+    return this.count;
+  }
 }
 
 function toArrayBuffer(buf: Uint8Array): ArrayBuffer {

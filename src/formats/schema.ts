@@ -141,8 +141,10 @@ function extraColumnsOf(row: Record<string, unknown>): { columns?: Record<string
 export function extraColumnTypes(rows: readonly object[]): { name: string; numeric: boolean }[] {
   const numeric = new Map<string, boolean>();
   for (const r of rows) {
-    for (const [k, v] of Object.entries(r)) {
+    // keys, not entries: no [key, value] array per field of every row (a Parquet file's rows pass here)
+    for (const k of Object.keys(r)) {
       if (RESERVED_COLUMNS.has(k)) continue;
+      const v = (r as Record<string, unknown>)[k];
       numeric.set(k, (numeric.get(k) ?? true) && (v === null || typeof v === 'number'));
     }
   }
