@@ -8,8 +8,8 @@
  * Source text: the main text of the bench WARC's pages (../shared/data/warc/bench, through
  * the project's reader and extractor), else generated words. The passes run in a child process,
  * six times: the rate is the median of the last five (a worker's steady state; one run
- * alone moved by ~15% between runs on an idle machine), the first one's (one-time JIT, WASM
- * and GPT-2 loading included) is printed beside it. The tokenizer's share is timed in
+ * alone moved by ~15% between runs on an idle machine), the first one's (one-time JIT and
+ * GPT-2 loading included) is printed beside it. The tokenizer's share is timed in
  * another child (GPT-2 loaded first, as in the warm runs); the parent hands the texts over in
  * a temporary file named by $REFINERY_BENCH_TEXTS.
  */
@@ -136,8 +136,8 @@ async function stageBench(targetMB: number, shards: number) {
   const per = Math.ceil(docs.length / shards);
   for (let s = 0; s < shards; s++) await run.writeAll(`filter/data/${String(s).padStart(5, '0')}.parquet`, encodeParquet(docs.slice(s * per, (s + 1) * per).map(docToRow), false));
   // The passes run in a fresh process (this one holds the corpus: its heap would tax their GC),
-  // STAGE_RUNS times: the first run pays the process's one-time costs (JIT, the Parquet
-  // writer's WASM tiering up, GPT-2's ranks), the others are the steady state of a worker that
+  // STAGE_RUNS times: the first run pays the process's one-time costs (JIT, GPT-2's ranks),
+  // the others are the steady state of a worker that
   // runs many tasks; the one of median CPU time is reported.
   const [cold, ...warm] = (await inChild(['stage', dir])) as StageRun[];
   warm.sort((a, b) => a.seconds - b.seconds);
@@ -201,7 +201,7 @@ async function main() {
         `removed ${(stage.removedCharFraction * 100).toFixed(2)}% of characters`,
     );
     console.log(`per pass: CPU s ${JSON.stringify(stage.passSeconds)}; MB/s ${JSON.stringify(stage.passMBPerS)}`);
-    console.log(`first run in a fresh process (one-time JIT, WASM and GPT-2 loading included): ${stage.coldSeconds.toFixed(2)} s CPU = ${stage.coldMbPerS.toFixed(2)} MB/s; per pass CPU s ${JSON.stringify(stage.coldPassSeconds)}`);
+    console.log(`first run in a fresh process (one-time JIT and GPT-2 loading included): ${stage.coldSeconds.toFixed(2)} s CPU = ${stage.coldMbPerS.toFixed(2)} MB/s; per pass CPU s ${JSON.stringify(stage.coldPassSeconds)}`);
     console.log(`bytes written per input token: ${JSON.stringify(stage.passBytesPerToken)}; intermediates (index + match): ${stage.intermediateBytesPerToken} B/token`);
     if (args.includes('--json')) console.log(JSON.stringify({ stage }));
   } finally {
