@@ -25,7 +25,7 @@
  * Same rows and options, same bytes (for a given libzstd version).
  */
 import type { DocRow, ExcludedRow } from './schema.js';
-import { extraColumnTypes } from './schema.js';
+import { extraColumnTypes, RESERVED_COLUMNS } from './schema.js';
 
 /** Compresses one page with zstd at `level` (the addon's zstdCompress). */
 export type ZstdCompress = (input: Uint8Array, level: number) => Uint8Array;
@@ -582,6 +582,7 @@ function pageHeaderBytes(uncompressed: number, compressed: number, numValues: nu
 // --- file ------------------------------------------------------------------------------------
 
 interface ColumnMeta {
+  name: string;
   path: string[];
   physicalType: number;
   numValues: number;
@@ -602,12 +603,22 @@ const MAGIC = Buffer.from('PAR1', 'latin1');
 /**
  * Rows encoded into a Parquet file, row group by row group: `add` rows, take each finished
  * row group's bytes from `add`'s result, and the footer from `finish`. The first bytes are
- * the magic (`header`). The schema is fixed at construction.
+ * the magic (`header`). The schema starts as given; a row with a key it lacks adds an extra
+ * column (a late column: in annotate mode a stage's `_reason` column appears with the first
+ * document it would drop, maybe rows after the first row group). Its chunks of the row groups
+ * already written are all nulls and go after the last row group, before the footer: a column
+ * chunk is found by its offset in the footer, not by its place in the file (parquet-format:
+ * ColumnMetaData.data_page_offset), so the file stays valid and no value is lost.
  */
 export class ParquetEncoder {
   private readonly specs: ColumnSpec[];
   private readonly chunks: ColumnChunk[];
   private readonly rowGroups: RowGroupMeta[] = [];
+  /** Every key a row may have without adding a column. */
+  private readonly known: Set<string>;
+  /** Columns added after a row group was written, with the number of row groups before them. */
+  private readonly late: { spec: ColumnSpec; groupsBefore: number }[] = [];
+  private readonly fixedColumns: number;
   private rowsInGroup = 0;
   private totalRows = 0;
   /** Bytes of the file so far (magic and finished row groups). */
@@ -617,9 +628,12 @@ export class ParquetEncoder {
     specs: ColumnSpec[],
     private readonly opts: WriterOptions,
     private readonly compress: ZstdCompress,
+    excluded = false,
   ) {
-    this.specs = specs;
+    this.specs = [...specs];
     this.chunks = specs.map((s) => new ColumnChunk(s));
+    this.known = new Set([...RESERVED_COLUMNS, ...specs.map((s) => s.name)]);
+    this.fixedColumns = (excluded ? excludedColumns() : docColumns()).length;
   }
 
   static readonly header: Uint8Array = MAGIC;
@@ -627,6 +641,7 @@ export class ParquetEncoder {
   /** Adds a row; returns the bytes of the row group it completed, if it did. */
   add(row: object): Uint8Array | undefined {
     const r = row as Record<string, unknown>;
+    for (const k in r) if (!this.known.has(k)) this.addColumn(k, r[k]);
     for (const c of this.chunks) {
       addValue(c, r[c.name]);
       c.pageRows++;
@@ -637,33 +652,66 @@ export class ParquetEncoder {
     return undefined;
   }
 
+  /** An extra column first seen in this row (typed as extraColumnTypes types one value), null in the rows before. */
+  private addColumn(name: string, v: unknown): void {
+    const spec: ColumnSpec = { name, kind: v === null || typeof v === 'number' ? DOUBLE : TEXT, required: false };
+    let at = this.fixedColumns;
+    while (at < this.specs.length && this.specs[at]!.name < name) at++;
+    const c = new ColumnChunk(spec);
+    for (let i = 0; i < this.rowsInGroup; i++) {
+      addValue(c, null);
+      c.pageRows++;
+    }
+    this.specs.splice(at, 0, spec);
+    this.chunks.splice(at, 0, c);
+    this.known.add(name);
+    if (this.rowGroups.length) this.late.push({ spec, groupsBefore: this.rowGroups.length });
+  }
+
   /** The row group being filled, if it has rows. */
   finishRowGroup(): Uint8Array | undefined {
     if (this.rowsInGroup === 0) return undefined;
     const parts: Uint8Array[] = [];
     const columns: ColumnMeta[] = [];
     const start = this.offset;
-    for (const c of this.chunks) {
-      finishPage(c, this.compress, this.opts.zstdLevel);
-      columns.push({ path: c.path, physicalType: c.physicalType, numValues: c.numValues, uncompressed: c.uncompressedBytes, compressed: c.compressedBytes, dataPageOffset: this.offset, nullCount: c.nullCount });
-      this.offset += c.compressedBytes;
-      for (const p of c.pages) parts.push(p);
-      c.pages = [];
-      c.compressedBytes = c.uncompressedBytes = c.numValues = c.nullCount = 0;
-    }
+    for (const c of this.chunks) this.finishChunk(c, columns, parts);
     this.rowGroups.push({ columns, rows: this.rowsInGroup, offset: start });
     this.rowsInGroup = 0;
     return Buffer.concat(parts);
   }
 
-  /** The rest of the file: the last row group (if any rows wait), the footer, its length and the magic. */
+  /** A column's pages of the row group, at the current offset. */
+  private finishChunk(c: ColumnChunk, columns: ColumnMeta[], parts: Uint8Array[]): void {
+    finishPage(c, this.compress, this.opts.zstdLevel);
+    columns.push({ name: c.name, path: c.path, physicalType: c.physicalType, numValues: c.numValues, uncompressed: c.uncompressedBytes, compressed: c.compressedBytes, dataPageOffset: this.offset, nullCount: c.nullCount });
+    this.offset += c.compressedBytes;
+    for (const p of c.pages) parts.push(p);
+    c.pages = [];
+    c.compressedBytes = c.uncompressedBytes = c.numValues = c.nullCount = 0;
+  }
+
+  /** The rest of the file: the last row group (if any rows wait), late columns' null chunks, the footer, its length and the magic. */
   finish(): Uint8Array {
     const last = this.finishRowGroup();
+    const parts: Uint8Array[] = last ? [last] : [];
+    for (const { spec, groupsBefore } of this.late) {
+      for (const g of this.rowGroups.slice(0, groupsBefore)) {
+        const c = new ColumnChunk(spec);
+        for (let i = 0; i < g.rows; i++) {
+          addValue(c, null);
+          c.pageRows++;
+        }
+        this.finishChunk(c, g.columns, parts);
+      }
+    }
+    // Every row group's chunks in the schema's order (late ones were appended).
+    const order = new Map(this.specs.map((s, i) => [s.name, i]));
+    for (const g of this.rowGroups) g.columns.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
     const footer = fileMetaData(schemaElements(this.specs), this.totalRows, this.rowGroups);
     const tail = Buffer.allocUnsafe(8);
     tail.writeUInt32LE(footer.length, 0);
     MAGIC.copy(tail, 4);
-    return Buffer.concat(last ? [last, footer, tail] : [footer, tail]);
+    return Buffer.concat([...parts, footer, tail]);
   }
 
   get rows(): number {
@@ -721,7 +769,7 @@ function fileMetaData(schema: SchemaElement[], numRows: number, rowGroups: RowGr
 
 /** The rows as one Parquet file (their extra columns from all of them). */
 export function encodeRows(rows: readonly (DocRow | ExcludedRow)[], excluded: boolean, opts: WriterOptions, compress: ZstdCompress): Uint8Array {
-  const enc = new ParquetEncoder(columnSpecs(rows, excluded), opts, compress);
+  const enc = new ParquetEncoder(columnSpecs(rows, excluded), opts, compress, excluded);
   const parts: Uint8Array[] = [ParquetEncoder.header];
   for (const r of rows) {
     const g = enc.add(r);

@@ -73,9 +73,10 @@ export interface ParquetStreamWriter<R extends DocRow> {
  * those of the first row group, so its rows are held until it is complete; later rows go into
  * pages as they come (a pass holds at most one row group of rows, then compressed pages). The
  * bytes equal encodeParquet's of the same rows whenever the first row group has every extra
- * column (with its type); a column first seen after it is not written (the parquet-wasm
- * writer, which took its schema from the first 2,048 rows, dropped it too). `out` receives
- * the bytes (the magic, each row group, then the footer); commit it after `close`.
+ * column (with its type); a column first seen later is added then, null in the rows before
+ * (ParquetEncoder; the parquet-wasm fallback, which takes its schema from the first 2,048
+ * rows, drops it). `out` receives the bytes (the magic, each row group, then the footer);
+ * commit it after `close`.
  */
 export function parquetStreamWriter<R extends DocRow>(out: (bytes: Uint8Array) => Promise<void>, excluded: boolean, opts: ParquetOptions = DEFAULT_PARQUET): ParquetStreamWriter<R> {
   if (!zstdCompress) return wasmWriter!.parquetWasmStreamWriter<R>(out, excluded, opts);
@@ -110,7 +111,7 @@ class NativeStreamWriter<R extends DocRow> implements ParquetStreamWriter<R> {
   private async startEncoding(): Promise<void> {
     const rows = this.firstGroup!;
     this.firstGroup = undefined;
-    this.encoder = new ParquetEncoder(columnSpecs(rows, this.excluded), this.opts, this.compress);
+    this.encoder = new ParquetEncoder(columnSpecs(rows, this.excluded), this.opts, this.compress, this.excluded);
     await this.out(ParquetEncoder.header);
     for (const r of rows) {
       const group = this.encoder.add(r);
