@@ -36,12 +36,15 @@
  * Memory per task: pass 1 the shard's ids and offset steps (built in their file widths, ~3 B
  * per GPT-2 token, twice that while a column doubles; one row group's batch at 8 B/token) and
  * its picks (12 B each), documents streamed; pass 2 one bucket's picks (~24 B each with their
- * shard, sort order and groups) and at most BATCH_MEMBERS contexts at once (~4 (2k - q) + 8 w B each: ~0.7 KB; a
+ * shard, sort order and groups) and at most `batch_members` contexts at once (~4 (2k - q) + 8 w B each: ~0.7 KB; a
  * larger group is read alone) plus one buffer for a shard's ids (reused shard after shard) and
  * every shard's document lengths (4 B per document); pass 3 the
  * shard's offset steps (1 B/token), document lengths and spans, documents streamed in and out
  * a row group at a time.
  */
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fraction, int, oneOf, type OptionRanges } from '../../src/options.js';
 import type { CorpusPass, CorpusStep } from '../../src/pass.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -75,6 +78,12 @@ export interface ExactSubstringConfig {
    * (every match task reads the token files of every shard, so fewer buckets read less).
    */
   buckets: number;
+  /**
+   * Group members whose contexts a match task holds at once (~0.7 KB each at k = 50; a larger
+   * group is held alone). When a bucket has more, its contexts are first gathered in one pass
+   * over the shards into a local temporary file per batch, so the token files are read once.
+   */
+  batch_members: number;
   /** Write the removed spans to `exact_substring/spans/<rank>.jsonl` for inspection. */
   write_spans: boolean;
   /** Seed of the gram and window fingerprints (collisions are resolved by token comparison; another seed only changes which picks are taken). */
@@ -87,6 +96,7 @@ export const defaults: ExactSubstringConfig = {
   min_chars_left: 20,
   max_dup_fraction: 0.2,
   buckets: 0,
+  batch_members: 1 << 17,
   write_spans: false,
   hash_seed: 0,
 };
@@ -99,6 +109,7 @@ export const ranges: OptionRanges<ExactSubstringConfig> = {
   min_chars_left: int(0),
   max_dup_fraction: fraction(),
   buckets: int(0, 65536),
+  batch_members: int(1),
   hash_seed: int(0),
 };
 const P = {
@@ -281,8 +292,6 @@ function indexPass(tokenizer: () => Tokenizer): CorpusPass<ExactSubstringConfig>
 
 // ---- pass 2: picks of one gram hash in two or more places -> verified duplicated spans ----
 
-/** Most group members whose contexts are in memory at once (~S * 4 B each; a larger group is read alone). */
-const BATCH_MEMBERS = 1 << 17;
 /** What one ranged read costs, in tokens of reading (local disk: ~0.05 ms, ~64 KB; S3 more). */
 const READ_COST = 1 << 15;
 /** Read through gaps up to this (tokens) rather than issue another ranged read: by the cost above, cheaper. */
@@ -322,6 +331,20 @@ function geometry(k: number) {
 type Geometry = ReturnType<typeof geometry>;
 
 /**
+ * Indices of `records` sorted by record (their shard, then position: records are concatenated
+ * shard by shard in position order), ties by index.
+ */
+function recordOrder(records: Uint32Array): Uint32Array {
+  const m = records.length;
+  const keyed = new Float64Array(m);
+  for (let x = 0; x < m; x++) keyed[x] = records[x]! * m + x; // exact: below 2^53 for any bucket
+  keyed.sort();
+  const order = new Uint32Array(m);
+  for (let x = 0; x < m; x++) order[x] = keyed[x]! % m;
+  return order;
+}
+
+/**
  * The contexts of one batch of group members (x indexes the batch): each member's tokens in
  * its document, up to w - 1 before its gram and w - 1 + q from it, read shard by shard in
  * position order (the document bounds clip them; nearby ones share a ranged read).
@@ -336,12 +359,7 @@ async function batchContexts(g: Geometry, batch: Uint32Array, rankOf: Uint32Arra
   const context = new Uint32Array(m * S);
   const left = new Uint32Array(m);
   const right = new Uint32Array(m);
-  // Record order is (shard, position): records are concatenated shard by shard in position order.
-  const keyed = new Float64Array(m);
-  for (let x = 0; x < m; x++) keyed[x] = batch[x]! * BATCH_MEMBERS + x;
-  keyed.sort();
-  const order = new Uint32Array(m);
-  for (let x = 0; x < m; x++) order[x] = keyed[x]! % BATCH_MEMBERS;
+  const order = recordOrder(batch);
   const pick = new Uint32Array(m);
   for (let x = 0; x < m; x++) pick[x] = pos[batch[x]!]!;
   const kernels = winnowKernels();
@@ -435,18 +453,112 @@ async function bucketSpans(run: Storage, o: ExactSubstringConfig, bucket: number
   };
   // Whole ids columns are read into one buffer, reused shard after shard (no GC churn).
   const scratch = { buf: new Uint8Array(0) };
+  // Batches: runs of whole groups of up to batch_members members (a larger group alone).
+  const batches: { from: number; to: number }[] = [];
   for (let g0 = 0; g0 + 1 < groupStarts.length; ) {
     let g1 = g0 + 1;
-    while (g1 + 1 < groupStarts.length && groupStarts[g1 + 1]! - groupStarts[g0]! <= BATCH_MEMBERS) g1++;
-    const batch = members.subarray(groupStarts[g0]!, groupStarts[g1]!);
-    const { context, left, right, pick } = await batchContexts(g, batch, rankOf, pos, shardTokens, scratch);
-    const localStarts = groupStarts.subarray(g0, g1 + 1).map((v) => v - groupStarts[g0]!);
-    const res = kernels.winnowSpans(context, left, right, localStarts, g.k, g.q, o.hash_seed, 64);
-    collisions += res.collisions;
-    addSpans(spans, batch, rankOf, pick, res.lo, res.hi);
+    while (g1 + 1 < groupStarts.length && groupStarts[g1 + 1]! - groupStarts[g0]! <= o.batch_members) g1++;
+    batches.push({ from: g0, to: g1 });
     g0 = g1;
   }
+  // Each batch's members lie in every shard: reading their contexts batch by batch would read
+  // the token files once per batch (14.2 GB for 2 tasks on the 10 GB scale run). With more
+  // than one batch, they are gathered first, shard by shard, into a file per batch.
+  const gathered = batches.length > 1 ? await gatherContexts(g, members, groupStarts, batches, rankOf, pos, shardTokens, scratch, o.batch_members) : undefined;
+  try {
+    for (let b = 0; b < batches.length; b++) {
+      const { from: g0, to: g1 } = batches[b]!;
+      const batch = members.subarray(groupStarts[g0]!, groupStarts[g1]!);
+      const { context, left, right, pick } = gathered ? await gathered.read(b, batch, pos) : await batchContexts(g, batch, rankOf, pos, shardTokens, scratch);
+      const localStarts = groupStarts.subarray(g0, g1 + 1).map((v) => v - groupStarts[g0]!);
+      const res = kernels.winnowSpans(context, left, right, localStarts, g.k, g.q, o.hash_seed, 64);
+      collisions += res.collisions;
+      addSpans(spans, batch, rankOf, pick, res.lo, res.hi);
+    }
+  } finally {
+    await gathered?.remove();
+  }
   return { spans, picks: hash.length, inGroups: members.length, collisions };
+}
+
+/**
+ * Every member's context, gathered in record order (shard by shard, batch_members at a time,
+ * so each shard's ids are read about once) and appended to its batch's file in a local
+ * temporary directory: a record is (index in its batch, left, right, S context tokens) as u32.
+ * `read(b)` gives batch b's contexts as batchContexts would; `remove()` deletes the files.
+ */
+async function gatherContexts(
+  g: Geometry,
+  members: Uint32Array,
+  groupStarts: Uint32Array,
+  batches: { from: number; to: number }[],
+  rankOf: Uint32Array,
+  pos: Uint32Array,
+  shardTokens: (r: number) => Promise<ShardTokens>,
+  scratch: { buf: Uint8Array },
+  chunkMembers: number,
+) {
+  const { S } = g;
+  const rec = 3 + S;
+  const batchOf = new Uint32Array(members.length);
+  const firstMember = batches.map(({ from }) => groupStarts[from]!);
+  batches.forEach(({ from, to }, b) => batchOf.fill(b, groupStarts[from]!, groupStarts[to]!));
+  const dir = await mkdtemp(join(tmpdir(), 'refinery-contexts-'));
+  const fileOf = (b: number) => join(dir, `${b}.bin`);
+  try {
+    const order = recordOrder(members);
+    const counts = new Uint32Array(batches.length);
+    for (let c = 0; c < order.length; c += chunkMembers) {
+      const xs = order.subarray(c, Math.min(order.length, c + chunkMembers));
+      const chunk = new Uint32Array(xs.length);
+      for (let i = 0; i < xs.length; i++) chunk[i] = members[xs[i]!]!;
+      const { context, left, right } = await batchContexts(g, chunk, rankOf, pos, shardTokens, scratch);
+      // This chunk's records, batch by batch: one append per batch it touches.
+      counts.fill(0);
+      for (let i = 0; i < xs.length; i++) counts[batchOf[xs[i]!]!]!++;
+      const out = new Map<number, { recs: Uint32Array; n: number }>();
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i]!;
+        const b = batchOf[x]!;
+        let o = out.get(b);
+        if (!o) out.set(b, (o = { recs: new Uint32Array(counts[b]! * rec), n: 0 }));
+        const at = o.n++ * rec;
+        o.recs[at] = x - firstMember[b]!;
+        o.recs[at + 1] = left[i]!;
+        o.recs[at + 2] = right[i]!;
+        o.recs.set(context.subarray(i * S, (i + 1) * S), at + 3);
+      }
+      for (const b of [...out.keys()].sort((a, z) => a - z)) {
+        const { recs } = out.get(b)!;
+        await appendFile(fileOf(b), new Uint8Array(recs.buffer, recs.byteOffset, recs.byteLength));
+      }
+    }
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    async read(b: number, batch: Uint32Array, pos: Uint32Array) {
+      const m = batch.length;
+      const bytes = await readFile(fileOf(b));
+      await rm(fileOf(b), { force: true }); // read once: free the disk as the batches go
+      const recs = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : new Uint32Array(new Uint8Array(bytes).buffer);
+      if (recs.length !== m * rec) throw new RefineryError('ERR_CORRUPT', `exact-substring context file: ${recs.length / rec} records for a batch of ${m}`, { file: fileOf(b) });
+      const context = new Uint32Array(m * S);
+      const left = new Uint32Array(m);
+      const right = new Uint32Array(m);
+      const pick = new Uint32Array(m);
+      for (let at = 0; at < recs.length; at += rec) {
+        const i = recs[at]!;
+        left[i] = recs[at + 1]!;
+        right[i] = recs[at + 2]!;
+        context.set(recs.subarray(at + 3, at + rec), i * S);
+      }
+      for (let i = 0; i < m; i++) pick[i] = pos[batch[i]!]!;
+      return { context, left, right, pick };
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 function addSpans(spans: Map<number, number[]>, batch: Uint32Array, rankOf: Uint32Array, pick: Uint32Array, lo: Uint32Array, hi: Uint32Array): void {

@@ -397,6 +397,11 @@ test('exact_substring: the duplicated tokens equal the all-pairs oracle on small
     const buckets = 1 + ((seed * 7) % 9);
     const got = await runNative(docs, shards, { min_tokens: k, buckets, min_chars_left: 0 });
     assert.deepEqual(got, expected, `seed ${seed}, k ${k}, ${shards} shards, ${buckets} buckets`);
+    // Small batches: the contexts are gathered into per-batch files first (a group larger
+    // than a batch is one batch of its own).
+    const batchMembers = 1 + ((seed * 5) % 40);
+    const batched = await runNative(docs, shards, { min_tokens: k, buckets, min_chars_left: 0, batch_members: batchMembers });
+    assert.deepEqual(batched, expected, `seed ${seed}, k ${k}, ${shards} shards, ${buckets} buckets, batches of ${batchMembers}`);
   }
 });
 
