@@ -47,36 +47,60 @@ const T_BINARY = 8;
 const T_LIST = 9;
 const T_STRUCT = 12;
 
-/**
- * A Thrift compact-protocol encoder. Field ids are written as deltas from the previous field
- * of the same struct, so each nested struct keeps its own last id (the stack).
- */
-class CompactWriter {
-  private buf = new Uint8Array(256);
+/** A growing byte buffer (Thrift structs, levels, page bodies): reused between pages. */
+class ByteSink {
+  buf: Buffer;
   len = 0;
-  private lastId = 0;
-  private readonly stack: number[] = [];
-
-  private grow(n: number): void {
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
-    next.set(this.buf.subarray(0, this.len));
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }
-
   byte(b: number): void {
-    this.grow(1);
+    this.reserve(1);
     this.buf[this.len++] = b;
   }
-
   /** An unsigned varint of any safe integer (file offsets exceed 2^31). */
   varint(n: number): void {
-    this.grow(10);
+    this.reserve(10);
     while (n >= 0x80) {
       this.buf[this.len++] = (n % 0x80) | 0x80;
       n = Math.floor(n / 0x80);
     }
     this.buf[this.len++] = n;
+  }
+  u32(n: number): void {
+    this.reserve(4);
+    this.buf.writeUInt32LE(n, this.len);
+    this.len += 4;
+  }
+  append(b: Uint8Array, length: number): void {
+    this.reserve(length);
+    this.buf.set(b.subarray(0, length), this.len);
+    this.len += length;
+  }
+}
+
+/**
+ * A Thrift compact-protocol encoder. Field ids are written as deltas from the previous field
+ * of the same struct, so each nested struct keeps its own last id (the stack).
+ */
+class CompactWriter {
+  /** The encoded bytes so far (reset `len` to reuse the buffer). */
+  readonly out = new ByteSink(256);
+  private lastId = 0;
+  private readonly stack: number[] = [];
+
+  byte(b: number): void {
+    this.out.byte(b);
+  }
+
+  varint(n: number): void {
+    this.out.varint(n);
   }
 
   /** i32 and i64 values: zigzag, then varint. */
@@ -86,9 +110,7 @@ class CompactWriter {
 
   bytes(b: Uint8Array): void {
     this.varint(b.length);
-    this.grow(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+    this.out.append(b, b.length);
   }
 
   private field(id: number, type: number): void {
@@ -151,8 +173,9 @@ class CompactWriter {
     this.lastId = this.stack.pop()!;
   }
 
+  /** A copy of the bytes (the buffer is reused: Buffer#slice would be a view). */
   result(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return new Uint8Array(this.out.buf.subarray(0, this.out.len));
   }
 }
 
@@ -222,8 +245,12 @@ function excludedColumns(): ColumnSpec[] {
 /** The file's columns: the fixed ones, then the rows' extra columns (sorted, as extraColumnTypes gives them). */
 export function columnSpecs(rows: readonly object[], excluded: boolean): ColumnSpec[] {
   const specs = excluded ? excludedColumns() : docColumns();
-  for (const c of extraColumnTypes(rows)) specs.push({ name: c.name, kind: c.numeric ? DOUBLE : TEXT, required: false });
+  for (const c of extraColumnTypes(rows)) specs.push(extraColumnSpec(c));
   return specs;
+}
+
+function extraColumnSpec(c: { name: string; numeric: boolean }): ColumnSpec {
+  return { name: c.name, kind: c.numeric ? DOUBLE : TEXT, required: false };
 }
 
 /** A SchemaElement (parquet.thrift), the fields written here. */
@@ -331,42 +358,6 @@ function writeHybrid(w: ByteSink, levels: Uint8Array, n: number, bitWidth: numbe
       }
     }
     i = Math.min(j, n);
-  }
-}
-
-/** A growing byte buffer (levels, page bodies): reused between pages. */
-class ByteSink {
-  buf: Buffer;
-  len = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  reserve(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
-  byte(b: number): void {
-    this.reserve(1);
-    this.buf[this.len++] = b;
-  }
-  varint(n: number): void {
-    while (n >= 0x80) {
-      this.byte((n & 0x7f) | 0x80);
-      n >>>= 7;
-    }
-    this.byte(n);
-  }
-  u32(n: number): void {
-    this.reserve(4);
-    this.buf.writeUInt32LE(n, this.len);
-    this.len += 4;
-  }
-  append(b: Uint8Array, length: number): void {
-    this.reserve(length);
-    this.buf.set(b.subarray(0, length), this.len);
-    this.len += length;
   }
 }
 
@@ -564,7 +555,7 @@ function writeLevels(levels: Uint8Array, n: number, maxLevel: number): void {
 
 function pageHeaderBytes(uncompressed: number, compressed: number, numValues: number): Uint8Array {
   const w = pageHeader;
-  w.len = 0;
+  w.out.len = 0;
   w.begin();
   w.i32(1, PAGE_DATA);
   w.i32(2, uncompressed);
@@ -652,9 +643,9 @@ export class ParquetEncoder {
     return undefined;
   }
 
-  /** An extra column first seen in this row (typed as extraColumnTypes types one value), null in the rows before. */
+  /** An extra column first seen in this row (typed by its value there, as columnSpecs types them), null in the rows before. */
   private addColumn(name: string, v: unknown): void {
-    const spec: ColumnSpec = { name, kind: v === null || typeof v === 'number' ? DOUBLE : TEXT, required: false };
+    const spec = extraColumnSpec(extraColumnTypes([{ [name]: v }])[0]!);
     let at = this.fixedColumns;
     while (at < this.specs.length && this.specs[at]!.name < name) at++;
     const c = new ColumnChunk(spec);

@@ -18,7 +18,8 @@
  *  2. `exact_substring_match` (task per bucket): picks whose gram hash occurs twice or more
  *     form groups; each member's context (w - 1 tokens each side of its gram, clipped to its
  *     document) is read from the token files (ranged reads, or the whole ids column when that
- *     is cheaper). For every offset j of a k-window around the pick, the members' window
+ *     is cheaper); when a bucket has more members than a task holds (`batch_members`), every
+ *     context is first gathered in one pass over the shards into a local file per batch. For every offset j of a k-window around the pick, the members' window
  *     fingerprints are sorted and each class of equal ones is verified token by token against
  *     its first member: a hash is never trusted (members that differ are compared among
  *     themselves; the match task counts such fingerprint_collisions). Work per member O(w log m)
@@ -337,7 +338,8 @@ type Geometry = ReturnType<typeof geometry>;
 function recordOrder(records: Uint32Array): Uint32Array {
   const m = records.length;
   const keyed = new Float64Array(m);
-  for (let x = 0; x < m; x++) keyed[x] = records[x]! * m + x; // exact: below 2^53 for any bucket
+  // Exact while picks x members < 2^53 (~95M of each; an auto-sized bucket holds ~7M picks).
+  for (let x = 0; x < m; x++) keyed[x] = records[x]! * m + x;
   keyed.sort();
   const order = new Uint32Array(m);
   for (let x = 0; x < m; x++) order[x] = keyed[x]! % m;
@@ -469,7 +471,7 @@ async function bucketSpans(run: Storage, o: ExactSubstringConfig, bucket: number
     for (let b = 0; b < batches.length; b++) {
       const { from: g0, to: g1 } = batches[b]!;
       const batch = members.subarray(groupStarts[g0]!, groupStarts[g1]!);
-      const { context, left, right, pick } = gathered ? await gathered.read(b, batch, pos) : await batchContexts(g, batch, rankOf, pos, shardTokens, scratch);
+      const { context, left, right, pick } = gathered ? await gathered.read(b, batch) : await batchContexts(g, batch, rankOf, pos, shardTokens, scratch);
       const localStarts = groupStarts.subarray(g0, g1 + 1).map((v) => v - groupStarts[g0]!);
       const res = kernels.winnowSpans(context, left, right, localStarts, g.k, g.q, o.hash_seed, 64);
       collisions += res.collisions;
@@ -538,7 +540,7 @@ async function gatherContexts(
     throw e;
   }
   return {
-    async read(b: number, batch: Uint32Array, pos: Uint32Array) {
+    async read(b: number, batch: Uint32Array) {
       const m = batch.length;
       const bytes = await readFile(fileOf(b));
       await rm(fileOf(b), { force: true }); // read once: free the disk as the batches go
